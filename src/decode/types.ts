@@ -1,0 +1,335 @@
+/**
+ * Result types of the decoders (snake_case, plain numbers/arrays/strings: ready for JSON) and the
+ * helpers that shrink them for MCP tool results: `summarizeDecoding` (scores + controls + chance, no rows)
+ * and `truncateRows` (the first n provenance rows with a count of the rest).
+ *
+ * Decoding here is retrieval: a kNN decoder outputs a label (a movie frame index, a class, a position)
+ * that some training samples had; every row says which training samples voted for it.
+ */
+import type { KnnMetric } from "./knn.js";
+
+// ------------------------------------------------------------------ k selection
+
+/** Validation score of one candidate k. */
+export interface KScore {
+  k: number;
+  /** The selection criterion's value (see `KSelection.criterion`). */
+  criterion_value: number;
+  /** Other scores at this k on the validation samples (accuracy, errors, r2…), for the record. */
+  scores: Record<string, number | null>;
+}
+
+export interface KSelection {
+  /** "fixed" when the caller passed k; "validation" when chosen from the grid. */
+  method: "fixed" | "validation";
+  chosen_k: number;
+  /** e.g. "smallest sum of |frame error| on the validation repeat", "largest accuracy on the validation samples". */
+  criterion: string;
+  /** Which samples were the validation set and which were fitted, e.g. "repeat 8; fit on repeats 0, …, 7". */
+  validation: string;
+  n_fit: number;
+  n_validation: number;
+  /** Every grid k that was evaluated, in grid order. */
+  k_scores: KScore[];
+  /** Grid values that were skipped because they exceed the fitting set. */
+  skipped_k: number[];
+}
+
+// ------------------------------------------------------------------ movie frames
+
+export interface FrameScores {
+  /** Scored test samples (known, in-range target frame). */
+  n_test: number;
+  /** Fraction with |predicted − true| < window frames (strict, no wrap-around), CEBRA's Allen metric. */
+  accuracy: number;
+  /** Fraction with predicted = true. */
+  exact_accuracy: number;
+  median_abs_error: number;
+  mean_abs_error: number;
+  window: number;
+}
+
+/** What a decoder guessing uniformly over the movie's frames scores on the same test targets. */
+export interface FrameChance {
+  n_frames: number;
+  accuracy: number;
+  exact_accuracy: number;
+  mean_abs_error: number;
+  /** The formulas used (plain text). */
+  formula: string;
+}
+
+export interface FrameNeighbour {
+  /** Sample index of the training row (first sample of the frame's bins when bins were averaged). */
+  train_sample: number;
+  repeat: number;
+  /** The frame this neighbour voted for (its target: its frame + lag_frames). */
+  frame: number;
+  distance: number;
+}
+
+export interface FrameDecodeRow {
+  /** Sample index (first sample of the frame's bins when bins were averaged). */
+  sample: number;
+  /** Bins averaged into this row (1 unless `average_frame_bins`). */
+  n_bins: number;
+  time_s: number | null;
+  /** Target frame (frame at the sample + lag_frames), null where no frame was shown. */
+  true_frame: number | null;
+  predicted_frame: number;
+  /** predicted − true (frames), null where true_frame is null. */
+  error: number | null;
+  /** Vote share of the predicted frame among the k neighbours. */
+  confidence: number;
+  /** The k neighbours, nearest first. */
+  neighbours: FrameNeighbour[];
+}
+
+export interface FrameDecodeCounts {
+  /** Training rows (after bin averaging) used in the final fit. */
+  n_train: number;
+  /** Test rows decoded (scored + unlabelled). */
+  n_test_rows: number;
+  /** Test rows with no frame shown (decoded, not scored). */
+  unlabelled_test: number;
+  /** Rows whose lagged frame falls outside the movie, dropped. */
+  excluded_lag_train: number;
+  excluded_lag_test: number;
+  /** Rows with a non-finite feature value, dropped. */
+  excluded_nonfinite_train: number;
+  excluded_nonfinite_test: number;
+}
+
+export interface FrameDecodeResult {
+  kind: "frames";
+  /** What was decoded from, e.g. "embedding", "raw activity (per sample)". */
+  features_source: string;
+  feature_dim: number;
+  metric: KnnMetric;
+  k: number;
+  k_selection: KSelection;
+  train_repeats: number[];
+  test_repeat: number;
+  validation_repeat: number | null;
+  lag_frames: number;
+  window: number;
+  average_frame_bins: boolean;
+  n_frames: number;
+  counts: FrameDecodeCounts;
+  scores: FrameScores;
+  chance: FrameChance;
+  rows: FrameDecodeRow[];
+  /** One-paragraph description of the protocol that produced these numbers. */
+  protocol: string;
+  warnings: string[];
+}
+
+// ------------------------------------------------------------------ labels (no movie)
+
+export interface ContinuousLabelScores {
+  n_test: number;
+  columns: string[];
+  /** sklearn r2_score per column (a constant true column scores 1 if predicted exactly, else 0). */
+  r2: number[];
+  r2_mean: number;
+  median_abs_error: number[];
+}
+
+export interface DiscreteLabelScores {
+  n_test: number;
+  accuracy: number;
+  /** Class values in the order used by `confusion`. */
+  classes: number[];
+  class_names?: string[];
+  /** confusion[i][j] = test samples of class classes[i] predicted as classes[j]. */
+  confusion: number[][];
+}
+
+export interface LabelNeighbour {
+  train_sample: number;
+  distance: number;
+  /** The neighbour's label: a class, or the label vector when it has at most 16 columns. */
+  label?: number | number[];
+}
+
+export interface ContinuousLabelRow {
+  sample: number;
+  time_s: number | null;
+  true_label: number[];
+  predicted: number[];
+  /** predicted − true per column. */
+  error: number[];
+  neighbours: LabelNeighbour[];
+}
+
+export interface DiscreteLabelRow {
+  sample: number;
+  time_s: number | null;
+  true_label: number;
+  predicted: number;
+  correct: boolean;
+  confidence: number;
+  neighbours: LabelNeighbour[];
+}
+
+export interface LabelDecodeCounts {
+  n_train: number;
+  n_test: number;
+  /** Samples in neither part of the split. */
+  unused: number;
+  /** Dropped for a non-finite feature or label (or a negative class). */
+  excluded_train: number;
+  excluded_test: number;
+}
+
+interface LabelDecodeBase {
+  features_source: string;
+  feature_dim: number;
+  metric: KnnMetric;
+  k: number;
+  k_selection: KSelection;
+  counts: LabelDecodeCounts;
+  protocol: string;
+  warnings: string[];
+}
+
+export interface ContinuousLabelDecodeResult extends LabelDecodeBase {
+  kind: "labels_continuous";
+  scores: ContinuousLabelScores;
+  /** Predicting the training mean for every test sample. */
+  chance: { r2: number[]; r2_mean: number; median_abs_error: number[]; formula: string };
+  rows: ContinuousLabelRow[];
+}
+
+export interface DiscreteLabelDecodeResult extends LabelDecodeBase {
+  kind: "labels_discrete";
+  scores: DiscreteLabelScores;
+  /** Rate of the test set's most frequent class (the best any constant guess can do). */
+  chance: { accuracy: number; majority_class: number; formula: string };
+  rows: DiscreteLabelRow[];
+}
+
+export type LabelDecodeResult = ContinuousLabelDecodeResult | DiscreteLabelDecodeResult;
+export type DecodeResult = FrameDecodeResult | LabelDecodeResult;
+
+// ------------------------------------------------------------------ controls
+
+/** A control that could not be computed, and why (e.g. the shuffled-label CEBRA model was not trained). */
+export interface ControlNotRun {
+  status: "not_run";
+  reason: string;
+}
+
+export type ControlOutcome<R extends DecodeResult = DecodeResult> = { status: "ok"; result: R } | ControlNotRun;
+
+export type ControlName = "raw_per_sample" | "raw_window_averaged" | "shuffled_labels";
+
+/** Controls that accompany a decoding result; every one uses the main result's protocol. */
+export type DecodeControls = Partial<Record<ControlName, ControlOutcome>>;
+
+export const CONTROL_DESCRIPTIONS: Record<ControlName, string> = {
+  raw_per_sample: "kNN on the raw activity of each sample (no model), same protocol.",
+  raw_window_averaged:
+    "kNN on raw activity averaged over the model's receptive field (the samples the model sees per output), same protocol.",
+  shuffled_labels:
+    "CEBRA trained with the frame→label mapping permuted, decoded with the same protocol; should be near chance.",
+};
+
+export function controlOk<R extends DecodeResult>(result: R): ControlOutcome<R> {
+  return { status: "ok", result };
+}
+
+export function controlNotRun(reason: string): ControlNotRun {
+  return { status: "not_run", reason };
+}
+
+// ------------------------------------------------------------------ summaries
+
+type ScoresOf<R extends DecodeResult> = R["scores"];
+type ChanceOf<R extends DecodeResult> = R["chance"];
+
+export interface ControlSummary {
+  description: string;
+  status: "ok" | "not_run";
+  reason?: string;
+  features_source?: string;
+  k?: number;
+  scores?: ScoresOf<DecodeResult>;
+}
+
+/** Compact view of a decoding: what was decoded, how, the scores, chance and every control. */
+export interface DecodingSummary {
+  kind: DecodeResult["kind"];
+  features_source: string;
+  metric: KnnMetric;
+  k: number;
+  k_criterion: string;
+  k_scores: { k: number; criterion_value: number }[];
+  scores: ScoresOf<DecodeResult>;
+  chance: ChanceOf<DecodeResult>;
+  controls: Partial<Record<ControlName, ControlSummary>>;
+  protocol: string;
+  /** Warnings of the result and controls, plus protocol mismatches between them. */
+  warnings: string[];
+}
+
+/** Scores, chance and controls of a decoding, without the per-sample rows. */
+export function summarizeDecoding(result: DecodeResult, controls: DecodeControls = {}): DecodingSummary {
+  const warnings = [...result.warnings];
+  const summaries: Partial<Record<ControlName, ControlSummary>> = {};
+  for (const name of Object.keys(controls) as ControlName[]) {
+    const outcome = controls[name];
+    if (!outcome) continue;
+    const description = CONTROL_DESCRIPTIONS[name];
+    if (outcome.status === "not_run") {
+      summaries[name] = { description, status: "not_run", reason: outcome.reason };
+      continue;
+    }
+    const c = outcome.result;
+    summaries[name] = { description, status: "ok", features_source: c.features_source, k: c.k, scores: c.scores };
+    for (const w of c.warnings) warnings.push(`${name}: ${w}`);
+    for (const m of protocolMismatches(result, c)) warnings.push(`${name}: protocol differs from the main decoding (${m}).`);
+  }
+  return {
+    kind: result.kind,
+    features_source: result.features_source,
+    metric: result.metric,
+    k: result.k,
+    k_criterion: result.k_selection.criterion,
+    k_scores: result.k_selection.k_scores.map((s) => ({ k: s.k, criterion_value: s.criterion_value })),
+    scores: result.scores,
+    chance: result.chance,
+    controls: summaries,
+    protocol: result.protocol,
+    warnings,
+  };
+}
+
+/** Protocol fields that must agree between a decoding and its controls for the comparison to be fair. */
+function protocolMismatches(main: DecodeResult, control: DecodeResult): string[] {
+  const out: string[] = [];
+  if (main.kind !== control.kind) out.push(`kind ${control.kind} vs ${main.kind}`);
+  if (main.metric !== control.metric) out.push(`metric ${control.metric} vs ${main.metric}`);
+  if (main.kind === "frames" && control.kind === "frames") {
+    const fields = ["test_repeat", "validation_repeat", "lag_frames", "window", "average_frame_bins", "n_frames"] as const;
+    for (const f of fields) if (main[f] !== control[f]) out.push(`${f} ${control[f]} vs ${main[f]}`);
+    if (main.train_repeats.join(",") !== control.train_repeats.join(",")) out.push("train_repeats");
+  } else if (main.scores.n_test !== control.scores.n_test) {
+    out.push(`n_test ${control.scores.n_test} vs ${main.scores.n_test}`);
+  }
+  return out;
+}
+
+export interface TruncatedRows<T> {
+  rows: T[];
+  /** Rows in the full result. */
+  total: number;
+  /** Rows left out (total − rows.length). */
+  omitted: number;
+}
+
+/** The first `n` rows (for MCP results, where thousands of provenance rows would swamp the client). */
+export function truncateRows<T>(rows: readonly T[], n: number): TruncatedRows<T> {
+  const keep = Math.max(0, Math.min(rows.length, Math.floor(n)));
+  return { rows: rows.slice(0, keep), total: rows.length, omitted: rows.length - keep };
+}

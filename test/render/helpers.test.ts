@@ -1,0 +1,100 @@
+import test from "node:test";
+import assert from "node:assert/strict";
+import { CATEGORICAL_PALETTE, viridis, VIRIDIS_LUT } from "../../src/render/colormap.js";
+import { checkFonts } from "../../src/render/fonts.js";
+import { jacobiEigen, pcaProject } from "../../src/render/pca.js";
+import { formatTick, linearScale, niceTicks, padDomain } from "../../src/render/plot.js";
+import { evenlySpaced, selectRows } from "../../src/render/selection.js";
+import { escapeXml, svgText, textBlock, wrapText } from "../../src/render/svg.js";
+import { decodedTileLines, decodeStatus } from "../../src/render/labels.js";
+import { Rng } from "../../src/util/rng.js";
+import { UserError } from "../../src/util/errors.js";
+import { syntheticRows } from "./fixtures.js";
+
+test("escapeXml escapes all five XML specials; svgText escapes its content", () => {
+  assert.equal(escapeXml(`a<b>&"c'`), "a&lt;b&gt;&amp;&quot;c&apos;");
+  assert.equal(escapeXml("plain ✓ ±"), "plain ✓ ±");
+  assert.match(svgText(1, 2, "</text><script>", { size: 10 }), /&lt;\/text&gt;&lt;script&gt;<\/text>$/);
+});
+
+test("wrapText keeps words whole and lines within the width", () => {
+  const text = "Decoded frames are retrieved from the stimulus movie by the decoded index, not generated.";
+  const lines = wrapText(text, 200, 12);
+  assert.ok(lines.length > 1);
+  assert.equal(lines.join(" "), text);
+  for (const l of lines) assert.ok(l.length * 12 * 0.56 <= 200 || !l.includes(" "), l);
+  const block = textBlock([{ text, size: 12 }, { text: "x", size: 16, weight: "bold" }], 200);
+  assert.equal(block.lines.length, lines.length + 1);
+  assert.equal(block.height, lines.length * 16 + 21);
+});
+
+test("niceTicks, formatTick, scales and padding", () => {
+  assert.deepEqual(niceTicks(0, 149, 7), [0, 20, 40, 60, 80, 100, 120, 140]);
+  assert.deepEqual(niceTicks(-1, 1, 4), [-1, -0.5, 0, 0.5, 1]);
+  assert.equal(formatTick(0.5, [0, 0.5]), "0.5");
+  assert.equal(formatTick(40, [0, 20]), "40");
+  assert.equal(linearScale([0, 10], [100, 0])(2.5), 75);
+  assert.deepEqual(padDomain([3, 3], 0.1), [2.85, 3.15]);
+});
+
+test("viridis LUT endpoints and categorical palette", () => {
+  assert.equal(VIRIDIS_LUT.length, 256);
+  assert.equal(viridis(0), "#440154");
+  assert.equal(viridis(1), "#fde725");
+  assert.equal(viridis(0.5), "#21918c");
+  assert.equal(viridis(Number.NaN), "#440154");
+  assert.equal(new Set(CATEGORICAL_PALETTE).size, 20);
+});
+
+test("decode status follows CEBRA's strict |error| < window criterion", () => {
+  const row = { sample: 1, time_s: 0.5, true_frame: 10, predicted_frame: 40, error: 30, confidence: 0.5 };
+  assert.equal(decodeStatus(row, 30), "outside");
+  assert.equal(decodeStatus({ ...row, error: 29 }, 30), "within");
+  assert.equal(decodeStatus({ ...row, true_frame: null, error: null }, 30), "unknown");
+  assert.deepEqual(decodedTileLines(row, 30), ["t=0.50 s (sample 1)", "decoded #40 · true #10", "err 30 fr ✗ · conf 0.50"]);
+});
+
+test("evenlySpaced and selectRows", () => {
+  assert.deepEqual(evenlySpaced(10, 4), [0, 3, 6, 9]);
+  assert.deepEqual(evenlySpaced(3, 10), [0, 1, 2]);
+  assert.deepEqual(evenlySpaced(9, 1), [4]);
+  const rows = syntheticRows(100, 40).reverse();
+  const limits = { default_count: 5, max_count: 20 };
+  assert.deepEqual(selectRows(rows, undefined, limits).rows.map((r) => r.sample), [0, 25, 50, 74, 99]);
+  assert.deepEqual(selectRows(rows, { start: 10, end: 20, count: 20 }, limits).rows.map((r) => r.sample), Array.from({ length: 10 }, (_, i) => 10 + i));
+  const capped = selectRows(rows, { count: 50 }, limits);
+  assert.equal(capped.rows.length, 20);
+  assert.ok(capped.notes.some((n) => n.includes("at most 20")));
+  const contiguous = selectRows(rows, { start: 30 }, { ...limits, contiguous_default: true });
+  assert.deepEqual(contiguous.rows.map((r) => r.sample), [30, 31, 32, 33, 34]);
+  assert.throws(() => selectRows(rows, { count: 0 }, limits), UserError);
+  assert.throws(() => selectRows(rows, { count: 2.5 }, limits), UserError);
+});
+
+test("PCA finds the dominant direction and explained variance", () => {
+  const rng = new Rng(5);
+  const n = 500;
+  const data = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    const s = rng.normal() * 5;
+    data[i * 3] = s / Math.SQRT2 + 0.1 * rng.normal() + 2;
+    data[i * 3 + 1] = s / Math.SQRT2 + 0.1 * rng.normal() - 1;
+    data[i * 3 + 2] = 0.5 * rng.normal();
+  }
+  const p = pcaProject(data, n, 3, 2);
+  assert.ok(p.explained[0]! > 0.95, `PC1 explains ${p.explained[0]}`);
+  assert.ok(p.explained[1]! < 0.05);
+  let dot = 0;
+  for (let i = 0; i < n; i++) dot += p.data[i * 2]! * (data[i * 3]! - 2 + (data[i * 3 + 1]! + 1));
+  assert.ok(dot > 0, "sign convention: PC1 points along +(1,1,0)");
+  const { values } = jacobiEigen(Float64Array.from([2, 1, 1, 2]), 2);
+  assert.deepEqual(values.map((v) => Math.round(v * 1e9) / 1e9).sort(), [1, 3]);
+});
+
+test("checkFonts reports a consistent, cached status", () => {
+  const a = checkFonts();
+  assert.equal(checkFonts(), a);
+  assert.equal(typeof a.ok, "boolean");
+  assert.ok(!a.dejavu || a.ok, "DejaVu present implies fonts present");
+  assert.ok(a.detail.length > 0);
+});

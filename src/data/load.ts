@@ -1,0 +1,219 @@
+/**
+ * `loadRecording`: the one entry point that turns a source (local path, http(s) URL or
+ * "builtin:allen-like") into a validated Recording with full provenance.
+ *
+ * Steps: resolve the source (URL → download cache; local path → ctx.checkPath), detect the format
+ * (magic bytes: "\x93NUMPY", zip "PK", HDF5 signature at 0 or after a 512+ byte userblock; then the
+ * extension), load, attach an overriding movie, validate, apply the NaN policy, then the requested
+ * preprocessing (time_range → repeats → select_units → zscore), all recorded in provenance.
+ */
+import { open, readFile, stat } from "node:fs/promises";
+import { basename, extname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { UserError } from "../util/errors.js";
+import { lazyArrays, movieFromArray, recordingFromArrays, DEFAULT_MOVIE_RATE_HZ } from "./arrays.js";
+import { generateAllenLike } from "./builtin/index.js";
+import { fetchToCache, isUrl, sha256File, type FetchResult } from "./fetch.js";
+import { Hdf5Reader, isHdf5, loadGenericHdf5 } from "./hdf5.js";
+import { readFrameFolder, readMovieDataset, movieFromNdArray, templatePaths } from "./movie.js";
+import { isNpy, readNpyFile } from "./npy.js";
+import { detectNwbLayout, loadNwb } from "./nwb.js";
+import { DEFAULT_STIMULUS } from "./nwb/allen2p.js";
+import { isZip, npzArrays } from "./npz.js";
+import { ARRAY_ROLES, LOAD_FORMATS, NAN_POLICIES, throwIfCancelled, type LoadContext, type LoadFormat, type LoadOptions, type MovieSource } from "./options.js";
+import { selectRepeats, selectUnits, sliceTime, zscore } from "./preprocess.js";
+import type { Movie, Recording } from "./recording.js";
+import { applyNanPolicy, validateRecording } from "./validate.js";
+
+export { ARRAY_ROLES, LOAD_FORMATS, NAN_POLICIES } from "./options.js";
+export type { ArrayRole, BuiltinParams, LoadContext, LoadFormat, LoadOptions, MovieSource, NanPolicy, NeuropixelsOptions, QualityThresholds } from "./options.js";
+
+/** Built-in recordings by name. */
+const BUILTINS: Record<string, (opts: LoadOptions) => Recording> = {
+  "allen-like": (opts) => generateAllenLike(opts.builtin),
+};
+
+/** A local file ready to read, with what provenance needs to know about where it came from. */
+interface ResolvedFile {
+  path: string;
+  /** Name for messages: the path or the URL. */
+  name: string;
+  source: string;
+  download?: FetchResult;
+}
+
+/** Load a recording from a local path, an http(s) URL or "builtin:allen-like". */
+export async function loadRecording(source: string, opts: LoadOptions, ctx: LoadContext): Promise<Recording> {
+  checkOptions(opts);
+  throwIfCancelled(ctx.signal);
+  let rec = source.startsWith("builtin:") ? loadBuiltin(source, opts) : await loadSourceFile(source, opts, ctx);
+  rec = { ...rec, provenance: { ...rec.provenance, loaded_at: new Date().toISOString() } };
+  if (opts.movie === false) rec = { ...rec, movie: undefined };
+  else if (opts.movie !== undefined) rec = await attachMovie(rec, opts.movie, opts, ctx);
+  validateRecording(rec);
+  rec = applyNanPolicy(rec, opts.nan_policy ?? "error");
+  return preprocess(rec, opts);
+}
+
+function loadBuiltin(source: string, opts: LoadOptions): Recording {
+  const name = source.slice("builtin:".length);
+  const make = BUILTINS[name];
+  if (!make) throw new UserError(`Unknown built-in recording '${source}'.`, `Use one of: ${Object.keys(BUILTINS).map((n) => `builtin:${n}`).join(", ")}.`);
+  return make(opts);
+}
+
+async function loadSourceFile(source: string, opts: LoadOptions, ctx: LoadContext): Promise<Recording> {
+  const file = await resolveFile(source, ctx);
+  const rec = await loadFile(file, opts, ctx);
+  const sha256 = file.download?.sha256 ?? (await sha256File(file.path));
+  const download = file.download && { from_cache: file.download.from_cache, bytes: file.download.bytes, final_url: file.download.final_url, fetched_at: file.download.fetched_at };
+  return {
+    ...rec,
+    provenance: {
+      ...rec.provenance,
+      source: file.source,
+      sha256,
+      ...(file.download ? { cached_path: file.path, source_metadata: { ...rec.provenance.source_metadata, download } } : {}),
+    },
+  };
+}
+
+/** URL → cached download; local path (or file:// URL) → absolute path checked with ctx.checkPath. */
+async function resolveFile(source: string, ctx: LoadContext, allowFolder = false): Promise<ResolvedFile & { isFolder: boolean }> {
+  if (isUrl(source)) {
+    const download = await fetchToCache(source, ctx);
+    return { path: download.path, name: source, source, download, isFolder: false };
+  }
+  const path = resolve(source.startsWith("file://") ? fileURLToPath(source) : source);
+  ctx.checkPath(path);
+  const st = await stat(path).catch(() => null);
+  if (!st) throw new UserError(`File not found: ${path}.`, "Check the path (relative paths are resolved against the server's working directory).");
+  if (st.isDirectory() && !allowFolder) {
+    throw new UserError(`${path} is a folder, not a recording file.`, "Pass a .npz, .npy, .nwb or .h5 file (a folder of movie frames goes in the movie option).");
+  }
+  return { path, name: path, source: path, isFolder: st.isDirectory() };
+}
+
+/** File kind from magic bytes, then extension. */
+async function detectKind(path: string): Promise<"npy" | "npz" | "hdf5" | undefined> {
+  const head = new Uint8Array(2056);
+  const fh = await open(path, "r");
+  try {
+    await fh.read(head, 0, head.length, 0);
+  } finally {
+    await fh.close();
+  }
+  if (isNpy(head)) return "npy";
+  if (isZip(head)) return "npz";
+  if (isHdf5(head)) return "hdf5";
+  const ext = extname(path).toLowerCase();
+  if (ext === ".npy") return "npy";
+  if (ext === ".npz") return "npz";
+  if ([".h5", ".hdf5", ".hdf", ".nwb", ".mat"].includes(ext)) return "hdf5";
+  return undefined;
+}
+
+async function loadFile(file: ResolvedFile, opts: LoadOptions, ctx: LoadContext): Promise<Recording> {
+  const detected = opts.format ? undefined : await detectKind(file.path);
+  const format: LoadFormat | "auto-hdf5" | undefined = opts.format ?? (detected === "hdf5" ? "auto-hdf5" : detected);
+  switch (format) {
+    case undefined:
+      throw new UserError(`Cannot tell the format of ${file.name} (not .npy, .npz or HDF5/NWB).`, `Convert it to .npz (see docs/DATA.md) or pass format: one of ${LOAD_FORMATS.join(", ")}.`);
+    case "builtin":
+      throw new UserError(`format "builtin" needs a source like "builtin:allen-like", not ${file.name}.`, "Drop the format option or use a builtin: source.");
+    case "npy": {
+      const key = opts.keys?.neural ?? "neural";
+      const nd = readNpyFile(file.path, file.name);
+      return recordingFromArrays(lazyArrays(file.name, new Map([[key, () => nd]])), opts, { format: "npy", noun: "member" });
+    }
+    case "npz":
+      return recordingFromArrays(npzArrays(await readWhole(file), file.name), opts, { format: "npz", noun: "member" });
+    default:
+      return withHdf5(file, ctx, (reader) => {
+        if (format === "hdf5") return loadGenericHdf5(reader, opts);
+        if (format !== "auto-hdf5") return loadNwb(reader, format, opts, ctx.signal);
+        const layout = opts.keys?.neural ? null : detectNwbLayout(reader);
+        return layout ? loadNwb(reader, layout, opts, ctx.signal) : loadGenericHdf5(reader, opts);
+      });
+  }
+}
+
+async function readWhole(file: ResolvedFile): Promise<Uint8Array> {
+  try {
+    return await readFile(file.path);
+  } catch (e) {
+    throw new UserError(`Could not read ${file.name} (${(e as Error).message}).`, "Files over 2 GiB cannot be read whole; save the arrays as separate .npy files or as HDF5.");
+  }
+}
+
+async function withHdf5<T>(file: ResolvedFile, ctx: LoadContext, fn: (reader: Hdf5Reader) => T): Promise<T> {
+  const reader = await Hdf5Reader.open(file.path, file.name, ctx.signal);
+  try {
+    return fn(reader);
+  } finally {
+    reader.close();
+  }
+}
+
+/** Replace the recording's movie by the one from `movie` (path/URL or MovieSource), noting it in provenance. */
+async function attachMovie(rec: Recording, movie: string | MovieSource, opts: LoadOptions, ctx: LoadContext): Promise<Recording> {
+  const src: MovieSource = typeof movie === "string" ? { path: movie } : movie;
+  const { movie: m, sha256 } = await loadMovie(src, opts.stimulus ?? DEFAULT_STIMULUS, ctx);
+  const info = { source: src.path, dataset: src.dataset ?? null, sha256, n_frames: m.n_frames, height: m.height, width: m.width };
+  return { ...rec, movie: m, provenance: { ...rec.provenance, source_metadata: { ...rec.provenance.source_metadata, movie: info } } };
+}
+
+/**
+ * Load a stimulus movie: a folder of PNG/JPEG frames, a `.npy` [F,H,W] uint8, an `.npz` (member
+ * `dataset` or "movie"), or an HDF5/NWB file (dataset `dataset` or the stimulus template).
+ * Returns the movie and the SHA-256 of the file (null for folders).
+ */
+export async function loadMovie(src: MovieSource, stimulus: string, ctx: LoadContext): Promise<{ movie: Movie; sha256: string | null }> {
+  const file = await resolveFile(src.path, ctx, true);
+  const rate = src.frame_rate_hz ?? DEFAULT_MOVIE_RATE_HZ;
+  if (file.isFolder) return { movie: await readFrameFolder(file.path, rate, (p) => ctx.checkPath(p), ctx.signal), sha256: null };
+  const sha256 = file.download?.sha256 ?? (await sha256File(file.path));
+  const kind = await detectKind(file.path);
+  const fileName = basename(file.path);
+  if (kind === "npy") return { movie: movieFromNdArray(readNpyFile(file.path, file.name), file.name, rate), sha256 };
+  if (kind === "npz") {
+    const key = src.dataset ?? "movie";
+    const arr = npzArrays(await readWhole(file), file.name).read(key, "u8");
+    return { movie: movieFromArray(arr, `${file.name}:${key}`, rate, `${fileName}:${key}`), sha256 };
+  }
+  if (kind === "hdf5") {
+    const movie = await withHdf5(file, ctx, (reader) => {
+      const path = src.dataset ?? templatePaths(stimulus).find((p) => reader.isDataset(p));
+      if (!path) {
+        throw new UserError(`${file.name} has no ${stimulus} template (looked for ${templatePaths(stimulus).join(", ")}).`, "Name the movie dataset with movie: { path, dataset: \"/path/to/frames\" }.");
+      }
+      return readMovieDataset(reader, path, rate);
+    });
+    return { movie, sha256 };
+  }
+  throw new UserError(`Cannot read a movie from ${file.name}.`, "Use a .npy [F,H,W] uint8 array, an .npz with a 'movie' member, an NWB/HDF5 file, or a folder of PNG/JPEG frames.");
+}
+
+/** Apply the preprocessing options in a fixed order: time_range → repeats → select_units → zscore. */
+function preprocess(rec: Recording, opts: LoadOptions): Recording {
+  let out = rec;
+  if (opts.time_range) out = sliceTime(out, opts.time_range);
+  if (opts.repeats) out = selectRepeats(out, opts.repeats);
+  if (opts.select_units) out = selectUnits(out, opts.select_units);
+  if (opts.zscore) out = zscore(out);
+  return out;
+}
+
+/** Reject option values outside their enumerations early, with the valid choices. */
+function checkOptions(opts: LoadOptions): void {
+  const oneOf = (what: string, v: unknown, valid: readonly unknown[]) => {
+    if (v !== undefined && !valid.includes(v)) throw new UserError(`Unknown ${what} '${String(v)}'.`, `Use one of: ${valid.join(", ")}.`);
+  };
+  oneOf("format", opts.format, LOAD_FORMATS);
+  oneOf("nan_policy", opts.nan_policy, NAN_POLICIES);
+  oneOf("neural_layout", opts.neural_layout, ["time_major", "unit_major"]);
+  for (const role of Object.keys(opts.keys ?? {})) oneOf("keys role", role, ARRAY_ROLES);
+  if (opts.sampling_rate_hz !== undefined && !(opts.sampling_rate_hz > 0)) {
+    throw new UserError(`sampling_rate_hz must be positive, got ${opts.sampling_rate_hz}.`, "Pass the sampling rate in Hz, e.g. 30.");
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Checks every loaded Recording must pass (non-empty, consistent lengths, frame indices inside the
+ * movie/features) and the NaN/Inf policy (count, refuse or repair, record in provenance).
+ */
+import { UserError } from "../util/errors.js";
+import type { NanPolicy } from "./options.js";
+import { takeUnits, withStep } from "./preprocess.js";
+import type { Recording } from "./recording.js";
+
+/** Name of the recording for messages. */
+function nameOf(rec: Recording): string {
+  return rec.provenance.source || rec.provenance.format || "the recording";
+}
+
+/**
+ * Structural checks; throws a UserError naming the recording and the offending label.
+ * Non-monotonic timestamps only add a warning.
+ */
+export function validateRecording(rec: Recording): void {
+  const name = nameOf(rec);
+  const T = rec.n_samples;
+  const N = rec.n_neurons;
+  if (T === 0 || N === 0) throw new UserError(`${name} is empty (${T} samples × ${N} units).`, "Load a file with at least one sample and one unit (check the keys, time range and filters).");
+  if (rec.neural.length !== T * N) throw new UserError(`${name}: neural has ${rec.neural.length} values, expected ${T} × ${N}.`, "Check the shape of the neural array.");
+  if (!(rec.sampling_rate_hz > 0 && Number.isFinite(rec.sampling_rate_hz))) {
+    throw new UserError(`${name}: sampling rate ${rec.sampling_rate_hz} Hz is not a positive number.`, "Pass sampling_rate_hz.");
+  }
+  const sameLength = (what: string, n: number | undefined, expected = T) => {
+    if (n !== undefined && n !== expected) {
+      throw new UserError(`${name}: ${what} has ${n} entries but neural has ${expected === T ? `${T} samples` : `${expected} entries expected`}.`, `Make ${what} one entry per sample (row of neural), or check neural_layout / keys.`);
+    }
+  };
+  sameLength("timestamps", rec.timestamps.length);
+  sameLength("frame", rec.frame?.length);
+  sameLength("repeat", rec.repeat?.length);
+  sameLength("discrete", rec.discrete?.data.length);
+  sameLength("continuous", rec.continuous ? rec.continuous.data.length / rec.continuous.dim : undefined);
+  if (rec.unit_ids.length !== N) throw new UserError(`${name}: ${rec.unit_ids.length} unit ids for ${N} units.`, "Give one unit id per column of neural.");
+  for (const [key, col] of Object.entries(rec.unit_metadata)) {
+    if (col.length !== N) throw new UserError(`${name}: unit metadata '${key}' has ${col.length} entries for ${N} units.`, "Give one value per unit.");
+  }
+  checkMovie(rec, name);
+  checkFrames(rec, name);
+  if (rec.repeat && rec.repeat.some((r) => r < -1)) throw new UserError(`${name}: repeat labels must be ≥ -1 (-1 = outside any repeat).`, "Fix the repeat labels.");
+  if (!isNonDecreasing(rec.timestamps)) rec.warnings.push(`${name}: timestamps are not in increasing order.`);
+}
+
+function checkMovie(rec: Recording, name: string): void {
+  const m = rec.movie;
+  if (m && m.frames.length !== m.n_frames * m.height * m.width) {
+    throw new UserError(`${name}: movie has ${m.frames.length} bytes, expected ${m.n_frames}×${m.height}×${m.width}.`, "Check the movie array shape.");
+  }
+  const ff = rec.frame_features;
+  if (ff && m && ff.data.length / ff.dim !== m.n_frames) {
+    throw new UserError(`${name}: frame_features has ${ff.data.length / ff.dim} rows but the movie has ${m.n_frames} frames.`, "Give one feature row per movie frame.");
+  }
+  if (ff && !ff.data.every(Number.isFinite)) throw new UserError(`${name}: frame_features contains NaN/Inf.`, "Fix the frame features before loading.");
+}
+
+function checkFrames(rec: Recording, name: string): void {
+  if (!rec.frame) return;
+  const limits: [number, string][] = [];
+  if (rec.movie) limits.push([rec.movie.n_frames, `the movie has ${rec.movie.n_frames} frames`]);
+  if (rec.frame_features) limits.push([rec.frame_features.data.length / rec.frame_features.dim, "frame_features has that many rows"]);
+  for (let t = 0; t < rec.frame.length; t++) {
+    const f = rec.frame[t];
+    if (f < -1) throw new UserError(`${name}: frame label ${f} at sample ${t} is negative (only -1 = no frame is allowed).`, "Fix the frame labels.");
+    for (const [limit, why] of limits) {
+      if (f >= limit) throw new UserError(`${name}: frame index ${f} at sample ${t} is outside the movie (${why}; valid 0..${limit - 1}).`, "Check that the movie matches the recording (option movie) and the frame labels.");
+    }
+  }
+}
+
+function isNonDecreasing(x: Float64Array): boolean {
+  for (let i = 1; i < x.length; i++) if (x[i] < x[i - 1]) return false;
+  return true;
+}
+
+/** Non-finite values of a [rows, cols] array: total count and the affected columns. */
+export function countNonFinite(data: Float32Array, cols: number): { values: number; columns: number[] } {
+  const bad = new Uint32Array(cols);
+  let values = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      bad[i % cols]++;
+      values++;
+    }
+  }
+  const columns: number[] = [];
+  bad.forEach((c, j) => c && columns.push(j));
+  return { values, columns };
+}
+
+/**
+ * Apply the NaN/Inf policy to neural data and continuous labels. Returns `rec` unchanged when all
+ * values are finite; otherwise a new Recording with a "nan_policy" step, or a UserError for "error".
+ */
+export function applyNanPolicy(rec: Recording, policy: NanPolicy = "error"): Recording {
+  const name = nameOf(rec);
+  const neural = countNonFinite(rec.neural, rec.n_neurons);
+  const cont = rec.continuous ? countNonFinite(rec.continuous.data, rec.continuous.dim) : { values: 0, columns: [] };
+  if (neural.values === 0 && cont.values === 0) return rec;
+  const summary = `neural has ${neural.values} NaN/Inf values in ${neural.columns.length} of ${rec.n_neurons} units` +
+    (neural.columns.length ? ` (e.g. units ${neural.columns.slice(0, 5).map((j) => rec.unit_ids[j]).join(", ")})` : "") +
+    (cont.values ? `; continuous labels have ${cont.values}` : "");
+  if (policy === "error") {
+    throw new UserError(`${name}: ${summary}.`, 'Pass nan_policy: "zero", "interpolate" or "drop_units" to repair them, or clean the file.');
+  }
+  if (policy === "drop_units" && cont.values) {
+    throw new UserError(`${name}: continuous labels have ${cont.values} NaN/Inf values, which drop_units cannot repair.`, 'Use nan_policy: "zero" or "interpolate".');
+  }
+  const step = { op: "nan_policy", params: { policy, neural_values: neural.values, units_affected: neural.columns.length, continuous_values: cont.values } };
+  const note = `${summary}; applied nan_policy "${policy}".`;
+  if (policy === "drop_units") {
+    const bad = new Set(neural.columns);
+    const keep = Array.from({ length: rec.n_neurons }, (_, j) => j).filter((j) => !bad.has(j));
+    if (keep.length === 0) throw new UserError(`${name}: every unit has NaN/Inf values; drop_units would leave none.`, 'Use nan_policy: "interpolate" or "zero".');
+    const out = takeUnits(rec, keep, step);
+    return { ...out, warnings: [...out.warnings, note] };
+  }
+  const repair = policy === "zero" ? zeroNonFinite : interpolateNonFinite;
+  const out: Recording = { ...rec, neural: repair(rec.neural, rec.n_neurons) };
+  if (rec.continuous && cont.values) out.continuous = { ...rec.continuous, data: repair(rec.continuous.data, rec.continuous.dim) };
+  return withStep(out, step, [note]);
+}
+
+/** Copy with NaN/Inf replaced by 0. */
+export function zeroNonFinite(data: Float32Array): Float32Array {
+  return data.map((v) => (Number.isFinite(v) ? v : 0));
+}
+
+/**
+ * Copy of a [rows, cols] array with NaN/Inf replaced per column by linear interpolation between the
+ * nearest finite values in time; leading/trailing gaps copy the nearest finite value; a column with
+ * no finite value becomes 0.
+ */
+export function interpolateNonFinite(data: Float32Array, cols: number): Float32Array {
+  const out = data.slice();
+  const rows = data.length / cols;
+  for (let c = 0; c < cols; c++) {
+    let prev = -1; // last finite row
+    for (let r = 0; r <= rows; r++) {
+      const finite = r < rows && Number.isFinite(out[r * cols + c]);
+      if (r < rows && !finite) continue;
+      // fill the gap (prev, r)
+      for (let g = prev + 1; g < r; g++) {
+        const a = prev >= 0 ? out[prev * cols + c] : undefined;
+        const b = r < rows ? out[r * cols + c] : undefined;
+        out[g * cols + c] = a !== undefined && b !== undefined ? a + ((b - a) * (g - prev)) / (r - prev) : (a ?? b ?? 0);
+      }
+      prev = r;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,32 @@
+/**
+ * Process-wide server state: the workspace, job registry, recording store and allowed roots.
+ * Opened once per process; every MCP server instance (one per stdio connection, one per HTTP
+ * request) shares it, so artifacts and jobs created through one client are visible to all.
+ */
+import { JobRegistry } from "../store/jobs.js";
+import { RecordingStore } from "../store/recordings.js";
+import { AllowedRoots } from "../store/roots.js";
+import { Workspace } from "../store/workspace.js";
+import type { ServerConfig } from "./config.js";
+
+export interface AppState {
+  readonly config: ServerConfig;
+  readonly workspace: Workspace;
+  readonly jobs: JobRegistry;
+  readonly recordings: RecordingStore;
+  readonly roots: AllowedRoots;
+}
+
+/** Opens the workspace (creating it), the job registry and the roots. */
+export async function openApp(config: ServerConfig): Promise<AppState> {
+  const workspace = await Workspace.open(config.workspaceDir);
+  const roots = AllowedRoots.create([config.cwd, workspace.root, ...config.allowRoots], config.cwd);
+  const jobs = await JobRegistry.open(workspace, { concurrency: config.jobConcurrency });
+  const recordings = new RecordingStore(workspace);
+  return { config, workspace, jobs, recordings, roots };
+}
+
+/** Cancels running jobs (letting them save partial results) and flushes job manifests. */
+export async function closeApp(app: AppState): Promise<void> {
+  await app.jobs.shutdown(app.config.shutdownGraceMs);
+}

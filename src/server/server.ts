@@ -1,0 +1,79 @@
+/**
+ * `createServer(app)`: builds one McpServer with the instructions, every tool from `tools/index.ts`
+ * and one resource template per artifact kind. Transports call it as a factory: once per stdio
+ * connection, once per HTTP request (cheap: registration only; all state lives in `app`).
+ */
+import { McpServer, type CallToolResult, type ServerContext } from "@modelcontextprotocol/server";
+import { TOOLS } from "../../tools/index.js";
+import { VERSION } from "../version.js";
+import type { AppState } from "./app.js";
+import { logLine, toolErrorResult } from "./errors.js";
+import { SERVER_INSTRUCTIONS } from "./instructions.js";
+import { registerResources } from "./resources.js";
+import type { Tool, ToolContext } from "./tool.js";
+
+/** Cap on array/object elements in one tools/call (DoS guard; the SDK's maxToolInputElements). */
+const MAX_TOOL_INPUT_ELEMENTS = 10_000;
+
+/** A fully registered MCP server over the shared app state. */
+export function createServer(app: AppState, tools: readonly Tool[] = TOOLS): McpServer {
+  const server = new McpServer(
+    { name: "cebra-mcp", version: VERSION },
+    { instructions: SERVER_INSTRUCTIONS, capabilities: { tools: {}, resources: {} }, maxToolInputElements: MAX_TOOL_INPUT_ELEMENTS },
+  );
+  for (const tool of tools) registerTool(server, app, tool);
+  registerResources(server, app);
+  return server;
+}
+
+function registerTool(server: McpServer, app: AppState, tool: Tool): void {
+  server.registerTool(
+    tool.name,
+    {
+      title: tool.title,
+      description: tool.description,
+      inputSchema: tool.inputSchema,
+      ...(tool.outputSchema ? { outputSchema: tool.outputSchema } : {}),
+      annotations: { title: tool.title, ...tool.annotations },
+    },
+    (args: unknown, ctx: ServerContext) => runTool(app, tool, args, ctx),
+  );
+}
+
+/** Runs a handler with its ToolContext; every failure becomes an `isError` result. */
+export async function runTool(app: AppState, tool: Tool, args: unknown, mcp: ServerContext): Promise<CallToolResult> {
+  try {
+    return await tool.handler(args, toolContext(app, tool.name, mcp));
+  } catch (e) {
+    return toolErrorResult(e, tool.name);
+  }
+}
+
+function toolContext(app: AppState, toolName: string, mcp: ServerContext): ToolContext {
+  const token = mcp.mcpReq._meta?.progressToken;
+  let lastProgress = -Infinity;
+  return {
+    config: app.config,
+    workspace: app.workspace,
+    jobs: app.jobs,
+    recordings: app.recordings,
+    roots: app.roots,
+    signal: mcp.mcpReq.signal,
+    wantsProgress: token !== undefined,
+    loadContext: () => app.roots.loadContext(app.workspace.root, app.config.download, mcp.mcpReq.signal),
+    progress: async (progress, total, message) => {
+      if (token === undefined || !(progress > lastProgress) || mcp.mcpReq.signal.aborted) return;
+      lastProgress = progress;
+      try {
+        await mcp.mcpReq.notify({
+          method: "notifications/progress",
+          params: { progressToken: token, progress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) },
+        });
+      } catch (e) {
+        logLine(`${toolName}: progress notification failed: ${(e as Error).message}`);
+      }
+    },
+    log: (message) => logLine(`${toolName}: ${message}`),
+    mcp,
+  };
+}

@@ -1,0 +1,24 @@
+/**
+ * stdio transport (the default): one MCP connection over this process's stdin/stdout. stdout carries
+ * only protocol messages; all logging goes to stderr. `closed` resolves when the client closes stdin.
+ */
+import { serveStdio } from "@modelcontextprotocol/server/stdio";
+import type { AppState } from "./app.js";
+import { logLine } from "./errors.js";
+import { createServer } from "./server.js";
+
+export interface StdioServerHandle {
+  /** Resolves when the client closes our stdin (the connection is over). */
+  closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Serves MCP on stdin/stdout. */
+export function startStdioServer(app: AppState): StdioServerHandle {
+  const handle = serveStdio(() => createServer(app), { onerror: (e) => logLine(`stdio: ${e.message}`) });
+  const closed = new Promise<void>((resolve) => {
+    process.stdin.once("end", resolve);
+    process.stdin.once("close", resolve);
+  });
+  return { closed, close: () => handle.close() };
+}

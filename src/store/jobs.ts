@@ -1,0 +1,405 @@
+/**
+ * Job registry for long-running work (training): the MCP job-handle pattern. A tool starts a job and
+ * returns its id at once; later calls read its status and progress (`get`, `wait`) or stop it (`cancel`).
+ *
+ * Generic: a job is any `run(control)` async function. It reports progress through `control.report`,
+ * must watch `control.signal` (awaiting between work units) and leave the workspace consistent when
+ * cancelled — either throw `CancelledError`, or return a partial result (kept, status "cancelled").
+ *
+ * Every job is also a workspace artifact (`jobs/<id>/manifest.json`, meta = the JobRecord), rewritten
+ * atomically on every status change and at most every `persistIntervalMs` while running. A job that
+ * was queued or running when a previous server process died is shown as "interrupted".
+ */
+import { CancelledError, UserError } from "../util/errors.js";
+import { newId, parseId } from "./ids.js";
+import type { Workspace } from "./workspace.js";
+
+export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+
+const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
+
+/** True once a job can no longer change. */
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+/** Latest progress of a running job. */
+export interface JobProgress {
+  step: number;
+  total: number;
+  /** Phase text, e.g. "step 120/1000 loss=5.91". */
+  message?: string;
+  /** Latest metric values (loss, align, uniform, temperature ...). */
+  metrics?: Record<string, number>;
+  steps_per_s?: number;
+  /** Estimated seconds to completion. */
+  eta_s?: number;
+  elapsed_s: number;
+}
+
+/** A metric sample kept in the (thinned) history: `step` plus the metric values at that step. */
+export type JobHistoryPoint = { step: number } & Record<string, number>;
+
+export interface JobError {
+  message: string;
+  fix?: string;
+  code?: string;
+}
+
+/** Everything known about a job; this is what is persisted and what tools return. */
+export interface JobRecord {
+  id: string;
+  /** What kind of work, e.g. "train_embedding". */
+  type: string;
+  status: JobStatus;
+  summary: string;
+  /** The job's inputs, as given (JSON). */
+  params: Record<string, unknown>;
+  /** Artifact ids the job works on. */
+  parents: string[];
+  created_at: string;
+  started_at?: string;
+  finished_at?: string;
+  progress?: JobProgress;
+  /** Metric history, thinned to at most ~2×MAX_HISTORY points spread over the whole run. */
+  history: JobHistoryPoint[];
+  /** JSON result of the work (also set for a cancelled job that returned a partial result). */
+  result?: unknown;
+  error?: JobError;
+  /** Why a job was cancelled ("cancel_job", "server shutdown" ...). */
+  cancel_reason?: string;
+}
+
+/** Handed to the work function. */
+export interface JobControl {
+  readonly id: string;
+  /** Aborted when the job is cancelled (cancel_job, server shutdown). */
+  readonly signal: AbortSignal;
+  /** Reports progress. `total` defaults to the spec's total; rate and ETA are computed unless given. */
+  report(p: { step: number; total?: number; message?: string; metrics?: Record<string, number>; steps_per_s?: number; eta_s?: number }): void;
+  /** Throws CancelledError if the job was cancelled. */
+  throwIfCancelled(): void;
+}
+
+/** What to run. */
+export interface JobSpec<R> {
+  type: string;
+  summary: string;
+  params?: Record<string, unknown>;
+  parents?: string[];
+  /** Expected number of steps (shown before the first report). */
+  total?: number;
+  run(control: JobControl): Promise<R>;
+}
+
+export interface JobRegistryOptions {
+  /** Jobs run at the same time; more are queued (default 1: training is CPU/GPU bound). */
+  concurrency?: number;
+  /** Minimum interval between progress writes of a running job's manifest (default 2000 ms). */
+  persistIntervalMs?: number;
+}
+
+/** Called with a snapshot on every progress report and status change. */
+export type JobListener = (record: JobRecord) => void;
+
+const MAX_HISTORY = 100;
+
+interface LiveJob {
+  record: JobRecord;
+  spec: JobSpec<unknown>;
+  controller: AbortController;
+  listeners: Set<JobListener>;
+  done: Promise<void>;
+  resolveDone: () => void;
+  persistTimer?: NodeJS.Timeout;
+  startedMs?: number;
+}
+
+/** Runs, tracks, persists and cancels jobs. One per server process. */
+export class JobRegistry {
+  private readonly live = new Map<string, LiveJob>();
+  private readonly queue: LiveJob[] = [];
+  private running = 0;
+  private closed = false;
+  private readonly concurrency: number;
+  private readonly persistIntervalMs: number;
+
+  private constructor(private readonly workspace: Workspace, opts: JobRegistryOptions) {
+    this.concurrency = Math.max(1, opts.concurrency ?? 1);
+    this.persistIntervalMs = opts.persistIntervalMs ?? 2000;
+  }
+
+  /** Opens the registry on a workspace, marking jobs left queued/running by a dead process as "interrupted". */
+  static async open(workspace: Workspace, opts: JobRegistryOptions = {}): Promise<JobRegistry> {
+    const registry = new JobRegistry(workspace, opts);
+    await registry.markInterrupted();
+    return registry;
+  }
+
+  /** Starts (or queues) a job; returns its record immediately. */
+  async start<R>(spec: JobSpec<R>): Promise<JobRecord> {
+    if (this.closed) throw new UserError("The server is shutting down and accepts no new jobs.", "Restart the server and try again.", "shutting_down");
+    const id = newId("job");
+    const record: JobRecord = {
+      id,
+      type: spec.type,
+      status: "queued",
+      summary: spec.summary,
+      params: toJson(spec.params ?? {}) as Record<string, unknown>,
+      parents: spec.parents ?? [],
+      created_at: new Date().toISOString(),
+      history: [],
+      ...(spec.total !== undefined ? { progress: { step: 0, total: spec.total, elapsed_s: 0 } } : {}),
+    };
+    let resolveDone!: () => void;
+    const done = new Promise<void>((r) => (resolveDone = r));
+    const job: LiveJob = { record, spec: spec as JobSpec<unknown>, controller: new AbortController(), listeners: new Set(), done, resolveDone };
+    await this.workspace.create("job", { summary: summaryOf(record), meta: record, parents: record.parents }, id);
+    this.live.set(id, job);
+    this.queue.push(job);
+    this.pump();
+    return snapshot(record);
+  }
+
+  /** The current record of job `id` (live, or as persisted by an earlier server process). */
+  async get(id: string): Promise<JobRecord> {
+    parseId(id, "job");
+    const job = this.live.get(id);
+    if (job) return snapshot(job.record);
+    const manifest = await this.workspace.get<JobRecord>(id, "job");
+    return manifest.meta;
+  }
+
+  /** All jobs, oldest first. */
+  async list(): Promise<JobRecord[]> {
+    const persisted = await this.workspace.manifests<JobRecord>("job");
+    return persisted.map((m) => (this.live.has(m.id) ? snapshot(this.live.get(m.id)!.record) : m.meta));
+  }
+
+  /**
+   * Waits up to `seconds` for job `id` to finish (or until `signal` aborts), then returns its record.
+   * Returns at once for finished jobs.
+   */
+  async wait(id: string, seconds: number, signal?: AbortSignal): Promise<JobRecord> {
+    const job = this.live.get(id);
+    if (!job || isTerminal(job.record.status) || seconds <= 0 || signal?.aborted) return this.get(id);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, seconds * 1000);
+      function finish(): void {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", finish);
+        resolve();
+      }
+      signal?.addEventListener("abort", finish, { once: true });
+      void job.done.then(finish);
+    });
+    return this.get(id);
+  }
+
+  /**
+   * Cancels job `id`: a queued job ends at once; a running job's signal is aborted and the job ends when
+   * its work returns. Cancelling a finished job is a no-op. Returns the record after the request.
+   */
+  async cancel(id: string, reason = "cancel_job"): Promise<JobRecord> {
+    const job = this.live.get(id);
+    if (!job) return this.get(id);
+    if (isTerminal(job.record.status)) return snapshot(job.record);
+    job.record.cancel_reason = reason;
+    const queued = this.queue.indexOf(job);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      await this.finish(job, "cancelled");
+    } else {
+      job.controller.abort(new CancelledError(`job ${id} cancelled (${reason})`));
+      this.notify(job);
+    }
+    return snapshot(job.record);
+  }
+
+  /** Subscribes to progress and status changes of job `id`; returns the unsubscribe function. */
+  onProgress(id: string, listener: JobListener): () => void {
+    const job = this.live.get(id);
+    if (!job) return () => undefined;
+    job.listeners.add(listener);
+    return () => job.listeners.delete(listener);
+  }
+
+  /** Number of jobs queued or running in this process. */
+  get activeCount(): number {
+    return [...this.live.values()].filter((j) => !isTerminal(j.record.status)).length;
+  }
+
+  /**
+   * Stops accepting jobs, cancels all active ones, waits up to `graceMs` for them to wind down (saving
+   * their partial results), marks any that did not as "interrupted", and flushes every manifest.
+   */
+  async shutdown(graceMs = 10_000): Promise<void> {
+    this.closed = true;
+    const active = [...this.live.values()].filter((j) => !isTerminal(j.record.status));
+    for (const job of active) await this.cancel(job.record.id, "server shutdown");
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((r) => (timer = setTimeout(r, graceMs)));
+    await Promise.race([Promise.all(active.map((j) => j.done)), timeout]);
+    clearTimeout(timer);
+    for (const job of active) {
+      if (!isTerminal(job.record.status)) {
+        job.record.error = { message: `The job did not stop within ${graceMs} ms of server shutdown.` };
+        await this.finish(job, "interrupted");
+      }
+    }
+    // A job that ended just before the deadline may still be writing its final manifest.
+    await Promise.all(active.map((j) => j.done));
+  }
+
+  private pump(): void {
+    while (this.running < this.concurrency && this.queue.length > 0) {
+      const job = this.queue.shift()!;
+      this.running++;
+      void this.execute(job).finally(() => {
+        this.running--;
+        this.pump();
+      });
+    }
+  }
+
+  private async execute(job: LiveJob): Promise<void> {
+    const { record, controller } = job;
+    record.status = "running";
+    record.started_at = new Date().toISOString();
+    job.startedMs = Date.now();
+    await this.persist(job);
+    this.notify(job);
+    try {
+      const result = await job.spec.run(this.controlFor(job));
+      if (!isTerminal(record.status)) record.result = toJson(result);
+      await this.finish(job, controller.signal.aborted ? "cancelled" : "succeeded");
+    } catch (e) {
+      if (controller.signal.aborted || e instanceof CancelledError) {
+        await this.finish(job, "cancelled");
+      } else {
+        record.error = jobErrorOf(e, record.id);
+        await this.finish(job, "failed");
+      }
+    }
+  }
+
+  private controlFor(job: LiveJob): JobControl {
+    const { controller } = job;
+    return {
+      id: job.record.id,
+      signal: controller.signal,
+      report: (p) => this.report(job, p),
+      throwIfCancelled: () => {
+        if (controller.signal.aborted) throw new CancelledError(`job ${job.record.id} cancelled`);
+      },
+    };
+  }
+
+  private report(job: LiveJob, p: Parameters<JobControl["report"]>[0]): void {
+    if (isTerminal(job.record.status)) return;
+    const elapsed = (Date.now() - (job.startedMs ?? Date.now())) / 1000;
+    const total = p.total ?? job.record.progress?.total ?? job.spec.total ?? p.step;
+    const rate = p.steps_per_s ?? (elapsed > 0 ? p.step / elapsed : undefined);
+    const eta = p.eta_s ?? (rate && rate > 0 ? Math.max(0, (total - p.step) / rate) : undefined);
+    job.record.progress = {
+      step: p.step,
+      total,
+      elapsed_s: round3(elapsed),
+      ...(p.message !== undefined ? { message: p.message } : {}),
+      ...(p.metrics ? { metrics: p.metrics } : {}),
+      ...(rate !== undefined ? { steps_per_s: round3(rate) } : {}),
+      ...(eta !== undefined ? { eta_s: round3(eta) } : {}),
+    };
+    if (p.metrics) appendHistory(job.record.history, { ...p.metrics, step: p.step });
+    this.schedulePersist(job);
+    this.notify(job);
+  }
+
+  private async finish(job: LiveJob, status: JobStatus): Promise<void> {
+    if (isTerminal(job.record.status)) return; // e.g. marked interrupted at shutdown, work returned later
+    job.record.status = status;
+    job.record.finished_at = new Date().toISOString();
+    if (job.persistTimer) clearTimeout(job.persistTimer);
+    job.persistTimer = undefined;
+    await this.persist(job);
+    this.notify(job);
+    job.resolveDone();
+  }
+
+  private schedulePersist(job: LiveJob): void {
+    if (job.persistTimer) return;
+    job.persistTimer = setTimeout(() => {
+      job.persistTimer = undefined;
+      void this.persist(job);
+    }, this.persistIntervalMs);
+    job.persistTimer.unref();
+  }
+
+  private async persist(job: LiveJob): Promise<void> {
+    try {
+      await this.workspace.update(job.record.id, { summary: summaryOf(job.record), meta: snapshot(job.record) });
+    } catch (e) {
+      process.stderr.write(`cebra-mcp: could not save job ${job.record.id}: ${(e as Error).message}\n`);
+    }
+  }
+
+  private notify(job: LiveJob): void {
+    const snap = snapshot(job.record);
+    for (const listener of job.listeners) {
+      try {
+        listener(snap);
+      } catch (e) {
+        process.stderr.write(`cebra-mcp: job listener failed: ${(e as Error).message}\n`);
+      }
+    }
+  }
+
+  private async markInterrupted(): Promise<void> {
+    for (const m of await this.workspace.manifests<JobRecord>("job")) {
+      if (isTerminal(m.meta.status)) continue;
+      const record: JobRecord = {
+        ...m.meta,
+        status: "interrupted",
+        finished_at: new Date().toISOString(),
+        error: { message: "The server process stopped before this job finished.", fix: "Start the job again." },
+      };
+      await this.workspace.update(m.id, { summary: summaryOf(record), meta: record });
+    }
+  }
+}
+
+function summaryOf(r: JobRecord): string {
+  const p = r.progress;
+  const step = p ? ` step ${p.step}/${p.total}` : "";
+  return `${r.type} ${r.status}${step}: ${r.summary}`;
+}
+
+function jobErrorOf(e: unknown, id: string): JobError {
+  if (e instanceof UserError) return { message: e.problem, fix: e.fix, code: e.code };
+  const err = e instanceof Error ? e : new Error(String(e));
+  process.stderr.write(`cebra-mcp: job ${id} failed: ${err.stack ?? err.message}\n`);
+  return { message: err.message || "unknown error", code: "internal" };
+}
+
+/** Appends a point, halving the history (every other point) when it grows past 2×MAX_HISTORY. */
+function appendHistory(history: JobHistoryPoint[], point: JobHistoryPoint): void {
+  history.push(point);
+  if (history.length <= 2 * MAX_HISTORY) return;
+  const last = history[history.length - 1]!;
+  const kept = history.filter((_, i) => i % 2 === 0);
+  if (kept[kept.length - 1] !== last) kept.push(last);
+  history.splice(0, history.length, ...kept);
+}
+
+function snapshot(r: JobRecord): JobRecord {
+  return structuredClone(r);
+}
+
+/** Round-trips through JSON, so only serialisable data is stored (typed arrays become plain objects: avoid them). */
+function toJson(v: unknown): unknown {
+  return v === undefined ? undefined : JSON.parse(JSON.stringify(v));
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,25 @@
+/** cancel_job: stops a queued or running job. */
+import { z } from "zod";
+import { defineTool, structuredResult } from "../src/server/tool.js";
+import { JOB_VIEW_SCHEMA, jobText, jobView } from "../src/server/views.js";
+
+/** How long cancel_job waits for a running job to wind down before returning. */
+const SETTLE_SECONDS = 10;
+
+export const cancelJob = defineTool({
+  name: "cancel_job",
+  title: "Cancel job",
+  description:
+    "Stops a queued or running job (e.g. training). Work done so far is kept where the job supports it (a cancelled training run still saves its model, shown in result). Returns the job's status after stopping; cancelling a finished job changes nothing.",
+  inputSchema: z.object({
+    job_id: z.string().min(1).max(64).describe("Job id (job_…) to cancel."),
+  }),
+  outputSchema: JOB_VIEW_SCHEMA,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async handler({ job_id }, ctx) {
+    await ctx.jobs.cancel(job_id);
+    const record = await ctx.jobs.wait(job_id, SETTLE_SECONDS, ctx.signal);
+    const view = jobView(record);
+    return structuredResult(jobText(view), view);
+  },
+});

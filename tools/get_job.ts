@@ -1,0 +1,33 @@
+/** get_job: status, progress, loss so far and result of a long-running job; optionally waits for it. */
+import { z } from "zod";
+import { isTerminal } from "../src/store/jobs.js";
+import { defineTool, structuredResult } from "../src/server/tool.js";
+import { JOB_VIEW_SCHEMA, jobText, jobView } from "../src/server/views.js";
+
+export const getJob = defineTool({
+  name: "get_job",
+  title: "Get job status",
+  description:
+    "Returns a job's status (queued, running, succeeded, failed, cancelled, interrupted), progress (step/total, loss, steps/s, ETA), a short loss history, and when finished its result (e.g. model_id) or error. With wait_seconds > 0 it blocks until the job finishes or the time is up, sending progress notifications meanwhile; poll again while status is running.",
+  inputSchema: z.object({
+    job_id: z.string().min(1).max(64).describe("Job id (job_…) returned by the tool that started the job."),
+    wait_seconds: z.number().min(0).max(55).default(0).describe("Wait up to this many seconds for the job to finish (0 = return at once)."),
+  }),
+  outputSchema: JOB_VIEW_SCHEMA,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  async handler({ job_id, wait_seconds }, ctx) {
+    let record = await ctx.jobs.get(job_id);
+    if (wait_seconds > 0 && !isTerminal(record.status)) {
+      const unsubscribe = ctx.jobs.onProgress(job_id, (r) => {
+        if (r.progress) void ctx.progress(r.progress.step, r.progress.total, r.progress.message ?? `${r.status} step ${r.progress.step}/${r.progress.total}`);
+      });
+      try {
+        record = await ctx.jobs.wait(job_id, wait_seconds, ctx.signal);
+      } finally {
+        unsubscribe();
+      }
+    }
+    const view = jobView(record);
+    return structuredResult(jobText(view), view);
+  },
+});

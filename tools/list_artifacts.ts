@@ -1,0 +1,58 @@
+/** list_artifacts: what is in the workspace (recordings, models, embeddings, decodings, renders, jobs). */
+import { z } from "zod";
+import { ALL_KINDS } from "../src/store/ids.js";
+import { artifactUri } from "../src/server/resources.js";
+import { defineTool, structuredResult } from "../src/server/tool.js";
+import { formatBytes } from "../src/server/views.js";
+
+const ARTIFACT = z.object({
+  id: z.string(),
+  kind: z.enum(ALL_KINDS),
+  created_at: z.string(),
+  bytes: z.number(),
+  summary: z.string(),
+  parents: z.array(z.string()).describe("Ids this artifact was derived from."),
+  uri: z.string(),
+});
+
+export const listArtifacts = defineTool({
+  name: "list_artifacts",
+  title: "List workspace artifacts",
+  description:
+    "Lists artifacts in the workspace, newest first: recordings (rec_…), models (mdl_…), embeddings (emb_…), decodings (dec_…), renders (rnd_…) and jobs (job_…), with id, size and a one-line summary. Includes artifacts from earlier sessions. Use it to find an id to pass to another tool, or after an 'unknown id' error.",
+  inputSchema: z.object({
+    kind: z.enum(ALL_KINDS).optional().describe("Only this kind; omit for all."),
+    limit: z.number().int().min(1).max(100).default(25).describe("Maximum artifacts returned (newest first)."),
+  }),
+  outputSchema: z.object({
+    workspace: z.string().describe("Workspace directory."),
+    total: z.number().describe("Artifacts matching the filter."),
+    has_more: z.boolean().describe("True if more than `limit` matched."),
+    counts: z.record(z.string(), z.number()).describe("Artifacts per kind (whole workspace)."),
+    artifacts: z.array(ARTIFACT),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async handler({ kind, limit }, ctx) {
+    const all = await ctx.workspace.list();
+    const counts = Object.fromEntries(ALL_KINDS.map((k) => [k, all.filter((a) => a.kind === k).length]));
+    const matching = all.filter((a) => !kind || a.kind === kind).reverse();
+    const shown = matching.slice(0, limit).map((a) => ({
+      id: a.id,
+      kind: a.kind,
+      created_at: a.created_at,
+      bytes: a.bytes,
+      summary: a.summary,
+      parents: a.parents,
+      uri: artifactUri(a.kind, a.id),
+    }));
+    const lines = shown.map((a) => `${a.id}  ${formatBytes(a.bytes)}  ${a.created_at.slice(0, 19)}  ${a.summary}`);
+    const head = `${matching.length} ${kind ?? "artifact"}${matching.length === 1 ? "" : "s"} in ${ctx.workspace.root}${matching.length > shown.length ? ` (showing newest ${shown.length})` : ""}.`;
+    return structuredResult([head, ...lines].join("\n"), {
+      workspace: ctx.workspace.root,
+      total: matching.length,
+      has_more: matching.length > shown.length,
+      counts,
+      artifacts: shown,
+    });
+  },
+});

@@ -8,5 +8,20 @@ import { cancelJob } from "./cancel_job.js";
 import { getJob } from "./get_job.js";
 import { listArtifacts } from "./list_artifacts.js";
 import { loadRecordingTool } from "./load_recording.js";
+import { trainEmbedding } from "./train_embedding.js";
+import { decodeVideoFrames } from "./decode_video_frames.js";
+import { decodeLabelsTool } from "./decode_labels.js";
+import { renderReconstructionTool } from "./render_reconstruction.js";
+import { plotEmbeddingTool } from "./plot_embedding.js";
 
-export const TOOLS: readonly Tool[] = [loadRecordingTool, getJob, cancelJob, listArtifacts];
+export const TOOLS: readonly Tool[] = [
+  loadRecordingTool,
+  trainEmbedding,
+  getJob,
+  cancelJob,
+  decodeVideoFrames,
+  decodeLabelsTool,
+  renderReconstructionTool,
+  plotEmbeddingTool,
+  listArtifacts,
+];

@@ -1,0 +1,20 @@
+import type { ArchitectureSpec } from "./spec.js";
+
+/** CEBRA `offset1-model` (the sklearn default): a 4-layer MLP on single time steps, normalised output. */
+export const offset1Model: ArchitectureSpec = {
+  name: "offset1-model",
+  offset: [0, 1],
+  normalize: true,
+  resample_factor: 1,
+  description: "MLP on single time steps (receptive field 1): Linear(N,H), GELU, Linear(H,H), GELU, Linear(H,H//2), GELU, Linear(H//2,D), L2 norm. CEBRA's sklearn default.",
+  layers: [
+    { type: "flatten" },
+    { type: "linear", in: "N", out: "H" },
+    { type: "gelu" },
+    { type: "linear", in: "H", out: "H" },
+    { type: "gelu" },
+    { type: "linear", in: "H", out: "H//2" },
+    { type: "gelu" },
+    { type: "linear", in: "H//2", out: "D" },
+  ],
+};

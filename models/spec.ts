@@ -1,0 +1,72 @@
+/**
+ * Declarative architecture specs (data only; src/engine/models.ts turns them into graphs).
+ *
+ * A spec mirrors CEBRA's layer list in `cebra/models/model.py`. Sizes are expressions over
+ * N (input neurons), H (`num_hidden_units`) and D (`output_dimension`): a number, a name, or a
+ * product / floor-division / sum such as "H//2", "30*D", "N+H".
+ */
+
+/** A size expression, e.g. 32, "H", "H//2", "30*D", "N+H". */
+export type SizeExpr = number | string;
+
+/** Conv1d without padding over the time axis (PyTorch default init, bias on). */
+export interface ConvLayer {
+  type: "conv";
+  in: SizeExpr;
+  out: SizeExpr;
+  kernel: number;
+  stride?: number;
+}
+
+/** nn.Linear applied to a window of length 1 (a kernel-1 convolution in channels-last form). */
+export interface LinearLayer {
+  type: "linear";
+  in: SizeExpr;
+  out: SizeExpr;
+}
+
+/** Exact (erf) GELU. */
+export interface GeluLayer {
+  type: "gelu";
+}
+
+/** nn.Flatten on a length-1 window (a no-op in channels-last form; checks the length is 1 in training). */
+export interface FlattenLayer {
+  type: "flatten";
+}
+
+/** `_Skip`: y = layers(x) + x cropped by `crop` = [left, right] time steps; repeated `repeat` times. */
+export interface SkipLayer {
+  type: "skip";
+  crop: [number, number];
+  repeat?: number;
+  layers: LayerSpec[];
+}
+
+/**
+ * `_MeanAndConv`: concat([Conv1d(in→out, kernel, stride)(x), x[..., ::stride][..., :L_conv]]) along
+ * channels, conv channels first. The "mean" is nearest-neighbour subsampling, as in CEBRA.
+ */
+export interface MeanAndConvLayer {
+  type: "mean_and_conv";
+  in: SizeExpr;
+  out: SizeExpr;
+  kernel: number;
+  stride: number;
+}
+
+export type LayerSpec = ConvLayer | LinearLayer | GeluLayer | FlattenLayer | SkipLayer | MeanAndConvLayer;
+
+export interface ArchitectureSpec {
+  name: string;
+  /** Other registered names for the same architecture (CEBRA aliases). */
+  aliases?: string[];
+  /** Window [i − left, i + right) around sample i. */
+  offset: [number, number];
+  /** Final L2 normalisation over output dims (CEBRA `_Norm`, no epsilon). */
+  normalize: boolean;
+  /** Output time subsampling (4 for the Neuropixels model). */
+  resample_factor: number;
+  description: string;
+  layers: LayerSpec[];
+}

@@ -1,0 +1,138 @@
+/**
+ * A decoding with its controls, as the tools and the demo report it: the main decoding on the embedding,
+ * then the SAME protocol (split, k choice, metric, window, lag) on raw activity per sample, on raw activity
+ * averaged over the model's receptive field, and on the shuffled-label model's embedding when one exists.
+ */
+import type { Recording } from "../data/recording.js";
+import { UserError } from "../util/errors.js";
+import { frameRawControls, labelRawControls, type FrameProtocol, type LabelProtocol } from "./controls.js";
+import { decodeFrames } from "./frames.js";
+import { decodeLabels, type LabelSpec } from "./labels.js";
+import {
+  controlNotRun, controlOk, summarizeDecoding,
+  type DecodeControls, type DecodingSummary, type FrameDecodeResult, type LabelDecodeResult,
+} from "./types.js";
+import type { ReceptiveField } from "./controls.js";
+
+/** An embedding of every sample of a recording. */
+export interface EmbeddingInput {
+  data: Float32Array;
+  rows: number;
+  dim: number;
+}
+
+/** Options shared by movie and label decoding. */
+export interface DecodeOptions {
+  k?: number;
+  metric?: "cosine" | "euclidean";
+  /** Skip the raw-activity controls (they cost a few seconds at N ≈ 1000). Default false. */
+  skip_raw_controls?: boolean;
+}
+
+export interface MovieDecodeOptions extends DecodeOptions {
+  train_repeats: number[];
+  test_repeat?: number;
+  window?: number;
+  lag_frames?: number;
+}
+
+export interface DecodingWithControls<R> {
+  main: R;
+  controls: DecodeControls;
+  summary: DecodingSummary;
+}
+
+/** What the shuffled-label control is, for this call: an embedding to decode, or why it was not run. */
+export type ShuffledInput = { embedding: EmbeddingInput; model_id: string } | { not_run: string };
+
+/** Movie-frame decoding of the test repeat with raw and shuffled controls. */
+export function decodeMovie(
+  rec: Recording, emb: EmbeddingInput, field: ReceptiveField, shuffled: ShuffledInput, opts: MovieDecodeOptions,
+): DecodingWithControls<FrameDecodeResult> {
+  if (!rec.frame || !rec.repeat) {
+    throw new UserError(
+      `Recording has no movie frame indices${rec.frame ? "" : " (frame)"}${rec.repeat ? "" : " or repeat indices (repeat)"}, so there are no frames to decode.`,
+      "Use decode_labels for recordings without a movie (it decodes continuous or discrete labels on held-out samples).",
+    );
+  }
+  checkRows(rec, emb);
+  const binsPerFrame = rec.movie ? rec.sampling_rate_hz / rec.movie.frame_rate_hz : 1;
+  const protocol: FrameProtocol = {
+    n_samples: rec.n_samples,
+    frame: rec.frame,
+    repeat: rec.repeat,
+    timestamps: rec.timestamps,
+    n_frames: rec.movie?.n_frames,
+    train_repeats: opts.train_repeats,
+    test_repeat: opts.test_repeat,
+    k: opts.k,
+    metric: opts.metric,
+    window: opts.window,
+    lag_frames: opts.lag_frames,
+    // Several samples per movie frame (e.g. 120 Hz spike counts): average them per presentation, as the reference does.
+    average_frame_bins: binsPerFrame > 1.5,
+  };
+  const main = decodeFrames({ ...protocol, features: emb.data, dim: emb.dim, features_source: "CEBRA embedding" });
+  const controls: DecodeControls = {};
+  if (opts.skip_raw_controls) {
+    controls.raw_per_sample = controlNotRun("skipped (skip_raw_controls: true)");
+    controls.raw_window_averaged = controlNotRun("skipped (skip_raw_controls: true)");
+  } else {
+    Object.assign(controls, frameRawControls(protocol, { neural: rec.neural, n_neurons: rec.n_neurons, receptive_field: field }));
+  }
+  if ("not_run" in shuffled) controls.shuffled_labels = controlNotRun(shuffled.not_run);
+  else {
+    checkRows(rec, shuffled.embedding);
+    controls.shuffled_labels = controlOk(
+      decodeFrames({ ...protocol, features: shuffled.embedding.data, dim: shuffled.embedding.dim, features_source: `shuffled-label CEBRA embedding (${shuffled.model_id})` }),
+    );
+  }
+  return { main, controls, summary: summarizeDecoding(main, controls) };
+}
+
+export interface LabelDecodeOptions extends DecodeOptions {
+  labels: LabelSpec;
+  /** Samples the model trained on: [start, end) ranges; every other sample is decoded. */
+  train_ranges: [number, number][];
+  test_ranges: [number, number][];
+}
+
+/** Label decoding (continuous or discrete) of held-out samples with raw and shuffled controls. */
+export function decodeHeldOutLabels(
+  rec: Recording, emb: EmbeddingInput, field: ReceptiveField, shuffled: ShuffledInput, opts: LabelDecodeOptions,
+): DecodingWithControls<LabelDecodeResult> {
+  checkRows(rec, emb);
+  const protocol: LabelProtocol = {
+    n_samples: rec.n_samples,
+    labels: opts.labels,
+    split: { train_ranges: opts.train_ranges, test_ranges: opts.test_ranges },
+    timestamps: rec.timestamps,
+    k: opts.k,
+    metric: opts.metric,
+  };
+  const main = decodeLabels({ ...protocol, features: emb.data, dim: emb.dim, features_source: "CEBRA embedding" });
+  const controls: DecodeControls = {};
+  if (opts.skip_raw_controls) {
+    controls.raw_per_sample = controlNotRun("skipped (skip_raw_controls: true)");
+    controls.raw_window_averaged = controlNotRun("skipped (skip_raw_controls: true)");
+  } else {
+    Object.assign(controls, labelRawControls(protocol, { neural: rec.neural, n_neurons: rec.n_neurons, receptive_field: field }));
+  }
+  if ("not_run" in shuffled) controls.shuffled_labels = controlNotRun(shuffled.not_run);
+  else {
+    checkRows(rec, shuffled.embedding);
+    controls.shuffled_labels = controlOk(
+      decodeLabels({ ...protocol, features: shuffled.embedding.data, dim: shuffled.embedding.dim, features_source: `shuffled-label CEBRA embedding (${shuffled.model_id})` }),
+    );
+  }
+  return { main, controls, summary: summarizeDecoding(main, controls) };
+}
+
+function checkRows(rec: Recording, emb: EmbeddingInput): void {
+  if (emb.rows !== rec.n_samples) {
+    throw new UserError(
+      `The embedding has ${emb.rows} rows but the recording has ${rec.n_samples} samples (a time-subsampling model, or a model from another recording).`,
+      "Decode with an embedding of this recording from a model without time subsampling (e.g. offset10-model), or pass the matching recording.",
+    );
+  }
+}

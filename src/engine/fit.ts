@@ -1,0 +1,46 @@
+/**
+ * One CEBRA fit of a recording, end to end: choose the training samples and labels (prepare.ts), train
+ * in a worker (train.ts), embed the WHOLE recording (transform.ts, one row per sample, so decoders can
+ * use any split), and score the model on the held-out samples (evaluate.ts). The shuffled-label control
+ * is the same call with `shuffle_labels: true`: same samples, configuration, seed and steps.
+ */
+import type { Recording } from "../data/recording.js";
+import { evaluateInfoNCE, type InfoNCEResult } from "./evaluate.js";
+import { prepareTraining, type PrepareOptions, type PreparedTraining } from "./prepare.js";
+import { trainModel } from "./train.js";
+import { transformRecording } from "./transform.js";
+import type { TrainConfig, TrainedModel, TrainProgress } from "./types.js";
+
+export interface FitOptions extends PrepareOptions {
+  /** Hyperparameters; `conditional` and `hybrid` are set from the labels by prepareTraining. */
+  config: TrainConfig;
+  /** Batches for the held-out InfoNCE (0 skips it). Default 50. */
+  evaluate_batches?: number;
+  onProgress?: (p: TrainProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface FitResult {
+  model: TrainedModel;
+  prepared: PreparedTraining;
+  /** `[T, D]` for every sample of the recording (rows ≈ T / resample_factor for resample models). */
+  embedding: Float32Array;
+  embedding_rows: number;
+  dim: number;
+  /** InfoNCE and goodness of fit on the held-out samples, or null when nothing is held out / skipped. */
+  heldout: InfoNCEResult | null;
+}
+
+export async function fitEmbedding(rec: Recording, opts: FitOptions): Promise<FitResult> {
+  const prepared = prepareTraining(rec, opts);
+  const config: TrainConfig = { ...opts.config, conditional: prepared.conditional, hybrid: prepared.hybrid };
+  const model = await trainModel([prepared.session], config, { onProgress: opts.onProgress, signal: opts.signal });
+  const embedding = await transformRecording(model, rec.neural, rec.n_samples, rec.n_neurons);
+  const dim = config.output_dimension;
+  const batches = opts.evaluate_batches ?? 50;
+  let heldout: InfoNCEResult | null = null;
+  if (batches > 0 && prepared.heldout && !opts.signal?.aborted && prepared.heldout.n_samples > model.architecture.receptive_field + config.time_offset) {
+    heldout = await evaluateInfoNCE(model, prepared.heldout, { num_batches: batches });
+  }
+  return { model, prepared, embedding, embedding_rows: embedding.length / dim, dim, heldout };
+}

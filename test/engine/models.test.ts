@@ -1,0 +1,249 @@
+/**
+ * Architecture specs: parameter counts and names against CEBRA, window bookkeeping, PyTorch-default
+ * initialisation, and the fully convolutional inference graph against the training forward pass.
+ */
+import test from "node:test";
+import assert from "node:assert/strict";
+import * as ort from "onnxruntime-node";
+import {
+  type ModelShape,
+  buildInferenceGraph,
+  buildInferenceIR,
+  buildWindowEmbeddingIR,
+  getArchitecture,
+  initParams,
+  listArchitectures,
+  paramLayout,
+} from "../../src/engine/graphs.js";
+import { run } from "../../src/engine/interp.js";
+import { findSpec, modelParamCount, outputLength } from "../../src/engine/models.js";
+import { writeOnnx } from "../../src/engine/onnx.js";
+import { UserError } from "../../src/util/errors.js";
+import { Rng } from "../../src/util/rng.js";
+
+const REQUIRED = [
+  "offset1-model",
+  "offset1-model-mse",
+  "offset5-model",
+  "offset10-model",
+  "offset10-model-mse",
+  "offset36-model",
+  "offset40-model-4x-subsample",
+];
+
+const shape = (architecture: string, N: number, H: number, D: number): ModelShape => ({ architecture, n_neurons: N, num_hidden_units: H, output_dimension: D });
+const count = (s: ModelShape) => paramLayout(s).reduce((a, p) => a + p.size, 0);
+
+test("parameter counts match CEBRA's reference values and per-architecture formulas", () => {
+  assert.equal(count(shape("offset10-model", 120, 32, 3)), 17315);
+  assert.equal(count(shape("offset1-model", 120, 32, 8)), 5592);
+  const [N, H, D] = [17, 6, 5];
+  const skip = 3 * H * H + H;
+  const formulas: Record<string, number> = {
+    "offset1-model": N * H + H + H * H + H + H * (H >> 1) + (H >> 1) + (H >> 1) * D + D,
+    "offset1-model-mse": N * 30 * D + 30 * D + 900 * D * D + 30 * D + 300 * D * D + 10 * D + 10 * D * D + D,
+    "offset5-model": 2 * N * H + H + skip + 2 * H * D + D,
+    "offset10-model": 2 * N * H + H + 3 * skip + 3 * H * D + D,
+    "offset10-model-mse": 2 * N * H + H + 3 * skip + 3 * H * D + D,
+    "offset36-model": 2 * N * H + H + 16 * skip + 3 * H * D + D,
+    "offset40-model-4x-subsample": 4 * N * H + H + 3 * (N + H) * H + H + 3 * skip + 3 * H * D + D,
+  };
+  for (const name of REQUIRED) assert.equal(count(shape(name, N, H, D)), formulas[name], name);
+});
+
+test("parameters are laid out as CEBRA's PyTorch state dict", () => {
+  const names = (a: string) => paramLayout(shape(a, 4, 6, 3)).map((p) => `${p.torch_name}:${p.shape.join("x")}`);
+  assert.deepEqual(names("offset10-model"), [
+    "net.0.weight:6x4x2", "net.0.bias:6",
+    "net.2.module.0.weight:6x6x3", "net.2.module.0.bias:6",
+    "net.3.module.0.weight:6x6x3", "net.3.module.0.bias:6",
+    "net.4.module.0.weight:6x6x3", "net.4.module.0.bias:6",
+    "net.5.weight:3x6x3", "net.5.bias:3",
+  ]);
+  assert.deepEqual(names("offset1-model"), [
+    "net.1.weight:6x4", "net.1.bias:6", "net.3.weight:6x6", "net.3.bias:6", "net.5.weight:3x6", "net.5.bias:3", "net.7.weight:3x3", "net.7.bias:3",
+  ]);
+  assert.deepEqual(names("offset40-model-4x-subsample").slice(0, 4), ["net.0.layer.weight:6x4x4", "net.0.layer.bias:6", "net.1.weight:6x10x3", "net.1.bias:6"]);
+  const layout = paramLayout(shape("offset5-model", 4, 6, 3));
+  layout.forEach((p, i) => assert.equal(p.offset, i === 0 ? 0 : layout[i - 1].offset + layout[i - 1].size));
+});
+
+test("every required architecture is registered with CEBRA's offsets and one output per window", () => {
+  const names = listArchitectures().map((a) => a.name);
+  for (const name of REQUIRED) assert.ok(names.includes(name), name);
+  const offsets: Record<string, [number, number]> = {
+    "offset1-model": [0, 1], "offset5-model": [2, 3], "offset10-model": [5, 5], "offset36-model": [18, 18], "offset40-model-4x-subsample": [20, 20],
+  };
+  for (const [name, [l, r]] of Object.entries(offsets)) {
+    const a = getArchitecture(name);
+    assert.deepEqual([a.left, a.right, a.receptive_field], [l, r, l + r], name);
+  }
+  for (const a of listArchitectures()) assert.equal(outputLength(findSpec(a.name), { N: 7, H: 8, D: 3 }, a.receptive_field), 1, a.name);
+  assert.equal(getArchitecture("offset40-model-4x-subsample").resample_factor, 4);
+  assert.equal(getArchitecture("resample-model").name, "offset40-model-4x-subsample");
+  assert.equal(getArchitecture("offset10-model-mse").normalize, false);
+  assert.equal(getArchitecture("offset1-model-mse").normalize, false);
+  assert.throws(() => getArchitecture("offset11-model"), (e: unknown) => e instanceof UserError && /offset11-model/.test(e.message) && /offset10-model/.test(e.message));
+});
+
+test("initParams draws PyTorch-default U(±1/√fan_in), deterministic per seed, θ last for auto temperature", () => {
+  const s = shape("offset10-model", 50, 16, 4);
+  const p = initParams({ ...s, temperature: 1, temperature_mode: "constant" }, 3);
+  assert.equal(p.length, modelParamCount(findSpec(s.architecture), { N: 50, H: 16, D: 4 }));
+  assert.deepEqual(initParams({ ...s, temperature: 1, temperature_mode: "constant" }, 3), p);
+  assert.notDeepEqual(initParams({ ...s, temperature: 1, temperature_mode: "constant" }, 4), p);
+  for (const info of paramLayout(s)) {
+    const bound = 1 / Math.sqrt(info.fan_in);
+    const vals = p.subarray(info.offset, info.offset + info.size);
+    const max = vals.reduce((a, b) => Math.max(a, Math.abs(b)), 0);
+    assert.ok(max <= bound, `${info.torch_name}: ${max} > ${bound}`);
+    if (info.size >= 100) assert.ok(max > 0.9 * bound, `${info.torch_name} does not fill its range`);
+  }
+  assert.equal(paramLayout(s)[0].fan_in, 100); // in_channels·kernel = 50·2
+  const auto = initParams({ ...s, temperature: 0.25, temperature_mode: "auto" }, 3);
+  assert.equal(auto.length, p.length + 1);
+  assert.ok(Math.abs(auto[p.length] - Math.log(4)) < 1e-6);
+});
+
+/** Windows of a sequence: row r is X[r·step, r·step + L). */
+function windows(seq: Float32Array, N: number, L: number, rows: number, step: number): Float32Array {
+  const out = new Float32Array(rows * L * N);
+  for (let r = 0; r < rows; r++) out.set(seq.subarray(r * step * N, (r * step + L) * N), r * L * N);
+  return out;
+}
+
+for (const name of REQUIRED) {
+  test(`inference graph (${name}) reproduces the training forward pass on every window`, async () => {
+    const s = shape(name, 9, 8, 4);
+    const info = getArchitecture(name);
+    const L = info.receptive_field;
+    const step = info.resample_factor;
+    const rows = 5;
+    const T = L + (rows - 1) * step;
+    const rng = new Rng(1);
+    const seq = Float32Array.from({ length: T * 9 }, () => rng.normal());
+    const params = initParams({ ...s, temperature: 1, temperature_mode: "auto" }, 2); // trailing θ is ignored
+    // float64: inference formulation (taps, dynamic length) vs training formulation (im2col / dense).
+    const inf = buildInferenceIR(s);
+    const zSeq = run(inf.graph, { X: { shape: [T, 9], data: Float64Array.from(seq) }, params: { shape: [params.length], data: Float64Array.from(params) } }).Z;
+    assert.deepEqual(zSeq.shape, [rows, 4]);
+    const emb = buildWindowEmbeddingIR({ ...s, rows });
+    const zWin = run(emb.graph, { X: windows(seq, 9, L, rows, step), params: { shape: [params.length], data: Float64Array.from(params) } }).Z;
+    zWin.data.forEach((v, i) => assert.ok(Math.abs(v - zSeq.data[i]) < 1e-12, `row ${Math.floor(i / 4)}: ${v} vs ${zSeq.data[i]}`));
+    if (info.normalize) for (let r = 0; r < rows; r++) assert.ok(Math.abs(Math.hypot(...zSeq.data.subarray(r * 4, r * 4 + 4)) - 1) < 1e-12);
+    // ORT float32: self-contained graph (embedded params) and graph with a params input; a longer sequence.
+    const session = await ort.InferenceSession.create(buildInferenceGraph({ ...s, params }).onnx);
+    const out = await session.run({ X: new ort.Tensor("float32", seq, [T, 9]) });
+    assert.deepEqual(out.Z.dims, [rows, 4]);
+    (out.Z.data as Float32Array).forEach((v, i) => assert.ok(Math.abs(v - zSeq.data[i]) < 1e-5, `ORT row ${Math.floor(i / 4)}`));
+    const withInput = await ort.InferenceSession.create(buildInferenceGraph(s).onnx);
+    const long = Float32Array.from({ length: (T + 3 * step) * 9 }, (_, i) => (i < T * 9 ? seq[i] : rng.normal()));
+    const out2 = await withInput.run({ X: new ort.Tensor("float32", long, [T + 3 * step, 9]), params: new ort.Tensor("float32", params, [params.length]) });
+    assert.deepEqual(out2.Z.dims, [rows + 3, 4]);
+    (out.Z.data as Float32Array).forEach((v, i) => assert.ok(Math.abs(v - (out2.Z.data as Float32Array)[i]) < 1e-6));
+  });
+}
+
+test("window embedding graph writes to ONNX and matches the interpreter", async () => {
+  const s = shape("offset10-model", 30, 8, 3); // N = 30 ≫ H: layer 0 uses the taps formulation
+  const emb = buildWindowEmbeddingIR({ ...s, rows: 4 });
+  const rng = new Rng(5);
+  const X = Float32Array.from({ length: 4 * 10 * 30 }, () => rng.normal());
+  const params = initParams({ ...s, temperature: 1, temperature_mode: "constant" }, 1);
+  const ref = run(emb.graph, { X, params: { shape: [params.length], data: Float64Array.from(params) } }).Z;
+  const session = await ort.InferenceSession.create(writeOnnx(emb.graph));
+  const out = await session.run({ X: new ort.Tensor("float32", X, [4, 10, 30]), params: new ort.Tensor("float32", params, [params.length]) });
+  (out.Z.data as Float32Array).forEach((v, i) => assert.ok(Math.abs(v - ref.data[i]) < 1e-5));
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Independent float64 reference of CEBRA's PyTorch modules (NCW layout, as in cebra/models/model.py).
+
+type Mat = number[][]; // [channels][time]
+const geluRef = (v: number) => 0.5 * v * (1 + erfRef(v / Math.SQRT2));
+/** erf by its Maclaurin series (accurate to ~1e-15 for the |x| < 3 used here). */
+function erfRef(x: number): number {
+  let sum = 0;
+  let term = x;
+  for (let n = 0; n < 200; n++) {
+    sum += term / (2 * n + 1);
+    term *= (-x * x) / (n + 1);
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+}
+/** nn.Conv1d(weight [Co][Ci][k], bias [Co], stride) on x [Ci][L], no padding. */
+function conv1dRef(x: Mat, w: Float32Array, b: Float32Array, co: number, k: number, stride = 1): Mat {
+  const ci = x.length;
+  const lout = Math.floor((x[0].length - k) / stride) + 1;
+  return Array.from({ length: co }, (_, o) =>
+    Array.from({ length: lout }, (_, t) => {
+      let s = b[o];
+      for (let c = 0; c < ci; c++) for (let j = 0; j < k; j++) s += w[(o * ci + c) * k + j] * x[c][t * stride + j];
+      return s;
+    }),
+  );
+}
+const mapRef = (x: Mat, f: (v: number) => number): Mat => x.map((r) => r.map(f));
+const cropRef = (x: Mat, l: number, r: number): Mat => x.map((row) => row.slice(l, row.length - r));
+const addRef = (a: Mat, b: Mat): Mat => a.map((row, i) => row.map((v, t) => v + b[i][t]));
+/** _Norm: divide by the L2 norm over channels, per time step. */
+function normRef(x: Mat): Mat {
+  return x.map((row) => row.map((v, t) => v / Math.hypot(...x.map((r) => r[t]))));
+}
+
+/** Parameter tensors in state-dict order. */
+function tensors(s: ModelShape, params: Float32Array): Float32Array[] {
+  return paramLayout(s).map((p) => params.subarray(p.offset, p.offset + p.size));
+}
+
+/** CEBRA offset10-model / offset5-model forward on one window x [N][L]. */
+function offsetConvRef(x: Mat, t: Float32Array[], H: number, D: number, blocks: number, lastKernel: number): number[] {
+  let h = mapRef(conv1dRef(x, t[0], t[1], H, 2), geluRef);
+  for (let i = 0; i < blocks; i++) h = addRef(cropRef(h, 1, 1), mapRef(conv1dRef(h, t[2 + 2 * i], t[3 + 2 * i], H, 3), geluRef));
+  const out = normRef(conv1dRef(h, t[2 + 2 * blocks], t[3 + 2 * blocks], D, lastKernel));
+  return out.map((r) => r[0]);
+}
+
+/** CEBRA offset40-model-4x-subsample forward on one window x [N][40]. */
+function resampleRef(x: Mat, t: Float32Array[], H: number, D: number): number[] {
+  const conv = conv1dRef(x, t[0], t[1], H, 4, 2);
+  const sub = x.map((row) => row.filter((_, i) => i % 2 === 0).slice(0, conv[0].length)); // interpolate(nearest, 1/2)
+  let h = mapRef(conv1dRef([...conv, ...sub], t[2], t[3], H, 3, 2), geluRef);
+  for (let i = 0; i < 3; i++) h = addRef(cropRef(h, 1, 1), mapRef(conv1dRef(h, t[4 + 2 * i], t[5 + 2 * i], H, 3), geluRef));
+  return normRef(conv1dRef(h, t[10], t[11], D, 3)).map((r) => r[0]);
+}
+
+/** CEBRA offset1-model forward on one sample x [N]. */
+function offset1Ref(x: number[], t: Float32Array[], sizes: number[]): number[] {
+  let h = x;
+  for (let l = 0; l < 4; l++) {
+    const [w, b, out] = [t[2 * l], t[2 * l + 1], sizes[l]];
+    const y = Array.from({ length: out }, (_, o) => h.reduce((s, v, c) => s + w[o * h.length + c] * v, b[o]));
+    h = l < 3 ? y.map(geluRef) : y;
+  }
+  const n = Math.hypot(...h);
+  return h.map((v) => v / n);
+}
+
+test("window embeddings equal an independent float64 transcription of CEBRA's PyTorch modules", () => {
+  const rng = new Rng(12);
+  const [N, H, D, rows] = [5, 6, 4, 3];
+  const cases: { name: string; ref: (x: Mat, t: Float32Array[]) => number[] }[] = [
+    { name: "offset10-model", ref: (x, t) => offsetConvRef(x, t, H, D, 3, 3) },
+    { name: "offset5-model", ref: (x, t) => offsetConvRef(x, t, H, D, 1, 2) },
+    { name: "offset40-model-4x-subsample", ref: (x, t) => resampleRef(x, t, H, D) },
+    { name: "offset1-model", ref: (x, t) => offset1Ref(x.map((r) => r[0]), t, [H, H, H >> 1, D]) },
+  ];
+  for (const c of cases) {
+    const s = shape(c.name, N, H, D);
+    const L = getArchitecture(c.name).receptive_field;
+    const params = initParams({ ...s, temperature: 1, temperature_mode: "constant" }, 7);
+    const X = Float64Array.from({ length: rows * L * N }, () => rng.normal());
+    const Z = run(buildWindowEmbeddingIR({ ...s, rows }).graph, { X, params: { shape: [params.length], data: Float64Array.from(params) } }).Z.data;
+    for (let r = 0; r < rows; r++) {
+      const window: Mat = Array.from({ length: N }, (_, n) => Array.from({ length: L }, (_, t) => X[(r * L + t) * N + n]));
+      const expect = c.ref(window, tensors(s, params));
+      expect.forEach((v, d) => assert.ok(Math.abs(Z[r * D + d] - v) < 1e-12, `${c.name} row ${r} dim ${d}: ${Z[r * D + d]} vs ${v}`));
+    }
+  }
+});

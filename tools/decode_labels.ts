@@ -1,0 +1,75 @@
+/** decode_labels: decode continuous or discrete labels of held-out samples (recordings without a movie) → decoding_id. */
+import { z } from "zod";
+import { decodeAndStoreLabels } from "../src/store/decodings.js";
+import { defineTool, structuredResult } from "../src/server/tool.js";
+import { CONTROLS_SCHEMA, controlsText, controlsView, pct } from "../src/server/decoding-views.js";
+
+const INPUT = z.object({
+  model_id: z.string().min(1).max(64).optional().describe("Model id (mdl_…) from train_embedding. Give this or embedding_id."),
+  embedding_id: z.string().min(1).max(64).optional().describe("Embedding id (emb_…) instead of model_id."),
+  labels: z
+    .union([z.enum(["continuous", "discrete"]), z.array(z.string().min(1).max(128)).min(1).max(64)])
+    .optional()
+    .describe("What to decode: the recording's continuous labels (default when present), discrete labels, or named continuous columns."),
+  k: z.number().int().min(1).max(1000).optional().describe("Fixed number of neighbours (default: chosen from 1,4,9,16,25,49 on the last 20% of the training samples)."),
+  metric: z.enum(["cosine", "euclidean"]).default("cosine"),
+  shuffled_control: z.boolean().default(false).describe("Also decode the shuffled-label model (trains it now unless train_embedding made it)."),
+  skip_raw_controls: z.boolean().default(false),
+});
+
+const OUTPUT = z.object({
+  decoding_id: z.string(),
+  model_id: z.string(),
+  recording_id: z.string(),
+  kind: z.enum(["continuous", "discrete"]),
+  k: z.number(),
+  n_train: z.number(),
+  n_test: z.number(),
+  scores: z.record(z.string(), z.unknown()).describe("continuous: r2 and median_abs_error per column, r2_mean; discrete: accuracy and confusion counts."),
+  chance: z.record(z.string(), z.unknown()),
+  controls: CONTROLS_SCHEMA,
+  table_uri: z.string(),
+  warnings: z.array(z.string()),
+  protocol: z.string(),
+  next: z.string(),
+});
+
+export const decodeLabelsTool = defineTool({
+  name: "decode_labels",
+  title: "Decode labels of held-out samples",
+  description:
+    "For recordings without a movie (e.g. a rat's position on a track): decodes continuous labels (kNN regression; r² and median absolute error per column) or discrete labels (accuracy, confusion counts) from a trained CEBRA embedding, on the samples the model did not train on. The same protocol runs on raw activity per sample and averaged over the model's receptive field (and optionally a shuffled-label model) so the result can be judged. Use decode_video_frames for movies.",
+  inputSchema: INPUT,
+  outputSchema: OUTPUT,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async handler(args, ctx) {
+    const d = await decodeAndStoreLabels(ctx, { ...args, signal: ctx.signal, onProgress: (step, total, message) => void ctx.progress(step, total, message) });
+    const m = d.main;
+    const out: z.output<typeof OUTPUT> = {
+      decoding_id: d.decoding_id,
+      model_id: d.model_id,
+      recording_id: d.recording_id,
+      kind: m.kind === "labels_continuous" ? "continuous" : "discrete",
+      k: m.k,
+      n_train: m.counts.n_train,
+      n_test: m.scores.n_test,
+      scores: { ...m.scores },
+      chance: { ...m.chance },
+      controls: controlsView(d.summary),
+      table_uri: `decoding://${d.decoding_id}`,
+      warnings: d.summary.warnings,
+      protocol: m.protocol,
+      next: `Read decoding://${d.decoding_id} for every sample; plot_embedding colours the embedding by a label.`,
+    };
+    const headline = m.kind === "labels_continuous"
+      ? `mean r² ${m.scores.r2_mean.toFixed(3)} over ${m.scores.columns.join(", ")} (median |error| ${m.scores.median_abs_error.map((x) => x.toPrecision(3)).join(", ")})`
+      : `accuracy ${pct(m.scores.accuracy)}`;
+    const text = [
+      `Decoding ${d.decoding_id} (model ${d.model_id}, k=${m.k}, ${m.scores.n_test} held-out samples): ${headline}.`,
+      controlsText(d.summary),
+      ...out.warnings.map((w) => `Warning: ${w}`),
+      `Next: ${out.next}`,
+    ].join("\n");
+    return structuredResult(text, out);
+  },
+});

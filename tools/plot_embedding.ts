@@ -1,0 +1,45 @@
+/** plot_embedding: a trained embedding in 2-D/3-D coloured by frame, time or a label, with the loss curve. */
+import { z } from "zod";
+import { plotStoredEmbedding } from "../src/store/renders.js";
+import { defineTool } from "../src/server/tool.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
+
+const INPUT = z.object({
+  model_id: z.string().min(1).max(64).optional().describe("Model id (mdl_…). Give this or embedding_id."),
+  embedding_id: z.string().min(1).max(64).optional(),
+  colour_by: z
+    .union([z.enum(["frame", "time", "repeat", "discrete", "none"]), z.object({ column: z.string().min(1).max(128) })])
+    .default("frame")
+    .describe("Colour points by movie frame, time, repeat, the discrete label, or a continuous column {column: name}."),
+  samples: z.enum(["all", "train", "test"]).default("all").describe("Which samples to plot (test = held out from training)."),
+  dims: z.union([z.literal(2), z.literal(3)]).optional().describe("2-D or 3-D (default 3 when the embedding has ≥ 3 dims)."),
+  projection: z.enum(["first", "pca"]).default("first").describe("first embedding dimensions (as CEBRA plots) or top principal components."),
+  include_loss: z.boolean().default(true).describe("Add the training loss curve panel."),
+});
+
+export const plotEmbeddingTool = defineTool({
+  name: "plot_embedding",
+  title: "Plot an embedding",
+  description:
+    "Plots a CEBRA embedding as a PNG: a 2-D or 3-D scatter of its first dimensions (or PCA) coloured by movie frame, time, repeat or a label, plus the training loss curve. Use it to see whether the embedding is organised by the stimulus (shuffled-label controls should look unstructured). The file is saved in the workspace (path in the text).",
+  inputSchema: INPUT,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async handler(args, ctx): Promise<CallToolResult> {
+    const r = await plotStoredEmbedding(ctx, {
+      model_id: args.model_id,
+      embedding_id: args.embedding_id,
+      colour_by: args.colour_by,
+      samples: args.samples,
+      dims: args.dims,
+      projection: args.projection,
+      include_loss: args.include_loss,
+    });
+    const info = { render_id: r.render_id, model_id: r.model_id, embedding_id: r.embedding_id, points_shown: r.points_shown, colour_by: args.colour_by, samples: args.samples, files: r.files, notes: r.render.notes };
+    return {
+      content: [
+        { type: "text", text: JSON.stringify(info) },
+        ...r.render.images.map((im) => ({ type: "image" as const, data: im.data.toString("base64"), mimeType: im.mime_type })),
+      ],
+    };
+  },
+});

@@ -1,0 +1,163 @@
+/**
+ * `npm run bench`: training-step and transform speed of the engine on synthetic data (see docs/BENCHMARKS.md).
+ *
+ * Cases (offset10-model, batch 512, 32 hidden units, output 8, T = 10,000, one ORT thread, CPU):
+ * `time` conditional with N = 100 (target ≤ 20 ms/step), `time_delta` with a 3-d continuous label
+ * (≤ 25 ms), `time` with N = 1,000 (≤ 60 ms). Each case runs `--rounds` times, interleaved with the other
+ * cases (the machine may be shared and noisy); per round the median over `--steps` steps after
+ * `--warmup` steps; reported: the median of the round medians, p10/p90 over all steps, and the split
+ * between sampling + window assembly and session.run. Then transform throughput for N = 100 and 1,000,
+ * and the process's peak RSS. Prints a table and writes bench/results.json (or `--json`).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { benchmarkData, fmt, machineInfo, percentile, percentiles, standardConfig, textTable, type Percentiles } from "../src/engine/benchmark.js";
+import { profileSteps, runTraining } from "../src/engine/trainer.js";
+import { transformRecording } from "../src/engine/transform.js";
+import type { Conditional, SessionData } from "../src/engine/types.js";
+
+interface StepCase {
+  name: string;
+  N: number;
+  conditional: Conditional;
+  target_ms: number;
+}
+
+const STEP_CASES: StepCase[] = [
+  { name: "time, N=100", N: 100, conditional: "time", target_ms: 20 },
+  { name: "time_delta 3-d label, N=100", N: 100, conditional: "time_delta", target_ms: 25 },
+  { name: "time, N=1000", N: 1000, conditional: "time", target_ms: 60 },
+];
+
+const TRANSFORM_NEURONS = [100, 1000];
+
+interface StepCaseResult {
+  name: string;
+  N: number;
+  conditional: Conditional;
+  target_ms: number;
+  /** Median over rounds of each round's median step time; p10/p90 over all timed steps. */
+  step_ms: Percentiles;
+  assemble_ms: number;
+  run_ms: number;
+  /** Median process CPU time per step (all threads). */
+  cpu_ms: number;
+  round_medians_ms: number[];
+  meets_target: boolean;
+  steps_per_round: number;
+}
+
+interface TransformResult {
+  N: number;
+  T: number;
+  samples_per_s: number;
+  round_samples_per_s: number[];
+}
+
+interface BenchOptions {
+  rounds: number;
+  steps: number;
+  warmup: number;
+  T: number;
+  json: string;
+}
+
+function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rounds: { type: "string", default: "3" },
+      steps: { type: "string", default: "200" },
+      warmup: { type: "string", default: "20" },
+      T: { type: "string", default: "10000" },
+      json: { type: "string", default: "bench/results.json" },
+    },
+  });
+  return { rounds: Number(values.rounds), steps: Number(values.steps), warmup: Number(values.warmup), T: Number(values.T), json: values.json };
+}
+
+const median = (xs: number[]) => percentile(xs, 0.5);
+
+interface StepSamples {
+  totals: number[];
+  assemble: number[];
+  run: number[];
+  cpu: number[];
+  roundMedians: number[];
+}
+
+async function timeStepRound(c: StepCase, data: SessionData, o: BenchOptions, acc: StepSamples): Promise<void> {
+  const p = await profileSteps([data], standardConfig({ conditional: c.conditional }), o.warmup + o.steps);
+  const assemble = p.assemble_ms.slice(o.warmup);
+  const run = p.run_ms.slice(o.warmup);
+  const totals = run.map((r, i) => r + assemble[i]);
+  acc.totals.push(...totals);
+  acc.assemble.push(...assemble);
+  acc.run.push(...run);
+  acc.cpu.push(...p.cpu_ms.slice(o.warmup));
+  acc.roundMedians.push(median(totals));
+}
+
+async function timeTransform(N: number, data: SessionData, model: Awaited<ReturnType<typeof runTraining>>): Promise<number> {
+  const t0 = performance.now();
+  await transformRecording(model, data.neural, data.n_samples, N, { device: "cpu", threads: 1 });
+  return data.n_samples / ((performance.now() - t0) / 1000);
+}
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv.slice(2));
+  const command = `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim();
+  const machine = machineInfo();
+  const stepData = STEP_CASES.map((c) => benchmarkData(c.N, c.conditional, o.T));
+  const stepAcc: StepSamples[] = STEP_CASES.map(() => ({ totals: [], assemble: [], run: [], cpu: [], roundMedians: [] }));
+  const transformData = TRANSFORM_NEURONS.map((N) => benchmarkData(N, "time", o.T));
+  const transformModels = await Promise.all(transformData.map((d) => runTraining([d], standardConfig({ max_iterations: 0 }))));
+  const transformRounds: number[][] = TRANSFORM_NEURONS.map(() => []);
+
+  for (let r = 0; r < o.rounds; r++) {
+    for (let i = 0; i < STEP_CASES.length; i++) {
+      await timeStepRound(STEP_CASES[i], stepData[i], o, stepAcc[i]);
+      process.stderr.write(`round ${r + 1}/${o.rounds}: ${STEP_CASES[i].name}: ${fmt(stepAcc[i].roundMedians[r], 2)} ms/step\n`);
+    }
+    for (let i = 0; i < TRANSFORM_NEURONS.length; i++) transformRounds[i].push(await timeTransform(TRANSFORM_NEURONS[i], transformData[i], transformModels[i]));
+  }
+
+  const steps: StepCaseResult[] = STEP_CASES.map((c, i) => {
+    const a = stepAcc[i];
+    const all = percentiles(a.totals);
+    const step_ms = { ...all, median: median(a.roundMedians) };
+    return { ...c, step_ms, assemble_ms: median(a.assemble), run_ms: median(a.run), cpu_ms: median(a.cpu), round_medians_ms: a.roundMedians, meets_target: step_ms.median <= c.target_ms, steps_per_round: o.steps };
+  });
+  const transforms: TransformResult[] = TRANSFORM_NEURONS.map((N, i) => ({ N, T: o.T, samples_per_s: median(transformRounds[i]), round_samples_per_s: transformRounds[i] }));
+  const peakRssMb = (process.resourceUsage().maxRSS * 1024) / 2 ** 20;
+
+  const report = { created_at: new Date().toISOString(), command, machine, machine_load_after: machineInfo().loadavg, options: o, config: standardConfig({ max_iterations: 0 }), steps, transforms, peak_rss_mb: peakRssMb };
+  fs.mkdirSync(path.dirname(o.json), { recursive: true });
+  fs.writeFileSync(o.json, JSON.stringify(report, null, 2));
+  process.stdout.write(formatReport(report));
+}
+
+function formatReport(r: { command: string; machine: ReturnType<typeof machineInfo>; machine_load_after: number[]; options: BenchOptions; steps: StepCaseResult[]; transforms: TransformResult[]; peak_rss_mb: number }): string {
+  const stepTable = textTable(
+    ["case", "median ms/step", "p10", "p90", "sample+windows", "session.run", "CPU ms/step", "target", "ok"],
+    r.steps.map((s) => [s.name, fmt(s.step_ms.median, 2), fmt(s.step_ms.p10, 2), fmt(s.step_ms.p90, 2), fmt(s.assemble_ms, 2), fmt(s.run_ms, 2), fmt(s.cpu_ms, 2), `≤ ${s.target_ms}`, s.meets_target ? "yes" : "no"]),
+  );
+  const transformTable = textTable(["transform", "samples/s (median)", "rounds"], r.transforms.map((t) => [`T=${t.T}, N=${t.N}`, fmt(t.samples_per_s, 0), t.round_samples_per_s.map((x) => fmt(x, 0)).join(" ")]));
+  const m = r.machine;
+  return [
+    `machine: ${m.cpu_model}, ${m.nproc} cores, ${m.total_memory_gb} GB; load before ${m.loadavg.join(" ")}, after ${r.machine_load_after.join(" ")}`,
+    `versions: cebra-mcp ${m.versions.cebra_mcp}, onnxruntime-node ${m.versions.onnxruntime_node}, node ${m.versions.node}`,
+    `command: ${r.command}  (rounds ${r.options.rounds}, ${r.options.steps} steps after ${r.options.warmup} warm-up, T = ${r.options.T})`,
+    "",
+    stepTable,
+    "",
+    transformTable,
+    "",
+    `peak RSS: ${fmt(r.peak_rss_mb, 0)} MB`,
+    `results written to ${r.options.json}`,
+    "",
+  ].join("\n");
+}
+
+await main();

@@ -1,0 +1,175 @@
+/**
+ * What a training step feeds its graph, for single- and multi-session training alike (a `TrainingProblem`):
+ * the step graph, the batch inputs drawn fresh every step (sampler → windows → tensors), the initial
+ * parameters, and how the graph's one flat parameter vector maps to the per-session encoders a
+ * TrainedModel stores.
+ *
+ * Single session: input "X" `[ref+pos+neg, L, N]` (rows stacked ref, pos, neg). Multi-session (one
+ * encoder per session, CEBRA §3.4): inputs "X0"…"X{S−1}" `[3B, L, N_s]` and "pos_index" (int64, which
+ * stacked positive pairs with each stacked reference); the flat vector holds the encoders in session
+ * order, then θ when the temperature is learnable.
+ */
+import * as ort from "onnxruntime-node";
+import {
+  buildMultiSessionStepGraph,
+  buildStepGraph,
+  initMultiSessionParams,
+  initParams,
+  type StepGraph,
+  type StepGraphOptions,
+  type StepGraphOptionsBase,
+} from "./graphs.js";
+import { createMultiSessionSampler, createSampler, type BatchIndices } from "./sampling.js";
+import { fillWindows } from "./windows.js";
+import { f32 } from "./runtime.js";
+import type { ArchitectureInfo, SessionData, TrainConfig } from "./types.js";
+
+/** Loss, batch and Adam options of a TrainConfig, as the graph builders take them. */
+function graphBase(cfg: TrainConfig, mode: "step" | "loss"): StepGraphOptionsBase {
+  return {
+    distance: cfg.distance,
+    temperature: cfg.temperature,
+    temperature_mode: cfg.temperature_mode,
+    min_temperature: cfg.min_temperature,
+    batch_size: cfg.batch_size,
+    beta1: cfg.beta1,
+    beta2: cfg.beta2,
+    eps: cfg.eps,
+    mode,
+  };
+}
+
+/** The single-session graph options a TrainConfig implies for a session with `nNeurons` inputs. */
+export function stepGraphOptions(cfg: TrainConfig, nNeurons: number, mode: "step" | "loss"): StepGraphOptions {
+  return {
+    ...graphBase(cfg, mode),
+    architecture: cfg.model_architecture,
+    n_neurons: nNeurons,
+    num_hidden_units: cfg.num_hidden_units,
+    output_dimension: cfg.output_dimension,
+    hybrid: cfg.hybrid,
+  };
+}
+
+/**
+ * Copies the windows of a batch of sample indices into one reusable input array
+ * `[ref + pos + neg, L, N]` (rows stacked in that order, as the step graphs expect).
+ */
+export class BatchAssembler {
+  readonly X: Float32Array;
+  readonly dims: readonly [number, number, number];
+
+  constructor(
+    private readonly data: SessionData,
+    private readonly arch: ArchitectureInfo,
+    private readonly rows: StepGraph["rows"],
+  ) {
+    const L = arch.left + arch.right;
+    this.dims = [rows.ref + rows.pos + rows.neg, L, data.n_neurons];
+    this.X = new Float32Array(this.dims[0] * L * data.n_neurons);
+  }
+
+  /** Fill X with the windows of `batch`; throws if the sampler's batch does not match the graph's rows. */
+  fill(batch: BatchIndices): void {
+    const { ref, pos, neg } = this.rows;
+    checkRows("reference", batch.ref.length, ref);
+    checkRows("positive", batch.pos.length, pos);
+    checkRows("negative", batch.neg.length, neg);
+    this.copy(batch.ref, 0);
+    this.copy(batch.pos, ref);
+    this.copy(batch.neg, ref + pos);
+  }
+
+  private copy(idx: Int32Array, rowOffset: number): void {
+    const d = this.data;
+    fillWindows(d.neural, d.n_samples, d.n_neurons, idx, this.arch.left, this.arch.right, this.X, rowOffset);
+  }
+
+  /** X as an ORT tensor (zero-copy). */
+  tensor(): ort.Tensor {
+    return f32(this.X, this.dims);
+  }
+}
+
+function checkRows(what: string, got: number, want: number): void {
+  if (got !== want) throw new Error(`Sampler returned ${got} ${what} indices; the step graph expects ${want}.`);
+}
+
+/** A step graph together with everything that changes between single- and multi-session training. */
+export interface TrainingProblem {
+  onnx: Uint8Array;
+  /** Length of the flat params / m / v vectors. */
+  param_count: number;
+  /** The initial flat parameter vector (PyTorch default init, seeded by cfg.seed). */
+  initParams(): Float32Array;
+  /** Draw the next batch and return the graph's batch inputs. */
+  nextBatch(): Record<string, ort.Tensor>;
+  /** Per-session vectors of a flat vector (encoder s, plus θ last when learnable): what TrainedModel stores. */
+  split(flat: Float32Array): Float32Array[];
+  /** Inverse of `split`. */
+  join(parts: Float32Array[]): Float32Array;
+}
+
+/** Single-session training (or, with mode "loss", held-out evaluation) of `data`. */
+export function singleSessionProblem(data: SessionData, cfg: TrainConfig, arch: ArchitectureInfo, mode: "step" | "loss" = "step", seed = cfg.seed): TrainingProblem {
+  const graph = buildStepGraph(stepGraphOptions(cfg, data.n_neurons, mode));
+  const sampler = createSampler(data, { ...cfg, seed });
+  const batch = new BatchAssembler(data, arch, graph.rows);
+  return {
+    onnx: graph.onnx,
+    param_count: graph.param_count,
+    initParams: () =>
+      initParams({ architecture: cfg.model_architecture, n_neurons: data.n_neurons, num_hidden_units: cfg.num_hidden_units, output_dimension: cfg.output_dimension, temperature: cfg.temperature, temperature_mode: cfg.temperature_mode }, cfg.seed),
+    nextBatch: () => {
+      batch.fill(sampler.sample());
+      return { X: batch.tensor() };
+    },
+    split: (flat) => [flat],
+    join: (parts) => parts[0],
+  };
+}
+
+/** Multi-session training: one encoder per session, positives searched across sessions. */
+export function multiSessionProblem(sessions: SessionData[], cfg: TrainConfig, arch: ArchitectureInfo): TrainingProblem {
+  const shape = { architecture: cfg.model_architecture, n_neurons: sessions.map((s) => s.n_neurons), num_hidden_units: cfg.num_hidden_units, output_dimension: cfg.output_dimension };
+  const graph = buildMultiSessionStepGraph({ ...graphBase(cfg, "step"), ...shape });
+  const sampler = createMultiSessionSampler(sessions, cfg);
+  const rows = { ref: graph.rows.ref, pos: graph.rows.pos, neg: graph.rows.neg };
+  const batches = sessions.map((s) => new BatchAssembler(s, arch, rows));
+  const posIndex = new BigInt64Array(sessions.length * cfg.batch_size);
+  const theta = cfg.temperature_mode === "auto" ? 1 : 0;
+  const encoders = graph.param_offsets.map((o, s) => [o, o + graph.session_param_counts[s]] as const);
+  return {
+    onnx: graph.onnx,
+    param_count: graph.param_count,
+    initParams: () => initMultiSessionParams({ ...shape, temperature: cfg.temperature, temperature_mode: cfg.temperature_mode }, cfg.seed),
+    nextBatch: () => {
+      const b = sampler.sample();
+      const feeds: Record<string, ort.Tensor> = {};
+      batches.forEach((assembler, s) => {
+        assembler.fill({ ref: b.ref[s], pos: b.pos[s], neg: b.neg[s] });
+        feeds[`X${s}`] = assembler.tensor();
+      });
+      b.pos_order.forEach((j, r) => (posIndex[r] = BigInt(j)));
+      feeds.pos_index = new ort.Tensor("int64", posIndex, [posIndex.length]);
+      return feeds;
+    },
+    split: (flat) => encoders.map(([lo, hi]) => concatF32(flat.subarray(lo, hi), flat.subarray(flat.length - theta))),
+    join: (parts) => concatF32(...parts.map((p, s) => p.subarray(0, encoders[s][1] - encoders[s][0])), parts[0].subarray(parts[0].length - theta)),
+  };
+}
+
+function concatF32(...parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** The training problem for `sessions`: single-session for one, multi-session for several. */
+export function createTrainingProblem(sessions: SessionData[], cfg: TrainConfig, arch: ArchitectureInfo): TrainingProblem {
+  return sessions.length === 1 ? singleSessionProblem(sessions[0], cfg, arch) : multiSessionProblem(sessions, cfg, arch);
+}

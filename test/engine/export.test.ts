@@ -1,0 +1,95 @@
+import test from "node:test";
+import assert from "node:assert/strict";
+import * as ort from "onnxruntime-node";
+import { ringRecording } from "../../src/engine/synthetic.js";
+import { parseNpy } from "../../src/data/npy.js";
+import { exportModel, loadModelFiles, LOG_FILE, MANIFEST_FILE, type ModelFile } from "../../src/engine/export.js";
+import { runTraining } from "../../src/engine/trainer.js";
+import { paddedRows, transformRecording } from "../../src/engine/transform.js";
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../../src/engine/types.js";
+import { UserError } from "../../src/util/errors.js";
+import { VERSION } from "../../src/version.js";
+
+const T = 400;
+const N = 16;
+const { session: data } = ringRecording({ T, N });
+const cfg: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, model_architecture: "offset10-model", num_hidden_units: 8, output_dimension: 4, batch_size: 32, max_iterations: 10, temperature_mode: "auto", device: "cpu" };
+const provenance = [{ recording_id: "rec-1", sha256: "ab".repeat(32), source: "synthetic ring" }];
+
+async function exported() {
+  const model = await runTraining([data], cfg);
+  const embedding = await transformRecording(model, data.neural, T, N);
+  const out = exportModel(model, { data: provenance, label_types: { kind: "continuous", dim: 2 }, embeddings: [{ name: "train", data: embedding, rows: T, dim: 4 }] });
+  return { model, embedding, ...out };
+}
+
+const file = (files: ModelFile[], name: string) => files.find((f) => f.name === name)!.data;
+
+test("export → load round-trips the model exactly (params, Adam state, log, config, training facts)", async () => {
+  const { model, files } = await exported();
+  assert.deepEqual(loadModelFiles(files), model);
+});
+
+test("the manifest records architecture, hyperparameters, offsets, provenance, training summary and versions, and lists every file", async () => {
+  const { model, files, manifest } = await exported();
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(file(files, MANIFEST_FILE))), manifest);
+  assert.deepEqual(manifest.files.slice().sort(), files.map((f) => f.name).sort());
+  assert.deepEqual(manifest.files.slice().sort(), ["adam_m.npy", "adam_v.npy", "embedding_train.npy", "encoder.onnx", LOG_FILE, MANIFEST_FILE, "params.npy"].sort());
+  assert.equal(manifest.architecture.name, "offset10-model");
+  assert.deepEqual(manifest.offsets, { left: 5, right: 5, receptive_field: 10, resample_factor: 1 });
+  assert.deepEqual(manifest.hyperparameters, cfg);
+  assert.equal(manifest.seed, cfg.seed);
+  assert.deepEqual(manifest.data, provenance);
+  assert.deepEqual(manifest.label_types, { kind: "continuous", dim: 2 });
+  assert.equal(manifest.training.steps_done, 10);
+  assert.equal(manifest.training.loss_final, model.log.total[9]);
+  assert.equal(manifest.training.device_used, "cpu");
+  assert.equal(manifest.sessions[0].optimizer_step, 10);
+  assert.equal(manifest.versions.cebra_mcp, VERSION);
+  assert.equal(manifest.versions.node, process.versions.node);
+  assert.match(manifest.versions.onnxruntime_node, /^\d+\.\d+\.\d+$/);
+  const emb = parseNpy(file(files, "embedding_train.npy"), "embedding_train.npy");
+  assert.deepEqual(emb.shape, [T, 4]);
+});
+
+test("the exported encoder run by a fresh InferenceSession on the padded recording equals transformRecording", async () => {
+  const { model, embedding, files } = await exported();
+  const session = await ort.InferenceSession.create(file(files, "encoder.onnx"));
+  const { left, right } = model.architecture;
+  const rows = T + left + right - 1;
+  const out = await session.run({ X: new ort.Tensor("float32", paddedRows(data.neural, T, N, left, 0, rows), [rows, N]) });
+  await session.release();
+  assert.deepEqual(out.Z.dims, [T, 4]);
+  assert.deepEqual(out.Z.data, embedding);
+});
+
+test("a loaded model resumes exactly like the in-memory one", async () => {
+  const { model, files } = await exported();
+  const more = { ...cfg, max_iterations: 16 };
+  const a = await runTraining([data], more, { resumeFrom: model });
+  const b = await runTraining([data], more, { resumeFrom: loadModelFiles(files) });
+  assert.deepEqual(b.params, a.params);
+});
+
+test("loading reports a missing or mismatched file as a UserError naming it", async () => {
+  const { files } = await exported();
+  assert.throws(() => loadModelFiles(files.filter((f) => f.name !== "adam_v.npy")), (e: unknown) => e instanceof UserError && /adam_v\.npy/.test(e.message));
+  const swapped = files.map((f) => (f.name === "params.npy" ? { name: f.name, data: file(files, "embedding_train.npy") } : f));
+  assert.throws(() => loadModelFiles(swapped), (e: unknown) => e instanceof UserError && /params\.npy/.test(e.message));
+  assert.throws(() => loadModelFiles(files.filter((f) => f.name !== MANIFEST_FILE)), UserError);
+});
+
+test("export rejects unsafe embedding names and provenance that does not match the sessions", async () => {
+  const { model } = await exported();
+  const bad = { name: "../x", data: new Float32Array(4), rows: 1, dim: 4 };
+  assert.throws(() => exportModel(model, { data: provenance, embeddings: [bad] }), UserError);
+  assert.throws(() => exportModel(model, { data: [] }), UserError);
+});
+
+test("a multi-session model exports one encoder and optimizer state per session and round-trips", async () => {
+  const other = ringRecording({ T: 300, N: 9, seed: 5 }).session;
+  const model = await runTraining([data, other], { ...cfg, max_iterations: 4 });
+  const { files, manifest } = exportModel(model, { data: [provenance[0], { recording_id: "rec-2", sha256: "cd".repeat(32) }] });
+  assert.deepEqual(manifest.sessions.map((s) => [s.n_neurons, s.encoder, s.params]), [[16, "encoder_s0.onnx", "params_s0.npy"], [9, "encoder_s1.onnx", "params_s1.npy"]]);
+  assert.deepEqual(loadModelFiles(files), model);
+});

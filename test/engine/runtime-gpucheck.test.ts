@@ -1,0 +1,61 @@
+import test from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Writable } from "node:stream";
+import { compareTrajectories, parseGpuCheckArgs, runGpuCheck, type GpuCheckReport, type RunResult } from "../../src/engine/gpucheck.js";
+
+function capture(): { stream: Writable; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({ write: (c, _e, cb) => (chunks.push(String(c)), cb()) });
+  return { stream, text: () => chunks.join("") };
+}
+
+test("gpu-check probes every device, trains on those that start, writes the JSON report and prints tables", async () => {
+  const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gpucheck-")), "report.json");
+  const out = capture();
+  const code = await runGpuCheck(["--steps", "12", "--T", "600", "--N", "20", "--batch", "32", "--json", json], out.stream);
+  assert.equal(code, 0);
+  const report = JSON.parse(fs.readFileSync(json, "utf8")) as GpuCheckReport;
+  assert.deepEqual(report.probes.map((p) => p.device), ["cuda", "webgpu", "cpu"]);
+  for (const p of report.probes.filter((p) => !p.started)) assert.ok(p.reason && p.fix, `${p.device} says why and how to fix`);
+  const started = report.probes.filter((p) => p.started).map((p) => p.device);
+  assert.deepEqual(report.runs.map((r) => r.device), started);
+  const cpu = report.runs.find((r) => r.device === "cpu")!;
+  assert.equal(cpu.error, null);
+  assert.equal(cpu.losses.length, 12);
+  assert.ok(cpu.step_ms!.median > 0);
+  assert.equal(report.comparisons.length, started.length - 1);
+  assert.match(out.text(), /cpu\s+starts/);
+  assert.match(out.text(), /session\.run ms/);
+});
+
+function result(device: "cpu" | "cuda", losses: number[], params: number[], median: number): RunResult {
+  const ms = { median, p10: median, p90: median };
+  return { run: { device, steps: losses.length, step_ms: ms, assemble_ms: ms, run_ms: ms, losses, error: null }, params: Float32Array.from(params) };
+}
+
+test("trajectory comparison: per-step absolute and relative loss differences, parameter difference, speed-up", () => {
+  const cpu = result("cpu", [4, 3, 2], [1, 2, 3], 30);
+  const same = compareTrajectories(result("cuda", [4, 3, 2], [1, 2, 3], 10), cpu);
+  assert.equal(same.max_abs_diff, 0);
+  assert.equal(same.agrees, true);
+  assert.equal(same.speedup_vs_cpu, 3);
+  const off = compareTrajectories(result("cuda", [4.05, 3, 2.5], [1, 2.25, 3], 60), cpu);
+  assert.ok(Math.abs(off.first_step_abs_diff - 0.05) < 1e-12);
+  assert.equal(off.max_abs_diff, 0.5);
+  assert.equal(off.max_rel_diff, 0.25);
+  assert.equal(off.final_abs_diff, 0.5);
+  assert.equal(off.param_max_abs_diff, 0.25);
+  assert.equal(off.agrees, false);
+  assert.equal(off.speedup_vs_cpu, 0.5);
+});
+
+test("gpu-check options: defaults, cpu always included as the reference, bad values rejected", () => {
+  const d = parseGpuCheckArgs([]);
+  assert.deepEqual([d.steps, d.T, d.N, d.batch_size, d.devices], [200, 10000, 100, 512, ["cuda", "webgpu", "cpu"]]);
+  assert.deepEqual(parseGpuCheckArgs(["--devices", "cuda"]).devices, ["cuda", "cpu"]);
+  assert.throws(() => parseGpuCheckArgs(["--devices", "tpu"]), /unknown device/);
+  assert.throws(() => parseGpuCheckArgs(["--steps", "0"]), /positive integer/);
+});

@@ -78,30 +78,30 @@ const OUT_OF_MOVIE = -2;
 export function decodeFrames(input: FrameDecodeInput): FrameDecodeResult {
   const opts = { ...FRAME_DECODE_DEFAULTS, ...definedOnly(input) };
   const { frame, repeat } = requireFrameArrays(input);
-  checkFeatureShape(input.features, input.n_samples, input.dim, "decodeFrames");
+  checkFeatureShape(input.features, input.n_samples, input.dim, "Frame decoding");
   checkProtocolNumbers(opts.window, opts.lag_frames);
   const nFrames = movieLength(frame, input.n_frames);
   const rows = frameRows(input.features, input.dim, frame, repeat, opts.average_frame_bins);
   const target = lagTargets(rows.frame, opts.lag_frames, nFrames);
-  const finite = finiteRowMask(rows.features, rows.n, input.dim, "decodeFrames");
+  const finite = finiteRowMask(rows.features, rows.n, input.dim, "Frame decoding");
   const repeats = resolveRepeats(presentRepeats(rows), input.train_repeats, input.test_repeat);
   const split = splitRows(rows, target, finite, repeats);
   if (split.train.length === 0) {
     throw new UserError(
-      `decodeFrames: no training samples with a frame in repeats ${repeats.train.join(", ")} (after lag and NaN filtering).`,
+      `Frame decoding: no training samples with a frame in repeats ${repeats.train.join(", ")} (after lag and NaN filtering).`,
       "Pass train_repeats that contain movie frames, or a smaller |lag_frames|.",
     );
   }
   if (split.scoredTest === 0) {
     throw new UserError(
-      `decodeFrames: test repeat ${repeats.test} has no samples with a known, in-range frame (empty test set).`,
+      `Frame decoding: test repeat ${repeats.test} has no samples with a known, in-range frame (empty test set).`,
       "Pass a test_repeat that contains movie frames, or a smaller |lag_frames|.",
     );
   }
 
   const features = { data: rows.features, dim: input.dim, metric: opts.metric };
   const selection = input.k !== undefined
-    ? fixedK(input.k, split.train.length, "decodeFrames")
+    ? fixedK(input.k, split.train.length, "Frame decoding")
     : selectFrameK(features, split, target, nFrames, opts.k_grid, opts.window, repeats);
   const k = selection.chosen_k;
   const result = knn({ queries: rows.features, references: rows.features, dim: input.dim, k, metric: opts.metric,
@@ -143,19 +143,19 @@ function requireFrameArrays(input: FrameDecodeInput): { frame: Int32Array; repea
   const { frame, repeat, n_samples } = input;
   if (!frame || !frame.some((f) => f >= 0)) {
     throw new UserError(
-      "decodeFrames: the data has no movie frame indices (frame is missing or all −1).",
-      "Decode labels instead (decodeLabels with continuous/discrete labels and a train/test split), or load a recording with a per-sample frame array.",
+      "Frame decoding: the data has no movie frame indices (frame is missing or all −1).",
+      "Use decode_labels instead (continuous or discrete labels of held-out samples), or load a recording with a per-sample frame array.",
     );
   }
   if (!repeat) {
     throw new UserError(
-      "decodeFrames: the data has no repeat indices, so there is no train/test split by movie repeat.",
-      "Load a recording with a per-sample repeat array, or decode with decodeLabels and an explicit train/test split.",
+      "Frame decoding: the data has no repeat indices, so there is no train/test split by movie repeat.",
+      "Load a recording with a per-sample repeat array, or use decode_labels.",
     );
   }
   if (frame.length !== n_samples || repeat.length !== n_samples) {
     throw new UserError(
-      `decodeFrames: frame (${frame.length}) and repeat (${repeat.length}) must have one entry per sample (${n_samples}).`,
+      `Frame decoding: frame (${frame.length}) and repeat (${repeat.length}) must have one entry per sample (${n_samples}).`,
       "Pass frame and repeat arrays aligned with the feature rows (for resampled embeddings, subsample them the same way).",
     );
   }
@@ -164,10 +164,10 @@ function requireFrameArrays(input: FrameDecodeInput): { frame: Int32Array; repea
 
 function checkProtocolNumbers(window: number, lag: number): void {
   if (!Number.isInteger(window) || window < 1) {
-    throw new UserError(`decodeFrames: window = ${window} is not a positive integer.`, "Pass window in frames, e.g. 30 (1 s at 30 Hz, CEBRA's metric).");
+    throw new UserError(`Frame decoding: window = ${window} is not a positive integer.`, "Pass window in frames, e.g. 30 (1 s at 30 Hz, CEBRA's metric).");
   }
   if (!Number.isInteger(lag)) {
-    throw new UserError(`decodeFrames: lag_frames = ${lag} is not an integer.`, "Pass lag_frames as a whole number of frames, e.g. 0, 5 or -5.");
+    throw new UserError(`Frame decoding: lag_frames = ${lag} is not an integer.`, "Pass lag_frames as a whole number of frames, e.g. 0, 5 or -5.");
   }
 }
 
@@ -177,7 +177,7 @@ function movieLength(frame: Int32Array, given: number | undefined): number {
   if (given === undefined) return max + 1;
   if (!Number.isInteger(given) || given <= max) {
     throw new UserError(
-      `decodeFrames: n_frames = ${given} but the data refers to frame ${max}.`,
+      `Frame decoding: n_frames = ${given} but the data refers to frame ${max}.`,
       `Pass n_frames ≥ ${max + 1} (the movie's frame count), or omit it.`,
     );
   }
@@ -260,21 +260,21 @@ function resolveRepeats(present: number[], train: number[] | undefined, test: nu
   const list = present.join(", ");
   if (present.length < 2) {
     throw new UserError(
-      `decodeFrames: frame decoding needs at least 2 movie repeats (one to train, one to test); the data has ${present.length} (${list}).`,
-      "Load more repeats, or decode with decodeLabels and an explicit train/test split of the samples.",
+      `Frame decoding: frame decoding needs at least 2 movie repeats (one to train, one to test); the data has ${present.length} (${list}).`,
+      "Load more repeats, or use decode_labels of the samples.",
     );
   }
   const candidates = present.filter((r) => !(train ?? []).includes(r));
   if (test === undefined && candidates.length === 0) {
     throw new UserError(
-      `decodeFrames: every repeat with movie frames (${list}) is a training repeat, so none is left to test on.`,
+      `Frame decoding: every repeat with movie frames (${list}) is a training repeat, so none is left to test on.`,
       "Pass test_repeat, or leave at least one repeat out of train_repeats.",
     );
   }
   const testRepeat = test ?? candidates[candidates.length - 1];
   if (!present.includes(testRepeat)) {
     throw new UserError(
-      `decodeFrames: test repeat ${testRepeat} is not present; repeats with movie frames: ${list}.`,
+      `Frame decoding: test repeat ${testRepeat} is not present; repeats with movie frames: ${list}.`,
       `Pass test_repeat as one of ${list} (default: the last one).`,
     );
   }
@@ -282,7 +282,7 @@ function resolveRepeats(present: number[], train: number[] | undefined, test: nu
   const missing = trainRepeats.filter((r) => !present.includes(r));
   if (trainRepeats.length === 0 || missing.length > 0 || trainRepeats.includes(testRepeat)) {
     throw new UserError(
-      `decodeFrames: train repeats [${trainRepeats.join(", ")}] must be present (${list}), non-empty and exclude the test repeat ${testRepeat}.`,
+      `Frame decoding: train repeats [${trainRepeats.join(", ")}] must be present (${list}), non-empty and exclude the test repeat ${testRepeat}.`,
       "Pass train_repeats from the present repeats without the test repeat, or omit it (default: all but the test repeat).",
     );
   }
@@ -351,18 +351,18 @@ function selectFrameK(
 ): KSelection {
   if (plan.validation === null) {
     throw new UserError(
-      `decodeFrames: choosing k needs a validation repeat, but only one training repeat (${plan.train[0]}) is given.`,
+      `Frame decoding: choosing k needs a validation repeat, but only one training repeat (${plan.train[0]}) is given.`,
       "Pass a fixed k (e.g. k = 9), or train on at least 2 repeats.",
     );
   }
   const fitRepeats = plan.train.slice(0, -1).join(", ");
   if (split.fit.length === 0 || split.validation.length === 0) {
     throw new UserError(
-      `decodeFrames: k selection found no usable samples in the fitting repeats (${fitRepeats}) or the validation repeat ${plan.validation}.`,
+      `Frame decoding: k selection found no usable samples in the fitting repeats (${fitRepeats}) or the validation repeat ${plan.validation}.`,
       "Pass a fixed k, or train_repeats whose samples carry frames.",
     );
   }
-  const { ks, skipped } = usableGrid(grid, split.fit.length, "decodeFrames");
+  const { ks, skipped } = usableGrid(grid, split.fit.length, "Frame decoding");
   const result = knn({ queries: features.data, references: features.data, dim: features.dim, k: ks[ks.length - 1],
     metric: features.metric, query_rows: split.validation, reference_rows: split.fit });
   const truth = Int32Array.from(split.validation, (r) => target[r]);

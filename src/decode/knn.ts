@@ -90,17 +90,17 @@ function allRows(length: number, dim: number): Int32Array {
 function checkKnnInput(input: KnnInput, queryRows: Int32Array, referenceRows: Int32Array): void {
   const { dim, k } = input;
   if (!Number.isInteger(dim) || dim < 1) {
-    throw new UserError(`knn: dimension ${dim} is not a positive integer.`, "Pass dim = number of feature columns.");
+    throw new UserError(`kNN: dimension ${dim} is not a positive integer.`, "Pass dim = number of feature columns.");
   }
   for (const [what, arr] of [["queries", input.queries], ["references", input.references]] as const) {
     if (arr.length % dim !== 0) {
-      throw new UserError(`knn: ${what} has ${arr.length} values, not a multiple of dim ${dim}.`, "Pass row-major [rows, dim] arrays.");
+      throw new UserError(`kNN: ${what} has ${arr.length} values, not a multiple of dim ${dim}.`, "Pass row-major [rows, dim] arrays.");
     }
   }
   const nRef = referenceRows.length;
   if (!Number.isInteger(k) || k < 1 || k > nRef) {
     throw new UserError(
-      `knn: k = ${k} neighbours requested but there are ${nRef} reference rows.`,
+      `kNN: k = ${k} neighbours requested but there are ${nRef} reference rows.`,
       `Pass an integer k between 1 and ${nRef}, or use more training samples.`,
     );
   }
@@ -110,7 +110,7 @@ function checkKnnInput(input: KnnInput, queryRows: Int32Array, referenceRows: In
 
 function checkRowList(what: string, rows: Int32Array, n: number): void {
   for (const r of rows) {
-    if (r < 0 || r >= n) throw new UserError(`knn: ${what} contains row ${r}, outside [0, ${n}).`, `Pass row indices below ${n}.`);
+    if (r < 0 || r >= n) throw new UserError(`kNN: ${what} contains row ${r}, outside [0, ${n}).`, `Pass row indices below ${n}.`);
   }
 }
 

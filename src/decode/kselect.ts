@@ -23,7 +23,7 @@ export function usableGrid(grid: readonly number[], nFit: number, what: string):
   if (ks.length === 0) {
     throw new UserError(
       `${what}: every k in the grid (${sorted.join(", ")}) exceeds the ${nFit} samples available for fitting during k selection.`,
-      `Pass a k_grid with values ≤ ${nFit}, pass a fixed k, or use more training data.`,
+      `Pass a fixed k ≤ ${nFit}, or use more training data.`,
     );
   }
   return { ks, skipped };
@@ -34,7 +34,7 @@ export function fixedK(k: number, nTrain: number, what: string): KSelection {
   if (!Number.isInteger(k) || k < 1 || k > nTrain) {
     throw new UserError(
       `${what}: k = ${k} but there are ${nTrain} training samples.`,
-      `Pass an integer k between 1 and ${nTrain}, or omit k to choose it from k_grid by validation.`,
+      `Pass an integer k between 1 and ${nTrain}, or omit k to choose it by validation.`,
     );
   }
   return {

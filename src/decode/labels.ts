@@ -58,7 +58,7 @@ const MAX_NEIGHBOUR_LABEL_DIM = 16;
 
 /** Decodes the labels of the test samples; see the module doc for the protocol. */
 export function decodeLabels(input: LabelDecodeInput): LabelDecodeResult {
-  checkFeatureShape(input.features, input.n_samples, input.dim, "decodeLabels");
+  checkFeatureShape(input.features, input.n_samples, input.dim, "Label decoding");
   checkLabels(input.labels, input.n_samples);
   const opts = {
     k_grid: input.k_grid ?? LABEL_DECODE_DEFAULTS.k_grid,
@@ -69,14 +69,14 @@ export function decodeLabels(input: LabelDecodeInput): LabelDecodeResult {
   const usable = usableSamples(input);
   const rows = selectRows(parts, usable);
   if (rows.train.length === 0) {
-    throw new UserError("decodeLabels: the training part has no usable samples (finite features and labels).", "Pass a split whose training part contains labelled samples.");
+    throw new UserError("Label decoding: the training part has no usable samples (finite features and labels).", "Pass a split whose training part contains labelled samples.");
   }
   if (rows.test.length === 0) {
-    throw new UserError("decodeLabels: the test part is empty (no usable samples).", "Pass test_mask / test_ranges covering labelled samples the model did not train on.");
+    throw new UserError("Label decoding: the test part is empty (no usable samples).", "Pass test_mask / test_ranges covering labelled samples the model did not train on.");
   }
   const task = input.labels.kind === "continuous" ? continuousTask(input.labels) : discreteTask(input.labels);
   const selection = input.k !== undefined
-    ? fixedK(input.k, rows.train.length, "decodeLabels")
+    ? fixedK(input.k, rows.train.length, "Label decoding")
     : selectLabelK(input, opts.metric, opts.k_grid, rows.train, task);
   const k = selection.chosen_k;
   const result = knn({ queries: input.features, references: input.features, dim: input.dim, k, metric: opts.metric,
@@ -97,7 +97,7 @@ function checkLabels(labels: LabelSpec, n: number): void {
   const dim = labels.kind === "continuous" ? labels.dim : 1;
   if (!Number.isInteger(dim) || dim < 1 || labels.data.length !== n * dim) {
     throw new UserError(
-      `decodeLabels: ${labels.kind} labels have ${labels.data.length} values, expected ${n} samples × ${dim}.`,
+      `Label decoding: ${labels.kind} labels have ${labels.data.length} values, expected ${n} samples × ${dim}.`,
       "Pass labels with one row per feature row (continuous: row-major [n_samples, dim]).",
     );
   }
@@ -108,7 +108,7 @@ function splitSamples(split: SampleSplit, n: number): { train: Uint8Array; test:
   const train = new Uint8Array(n), test = new Uint8Array(n);
   if ("train_mask" in split) {
     if (split.train_mask.length !== n || (split.test_mask && split.test_mask.length !== n)) {
-      throw new UserError(`decodeLabels: split masks must have one entry per sample (${n}).`, "Pass train_mask (and test_mask) of length n_samples.");
+      throw new UserError(`Label decoding: split masks must have one entry per sample (${n}).`, "Pass train_mask (and test_mask) of length n_samples.");
     }
     for (let i = 0; i < n; i++) {
       train[i] = split.train_mask[i] ? 1 : 0;
@@ -121,7 +121,7 @@ function splitSamples(split: SampleSplit, n: number): { train: Uint8Array; test:
   for (let i = 0; i < n; i++) {
     if (train[i] && test[i]) {
       throw new UserError(
-        `decodeLabels: sample ${i} is in both the training and the test part.`,
+        `Label decoding: sample ${i} is in both the training and the test part.`,
         "Pass disjoint train and test parts (decode only samples the model did not train on).",
       );
     }
@@ -132,7 +132,7 @@ function splitSamples(split: SampleSplit, n: number): { train: Uint8Array; test:
 function fillRanges(mask: Uint8Array, ranges: [number, number][], what: string): void {
   for (const [s, e] of ranges) {
     if (!Number.isInteger(s) || !Number.isInteger(e) || s < 0 || e > mask.length || s > e) {
-      throw new UserError(`decodeLabels: ${what} entry [${s}, ${e}) is not inside [0, ${mask.length}).`, "Pass half-open [start, end) sample ranges with 0 ≤ start ≤ end ≤ n_samples.");
+      throw new UserError(`Label decoding: ${what} entry [${s}, ${e}) is not inside [0, ${mask.length}).`, "Pass half-open [start, end) sample ranges with 0 ≤ start ≤ end ≤ n_samples.");
     }
     mask.fill(1, s, e);
   }
@@ -140,7 +140,7 @@ function fillRanges(mask: Uint8Array, ranges: [number, number][], what: string):
 
 /** 1 where the features are finite and the label is present (finite / non-negative class). */
 function usableSamples(input: LabelDecodeInput): Uint8Array {
-  const usable = finiteRowMask(input.features, input.n_samples, input.dim, "decodeLabels");
+  const usable = finiteRowMask(input.features, input.n_samples, input.dim, "Label decoding");
   const labels = input.labels;
   for (let i = 0; i < input.n_samples; i++) {
     if (!usable[i]) continue;
@@ -185,12 +185,12 @@ function selectLabelK(input: LabelDecodeInput, metric: KnnMetric, grid: readonly
   const nFit = train.length - nVal;
   if (nFit < 1) {
     throw new UserError(
-      `decodeLabels: choosing k needs at least 2 training samples (fit + validation); there are ${train.length}.`,
+      `Label decoding: choosing k needs at least 2 training samples (fit + validation); there are ${train.length}.`,
       "Pass a fixed k, or a larger training part.",
     );
   }
   const fit = train.subarray(0, nFit), validation = train.subarray(nFit);
-  const { ks, skipped } = usableGrid(grid, nFit, "decodeLabels");
+  const { ks, skipped } = usableGrid(grid, nFit, "Label decoding");
   const result = knn({ queries: input.features, references: input.features, dim: input.dim, k: ks[ks.length - 1], metric,
     query_rows: validation, reference_rows: fit });
   return selectK({

@@ -161,7 +161,7 @@ test("non-finite feature rows are dropped and counted", () => {
 test("bad inputs raise UserErrors that say what to do", () => {
   const data = movieData({ nFrames: 20, repeats: 3, dim: 3, noise: 0.1, seed: 13 });
   assert.throws(() => decodeFrames({ ...data, k: 41 }), isUserError(/k = 41 but there are 40 training samples.*between 1 and 40/));
-  assert.throws(() => decodeFrames({ ...data, frame: undefined }), isUserError(/no movie frame indices.*decodeLabels/));
+  assert.throws(() => decodeFrames({ ...data, frame: undefined }), isUserError(/no movie frame indices.*decode_labels/));
   assert.throws(() => decodeFrames({ ...data, frame: new Int32Array(60).fill(-1) }), isUserError(/no movie frame indices/));
   assert.throws(() => decodeFrames({ ...data, test_repeat: 7 }), isUserError(/test repeat 7 is not present.*0, 1, 2/));
   assert.throws(() => decodeFrames({ ...data, features: new Float32Array(180).fill(NaN) }), isUserError(/every feature row contains NaN/));

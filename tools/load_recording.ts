@@ -26,7 +26,7 @@ const MOVIE = z
 const NEUROPIXELS = z
   .object({
     bin: z.union([z.number().positive().max(10000), z.literal("per_frame")]).optional().describe("Bin rate in Hz (default 120) or per_frame."),
-    rows: z.tuple([z.number().int().min(0).max(10_000_000), z.number().int().min(1).max(10_000_000)]).optional().describe("Presentation rows [start, end) (default [0, 9000])."),
+    rows: z.array(z.number().int().min(0).max(10_000_000)).length(2).optional().describe("Presentation rows [start, end) (default [0, 9000])."),
     quality_filter: z.boolean().optional().describe("Apply the unit quality filter (default true)."),
     quality: z
       .object({

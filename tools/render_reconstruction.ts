@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { renderStoredReconstruction } from "../src/store/renders.js";
 import { defineTool } from "../src/server/tool.js";
+import { UserError } from "../src/util/errors.js";
 import type { CallToolResult } from "@modelcontextprotocol/server";
 
 const INPUT = z.object({
@@ -23,6 +24,9 @@ export const renderReconstructionTool = defineTool({
   inputSchema: INPUT,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler(args, ctx): Promise<CallToolResult> {
+    if (args.start !== undefined && args.end !== undefined && args.start >= args.end) {
+      throw new UserError(`The sample range is empty: start (${args.start}) must be less than end (${args.end}, exclusive).`, "Pass start < end, or omit them to use the whole decoded range.");
+    }
     const r = await renderStoredReconstruction(ctx, {
       decoding_id: args.decoding_id,
       layout: args.layout,

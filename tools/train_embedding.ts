@@ -2,9 +2,11 @@
 import { z } from "zod";
 import { listArchitectures } from "../src/engine/graphs.js";
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../src/engine/types.js";
+import type { JobRecord } from "../src/store/jobs.js";
 import { startTrainingJob, type TrainingResult } from "../src/store/training.js";
 import { defineTool, structuredResult } from "../src/server/tool.js";
 import { jobView } from "../src/server/views.js";
+import { UserError } from "../src/util/errors.js";
 
 const ARCHITECTURES = listArchitectures().map((a) => a.name) as [string, ...string[]];
 
@@ -103,6 +105,7 @@ export const trainEmbedding = defineTool({
       unsubscribe();
       ctx.signal.removeEventListener("abort", cancelOnAbort); // after the wait, the job outlives this request
     }
+    if (record.status === "failed") throw failedTraining(record);
     const view = jobView(record);
     const result = record.result as TrainingResult | undefined;
     const out: z.output<typeof OUTPUT> = {
@@ -132,6 +135,16 @@ export const trainEmbedding = defineTool({
     return structuredResult(trainingText(out), out);
   },
 });
+
+/** A job that failed within wait_seconds (e.g. labels the recording lacks) fails the call: isError with the fix. */
+function failedTraining(record: JobRecord): UserError {
+  const e = record.error;
+  return new UserError(
+    `Training job ${record.id} failed: ${e?.message ?? "unknown error"}`,
+    e?.fix ?? `The server log (stderr) has the details; get_job with job_id "${record.id}" shows the record.`,
+    e?.code,
+  );
+}
 
 function trainingText(o: z.output<typeof OUTPUT>): string {
   if (o.model_id) {

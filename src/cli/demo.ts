@@ -23,7 +23,7 @@ import { ProgressBar } from "./progress.js";
 
 /** Demo training settings: the paper's 2P model and defaults, with fewer steps so the demo fits in 2 minutes on 2 cores. */
 export const DEMO_DEFAULTS = {
-  steps: 1500,
+  steps: 800,
   learning_rate: 1e-3,
   seed: 0,
 };

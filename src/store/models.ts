@@ -158,7 +158,7 @@ export async function loadEmbedding(ws: Workspace, id: string): Promise<{ data: 
   return { data: arr.data, rows: arr.shape[0], dim: arr.shape[1], manifest };
 }
 
-/** Resolves `model_id` or `embedding_id` to the embedding and the model's meta. */
+/** Resolves `model_id` or `embedding_id` to the embedding and the model's meta (both given: they must belong together). */
 export async function resolveEmbedding(ws: Workspace, ids: { model_id?: string; embedding_id?: string }) {
   if (!ids.model_id && !ids.embedding_id) {
     throw new UserError("Neither model_id nor embedding_id was given.", "Pass the model_id (or embedding_id) that train_embedding returned; list_artifacts shows them.");
@@ -167,6 +167,12 @@ export async function resolveEmbedding(ws: Workspace, ids: { model_id?: string; 
   const model = await ws.get<ModelMeta>(modelId, "model");
   const embeddingId = ids.embedding_id ?? model.meta.embedding_id;
   const embedding = await loadEmbedding(ws, embeddingId);
+  if (embedding.manifest.meta.model_id !== modelId) {
+    throw new UserError(
+      `Embedding ${embeddingId} was computed by model ${embedding.manifest.meta.model_id}, not by ${modelId}, so they cannot be used together.`,
+      `Pass only model_id (its embedding is ${model.meta.embedding_id}) or only embedding_id.`,
+    );
+  }
   return { model_id: modelId, model, embedding_id: embeddingId, embedding };
 }
 

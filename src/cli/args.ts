@@ -24,6 +24,7 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   const config = defaultConfig(env, cwd);
   if (values.workspace) config.workspaceDir = path.resolve(cwd, values.workspace);
   config.allowRoots = [...splitRootList(env.CEBRA_MCP_ROOTS), ...(values["allow-root"] ?? [])].map((r) => path.resolve(cwd, r));
+  if (values.conformance) config.conformance = true;
   const token = values.token ?? env.CEBRA_MCP_TOKEN;
   if (values.http !== undefined) {
     config.http = {
@@ -52,6 +53,7 @@ function parseFlags(argv: string[]) {
         workspace: { type: "string" },
         "allow-root": { type: "string", multiple: true },
         "allowed-host": { type: "string", multiple: true },
+        conformance: { type: "boolean" },
       },
     });
   } catch (e) {

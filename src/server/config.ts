@@ -33,6 +33,8 @@ export interface ServerConfig {
   jobConcurrency: number;
   /** How long shutdown waits for cancelled jobs to save their partial results. */
   shutdownGraceMs: number;
+  /** Hidden `--conformance`: register the MCP conformance suite's reference fixtures (scripts/conformance.sh). */
+  conformance?: boolean;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;

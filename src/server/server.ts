@@ -10,6 +10,8 @@ import type { AppState } from "./app.js";
 import { logLine, toolErrorResult } from "./errors.js";
 import { SERVER_INSTRUCTIONS } from "./instructions.js";
 import { registerResources } from "./resources.js";
+import { registerPrompts } from "../../prompts/index.js";
+import { CONFORMANCE_SERVER_OPTIONS, registerConformanceFixtures } from "./conformance-tools.js";
 import type { Tool, ToolContext } from "./tool.js";
 
 /** Cap on array/object elements in one tools/call (DoS guard; the SDK's maxToolInputElements). */
@@ -19,10 +21,18 @@ const MAX_TOOL_INPUT_ELEMENTS = 10_000;
 export function createServer(app: AppState, tools: readonly Tool[] = TOOLS): McpServer {
   const server = new McpServer(
     { name: "cebra-mcp", version: VERSION },
-    { instructions: SERVER_INSTRUCTIONS, capabilities: { tools: {}, resources: {} }, maxToolInputElements: MAX_TOOL_INPUT_ELEMENTS },
+    {
+      instructions: SERVER_INSTRUCTIONS,
+      capabilities: { tools: { listChanged: false }, resources: {}, prompts: { listChanged: false } },
+      maxToolInputElements: MAX_TOOL_INPUT_ELEMENTS,
+      ...(app.config.conformance ? CONFORMANCE_SERVER_OPTIONS : {}),
+    },
   );
   for (const tool of tools) registerTool(server, app, tool);
   registerResources(server, app);
+  registerPrompts(server, app);
+  // Hidden `serve --conformance`: the reference fixtures the MCP conformance suite calls.
+  if (app.config.conformance) registerConformanceFixtures(server);
   return server;
 }
 

@@ -32,6 +32,7 @@ const INPUT = z.object({
   device: z.enum(["auto", "cpu", "cuda", "webgpu"]).default("auto").describe("auto tries CUDA, WebGPU, then CPU and reports why it skipped each."),
   train_repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(10_000).optional().describe("Movie repeats to train on (default: all but the last, which is held out for decoding)."),
   train_fraction: z.number().gt(0).max(1).optional().describe("For recordings without repeats: the first fraction trains, the rest is held out (default 0.8)."),
+  resume_from: z.string().min(1).max(64).optional().describe("Continue this model (mdl_…) for max_iterations more steps from its saved optimizer state; its recording, labels, split and settings are reused. The result is a new model."),
   shuffled_control: z.boolean().default(false).describe("Also train the same model on shuffled labels (doubles the cost); decode_video_frames then reports it as a control."),
   wait_seconds: z.number().min(0).max(55).default(40).describe("Wait this long for the job; if it is not done, status 'running' comes back — poll with get_job."),
 });
@@ -92,6 +93,7 @@ export const trainEmbedding = defineTool({
       train_repeats: args.train_repeats,
       train_fraction: args.train_fraction,
       shuffled_control: args.shuffled_control,
+      resume_from: args.resume_from,
     });
     const cancelOnAbort = () => void ctx.jobs.cancel(started.id, "request cancelled by the client");
     ctx.signal.addEventListener("abort", cancelOnAbort, { once: true });

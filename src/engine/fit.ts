@@ -14,6 +14,8 @@ import type { TrainConfig, TrainedModel, TrainProgress } from "./types.js";
 export interface FitOptions extends PrepareOptions {
   /** Hyperparameters; `conditional` and `hybrid` are set from the labels by prepareTraining. */
   config: TrainConfig;
+  /** Continue this model (same recording, labels, split and configuration; config.max_iterations counts all steps). */
+  resumeFrom?: TrainedModel;
   /** Batches for the held-out InfoNCE (0 skips it). Default 50. */
   evaluate_batches?: number;
   onProgress?: (p: TrainProgress) => void;
@@ -34,7 +36,7 @@ export interface FitResult {
 export async function fitEmbedding(rec: Recording, opts: FitOptions): Promise<FitResult> {
   const prepared = prepareTraining(rec, opts);
   const config: TrainConfig = { ...opts.config, conditional: prepared.conditional, hybrid: prepared.hybrid };
-  const model = await trainModel([prepared.session], config, { onProgress: opts.onProgress, signal: opts.signal });
+  const model = await trainModel([prepared.session], config, { onProgress: opts.onProgress, signal: opts.signal, resumeFrom: opts.resumeFrom });
   const embedding = await transformRecording(model, rec.neural, rec.n_samples, rec.n_neurons);
   const dim = config.output_dimension;
   const batches = opts.evaluate_batches ?? 50;

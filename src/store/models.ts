@@ -36,6 +36,7 @@ export interface ModelMeta {
   /** For a control: the model it controls. For a real model: its shuffled-label twin, once trained. */
   control_of?: string;
   shuffled_model_id?: string;
+  resumed_from?: string;
   engine_files: string[];
 }
 
@@ -71,6 +72,8 @@ export interface FitContext {
   mode: string;
   labels: LabelSource | null;
   control_of?: string;
+  /** The model this one continued (train_embedding resume_from). */
+  resumed_from?: string;
 }
 
 /** Stores a fit as a model artifact plus its embedding artifact; links a control to its real model. */
@@ -121,12 +124,13 @@ export async function saveFit(ws: Workspace, fit: FitResult, ctx: FitContext): P
       control,
       shuffle_description: prepared.shuffle_description,
       ...(ctx.control_of ? { control_of: ctx.control_of } : {}),
+      ...(ctx.resumed_from ? { resumed_from: ctx.resumed_from } : {}),
       engine_files: exported.files.map((f) => f.name),
     };
     const loss = training.loss_final_mean !== null ? `, final loss ${training.loss_final_mean.toFixed(3)}` : "";
     await draft.commit<ModelMeta>({
       summary: `${model.config.model_architecture} ${ctx.mode} on ${ctx.recording_id}${control ? " — SHUFFLED-LABEL CONTROL" : ""}, ${training.steps_done} steps${loss}`,
-      parents: [ctx.recording_id],
+      parents: [ctx.recording_id, ...(ctx.resumed_from ? [ctx.resumed_from] : [])],
       meta,
     });
   } catch (e) {

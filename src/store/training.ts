@@ -9,8 +9,8 @@ import { goodnessOfFitBits } from "../engine/metrics.js";
 import type { LabelSource, TrainingMode } from "../engine/prepare.js";
 import type { TrainConfig } from "../engine/types.js";
 import type { JobControl, JobRecord, JobRegistry } from "./jobs.js";
-import { saveFit, type ModelMeta } from "./models.js";
-import { CancelledError } from "../util/errors.js";
+import { loadModel, saveFit, type ModelMeta } from "./models.js";
+import { CancelledError, UserError } from "../util/errors.js";
 import type { RecordingStore } from "./recordings.js";
 import type { Workspace } from "./workspace.js";
 
@@ -23,6 +23,12 @@ export interface TrainingRequest {
   train_fraction?: number;
   /** Also train the shuffled-label control (doubles the cost). */
   shuffled_control: boolean;
+  /**
+   * Continue a stored model for `config.max_iterations` more steps from its saved Adam state. Its recording,
+   * mode, labels, split and hyperparameters are reused (only the step count and device may change); the
+   * result is a new model artifact, the old one stays.
+   */
+  resume_from?: string;
 }
 
 /** What a finished training job returns (the job's `result`). */
@@ -51,8 +57,9 @@ export interface TrainingResult {
 
 export async function startTrainingJob(
   deps: { workspace: Workspace; jobs: JobRegistry; recordings: RecordingStore },
-  req: TrainingRequest,
+  request: TrainingRequest,
 ): Promise<JobRecord> {
+  const req = request.resume_from ? await resumeRequest(deps.workspace, request) : request;
   const runs = req.shuffled_control ? 2 : 1;
   const steps = req.config.max_iterations;
   return deps.jobs.start<TrainingResult>({
@@ -65,13 +72,36 @@ export async function startTrainingJob(
   });
 }
 
+/** A resume request takes the stored model's recording, mode, labels and split (a model is one fit of one recording). */
+async function resumeRequest(ws: Workspace, req: TrainingRequest): Promise<TrainingRequest> {
+  const m = (await ws.get<ModelMeta>(req.resume_from!, "model")).meta;
+  if (m.control) {
+    throw new UserError(`${req.resume_from} is a shuffled-label control; it is not trained further on its own.`, `Resume its real model ${m.control_of ?? ""} with shuffled_control: true instead.`);
+  }
+  if (req.shuffled_control) {
+    throw new UserError("resume_from and shuffled_control cannot be combined (the control must match the resumed model's total steps).", "Resume without shuffled_control, then call decode_video_frames with shuffled_control: true; it trains the control with the same total steps.");
+  }
+  if (req.recording_id !== m.recording_id) {
+    throw new UserError(`Model ${req.resume_from} was trained on ${m.recording_id}, not on ${req.recording_id}.`, `Pass recording_id "${m.recording_id}" to resume it, or train a new model.`);
+  }
+  return {
+    ...req,
+    mode: m.mode as TrainingMode,
+    labels: m.labels ?? undefined,
+    train_repeats: m.split.kind === "repeats" ? m.split.train_repeats : undefined,
+    train_fraction: m.split.train_fraction ?? undefined,
+  };
+}
+
 async function runTraining(
   deps: { workspace: Workspace; recordings: RecordingStore },
   req: TrainingRequest,
   control: JobControl,
 ): Promise<TrainingResult> {
   const rec = await deps.recordings.loadRecordingArtifact(req.recording_id);
+  const resume = req.resume_from ? await loadModel(deps.workspace, req.resume_from) : null;
   const steps = req.config.max_iterations;
+  const config = resume ? { ...resume.model.config, max_iterations: resume.model.steps_done + steps, device: req.config.device } : req.config;
   const fit = (shuffled: boolean, offset: number) =>
     fitEmbedding(rec, {
       mode: req.mode,
@@ -79,19 +109,20 @@ async function runTraining(
       train_repeats: req.train_repeats,
       train_fraction: req.train_fraction,
       shuffle_labels: shuffled,
-      shuffle_seed: req.config.seed + 1,
-      config: req.config,
+      shuffle_seed: config.seed + 1,
+      config,
+      resumeFrom: shuffled ? undefined : resume?.model,
       signal: control.signal,
       onProgress: (p) =>
         control.report({
-          step: offset + p.step,
+          step: offset + p.step - (resume && !shuffled ? resume.model.steps_done : 0),
           message: `${shuffled ? "shuffled-label control: " : ""}step ${p.step}/${p.total_steps} loss=${p.loss.toFixed(4)}`,
           metrics: { loss: p.loss, align: p.align, uniform: p.uniform, temperature: p.temperature },
           steps_per_s: p.steps_per_s,
           eta_s: p.eta_s + (shuffled || !req.shuffled_control ? 0 : steps / Math.max(p.steps_per_s, 1e-9)),
         }),
     });
-  const ctx = { recording_id: req.recording_id, recording_sha256: rec.provenance.sha256, mode: req.mode, labels: req.labels ?? null };
+  const ctx = { recording_id: req.recording_id, recording_sha256: rec.provenance.sha256, mode: req.mode, labels: req.labels ?? null, resumed_from: req.resume_from };
   const real = await fit(false, 0);
   const ids = await saveFit(deps.workspace, real, ctx);
   let shuffled: FitResult | null = null;

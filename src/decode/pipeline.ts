@@ -5,7 +5,7 @@
  */
 import type { Recording } from "../data/recording.js";
 import { UserError } from "../util/errors.js";
-import { frameRawControls, labelRawControls, type FrameProtocol, type LabelProtocol } from "./controls.js";
+import { frameRawControls, labelRawControls, type FrameProtocol, type LabelProtocol, type RawControls } from "./controls.js";
 import { decodeFrames } from "./frames.js";
 import { decodeLabels, type LabelSpec } from "./labels.js";
 import {
@@ -72,22 +72,10 @@ export function decodeMovie(
     // Several samples per movie frame (e.g. 120 Hz spike counts): average them per presentation, as the reference does.
     average_frame_bins: binsPerFrame > 1.5,
   };
-  const main = decodeFrames({ ...protocol, features: emb.data, dim: emb.dim, features_source: "CEBRA embedding" });
-  const controls: DecodeControls = {};
-  if (opts.skip_raw_controls) {
-    controls.raw_per_sample = controlNotRun("skipped (skip_raw_controls: true)");
-    controls.raw_window_averaged = controlNotRun("skipped (skip_raw_controls: true)");
-  } else {
-    Object.assign(controls, frameRawControls(protocol, { neural: rec.neural, n_neurons: rec.n_neurons, receptive_field: field }));
-  }
-  if ("not_run" in shuffled) controls.shuffled_labels = controlNotRun(shuffled.not_run);
-  else {
-    checkRows(rec, shuffled.embedding);
-    controls.shuffled_labels = controlOk(
-      decodeFrames({ ...protocol, features: shuffled.embedding.data, dim: shuffled.embedding.dim, features_source: `shuffled-label CEBRA embedding (${shuffled.model_id})` }),
-    );
-  }
-  return { main, controls, summary: summarizeDecoding(main, controls) };
+  return withControls(rec, shuffled, opts,
+    (features, dim, features_source) => decodeFrames({ ...protocol, features, dim, features_source }),
+    () => frameRawControls(protocol, { neural: rec.neural, n_neurons: rec.n_neurons, receptive_field: field }),
+    emb);
 }
 
 export interface LabelDecodeOptions extends DecodeOptions {
@@ -110,20 +98,34 @@ export function decodeHeldOutLabels(
     k: opts.k,
     metric: opts.metric,
   };
-  const main = decodeLabels({ ...protocol, features: emb.data, dim: emb.dim, features_source: "CEBRA embedding" });
+  return withControls(rec, shuffled, opts,
+    (features, dim, features_source) => decodeLabels({ ...protocol, features, dim, features_source }),
+    () => labelRawControls(protocol, { neural: rec.neural, n_neurons: rec.n_neurons, receptive_field: field }),
+    emb);
+}
+
+/**
+ * The main decoding on the embedding, then the same `decode` (hence the same protocol) on the raw-activity
+ * controls and on the shuffled-label embedding.
+ */
+function withControls<R extends FrameDecodeResult | LabelDecodeResult>(
+  rec: Recording, shuffled: ShuffledInput, opts: DecodeOptions,
+  decode: (features: Float32Array, dim: number, source: string) => R,
+  rawControls: () => RawControls<R>,
+  emb: EmbeddingInput,
+): DecodingWithControls<R> {
+  const main = decode(emb.data, emb.dim, "CEBRA embedding");
   const controls: DecodeControls = {};
   if (opts.skip_raw_controls) {
     controls.raw_per_sample = controlNotRun("skipped (skip_raw_controls: true)");
     controls.raw_window_averaged = controlNotRun("skipped (skip_raw_controls: true)");
   } else {
-    Object.assign(controls, labelRawControls(protocol, { neural: rec.neural, n_neurons: rec.n_neurons, receptive_field: field }));
+    Object.assign(controls, rawControls());
   }
   if ("not_run" in shuffled) controls.shuffled_labels = controlNotRun(shuffled.not_run);
   else {
     checkRows(rec, shuffled.embedding);
-    controls.shuffled_labels = controlOk(
-      decodeLabels({ ...protocol, features: shuffled.embedding.data, dim: shuffled.embedding.dim, features_source: `shuffled-label CEBRA embedding (${shuffled.model_id})` }),
-    );
+    controls.shuffled_labels = controlOk(decode(shuffled.embedding.data, shuffled.embedding.dim, `shuffled-label CEBRA embedding (${shuffled.model_id})`));
   }
   return { main, controls, summary: summarizeDecoding(main, controls) };
 }

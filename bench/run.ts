@@ -5,7 +5,8 @@
  * `time` conditional with N = 100 (target ≤ 20 ms/step), `time_delta` with a 3-d continuous label
  * (≤ 25 ms), `time` with N = 1,000 (≤ 60 ms). Each case runs `--rounds` times, interleaved with the other
  * cases (the machine may be shared and noisy); per round the median over `--steps` steps after
- * `--warmup` steps; reported: the median of the round medians, p10/p90 over all steps, and the split
+ * `--warmup` steps; `--inputs auto,windows` also times every case with the step graph's window input
+ * form forced (auto = the trainer's choice, `chooseStepInput`), interleaved, to compare the forms; reported: the median of the round medians, p10/p90 over all steps, and the split
  * between sampling + window assembly and session.run. Then transform throughput for N = 100 and 1,000,
  * and the process's peak RSS. Prints a table and writes bench/results.json (or `--json`).
  */
@@ -13,6 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { benchmarkData, fmt, machineInfo, percentile, percentiles, standardConfig, textTable, type Percentiles } from "../src/engine/benchmark.js";
+import { type StepInput, chooseStepInput } from "../src/engine/graphs.js";
 import { profileSteps, runTraining } from "../src/engine/trainer.js";
 import { transformRecording } from "../src/engine/transform.js";
 import type { Conditional, SessionData } from "../src/engine/types.js";
@@ -32,8 +34,20 @@ const STEP_CASES: StepCase[] = [
 
 const TRANSFORM_NEURONS = [100, 1000];
 
+/** A step case timed with one window input form ("auto": the trainer's own choice). */
+interface StepRun {
+  c: StepCase;
+  input: InputChoice;
+  data: SessionData;
+}
+
+type InputChoice = "auto" | StepInput;
+
 interface StepCaseResult {
   name: string;
+  /** The window input form asked for, and the one the step graph used. */
+  input: InputChoice;
+  input_used: StepInput;
   N: number;
   conditional: Conditional;
   target_ms: number;
@@ -61,6 +75,7 @@ interface BenchOptions {
   warmup: number;
   T: number;
   json: string;
+  inputs: InputChoice[];
 }
 
 function parseOptions(argv: string[]): BenchOptions {
@@ -72,9 +87,12 @@ function parseOptions(argv: string[]): BenchOptions {
       warmup: { type: "string", default: "20" },
       T: { type: "string", default: "10000" },
       json: { type: "string", default: "bench/results.json" },
+      inputs: { type: "string", default: "auto" },
     },
   });
-  return { rounds: Number(values.rounds), steps: Number(values.steps), warmup: Number(values.warmup), T: Number(values.T), json: values.json };
+  const inputs = values.inputs.split(",").map((x) => x.trim());
+  for (const x of inputs) if (x !== "auto" && x !== "windows" && x !== "recording") throw new Error(`--inputs: "${x}" is not auto, windows or recording`);
+  return { rounds: Number(values.rounds), steps: Number(values.steps), warmup: Number(values.warmup), T: Number(values.T), json: values.json, inputs: inputs as InputChoice[] };
 }
 
 const median = (xs: number[]) => percentile(xs, 0.5);
@@ -87,8 +105,8 @@ interface StepSamples {
   roundMedians: number[];
 }
 
-async function timeStepRound(c: StepCase, data: SessionData, o: BenchOptions, acc: StepSamples): Promise<void> {
-  const p = await profileSteps([data], standardConfig({ conditional: c.conditional }), o.warmup + o.steps);
+async function timeStepRound({ c, input, data }: StepRun, o: BenchOptions, acc: StepSamples): Promise<void> {
+  const p = await profileSteps([data], standardConfig({ conditional: c.conditional }), o.warmup + o.steps, input === "auto" ? undefined : input);
   const assemble = p.assemble_ms.slice(o.warmup);
   const run = p.run_ms.slice(o.warmup);
   const totals = run.map((r, i) => r + assemble[i]);
@@ -97,6 +115,14 @@ async function timeStepRound(c: StepCase, data: SessionData, o: BenchOptions, ac
   acc.run.push(...run);
   acc.cpu.push(...p.cpu_ms.slice(o.warmup));
   acc.roundMedians.push(median(totals));
+}
+
+/** The window input form a step run used (auto: the trainer's choice for the standard configuration). */
+function inputUsed(input: InputChoice, data: SessionData): StepInput {
+  if (input !== "auto") return input;
+  const cfg = standardConfig();
+  const shape = { architecture: cfg.model_architecture, n_neurons: data.n_neurons, num_hidden_units: cfg.num_hidden_units, output_dimension: cfg.output_dimension, batch_size: cfg.batch_size, hybrid: cfg.hybrid };
+  return chooseStepInput(shape, data.n_samples);
 }
 
 async function timeTransform(N: number, data: SessionData, model: Awaited<ReturnType<typeof runTraining>>): Promise<number> {
@@ -109,25 +135,28 @@ async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   const command = `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim();
   const machine = machineInfo();
-  const stepData = STEP_CASES.map((c) => benchmarkData(c.N, c.conditional, o.T));
-  const stepAcc: StepSamples[] = STEP_CASES.map(() => ({ totals: [], assemble: [], run: [], cpu: [], roundMedians: [] }));
+  const runs: StepRun[] = STEP_CASES.flatMap((c) => {
+    const data = benchmarkData(c.N, c.conditional, o.T);
+    return o.inputs.map((input) => ({ c, input, data }));
+  });
+  const stepAcc: StepSamples[] = runs.map(() => ({ totals: [], assemble: [], run: [], cpu: [], roundMedians: [] }));
   const transformData = TRANSFORM_NEURONS.map((N) => benchmarkData(N, "time", o.T));
   const transformModels = await Promise.all(transformData.map((d) => runTraining([d], standardConfig({ max_iterations: 0 }))));
   const transformRounds: number[][] = TRANSFORM_NEURONS.map(() => []);
 
   for (let r = 0; r < o.rounds; r++) {
-    for (let i = 0; i < STEP_CASES.length; i++) {
-      await timeStepRound(STEP_CASES[i], stepData[i], o, stepAcc[i]);
-      process.stderr.write(`round ${r + 1}/${o.rounds}: ${STEP_CASES[i].name}: ${fmt(stepAcc[i].roundMedians[r], 2)} ms/step\n`);
+    for (let i = 0; i < runs.length; i++) {
+      await timeStepRound(runs[i], o, stepAcc[i]);
+      process.stderr.write(`round ${r + 1}/${o.rounds}: ${runs[i].c.name} (${runs[i].input}): ${fmt(stepAcc[i].roundMedians[r], 2)} ms/step\n`);
     }
     for (let i = 0; i < TRANSFORM_NEURONS.length; i++) transformRounds[i].push(await timeTransform(TRANSFORM_NEURONS[i], transformData[i], transformModels[i]));
   }
 
-  const steps: StepCaseResult[] = STEP_CASES.map((c, i) => {
+  const steps: StepCaseResult[] = runs.map(({ c, input, data }, i) => {
     const a = stepAcc[i];
     const all = percentiles(a.totals);
     const step_ms = { ...all, median: median(a.roundMedians) };
-    return { ...c, step_ms, assemble_ms: median(a.assemble), run_ms: median(a.run), cpu_ms: median(a.cpu), round_medians_ms: a.roundMedians, meets_target: step_ms.median <= c.target_ms, steps_per_round: o.steps };
+    return { ...c, input, input_used: inputUsed(input, data), step_ms, assemble_ms: median(a.assemble), run_ms: median(a.run), cpu_ms: median(a.cpu), round_medians_ms: a.roundMedians, meets_target: step_ms.median <= c.target_ms, steps_per_round: o.steps };
   });
   const transforms: TransformResult[] = TRANSFORM_NEURONS.map((N, i) => ({ N, T: o.T, samples_per_s: median(transformRounds[i]), round_samples_per_s: transformRounds[i] }));
   const peakRssMb = (process.resourceUsage().maxRSS * 1024) / 2 ** 20;
@@ -140,8 +169,8 @@ async function main(): Promise<void> {
 
 function formatReport(r: { command: string; machine: ReturnType<typeof machineInfo>; machine_load_after: number[]; options: BenchOptions; steps: StepCaseResult[]; transforms: TransformResult[]; peak_rss_mb: number }): string {
   const stepTable = textTable(
-    ["case", "median ms/step", "p10", "p90", "sample+windows", "session.run", "CPU ms/step", "target", "ok"],
-    r.steps.map((s) => [s.name, fmt(s.step_ms.median, 2), fmt(s.step_ms.p10, 2), fmt(s.step_ms.p90, 2), fmt(s.assemble_ms, 2), fmt(s.run_ms, 2), fmt(s.cpu_ms, 2), `≤ ${s.target_ms}`, s.meets_target ? "yes" : "no"]),
+    ["case", "input", "median ms/step", "p10", "p90", "sample+windows", "session.run", "CPU ms/step", "target", "ok"],
+    r.steps.map((s) => [s.name, s.input === "auto" ? `auto: ${s.input_used}` : s.input, fmt(s.step_ms.median, 2), fmt(s.step_ms.p10, 2), fmt(s.step_ms.p90, 2), fmt(s.assemble_ms, 2), fmt(s.run_ms, 2), fmt(s.cpu_ms, 2), `≤ ${s.target_ms}`, s.meets_target ? "yes" : "no"]),
   );
   const transformTable = textTable(["transform", "samples/s (median)", "rounds"], r.transforms.map((t) => [`T=${t.T}, N=${t.N}`, fmt(t.samples_per_s, 0), t.round_samples_per_s.map((x) => fmt(x, 0)).join(" ")]));
   const m = r.machine;

@@ -4,7 +4,9 @@
  * parameters, and how the graph's one flat parameter vector maps to the per-session encoders a
  * TrainedModel stores.
  *
- * Single session: input "X" `[ref+pos+neg, L, N]` (rows stacked ref, pos, neg). Multi-session (one
+ * Single session: input "X" `[ref+pos+neg, L, N]` (rows stacked ref, pos, neg), or, where that is
+ * cheaper (`chooseStepInput`), the whole recording "data" `[T, N]` (zero-copy, the same buffer every
+ * step) plus the windows' recording rows "rows" (int64 `[ref+pos+neg, L]`). Multi-session (one
  * encoder per session, CEBRA §3.4): inputs "X0"…"X{S−1}" `[3B, L, N_s]` and "pos_index" (int64, which
  * stacked positive pairs with each stacked reference); the flat vector holds the encoders in session
  * order, then θ when the temperature is learnable.
@@ -13,14 +15,16 @@ import * as ort from "onnxruntime-node";
 import {
   buildMultiSessionStepGraph,
   buildStepGraph,
+  chooseStepInput,
   initMultiSessionParams,
   initParams,
   type StepGraph,
   type StepGraphOptions,
   type StepGraphOptionsBase,
+  type StepInput,
 } from "./graphs.js";
 import { createMultiSessionSampler, createSampler, type BatchIndices } from "./sampling.js";
-import { fillWindows } from "./windows.js";
+import { fillWindowRows, fillWindows } from "./windows.js";
 import { f32 } from "./runtime.js";
 import type { ArchitectureInfo, SessionData, TrainConfig } from "./types.js";
 
@@ -51,11 +55,29 @@ export function stepGraphOptions(cfg: TrainConfig, nNeurons: number, mode: "step
   };
 }
 
+/** Fills a step graph's window inputs from a batch of sample indices (rows stacked ref, pos, neg). */
+export interface WindowFeeder {
+  /** Fill the inputs with the windows of `batch`; throws if the sampler's batch does not match the graph's rows. */
+  fill(batch: BatchIndices): void;
+  /** The filled inputs as ORT tensors, by graph input name (zero-copy). */
+  feeds(): Record<string, ort.Tensor>;
+}
+
+/** Calls `put(indices, firstRow)` for ref, pos and neg in stacking order, after checking their counts. */
+function forEachPart(batch: BatchIndices, rows: StepGraph["rows"], put: (idx: Int32Array, rowOffset: number) => void): void {
+  checkRows("reference", batch.ref.length, rows.ref);
+  checkRows("positive", batch.pos.length, rows.pos);
+  checkRows("negative", batch.neg.length, rows.neg);
+  put(batch.ref, 0);
+  put(batch.pos, rows.ref);
+  put(batch.neg, rows.ref + rows.pos);
+}
+
 /**
  * Copies the windows of a batch of sample indices into one reusable input array
- * `[ref + pos + neg, L, N]` (rows stacked in that order, as the step graphs expect).
+ * `[ref + pos + neg, L, N]` (rows stacked in that order, as the step graphs expect): input "X".
  */
-export class BatchAssembler {
+export class BatchAssembler implements WindowFeeder {
   readonly X: Float32Array;
   readonly dims: readonly [number, number, number];
 
@@ -69,25 +91,47 @@ export class BatchAssembler {
     this.X = new Float32Array(this.dims[0] * L * data.n_neurons);
   }
 
-  /** Fill X with the windows of `batch`; throws if the sampler's batch does not match the graph's rows. */
   fill(batch: BatchIndices): void {
-    const { ref, pos, neg } = this.rows;
-    checkRows("reference", batch.ref.length, ref);
-    checkRows("positive", batch.pos.length, pos);
-    checkRows("negative", batch.neg.length, neg);
-    this.copy(batch.ref, 0);
-    this.copy(batch.pos, ref);
-    this.copy(batch.neg, ref + pos);
-  }
-
-  private copy(idx: Int32Array, rowOffset: number): void {
     const d = this.data;
-    fillWindows(d.neural, d.n_samples, d.n_neurons, idx, this.arch.left, this.arch.right, this.X, rowOffset);
+    forEachPart(batch, this.rows, (idx, rowOffset) => fillWindows(d.neural, d.n_samples, d.n_neurons, idx, this.arch.left, this.arch.right, this.X, rowOffset));
   }
 
   /** X as an ORT tensor (zero-copy). */
   tensor(): ort.Tensor {
     return f32(this.X, this.dims);
+  }
+
+  feeds(): Record<string, ort.Tensor> {
+    return { X: this.tensor() };
+  }
+}
+
+/**
+ * Writes only the recording rows of a batch's windows (int64 `[ref + pos + neg, L]`): inputs "rows" and
+ * "data", the whole recording `[T, N]`, which ORT reads in place, so no window is copied.
+ */
+export class WindowRowsAssembler implements WindowFeeder {
+  readonly rowIndex: BigInt64Array;
+  private readonly data: ort.Tensor;
+  private readonly dims: readonly [number, number];
+
+  constructor(
+    private readonly session: SessionData,
+    private readonly arch: ArchitectureInfo,
+    private readonly rows: StepGraph["rows"],
+  ) {
+    const L = arch.left + arch.right;
+    this.dims = [rows.ref + rows.pos + rows.neg, L];
+    this.rowIndex = new BigInt64Array(this.dims[0] * L);
+    this.data = f32(session.neural, [session.n_samples, session.n_neurons]);
+  }
+
+  fill(batch: BatchIndices): void {
+    forEachPart(batch, this.rows, (idx, rowOffset) => fillWindowRows(this.session.n_samples, idx, this.arch.left, this.arch.right, this.rowIndex, rowOffset));
+  }
+
+  feeds(): Record<string, ort.Tensor> {
+    return { data: this.data, rows: new ort.Tensor("int64", this.rowIndex, this.dims) };
   }
 }
 
@@ -110,19 +154,29 @@ export interface TrainingProblem {
   join(parts: Float32Array[]): Float32Array;
 }
 
-/** Single-session training (or, with mode "loss", held-out evaluation) of `data`. */
-export function singleSessionProblem(data: SessionData, cfg: TrainConfig, arch: ArchitectureInfo, mode: "step" | "loss" = "step", seed = cfg.seed): TrainingProblem {
-  const graph = buildStepGraph(stepGraphOptions(cfg, data.n_neurons, mode));
+/**
+ * Single-session training (or, with mode "loss", held-out evaluation) of `data`. The graph's window
+ * input form is `chooseStepInput`'s choice for this recording unless `input` forces one (tests compare both).
+ */
+export function singleSessionProblem(
+  data: SessionData,
+  cfg: TrainConfig,
+  arch: ArchitectureInfo,
+  mode: "step" | "loss" = "step",
+  seed = cfg.seed,
+  input: StepInput = chooseStepInput(stepGraphOptions(cfg, data.n_neurons, mode), data.n_samples),
+): TrainingProblem {
+  const graph = buildStepGraph({ ...stepGraphOptions(cfg, data.n_neurons, mode), input, recording_samples: data.n_samples });
   const sampler = createSampler(data, { ...cfg, seed });
-  const batch = new BatchAssembler(data, arch, graph.rows);
+  const feeder: WindowFeeder = graph.input === "recording" ? new WindowRowsAssembler(data, arch, graph.rows) : new BatchAssembler(data, arch, graph.rows);
   return {
     onnx: graph.onnx,
     param_count: graph.param_count,
     initParams: () =>
       initParams({ architecture: cfg.model_architecture, n_neurons: data.n_neurons, num_hidden_units: cfg.num_hidden_units, output_dimension: cfg.output_dimension, temperature: cfg.temperature, temperature_mode: cfg.temperature_mode }, cfg.seed),
     nextBatch: () => {
-      batch.fill(sampler.sample());
-      return { X: batch.tensor() };
+      feeder.fill(sampler.sample());
+      return feeder.feeds();
     },
     split: (flat) => [flat],
     join: (parts) => parts[0],
@@ -169,7 +223,11 @@ function concatF32(...parts: Float32Array[]): Float32Array {
   return out;
 }
 
-/** The training problem for `sessions`: single-session for one, multi-session for several. */
-export function createTrainingProblem(sessions: SessionData[], cfg: TrainConfig, arch: ArchitectureInfo): TrainingProblem {
-  return sessions.length === 1 ? singleSessionProblem(sessions[0], cfg, arch) : multiSessionProblem(sessions, cfg, arch);
+/**
+ * The training problem for `sessions`: single-session for one, multi-session for several. `input`
+ * forces a single-session window input form (benchmarks compare them); default: `chooseStepInput`.
+ * Multi-session graphs always read copied windows.
+ */
+export function createTrainingProblem(sessions: SessionData[], cfg: TrainConfig, arch: ArchitectureInfo, input?: StepInput): TrainingProblem {
+  return sessions.length === 1 ? singleSessionProblem(sessions[0], cfg, arch, "step", cfg.seed, input) : multiSessionProblem(sessions, cfg, arch);
 }

@@ -11,16 +11,19 @@ import { ARCHITECTURES, type ArchitectureSpec } from "../../models/index.js";
 import { UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import { gradients } from "./autodiff.js";
-import { Graph, type Value } from "./ir.js";
+import { Graph, Value } from "./ir.js";
 import { type InfoNCE, type SimilarityScale, infonce, leadingDims, learnableTemperature, sumInfonce } from "./loss.js";
 import {
+  type EncoderInput,
   type ModelDims,
   type ParamInfo,
   architectureInfo,
   buildEncoder,
   findSpec,
+  firstLayerTapWidth,
   modelParamCount,
   outputLength,
+  readsRecording,
   resolveModel,
 } from "./models.js";
 import { writeOnnx } from "./onnx.js";
@@ -54,7 +57,20 @@ export interface StepGraphOptionsBase extends Omit<LossOptions, "hybrid"> {
   mode: "step" | "loss";
 }
 
-export interface StepGraphOptions extends ModelShape, LossOptions, StepGraphOptionsBase {}
+export interface StepGraphOptions extends ModelShape, LossOptions, StepGraphOptionsBase {
+  /**
+   * How the batch's windows come in (see `chooseStepInput`): "windows" (default), input "X"
+   * [ref+pos+neg, L, N] of copied windows; or "recording", inputs "data" [recording_samples, N] (the
+   * whole recording, the same buffer every step) and "rows" (int64 [ref+pos+neg, L], the recording row
+   * of each window step, clamped as `fillWindowRows` does).
+   */
+  input?: StepInput;
+  /** T of the "data" input; required with input "recording". */
+  recording_samples?: number;
+}
+
+/** The two ways a single-session step graph reads its windows (see `StepGraphOptions.input`). */
+export type StepInput = "windows" | "recording";
 
 export interface StepGraph {
   onnx: Uint8Array;
@@ -64,6 +80,8 @@ export interface StepGraph {
   window_length: number;
   /** Rows of X: ref, then pos, then neg. */
   rows: { ref: number; pos: number; neg: number };
+  /** How the graph reads its windows ("X", or "data" + "rows"). */
+  input: StepInput;
 }
 
 /** Output dimensions the hybrid behaviour objective uses (CEBRA hard-codes 3). */
@@ -152,10 +170,11 @@ function sliceParams(flat: Value, infos: readonly ParamInfo[], base = 0): Encode
   return { source, tensors };
 }
 
-/** Encoder output for windows X [rows, L, N] as [rows, D] (one output per window). */
-function embedWindows(spec: ArchitectureSpec, dims: ModelDims, x: Value, source: (p: ParamInfo) => Value): Value {
+/** Encoder output for the windows (X [rows, L, N], or recording rows [rows, L]) as [rows, D] (one output per window). */
+function embedWindows(spec: ArchitectureSpec, dims: ModelDims, x: EncoderInput, source: (p: ParamInfo) => Value): Value {
   const z = buildEncoder(spec, dims, x, source);
-  return reshape(z, [x.staticShape()[0], dims.D]);
+  const rows = (x instanceof Value ? x : x.rows).staticShape()[0];
+  return reshape(z, [rows, dims.D]);
 }
 
 interface Scale {
@@ -246,7 +265,7 @@ export interface StepIROptions {
 }
 
 /** The step (or loss) graph as IR, before serialisation (tests evaluate it with the interpreter). */
-export function buildStepIR(o: StepGraphOptions, ir: StepIROptions = {}): { graph: Graph; param_count: number; window_length: number; rows: StepGraph["rows"] } {
+export function buildStepIR(o: StepGraphOptions, ir: StepIROptions = {}): { graph: Graph; param_count: number; window_length: number; rows: StepGraph["rows"]; input: StepInput } {
   const { spec, dims } = checkModel(o);
   const L = checkStep(spec, dims, o);
   if (o.hybrid && dims.D < HYBRID_BEHAVIOR_DIMS)
@@ -256,13 +275,45 @@ export function buildStepIR(o: StepGraphOptions, ir: StepIROptions = {}): { grap
   const P = totalParams(spec, dims, o.temperature_mode);
 
   const g = new Graph(o.mode === "step" ? "cebra_train_step" : "cebra_loss");
-  const x = g.input("X", "float", [rows.ref + rows.pos + rows.neg, L, dims.N]);
+  const input = o.input ?? "windows";
+  const x = windowInputs(g, spec, dims, o, rows.ref + rows.pos + rows.neg, L);
   const flat = g.input("params", "float", [P]);
   const enc = sliceParams(flat, resolveModel(spec, dims).params);
   const z = embedWindows(spec, dims, x, enc.source);
   const scale = similarityScale(g, flat, o, P);
   finishGraph(g, flat, singleSessionLoss(z, o, b, rows.pos, scale.scale), scale, enc.tensors(), o, ir.customRules ?? true);
-  return { graph: g, param_count: P, window_length: L, rows };
+  return { graph: g, param_count: P, window_length: L, rows, input };
+}
+
+/** The step graph's window inputs for `o.input`: "X", or "data" + "rows" (see `StepGraphOptions`). */
+function windowInputs(g: Graph, spec: ArchitectureSpec, dims: ModelDims, o: StepGraphOptions, M: number, L: number): EncoderInput {
+  if ((o.input ?? "windows") === "windows") return g.input("X", "float", [M, L, dims.N]);
+  if (o.input !== "recording") throw new Error(`input must be "windows" or "recording", got "${o.input}"`);
+  if (!readsRecording(spec, dims)) throw new Error(`${spec.name} cannot read windows from the recording (its first layer is not a stride-1 convolution)`);
+  const T = o.recording_samples;
+  if (T === undefined || !Number.isInteger(T) || T < L) throw new Error(`recording_samples must be an integer >= ${L} with input "recording", got ${T}`);
+  return { data: g.input("data", "float", [T, dims.N]), rows: g.input("rows", "int64", [M, L]) };
+}
+
+/**
+ * The cheaper window input for a single-session step on a recording of `T` samples (per step, on
+ * the CPU): "windows" copies the b·L window rows (N wide) in JS and runs the first layer on all of
+ * them; "recording" runs the first layer once per recording row, then gathers and scatter-adds the
+ * k·Co-wide tap products of the window rows. With ~40 multiply-adds per ns and ~1 ns per float
+ * moved (as `preferIm2col` in ops-nn.ts), "recording" wins when T is below ≈ b·L (short recordings:
+ * T = 10,000 against 1,536·10 window rows at batch 512); long recordings use "windows". Models
+ * whose first layer cannot read the recording (`readsRecording`) always use "windows".
+ */
+export function chooseStepInput(o: ModelShape & { batch_size: number; hybrid: boolean }, T: number): StepInput {
+  const { spec, dims } = checkModel(o);
+  if (!readsRecording(spec, dims)) return "windows";
+  const M = (o.hybrid ? 4 : 3) * o.batch_size;
+  const L = architectureInfo(spec).receptive_field;
+  const kc = firstLayerTapWidth(spec, dims);
+  const gemm = (2 * dims.N * kc) / 40; // forward X·Wc and backward dWc, per row
+  const windows = M * L * (gemm + dims.N);
+  const recording = T * (gemm + kc) + 2 * M * L * kc;
+  return recording < windows ? "recording" : "windows";
 }
 
 /**
@@ -270,8 +321,8 @@ export function buildStepIR(o: StepGraphOptions, ir: StepIROptions = {}): { grap
  * (mode "loss"). Inputs and outputs are listed in CONTRACTS.md.
  */
 export function buildStepGraph(o: StepGraphOptions): StepGraph {
-  const { graph, param_count, window_length, rows } = buildStepIR(o);
-  return { onnx: writeOnnx(graph), param_count, window_length, rows };
+  const { graph, param_count, window_length, rows, input } = buildStepIR(o);
+  return { onnx: writeOnnx(graph), param_count, window_length, rows, input };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -9,9 +9,21 @@
  */
 import { ARCHITECTURES, type ArchitectureSpec, type LayerSpec, type SizeExpr } from "../../models/index.js";
 import { UserError } from "../util/errors.js";
-import { type Value } from "./ir.js";
+import { Value } from "./ir.js";
 import { add, concat, mul } from "./ops.js";
-import { GELU_PRESCALE, conv1d, convOutLength, gelu, geluPrescaled, l2normalize, linear, residualConvGelu, timeSlice } from "./ops-nn.js";
+import {
+  GELU_PRESCALE,
+  type RecordingWindows,
+  conv1d,
+  conv1dRecording,
+  convOutLength,
+  gelu,
+  geluPrescaled,
+  l2normalize,
+  linear,
+  residualConvGelu,
+  timeSlice,
+} from "./ops-nn.js";
 import type { ArchitectureInfo } from "./types.js";
 
 /** Sizes a spec's expressions refer to. */
@@ -149,16 +161,41 @@ export function modelParamCount(spec: ArchitectureSpec, dims: ModelDims): number
 export type ParamSource = (p: ParamInfo) => Value;
 
 /**
- * Builds the encoder forward pass. `x` is [batch, L, N] (L may be dynamic for the fully
- * convolutional inference graph); the result is [batch, L_out, D], L2-normalised if the spec says so.
+ * What the encoder reads: windows X [batch, L, N] (L may be dynamic for the fully convolutional
+ * inference graph), or windows given as row indices into the whole recording (`RecordingWindows`;
+ * only for models whose first layer `readsRecording` accepts).
  */
-export function buildEncoder(spec: ArchitectureSpec, dims: ModelDims, x: Value, source: ParamSource): Value {
+export type EncoderInput = Value | RecordingWindows;
+
+/**
+ * Builds the encoder forward pass on `x` (see `EncoderInput`); the result is [batch, L_out, D],
+ * L2-normalised if the spec says so.
+ */
+export function buildEncoder(spec: ArchitectureSpec, dims: ModelDims, x: EncoderInput, source: ParamSource): Value {
   const { layers } = resolveModel(spec, dims);
+  if (!(x instanceof Value) && !readsRecording(spec, dims)) throw new Error(`${spec.name}: the first layer cannot read windows from the recording`);
   const y = applyLayers(layers, x, source);
   return spec.normalize ? l2normalize(y) : y;
 }
 
-function applyLayers(layers: readonly Resolved[], x: Value, source: ParamSource): Value {
+/**
+ * Whether the model's first layer can read its windows straight from the recording (`conv1dRecording`):
+ * a stride-1 convolution over the time axis (the offset conv models). MLPs (single-step windows,
+ * where T always exceeds the batch's rows) and the resampling models read copied windows.
+ */
+export function readsRecording(spec: ArchitectureSpec, dims: ModelDims): boolean {
+  const first = resolveModel(spec, dims).layers[0];
+  return first.type === "conv" && !first.linear && first.stride === 1;
+}
+
+/** Width k·Co of the first layer's tap products (what `conv1dRecording` computes per recording row). */
+export function firstLayerTapWidth(spec: ArchitectureSpec, dims: ModelDims): number {
+  const first = resolveModel(spec, dims).layers[0];
+  if (first.type !== "conv") throw new Error(`${spec.name}: the first layer is not a convolution`);
+  return first.kernel * first.co;
+}
+
+function applyLayers(layers: readonly Resolved[], x: EncoderInput, source: ParamSource): Value {
   let h = x;
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i];
@@ -166,9 +203,16 @@ function applyLayers(layers: readonly Resolved[], x: Value, source: ParamSource)
       // A layer feeding a GELU outputs a/√2 directly (weights scaled in-graph); see GELU_PRESCALE.
       h = geluPrescaled(applyConv(l, h, prescaled(source)));
       i++;
-    } else h = applyLayer(l, h, source);
+    } else if (l.type === "conv") h = applyConv(l, h, source);
+    else h = applyLayer(l, windowValues(h), source);
   }
-  return h;
+  return windowValues(h);
+}
+
+/** The input as a value; recording windows reach only the first layer (`readsRecording` checked). */
+function windowValues(x: EncoderInput): Value {
+  if (x instanceof Value) return x;
+  throw new Error("only a stride-1 convolution can read windows from the recording");
 }
 
 /** The parameter source with every tensor multiplied by GELU_PRESCALE. */
@@ -176,9 +220,11 @@ function prescaled(source: ParamSource): ParamSource {
   return (p) => mul(source(p), GELU_PRESCALE);
 }
 
-function applyConv(l: Resolved & { type: "conv" }, x: Value, source: ParamSource): Value {
+function applyConv(l: Resolved & { type: "conv" }, x: EncoderInput, source: ParamSource): Value {
+  const spec = { kernel: l.kernel, stride: l.stride, out: l.co };
+  if (!(x instanceof Value)) return conv1dRecording(x, source(l.w), source(l.b), spec);
   if (l.linear) return linear(x, source(l.w), source(l.b));
-  return conv1d(x, source(l.w), source(l.b), { kernel: l.kernel, stride: l.stride, out: l.co });
+  return conv1d(x, source(l.w), source(l.b), spec);
 }
 
 function applyLayer(l: Resolved, x: Value, source: ParamSource): Value {

@@ -3,6 +3,7 @@
  * region with a hand-tuned backward rule (the generic per-op path remains available and is tested
  * against these rules). Weights are in PyTorch layout; activations are channels-last [batch, time, C].
  * - `conv1d`: GEMM convolutions over the time axis (three formulations, see below);
+ * - `conv1dRecording`: the taps convolution reading its windows as row indices into the whole recording;
  * - `residualConvGelu`: CEBRA's skip block Skip(Conv1d, GELU) fused into one region;
  * - `linear`: nn.Linear per time step;
  * - `gelu` / `geluPrescaled`: exact (erf) GELU;
@@ -24,6 +25,7 @@ import {
   reduceMax,
   reduceSum,
   reshape,
+  scatterAddRows,
   scatterAxis,
   slice,
   softmax,
@@ -32,6 +34,7 @@ import {
   sum,
   transpose,
   unsqueeze,
+  zeros,
 } from "./ops.js";
 
 /** A bound larger than any dimension (ONNX Slice clamps it). */
@@ -127,22 +130,88 @@ function convTaps(x: Value, w: Value, bias: Value, k: number, s: number, co: num
     "conv1d_taps",
     [x, w, bias],
     () => {
-      wc = reshape(transpose(w, [1, 2, 0]), [ci, k * co]);
-      const p = matmul(x, wc);
-      const taps: Value[] = [];
-      for (let j = 0; j < k; j++) taps.push(slice(p, [1, 2], [j, j * co], [timeEnd(j, s, lout, k - 1 - j), (j + 1) * co], [s, 1]));
-      return [sum([...taps, bias])];
+      wc = tapsWeight(w, ci, k, co);
+      return [sumTaps(matmul(x, wc), bias, k, s, co, lout)];
     },
     ([dy], needs) => {
-      const len = x.staticShape()[1];
-      const dp = concat(Array.from({ length: k }, (_, j) => scatterAxis(dy!, 1, j, s, len)), 2);
-      const dx = needs[0] ? matmul(dp, transpose(wc!, [1, 0])) : null;
-      // dWc as dPᵀ·X [k·Co, Ci] = [k, Co, Ci] → PyTorch [Co, Ci, k]. A 3-D transpose of the small dP
-      // keeps the wide X as the non-transposed operand (ORT would fuse a 2-D transpose into a slower transA).
-      const dw = needs[1]
-        ? transpose(reshape(matmul(reshape(transpose(dp, [2, 0, 1]), [k * co, -1]), reshape(x, [-1, ci])), [k, co, ci]), [1, 2, 0])
-        : null;
-      return [dx, dw, needs[2] ? reduceSum(dy!, [0, 1]) : null];
+      const dp = tapsOutputGrad(dy!, k, s, x.staticShape()[1]);
+      return [
+        needs[0] ? matmul(dp, transpose(wc!, [1, 0])) : null,
+        needs[1] ? tapsWeightGrad(dp, reshape(x, [-1, ci]), k, co) : null,
+        needs[2] ? reduceSum(dy!, [0, 1]) : null,
+      ];
+    },
+  )[0];
+}
+
+/** Wc [Ci, k·Co] with Wc[c, j·Co + o] = W[o, c, j] (W in PyTorch layout [Co, Ci, k]). */
+function tapsWeight(w: Value, ci: number, k: number, co: number): Value {
+  return reshape(transpose(w, [1, 2, 0]), [ci, k * co]);
+}
+
+/** y[:, t] = bias + Σ_j P[:, t·s + j, j·Co:(j+1)·Co] for the tap products P [b, L, k·Co]. */
+function sumTaps(p: Value, bias: Value, k: number, s: number, co: number, lout: number | null): Value {
+  const taps: Value[] = [];
+  for (let j = 0; j < k; j++) taps.push(slice(p, [1, 2], [j, j * co], [timeEnd(j, s, lout, k - 1 - j), (j + 1) * co], [s, 1]));
+  return sum([...taps, bias]);
+}
+
+/** dP [b, len, k·Co]: tap j of dy [b, L_out, Co] placed back at times t·s + j (adjoint of `sumTaps`). */
+function tapsOutputGrad(dy: Value, k: number, s: number, len: number): Value {
+  return concat(Array.from({ length: k }, (_, j) => scatterAxis(dy, 1, j, s, len)), 2);
+}
+
+/**
+ * dW in PyTorch layout [Co, Ci, k] from dP (any leading axes, last k·Co) and the input rows x2d
+ * [rows, Ci] in the same row order: dWc = dPᵀ·X [k·Co, Ci]. A 3-D transpose of the small dP keeps the
+ * wide X as the non-transposed operand (ORT would fuse a 2-D transpose into a slower transA).
+ */
+function tapsWeightGrad(dp: Value, x2d: Value, k: number, co: number): Value {
+  const ci = x2d.staticShape()[1];
+  const dp3 = dp.rank === 3 ? dp : reshape(dp, [-1, 1, k * co]);
+  const dpT = reshape(transpose(dp3, [2, 0, 1]), [k * co, -1]);
+  return transpose(reshape(matmul(dpT, x2d), [k, co, ci]), [1, 2, 0]);
+}
+
+/**
+ * Windows given as row indices into a whole recording instead of copied values: window m's time step
+ * l is `data[rows[m, l]]`. The recording is the same buffer every step (ORT reads CPU inputs in place),
+ * so nothing is copied per step.
+ */
+export interface RecordingWindows {
+  /** The recording [T, Ci] (time-major). */
+  data: Value;
+  /** int64 [b, L]: recording row of each window time step. */
+  rows: Value;
+}
+
+/**
+ * `conv1d` (stride 1, taps formulation) of the windows `src.rows` of `src.data`: the tap products are
+ * computed once per recording row, P_all = data·Wc [T, k·Co], and the windows' rows gathered from it
+ * (k·Co wide instead of Ci wide); the backward scatter-adds dP into dP_all [T, k·Co] (repeated rows
+ * accumulate) and dWc = dP_allᵀ·data. First-layer work scales with T instead of b·L, so this pays when
+ * the recording has fewer rows than the batch's windows (see graphs.ts `chooseStepInput`).
+ */
+export function conv1dRecording(src: RecordingWindows, w: Value, bias: Value, spec: ConvSpec): Value {
+  const { kernel: k, stride: s, out: co } = spec;
+  if (s !== 1) throw new Error("conv1dRecording: only stride 1 is supported");
+  const [T, ci] = src.data.staticShape();
+  const len = src.rows.staticShape()[1];
+  let wc: Value | null = null;
+  return customGradient(
+    "conv1d_recording_taps",
+    [src.data, w, bias],
+    () => {
+      wc = tapsWeight(w, ci, k, co);
+      return [sumTaps(gather(matmul(src.data, wc), src.rows, 0), bias, k, 1, co, convOutLength(len, k, 1))];
+    },
+    ([dy], needs) => {
+      const dpAll = scatterAddRows(zeros(src.data.graph, [T, k * co]), src.rows, tapsOutputGrad(dy!, k, 1, len));
+      return [
+        needs[0] ? matmul(dpAll, transpose(wc!, [1, 0])) : null,
+        needs[1] ? tapsWeightGrad(dpAll, src.data, k, co) : null,
+        needs[2] ? reduceSum(dy!, [0, 1]) : null,
+      ];
     },
   )[0];
 }

@@ -20,6 +20,12 @@ export const concat = (xs: readonly Value[], axis: number): Value => (xs.length 
 /** Rows of `x` along `axis` picked by int64 `indices`. */
 export const gather = (x: Value, indices: Value, axis = 0): Value => emit("Gather", [x, indices], { axis });
 
+/**
+ * ScatterND with reduction "add" on leading rows: `base` [R, …] plus `updates` [idx…, …] added at rows
+ * `rows` (int64, any shape; repeated rows accumulate). The adjoint of `gather(x, rows, 0)`.
+ */
+export const scatterAddRows = (base: Value, rows: Value, updates: Value): Value => emit("ScatterND", [base, unsqueeze(rows, [-1]), updates], { reduction: "add" });
+
 /** ONNX Slice; `steps` default to 1. Out-of-range bounds are clamped as in ONNX. */
 export function slice(x: Value, axes: readonly number[], starts: readonly number[], ends: readonly number[], steps?: readonly number[]): Value {
   const g = x.graph;
@@ -425,7 +431,7 @@ const DEFS: OpDef[] = [
       const front = [...Array.from({ length: ri }, (_, i) => a + i), ...Array.from({ length: a }, (_, i) => i), ...Array.from({ length: x.rank - a - 1 }, (_, i) => a + ri + i)];
       const gFront = a === 0 ? g : transpose(g, front);
       const dataShape = [shape[a], ...shape.slice(0, a), ...shape.slice(a + 1)];
-      const scattered = emit("ScatterND", [zeros(x.graph, dataShape), unsqueeze(idx, [-1]), gFront], { reduction: "add" });
+      const scattered = scatterAddRows(zeros(x.graph, dataShape), idx, gFront);
       const back = [...Array.from({ length: a }, (_, i) => i + 1), 0, ...Array.from({ length: x.rank - a - 1 }, (_, i) => a + 1 + i)];
       return [a === 0 ? scattered : transpose(scattered, back), null];
     },

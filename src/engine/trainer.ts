@@ -2,7 +2,8 @@
  * The CEBRA training loop on ONNX Runtime.
  *
  * Each step: the sampler draws reference / positive / negative sample indices → their windows are copied
- * into preallocated inputs (batches.ts; one per session) → the step graph computes the InfoNCE loss, its
+ * into preallocated inputs, or only their recording rows are written where the graph reads the
+ * recording itself (batches.ts; one per session) → the step graph computes the InfoNCE loss, its
  * gradient and an Adam update in one `session.run` → the new parameters and moments are fed back.
  * One session trains one encoder; several sessions train one encoder each with positives searched
  * across sessions (CEBRA's multi-session training).
@@ -18,7 +19,7 @@
 import type * as ort from "onnxruntime-node";
 import { UserError } from "../util/errors.js";
 import { createTrainingProblem, type TrainingProblem } from "./batches.js";
-import { getArchitecture } from "./graphs.js";
+import { getArchitecture, type StepInput } from "./graphs.js";
 import { createSession, f32, outputData, scalar, type ResolvedDevice } from "./runtime.js";
 import type { ArchitectureInfo, SessionData, TrainConfig, TrainedModel, TrainLog, TrainProgress } from "./types.js";
 
@@ -216,11 +217,14 @@ export interface TrainingSetup {
   runner: AdamStepRunner;
 }
 
-/** Build the training problem and start its step-graph session on the configured device. */
-export async function setupTraining(sessions: SessionData[], cfg: TrainConfig): Promise<TrainingSetup> {
+/**
+ * Build the training problem and start its step-graph session on the configured device. `input` forces
+ * the single-session window input form (default: the cheaper one, `chooseStepInput`).
+ */
+export async function setupTraining(sessions: SessionData[], cfg: TrainConfig, input?: StepInput): Promise<TrainingSetup> {
   const arch = getArchitecture(cfg.model_architecture);
   validateTrainingInput(sessions, cfg, arch);
-  const problem = createTrainingProblem(sessions, cfg, arch);
+  const problem = createTrainingProblem(sessions, cfg, arch, input);
   const { session, device_used, notes } = await createSession(problem.onnx, { device: cfg.device, threads: cfg.threads });
   return { arch, problem, session, device_used, device_notes: notes, runner: new AdamStepRunner(session, cfg) };
 }
@@ -286,7 +290,7 @@ function checkFinite(l: StepLosses, step: number): void {
 
 /** Per-step timings and results of a short training run (benchmarks and the GPU check). */
 export interface StepProfile {
-  /** Milliseconds per step spent sampling and copying windows into X. */
+  /** Milliseconds per step spent sampling and copying windows into X (or writing their row indices). */
   assemble_ms: number[];
   /** Milliseconds per step inside `session.run` (graph execution plus input/output copies). */
   run_ms: number[];
@@ -301,10 +305,11 @@ export interface StepProfile {
 
 /**
  * Run `steps` training steps from the initialisation, timing the two halves of every step.
- * Same setup, batches and updates as `runTraining`, so trajectories are comparable across devices.
+ * Same setup, batches and updates as `runTraining`, so trajectories are comparable across devices;
+ * `input` forces a window input form (see `setupTraining`).
  */
-export async function profileSteps(sessions: SessionData[], cfg: TrainConfig, steps: number): Promise<StepProfile> {
-  const setup = await setupTraining(sessions, cfg);
+export async function profileSteps(sessions: SessionData[], cfg: TrainConfig, steps: number, input?: StepInput): Promise<StepProfile> {
+  const setup = await setupTraining(sessions, cfg, input);
   try {
     const state = initialState(setup.problem);
     const profile: StepProfile = { assemble_ms: [], run_ms: [], cpu_ms: [], losses: [], params: state.params, device_used: setup.device_used, device_notes: setup.device_notes };

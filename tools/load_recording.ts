@@ -52,6 +52,7 @@ const INPUT = z.object({
   keys: KEYS.optional(),
   neural_layout: z.enum(["time_major", "unit_major"]).optional().describe("neural array is [T,N] (default) or [N,T]."),
   sampling_rate_hz: z.number().positive().max(100_000).optional().describe("Override the sampling rate."),
+  continuous_columns: z.array(z.string().min(1).max(128)).min(1).max(1024).optional().describe('Names of the continuous label columns, e.g. ["position"] (default c0, c1, …).'),
   modality: z.enum(["calcium", "spikes", "other"]).optional(),
   signal: z.string().min(1).max(64).optional().describe("What neural values are: dff, events, spike_counts, rates ..."),
   nan_policy: z.enum(NAN_POLICIES as readonly [NanPolicy, ...NanPolicy[]]).optional().describe("NaN/Inf in neural: error (default), zero, interpolate, drop_units."),

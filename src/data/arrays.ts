@@ -150,7 +150,7 @@ export function recordingFromArrays(src: NamedArrays, opts: LoadOptions, cx: Arr
   if (optional("continuous")) {
     const c = read("continuous", "f32");
     const dim = c.shape.length > 1 ? c.shape.slice(1).reduce((a, b) => a * b, 1) : 1;
-    rec.continuous = { data: c.data, dim, columns: Array.from({ length: dim }, (_, i) => `c${i}`) };
+    rec.continuous = { data: c.data, dim, columns: continuousColumns(opts.continuous_columns, dim) };
   }
   if (optional("discrete")) rec.discrete = { data: read("discrete", "i32").data, name: keys.discrete };
   if (optional("movie") && opts.movie === undefined) rec.movie = movieFromArray(read("movie", "u8"), `${cx.format}:${keys.movie}`, movieRate(opts), `${src.name}:${keys.movie}`);
@@ -198,9 +198,22 @@ export function chooseSamplingRate(option: number | undefined, fromFile: number 
   if (option !== undefined) return option;
   if (fromFile !== undefined) return fromFile;
   const dt = timestamps ? medianStep(timestamps) : NaN;
-  if (dt > 0) return 1 / dt;
+  // Rounded to 9 significant digits: timestamps t/10 would otherwise give 10.000000000000036 Hz.
+  if (dt > 0) return Number((1 / dt).toPrecision(9));
   warnings.push(`No sampling rate in the file or options; assumed ${DEFAULT_SAMPLING_RATE_HZ} Hz. Pass sampling_rate_hz if that is wrong.`);
   return DEFAULT_SAMPLING_RATE_HZ;
+}
+
+/** Column names for a `[T, dim]` continuous label array: the given names, or c0, c1, … */
+function continuousColumns(names: string[] | undefined, dim: number): string[] {
+  if (names === undefined) return Array.from({ length: dim }, (_, i) => `c${i}`);
+  if (names.length !== dim || new Set(names).size !== names.length) {
+    throw new UserError(
+      `continuous_columns has ${names.length} name(s)${new Set(names).size !== names.length ? " with duplicates" : ""}, but the continuous labels have ${dim} column(s).`,
+      `Pass ${dim} distinct names, one per column, or omit continuous_columns.`,
+    );
+  }
+  return names;
 }
 
 /** Median of successive differences (NaN if fewer than two values). */

@@ -98,6 +98,8 @@ export interface LoadOptions {
   neural_layout?: "time_major" | "unit_major";
   /** Sampling rate in Hz; overrides the file. Default: from the file, else from timestamps, else 30 Hz with a warning. */
   sampling_rate_hz?: number;
+  /** Names of the continuous label columns (`.npz`/`.npy`/generic HDF5), e.g. ["position"]. Default c0, c1, … */
+  continuous_columns?: string[];
   /** Modality for `.npz`/`.npy`/generic HDF5 (default: "spikes" for integer data, else "other"). */
   modality?: Modality;
   /** What the neural values are for `.npz`/`.npy`/generic HDF5 (default: "spike_counts" for integer data, else "unknown"). */

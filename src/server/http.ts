@@ -1,6 +1,9 @@
 /**
- * Streamable HTTP transport (`cebra-mcp serve --http PORT`): the SDK's `createMcpHandler` (a fresh
- * McpServer per request over the shared app state) behind a plain node:http server at `/mcp`.
+ * Streamable HTTP transport (`cebra-mcp serve --http PORT`) behind a plain node:http server at `/mcp`.
+ * Requests are routed by protocol era with the SDK's `isLegacyRequest`: 2026-07-28 traffic goes to
+ * `createMcpHandler` (a fresh McpServer per request over the shared app state; `legacy: 'reject'`),
+ * 2025-era traffic to stateful `Mcp-Session-Id` sessions (src/server/http-sessions.ts), so that a
+ * legacy client's `notifications/cancelled` reaches the call it cancels.
  *
  * Safety, checked in this order for every request:
  *  1. only `/mcp` is served (404 otherwise);
@@ -13,13 +16,14 @@
 import http from "node:http";
 import { timingSafeEqual, createHash } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { createMcpHandler } from "@modelcontextprotocol/server";
+import { createMcpHandler, isLegacyRequest } from "@modelcontextprotocol/server";
 import { hostHeaderValidation, originValidation, toNodeHandler } from "@modelcontextprotocol/node";
 import { UserError } from "../util/errors.js";
 import type { AppState } from "./app.js";
 import { isLoopbackHost, type HttpConfig } from "./config.js";
 import { logLine } from "./errors.js";
 import { createServer } from "./server.js";
+import { DEFAULT_SESSION_LIMITS, LegacySessions, type SessionLimits } from "./http-sessions.js";
 
 export const MCP_PATH = "/mcp";
 const LOCAL_HOSTNAMES = ["localhost", "127.0.0.1", "[::1]"];
@@ -30,7 +34,9 @@ export interface HttpServerHandle {
   url: URL;
   port: number;
   host: string;
-  /** Stops accepting requests, aborts in-flight exchanges and closes connections. */
+  /** Open 2025-era sessions (each holds one McpServer). */
+  readonly legacySessions: LegacySessions;
+  /** Stops accepting requests, ends all sessions, aborts in-flight exchanges and closes connections. */
   close(): Promise<void>;
 }
 
@@ -52,12 +58,23 @@ export function allowedHostnames(cfg: HttpConfig): string[] {
   return [...new Set(names.map((n) => n.toLowerCase()))];
 }
 
-/** Starts the HTTP transport and resolves once it is listening. */
-export async function startHttpServer(app: AppState, cfg: HttpConfig): Promise<HttpServerHandle> {
+/**
+ * Starts the HTTP transport and resolves once it is listening. `limits` bounds the 2025-era
+ * sessions (defaults: DEFAULT_SESSION_LIMITS).
+ */
+export async function startHttpServer(app: AppState, cfg: HttpConfig, limits: Partial<SessionLimits> = {}): Promise<HttpServerHandle> {
   assertSafeBinding(cfg);
   const onerror = (e: Error) => logLine(`http: ${e.message}`);
-  const mcp = createMcpHandler(() => createServer(app), { onerror, maxRequestBodySize: cfg.maxBodyBytes });
-  const handle = toNodeHandler(mcp, { onerror, maxRequestBodySize: cfg.maxBodyBytes });
+  const maxRequestBodySize = cfg.maxBodyBytes;
+  const modern = createMcpHandler(() => createServer(app), { legacy: "reject", onerror, maxRequestBodySize });
+  const legacy = new LegacySessions(() => createServer(app), { ...DEFAULT_SESSION_LIMITS, ...limits, maxRequestBodySize, onerror });
+  const handle = toNodeHandler(
+    {
+      fetch: async (request, options) =>
+        (await isLegacyRequest(request, undefined, { maxRequestBodySize })) ? legacy.fetch(request) : modern.fetch(request, options),
+    },
+    { onerror, maxRequestBodySize },
+  );
   const hostnames = allowedHostnames(cfg);
   const checkHost = hostHeaderValidation(hostnames);
   const checkOrigin = originValidation(hostnames);
@@ -95,8 +112,10 @@ export async function startHttpServer(app: AppState, cfg: HttpConfig): Promise<H
     url: new URL(`http://${urlHost}:${addr.port}${MCP_PATH}`),
     port: addr.port,
     host: addr.address,
+    legacySessions: legacy,
     close: async () => {
-      await mcp.close();
+      await legacy.close();
+      await modern.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

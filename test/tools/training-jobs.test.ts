@@ -2,7 +2,8 @@
  * Training as a job through real MCP clients: a run that outlives wait_seconds is followed with
  * get_job (progress notifications), cancel_job stops a running run and keeps a complete, decodable
  * partial model, and cancelling the client request (AbortSignal on callTool) cancels the job — over
- * stdio and over Streamable HTTP (2026-07-28 era). Legacy-era HTTP clients cannot cancel (see the todo).
+ * stdio and over Streamable HTTP in both eras (2026-07-28: the request's stream closes; 2025-era: the
+ * separate notifications/cancelled POST reaches the call through its Mcp-Session-Id session).
  */
 import test, { after, before } from "node:test";
 import assert from "node:assert/strict";
@@ -149,18 +150,13 @@ test("over Streamable HTTP", async (t) => {
     assert.equal(job.cancel_reason, "request cancelled by the client");
   });
 
-  await t.test(
-    "aborting a waiting train_embedding call (legacy era) cancels its job",
-    { todo: "stateless HTTP serves each POST with a fresh McpServer, so a legacy client's notifications/cancelled never reaches the running call (src/server/http.ts)" },
-    async () => {
-      clients.legacy = await connectHttp(server.url, { era: "legacy" });
-      const { jobId } = await abortTrainingCall(clients.legacy, recording);
-      try {
-        const job = await waitUntilSettled(clients.legacy, jobId, 3);
-        assert.equal(job.status, "cancelled");
-      } finally {
-        await callOk(clients.legacy, "cancel_job", { job_id: jobId }); // stop it either way
-      }
-    },
-  );
+  await t.test("aborting a waiting train_embedding call (legacy era, stateful session) cancels its job", async () => {
+    clients.legacy = await connectHttp(server.url, { era: "legacy" });
+    const { rejection, jobId } = await abortTrainingCall(clients.legacy, recording);
+    assert.ok(rejection instanceof Error, "the aborted call rejects");
+    assert.match(rejection.message, /changed their mind/);
+    const job = await waitUntilSettled(clients.legacy, jobId, 20);
+    assert.equal(job.status, "cancelled");
+    assert.equal(job.cancel_reason, "request cancelled by the client");
+  });
 });

@@ -57,7 +57,7 @@ export const renderReconstructionTool = defineTool({
         })),
         {
           type: "text",
-          text: `${images.length} image(s) of ${args.decoding_id} (${args.layout}); full resolution: ${r.files.map((f) => f.path).join(", ")}. Each decoded tile is a movie frame retrieved by its decoded index.`,
+          text: `${images.length} image(s) of ${args.decoding_id} (${args.layout}); full resolution in render://${r.render_id}: ${r.files.map((f) => f.path).join(", ")}. Each decoded tile is a movie frame retrieved by its decoded index.`,
         },
       ],
     };

@@ -30,6 +30,7 @@ const INPUT = z.object({
   time_offsets: z.number().int().min(1).max(1000).default(1).describe("Δ in samples for time positives and label differences."),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
   device: z.enum(["auto", "cpu", "cuda", "webgpu"]).default("auto").describe("auto tries CUDA, WebGPU, then CPU and reports why it skipped each."),
+  threads: z.number().int().min(1).max(64).optional().describe("CPU threads for ONNX Runtime (default 1 on machines with ≤ 2 cores, else half the cores, at most 4)."),
   train_repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(10_000).optional().describe("Movie repeats to train on (default: all but the last, which is held out for decoding)."),
   train_fraction: z.number().gt(0).max(1).optional().describe("For recordings without repeats: the first fraction trains, the rest is held out (default 0.8)."),
   resume_from: z.string().min(1).max(64).optional().describe("Continue this model (mdl_…) for max_iterations more steps from its saved optimizer state; its recording, labels, split and settings are reused. The result is a new model."),
@@ -83,6 +84,7 @@ export const trainEmbedding = defineTool({
       time_offset: args.time_offsets,
       seed: args.seed,
       device: args.device,
+      ...(args.threads !== undefined ? { threads: args.threads } : {}),
     };
     const labels = Array.isArray(args.labels) ? { columns: args.labels } : args.labels;
     const started = await startTrainingJob(ctx, {

@@ -101,7 +101,7 @@ async function runTraining(
   const rec = await deps.recordings.loadRecordingArtifact(req.recording_id);
   const resume = req.resume_from ? await loadModel(deps.workspace, req.resume_from) : null;
   const steps = req.config.max_iterations;
-  const config = resume ? { ...resume.model.config, max_iterations: resume.model.steps_done + steps, device: req.config.device } : req.config;
+  const config = resume ? { ...resume.model.config, max_iterations: resume.model.steps_done + steps, device: req.config.device, threads: req.config.threads } : req.config;
   const fit = (shuffled: boolean, offset: number) =>
     fitEmbedding(rec, {
       mode: req.mode,

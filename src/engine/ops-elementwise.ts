@@ -39,7 +39,7 @@ export function broadcastEval(ts: readonly Tensor[], f: (...xs: number[]) => num
   // Per input: strides aligned to the output rank, 0 on broadcast axes.
   const bstr = ts.map((t) => {
     const s = strides(t.shape);
-    return shape.map((d, i) => {
+    return shape.map((_, i) => {
       const k = t.shape.length - rank + i;
       return k < 0 || t.shape[k] === 1 ? 0 : s[k];
     });

@@ -110,7 +110,7 @@ function check(label: string, inputs: Init[], build: (g: Graph, ...xs: Value[]) 
   const grads = gradients(loss, xs, { customRules: opts.customRules });
   const feeds = Object.fromEntries(inputs.map((init, i) => [`x${i}`, randomData(rng, init)]));
   const env = evaluate(g, feeds, grads.filter((v): v is Value => v !== null));
-  return xs.map((x, i) => {
+  return xs.map((_, i) => {
     const gv = grads[i];
     assert.ok(gv, `${label}: no gradient for input ${i}`);
     const analytic = env.get(gv)!.data;

@@ -45,7 +45,7 @@ function fixture(o: MultiSessionStepGraphOptions, seed: number) {
   return { xs, perm, params };
 }
 
-function feedsOf(o: MultiSessionStepGraphOptions, f: ReturnType<typeof fixture>) {
+function feedsOf(_o: MultiSessionStepGraphOptions, f: ReturnType<typeof fixture>) {
   const P = f.params.length;
   return {
     ...Object.fromEntries(f.xs.map((x, s) => [`X${s}`, x])),

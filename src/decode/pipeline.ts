@@ -56,7 +56,7 @@ export function decodeMovie(
     );
   }
   checkRows(rec, emb);
-  const binsPerFrame = rec.movie ? rec.sampling_rate_hz / rec.movie.frame_rate_hz : 1;
+  const binsPerFrame = rec.movie ? rec.sampling_rate_hz / rec.movie.frame_rate_hz : medianRunLength(rec.frame);
   const protocol: FrameProtocol = {
     n_samples: rec.n_samples,
     frame: rec.frame,
@@ -128,6 +128,21 @@ function withControls<R extends FrameDecodeResult | LabelDecodeResult>(
     controls.shuffled_labels = controlOk(decode(shuffled.embedding.data, shuffled.embedding.dim, `shuffled-label CEBRA embedding (${shuffled.model_id})`));
   }
   return { main, controls, summary: summarizeDecoding(main, controls) };
+}
+
+/** Median length of runs of equal consecutive frame indices (samples per frame presentation), ignoring −1. */
+export function medianRunLength(frame: Int32Array): number {
+  const runs: number[] = [];
+  let start = 0;
+  for (let t = 1; t <= frame.length; t++) {
+    if (t === frame.length || frame[t] !== frame[start]) {
+      if (frame[start] >= 0) runs.push(t - start);
+      start = t;
+    }
+  }
+  if (runs.length === 0) return 1;
+  runs.sort((a, b) => a - b);
+  return runs[runs.length >> 1];
 }
 
 function checkRows(rec: Recording, emb: EmbeddingInput): void {

@@ -13,6 +13,7 @@ import { decodeVideoFrames } from "./decode_video_frames.js";
 import { decodeLabelsTool } from "./decode_labels.js";
 import { renderReconstructionTool } from "./render_reconstruction.js";
 import { plotEmbeddingTool } from "./plot_embedding.js";
+import { compareEmbeddingsTool } from "./compare_embeddings.js";
 
 export const TOOLS: readonly Tool[] = [
   loadRecordingTool,
@@ -23,5 +24,6 @@ export const TOOLS: readonly Tool[] = [
   decodeLabelsTool,
   renderReconstructionTool,
   plotEmbeddingTool,
+  compareEmbeddingsTool,
   listArtifacts,
 ];

@@ -1,0 +1,40 @@
+/** compare_embeddings: consistency (R² of linear maps) between embeddings of runs or of datasets. */
+import { z } from "zod";
+import { compareEmbeddings } from "../src/store/compare.js";
+import { defineTool, structuredResult } from "../src/server/tool.js";
+
+const INPUT = z.object({
+  ids: z.array(z.string().min(1).max(64)).min(2).max(20).describe("Model ids (mdl_…) or embedding ids (emb_…) to compare."),
+  between: z.enum(["runs", "datasets"]).optional().describe("runs: same recording, sample by sample (e.g. seeds or settings); datasets: different recordings aligned by a label. Default: runs if all come from one recording."),
+  label: z.union([z.literal("frame"), z.object({ column: z.string().min(1).max(128) })]).optional().describe("datasets: the 1-D label that aligns them (default frame; or a continuous column)."),
+  bins: z.number().int().min(3).max(1000).default(100).describe("datasets: label bins (CEBRA default 100)."),
+});
+
+const OUTPUT = z.object({
+  between: z.enum(["runs", "datasets"]),
+  embeddings: z.array(z.object({ model_id: z.string(), embedding_id: z.string(), recording_id: z.string(), rows: z.number(), dim: z.number(), control: z.string().nullable() })),
+  pairs: z.array(z.object({ source: z.string(), target: z.string(), r2: z.number() })),
+  mean_r2: z.number(),
+  label: z.string().nullable(),
+  bins: z.number().nullable(),
+});
+
+export const compareEmbeddingsTool = defineTool({
+  name: "compare_embeddings",
+  title: "Consistency between embeddings",
+  description:
+    "CEBRA's consistency score: for every ordered pair, the R² of a linear map from one embedding to the other. Between runs (same recording: are embeddings from different seeds or settings the same up to a linear transform?) or between datasets (different recordings aligned by binned frame index or a label column). High consistency across seeds supports that the structure is in the data, not in the initialisation.",
+  inputSchema: INPUT,
+  outputSchema: OUTPUT,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async handler(args, ctx) {
+    const r = await compareEmbeddings(ctx, { ids: args.ids, between: args.between, label: args.label, bins: args.bins });
+    const lines = r.pairs.map((p) => `  ${p.source} → ${p.target}: R² ${p.r2.toFixed(3)}`);
+    const text = [
+      `Consistency between ${r.between} (${r.embeddings.length} embeddings${r.label ? `, aligned by ${r.label} in ${r.bins} bins` : ""}): mean R² ${r.mean_r2.toFixed(3)}.`,
+      ...lines,
+    ].join("\n");
+    const out: z.output<typeof OUTPUT> = { ...r };
+    return structuredResult(text, out);
+  },
+});

@@ -6,13 +6,13 @@ export const SERVER_INSTRUCTIONS = `cebra-mcp runs CEBRA neural-decoding analyse
 
 Typical workflow:
 1. load_recording (a local .npz/.npy/.nwb/.h5 path, an http(s) URL, or builtin:allen-like for a simulated V1 dataset) → recording_id.
-2. train_embedding(recording_id, ...) → job_id at once; poll get_job(job_id, wait_seconds ≤ 55) until status is succeeded → model_id. cancel_job stops it (the partial model is kept).
-3. decode_video_frames(model_id, ...) → decoding_id, accuracy and frame error on held-out repeats.
-4. render_reconstruction(decoding_id) → a montage of true vs decoded frames.
+2. train_embedding(recording_id, ...) runs as a job: it returns model_id if training ends within wait_seconds (default 40), else status running and a job_id; then poll get_job(job_id, wait_seconds ≤ 55). cancel_job stops it (the partial model is kept).
+3. decode_video_frames(model_id) → decoding_id with accuracy, errors and chance on the held-out repeat (decode_labels for recordings without a movie).
+4. render_reconstruction(decoding_id) → true vs decoded frames; plot_embedding and compare_embeddings (consistency across seeds) inspect the embedding.
 Ids (rec_…, mdl_…, emb_…, dec_…, rnd_…, job_…) are handles: pass them between tools. list_artifacts shows everything in the workspace, also from earlier sessions. Artifacts are readable as resources, e.g. recording://rec_…, job://job_…, decoding://dec_….
 
-Controls: judge a decoder against its chance level and a shuffled-label or time-shuffled control (the decode tools report them); a result that does not beat its control is not evidence of decoding.
+Controls: every decoding reports chance and the same kNN protocol on raw activity (per sample, and averaged over the model's receptive field); shuffled_control adds a model trained on shuffled labels. A result that does not beat the raw-activity controls is not evidence that the embedding helps; one that does not beat the shuffled control is not evidence of decoding. Report them side by side.
 
-Honesty about reconstructions: decoded "frames" are RETRIEVED from the movie frames seen in the training repeats (nearest neighbour in embedding space), not generated images. Say so when showing them, and report accuracy with its tolerance (e.g. |error| < 30 frames = 1 s) and the test repeat.
+Honesty about reconstructions: decoded "frames" are RETRIEVED from the stimulus movie by the decoded frame index (kNN on the embedding), not generated images. Say so when showing them, and report accuracy with its tolerance (e.g. |error| < 30 frames = 1 s) and the test repeat.
 
 Tool errors explain the problem and the fix; follow the fix rather than retrying unchanged.`;

@@ -2,7 +2,8 @@
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { ARRAY_ROLES, LOAD_FORMATS, NAN_POLICIES, loadRecording, type ArrayRole, type LoadFormat, type LoadOptions, type NanPolicy } from "../src/data/load.js";
+import { ARRAY_ROLES, LOAD_FORMATS, NAN_POLICIES, type ArrayRole, type LoadFormat, type LoadOptions, type NanPolicy } from "../src/data/load.js";
+import { loadRecordingInWorker } from "../src/store/loading.js";
 import { recordingOneLine, summarizeRecording, type RecordingSummary } from "../src/store/recordings.js";
 import { artifactUri } from "../src/server/resources.js";
 import { defineTool, structuredResult } from "../src/server/tool.js";
@@ -117,7 +118,7 @@ export const loadRecordingTool = defineTool({
     const { source, ...rest } = args;
     const resolved = resolveSource(source, ctx.config.cwd);
     await ctx.progress(0, 2, `loading ${resolved}`);
-    const rec = await loadRecording(resolved, rest as LoadOptions, ctx.loadContext());
+    const rec = await loadRecordingInWorker(resolved, rest as LoadOptions, ctx.loadLimits(), ctx.signal);
     await ctx.progress(1, 2, "saving to workspace");
     const id = await ctx.recordings.saveRecording(rec);
     await ctx.progress(2, 2, `saved ${id}`);

@@ -8,8 +8,8 @@
  * trained so far (`cancelled: true`).
  */
 import { Worker } from "node:worker_threads";
-import { CancelledError, UserError } from "../util/errors.js";
-import type { WorkerError, WorkerJob, WorkerMessage } from "./worker.js";
+import { CancelledError, rebuildError } from "../util/errors.js";
+import type { WorkerJob, WorkerMessage } from "./worker.js";
 import type { SessionData, TrainConfig, TrainedModel, TrainProgress } from "./types.js";
 
 export interface TrainModelOptions {
@@ -48,17 +48,10 @@ export function trainModel(sessions: SessionData[], cfg: TrainConfig, opts: Trai
     worker.on("message", (m: WorkerMessage) => {
       if (m.type === "progress") opts.onProgress?.(m.progress);
       else if (m.type === "done") finish(() => resolve(m.model));
-      else finish(() => reject(fromWorkerError(m.error)));
+      else finish(() => reject(rebuildError(m.error)));
     });
     worker.on("error", (e) => finish(() => reject(e)));
     worker.on("exit", (code) => finish(() => reject(new Error(`Training worker exited (code ${code}) without a result.`))));
   });
 }
 
-/** Rebuild the worker's error on this side (UserErrors keep their problem, fix and code). */
-function fromWorkerError(e: WorkerError): Error {
-  const err = e.problem !== undefined ? new UserError(e.problem, e.fix ?? "", e.code) : new Error(e.message);
-  if (e.problem === undefined) err.name = e.name;
-  if (e.stack) err.stack = e.stack;
-  return err;
-}

@@ -7,7 +7,7 @@
  * `{type: "progress"}`, `{type: "done", model}`, `{type: "error", error}`.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { isUserError } from "../util/errors.js";
+import { serializeError, type SerializedError } from "../util/errors.js";
 import { runTraining } from "./trainer.js";
 import type { SessionData, TrainConfig, TrainedModel, TrainProgress } from "./types.js";
 
@@ -22,25 +22,10 @@ export interface WorkerJob {
 }
 
 /** A serialisable error (UserError fields kept so the parent can rebuild it). */
-export interface WorkerError {
-  name: string;
-  message: string;
-  problem?: string;
-  fix?: string;
-  code?: string;
-  stack?: string;
-}
-
 export type WorkerMessage =
   | { type: "progress"; progress: TrainProgress }
   | { type: "done"; model: TrainedModel }
-  | { type: "error"; error: WorkerError };
-
-function toWorkerError(e: unknown): WorkerError {
-  if (isUserError(e)) return { name: e.name, message: e.message, problem: e.problem, fix: e.fix, code: e.code, stack: e.stack };
-  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack };
-  return { name: "Error", message: String(e) };
-}
+  | { type: "error"; error: SerializedError };
 
 async function main(port: NonNullable<typeof parentPort>, job: WorkerJob): Promise<void> {
   const post = (m: WorkerMessage) => port.postMessage(m);
@@ -53,7 +38,7 @@ async function main(port: NonNullable<typeof parentPort>, job: WorkerJob): Promi
     });
     post({ type: "done", model });
   } catch (e) {
-    post({ type: "error", error: toWorkerError(e) });
+    post({ type: "error", error: serializeError(e) });
   }
 }
 

@@ -70,7 +70,7 @@ function toolContext(app: AppState, toolName: string, mcp: ServerContext): ToolC
     roots: app.roots,
     signal: mcp.mcpReq.signal,
     wantsProgress: token !== undefined,
-    loadContext: () => app.roots.loadContext(app.workspace.root, app.config.download, mcp.mcpReq.signal),
+    loadLimits: () => ({ roots: [...app.roots.dirs], cwd: app.config.cwd, cacheDir: app.workspace.root, ...app.config.download }),
     progress: async (progress, total, message) => {
       if (token === undefined || !(progress > lastProgress) || mcp.mcpReq.signal.aborted) return;
       lastProgress = progress;

@@ -11,7 +11,7 @@
  */
 import type { CallToolResult, ServerContext, ToolAnnotations } from "@modelcontextprotocol/server";
 import type { z } from "zod";
-import type { LoadContext } from "../data/load.js";
+import type { LoadLimits } from "../store/loading.js";
 import type { JobRegistry } from "../store/jobs.js";
 import type { RecordingStore } from "../store/recordings.js";
 import type { AllowedRoots } from "../store/roots.js";
@@ -27,8 +27,8 @@ export interface ToolContext {
   readonly roots: AllowedRoots;
   /** Aborted when the client cancels the call (or the request times out / the connection closes). */
   readonly signal: AbortSignal;
-  /** A LoadContext for `loadRecording`: reads confined to the roots, downloads cached, `signal` attached. */
-  loadContext(): LoadContext;
+  /** What a recording load may read and download (the roots, the download cache and its limits), for loadRecordingInWorker. */
+  loadLimits(): LoadLimits;
   /**
    * Sends `notifications/progress` if the client asked for progress (passed a progressToken);
    * otherwise does nothing. Values that do not increase are skipped (the spec requires increase).

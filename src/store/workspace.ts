@@ -299,19 +299,24 @@ export class Workspace {
     });
   }
 
-  /** Deletes hidden temp directories older than `maxAgeMs` (left by crashed writers). */
+  /**
+   * Deletes what crashed or cancelled writers left, once older than `maxAgeMs`: hidden temp directories
+   * of artifacts, and partial downloads (`*.part` in the download cache, e.g. from a cancelled load).
+   */
   async removeStaleTemps(maxAgeMs: number): Promise<number> {
+    const stale: string[] = [];
+    for (const kind of ALL_KINDS) {
+      for (const name of await readdir(this.kindDir(kind))) if (name.startsWith(TEMP_PREFIX)) stale.push(path.join(this.kindDir(kind), name));
+    }
+    const downloads = await readdir(this.downloadsDir).catch(() => [] as string[]);
+    for (const name of downloads) if (name.endsWith(".part")) stale.push(path.join(this.downloadsDir, name));
     let removed = 0;
     const now = Date.now();
-    for (const kind of ALL_KINDS) {
-      for (const name of await readdir(this.kindDir(kind))) {
-        if (!name.startsWith(TEMP_PREFIX)) continue;
-        const full = path.join(this.kindDir(kind), name);
-        const st = await stat(full).catch(() => undefined);
-        if (st && now - st.mtimeMs > maxAgeMs) {
-          await rm(full, { recursive: true, force: true });
-          removed++;
-        }
+    for (const full of stale) {
+      const st = await stat(full).catch(() => undefined);
+      if (st && now - st.mtimeMs > maxAgeMs) {
+        await rm(full, { recursive: true, force: true });
+        removed++;
       }
     }
     return removed;

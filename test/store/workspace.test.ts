@@ -84,6 +84,20 @@ test("an aborted draft leaves nothing behind; stale temp dirs are removed on req
   assert.deepEqual(readdirSync(ws.kindDir("decoding")), []);
 });
 
+test("partial downloads left by a cancelled load are removed once stale; finished downloads stay", async () => {
+  const ws = await fresh();
+  mkdirSync(ws.downloadsDir, { recursive: true });
+  const part = path.join(ws.downloadsDir, "ab12.npz.3f2a1b.part");
+  const done = path.join(ws.downloadsDir, "ab12.npz");
+  writeFileSync(part, "partial");
+  writeFileSync(done, "complete");
+  const old = new Date(Date.now() - 3 * 24 * 3600 * 1000);
+  utimesSync(part, old, old);
+  utimesSync(done, old, old);
+  assert.equal(await ws.removeStaleTemps(24 * 3600 * 1000), 1);
+  assert.deepEqual(readdirSync(ws.downloadsDir), ["ab12.npz"]);
+});
+
 test("a reopened workspace sees everything a previous one committed", async () => {
   const dir = path.join(tmp.dir, "persist");
   const ws1 = await Workspace.open(dir);

@@ -2,6 +2,7 @@
  * The Recording model: one type that every part of cebra-mcp uses (loaders, the built-in
  * simulator, the engine, decoding, rendering, tools). Arrays are flat typed arrays, row-major.
  */
+import { UserError } from "../util/errors.js";
 
 /** Where the data came from and everything done to it since. */
 export interface Provenance {
@@ -113,4 +114,23 @@ export function nFramesOf(rec: Pick<Recording, "frame" | "movie">): number {
   let m = -1;
   for (const f of rec.frame) if (f > m) m = f;
   return m + 1;
+}
+
+/**
+ * The named columns of continuous labels (all columns when `names` is omitted), as a new `[T, k]` array.
+ * An unknown name is a UserError listing the columns there are.
+ */
+export function selectContinuous(labels: ContinuousLabels, names?: readonly string[]): ContinuousLabels {
+  const cols = names === undefined
+    ? labels.columns.map((_, i) => i)
+    : names.map((name) => {
+        const i = labels.columns.indexOf(name);
+        if (i < 0) throw new UserError(`Continuous label column '${name}' does not exist.`, `Use one of: ${labels.columns.join(", ")}.`);
+        return i;
+      });
+  const T = labels.data.length / labels.dim;
+  const k = cols.length;
+  const data = new Float32Array(T * k);
+  for (let t = 0; t < T; t++) for (let j = 0; j < k; j++) data[t * k + j] = labels.data[t * labels.dim + cols[j]];
+  return { data, dim: k, columns: cols.map((i) => labels.columns[i]) };
 }

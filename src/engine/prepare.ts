@@ -4,7 +4,7 @@
  * protocol, so that a control differs from the real run in exactly one thing: the labels.
  */
 import type { Recording } from "../data/recording.js";
-import { repeatsOf } from "../data/recording.js";
+import { repeatsOf, selectContinuous } from "../data/recording.js";
 import { UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import type { Conditional, SessionData } from "./types.js";
@@ -263,19 +263,8 @@ function resolveLabels(rec: Recording, source: LabelSource): ResolvedLabels {
     return { kind: "discrete", discrete: rec.discrete.data.slice(), dim: 1, description: `discrete label '${rec.discrete.name}'` };
   }
   if (!rec.continuous) throw new UserError("labels 'continuous' requested, but the recording has no continuous labels.", "Use labels 'discrete' or mode 'time'.");
-  const c = rec.continuous;
-  let cols = c.columns.map((_, i) => i);
-  if (typeof source === "object") {
-    cols = source.columns.map((name) => {
-      const i = c.columns.indexOf(name);
-      if (i < 0) throw new UserError(`Continuous label column '${name}' does not exist.`, `Use one of: ${c.columns.join(", ")}.`);
-      return i;
-    });
-  }
-  const dim = cols.length;
-  const continuous = new Float32Array(T * dim);
-  for (let t = 0; t < T; t++) for (let j = 0; j < dim; j++) continuous[t * dim + j] = c.data[t * c.dim + cols[j]];
-  return { kind: "continuous", continuous, dim, description: `continuous labels ${cols.map((i) => c.columns[i]).join(", ")}` };
+  const c = selectContinuous(rec.continuous, typeof source === "object" ? source.columns : undefined);
+  return { kind: "continuous", continuous: c.data, dim: c.dim, description: `continuous labels ${c.columns.join(", ")}` };
 }
 
 /** The neural rows of the given samples, as one training session. */

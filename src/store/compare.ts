@@ -6,7 +6,7 @@
  * `bins` bins; only pairs across different recordings are scored.
  */
 import { consistencyScore, type EmbeddingMatrix } from "../engine/metrics.js";
-import type { Recording } from "../data/recording.js";
+import { selectContinuous, type Recording } from "../data/recording.js";
 import { UserError } from "../util/errors.js";
 import { resolveEmbedding } from "./models.js";
 import type { RecordingStore } from "./recordings.js";
@@ -75,10 +75,8 @@ function labelValues(rec: Recording, label: "frame" | { column: string }, id: st
     if (!rec.frame) throw new UserError(`Recording ${id} has no movie frame indices to align by.`, "Pass label: {column: NAME} with a continuous label column.");
     return Float64Array.from(rec.frame, (f) => (f < 0 ? NaN : f)); // no frame on screen: not aligned
   }
-  const c = rec.continuous;
-  const j = c ? c.columns.indexOf(label.column) : -1;
-  if (!c || j < 0) throw new UserError(`Recording ${id} has no continuous column '${label.column}'.`, c ? `Use one of: ${c.columns.join(", ")}.` : "Align by label: 'frame'.");
-  return Float64Array.from({ length: rec.n_samples }, (_, t) => c.data[t * c.dim + j]);
+  if (!rec.continuous) throw new UserError(`Recording ${id} has no continuous column '${label.column}'.`, "Align by label: 'frame'.");
+  return Float64Array.from(selectContinuous(rec.continuous, [label.column]).data);
 }
 
 function mean(xs: number[]): number {

@@ -6,7 +6,7 @@
  */
 import { decodeHeldOutLabels, decodeMovie, type DecodingWithControls, type ShuffledInput } from "../decode/pipeline.js";
 import type { DecodeControls, FrameDecodeResult, LabelDecodeResult } from "../decode/types.js";
-import type { Recording } from "../data/recording.js";
+import { selectContinuous, type Recording } from "../data/recording.js";
 import { UserError } from "../util/errors.js";
 import { loadEmbedding, resolveEmbedding, saveDecoding, type ModelMeta } from "./models.js";
 import type { RecordingStore } from "./recordings.js";
@@ -136,15 +136,7 @@ export async function decodeAndStoreLabels(deps: DecodeDeps, req: LabelDecodeReq
     labels = { kind: "discrete" as const, data: rec.discrete.data, class_names: rec.discrete.class_names };
   } else {
     if (!rec.continuous) throw new UserError("The recording has no continuous labels.", "Pass labels: 'discrete'.");
-    const c = rec.continuous;
-    const cols = which === "continuous" ? c.columns.map((_, i) => i) : which.map((name) => {
-      const i = c.columns.indexOf(name);
-      if (i < 0) throw new UserError(`Continuous column '${name}' does not exist.`, `Use one of: ${c.columns.join(", ")}.`);
-      return i;
-    });
-    const data = new Float32Array(rec.n_samples * cols.length);
-    for (let t = 0; t < rec.n_samples; t++) for (let j = 0; j < cols.length; j++) data[t * cols.length + j] = c.data[t * c.dim + cols[j]];
-    labels = { kind: "continuous" as const, data, dim: cols.length, columns: cols.map((i) => c.columns[i]) };
+    labels = { kind: "continuous" as const, ...selectContinuous(rec.continuous, which === "continuous" ? undefined : which) };
   }
   const { train, test } = heldOutRanges(r.model.meta, rec);
   const out = decodeHeldOutLabels(rec, r.embedding, r.model.meta.architecture, r.shuffled, {

@@ -3,7 +3,7 @@
  * and embedding plots. Full-resolution files go into a render artifact; previews are returned inline.
  */
 import { renderReconstruction, plotEmbedding, type RenderResult, type PreviewImage, type SampleSelection } from "../render/index.js";
-import type { Recording } from "../data/recording.js";
+import { selectContinuous, type Recording } from "../data/recording.js";
 import type { FrameDecodeResult } from "../decode/types.js";
 import { LOG_FILE } from "../engine/export.js";
 import type { TrainLog } from "../engine/types.js";
@@ -144,8 +144,6 @@ function colourValues(rec: Recording, by: EmbeddingPlotRequest["colour_by"], kee
     if (!rec.discrete) throw new UserError("colour_by 'discrete' needs discrete labels; this recording has none.", "Use colour_by 'time' or a continuous column.");
     return { values: pick(rec.discrete.data), name: rec.discrete.name, kind: "categorical" as const, class_names: rec.discrete.class_names };
   }
-  const c = rec.continuous;
-  const j = c ? c.columns.indexOf(by.column) : -1;
-  if (!c || j < 0) throw new UserError(`Continuous column '${by.column}' does not exist.`, c ? `Use one of: ${c.columns.join(", ")}.` : "This recording has no continuous labels; use colour_by 'time'.");
-  return { values: keep.map((t) => c.data[t * c.dim + j]), name: by.column, kind: "continuous" as const };
+  if (!rec.continuous) throw new UserError(`Continuous column '${by.column}' does not exist.`, "This recording has no continuous labels; use colour_by 'time'.");
+  return { values: pick(selectContinuous(rec.continuous, [by.column]).data), name: by.column, kind: "continuous" as const };
 }

@@ -84,8 +84,12 @@ async function resumeRequest(ws: Workspace, req: TrainingRequest): Promise<Train
   if (req.recording_id !== m.recording_id) {
     throw new UserError(`Model ${req.resume_from} was trained on ${m.recording_id}, not on ${req.recording_id}.`, `Pass recording_id "${m.recording_id}" to resume it, or train a new model.`);
   }
+  return { ...req, ...fitSetup(m) };
+}
+
+/** What a stored model was fitted on (mode, labels, split): a resumed run or a control repeats it. */
+function fitSetup(m: ModelMeta): Pick<TrainingRequest, "mode" | "labels" | "train_repeats" | "train_fraction"> {
   return {
-    ...req,
     mode: m.mode as TrainingMode,
     labels: m.labels ?? undefined,
     train_repeats: m.split.kind === "repeats" ? m.split.train_repeats : undefined,
@@ -184,10 +188,7 @@ export async function trainShuffledTwin(
   const m = model.meta;
   const rec = await deps.recordings.loadRecordingArtifact(m.recording_id);
   const fit = await fitEmbedding(rec, {
-    mode: m.mode as TrainingMode,
-    labels: m.labels ?? undefined,
-    train_repeats: m.split.kind === "repeats" ? m.split.train_repeats : undefined,
-    train_fraction: m.split.train_fraction ?? undefined,
+    ...fitSetup(m),
     shuffle_labels: true,
     shuffle_seed: m.config.seed + 1,
     config: m.config,

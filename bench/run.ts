@@ -13,10 +13,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { benchmarkData, fmt, machineInfo, percentile, percentiles, standardConfig, textTable, type Percentiles } from "../src/engine/benchmark.js";
-import { type StepInput, chooseStepInput } from "../src/engine/graphs.js";
-import { profileSteps, runTraining } from "../src/engine/trainer.js";
-import { transformRecording } from "../src/engine/transform.js";
+import { benchmarkData, fmt, machineInfo, percentile, percentiles, standardConfig, textTable, type Percentiles } from "../src/cli/benchmark.js";
+import { type StepInput, chooseStepInput } from "../src/engine/cebra/graphs.js";
+import { profileSteps, runTraining } from "../src/engine/train/trainer.js";
+import { transformRecording } from "../src/engine/train/transform.js";
 import type { Conditional, SessionData } from "../src/engine/types.js";
 
 interface StepCase {

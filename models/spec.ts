@@ -1,5 +1,5 @@
 /**
- * Declarative architecture specs (data only; src/engine/models.ts turns them into graphs).
+ * Declarative architecture specs (data only; src/engine/cebra/architectures.ts turns them into graphs).
  *
  * A spec mirrors CEBRA's layer list in `cebra/models/model.py`. Sizes are expressions over
  * N (input neurons), H (`num_hidden_units`) and D (`output_dimension`): a number, a name, or a

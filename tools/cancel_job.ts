@@ -1,7 +1,7 @@
 /** cancel_job: stops a queued or running job. */
 import { z } from "zod";
-import { defineTool, structuredResult } from "../src/server/tool.js";
-import { JOB_VIEW_SCHEMA, jobText, jobView } from "../src/server/views.js";
+import { defineTool, structuredResult } from "./kit/define.js";
+import { JOB_VIEW_SCHEMA, jobText, jobView } from "./kit/job-view.js";
 
 /** How long cancel_job waits for a running job to wind down before returning. */
 const SETTLE_SECONDS = 10;

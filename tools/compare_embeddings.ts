@@ -1,7 +1,7 @@
 /** compare_embeddings: consistency (R² of linear maps) between embeddings of runs or of datasets. */
 import { z } from "zod";
-import { compareEmbeddings } from "../src/store/compare.js";
-import { defineTool, structuredResult } from "../src/server/tool.js";
+import { compareEmbeddings } from "../src/app/compare.js";
+import { defineTool, structuredResult } from "./kit/define.js";
 
 const INPUT = z.object({
   ids: z.array(z.string().min(1).max(64)).min(2).max(20).describe("Model ids (mdl_…) or embedding ids (emb_…) to compare."),

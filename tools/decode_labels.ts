@@ -1,8 +1,8 @@
 /** decode_labels: decode continuous or discrete labels of held-out samples (recordings without a movie) → decoding_id. */
 import { z } from "zod";
-import { decodeAndStoreLabels } from "../src/store/decodings.js";
-import { defineTool, structuredResult } from "../src/server/tool.js";
-import { CONTROLS_SCHEMA, controlsText, controlsView, pct } from "../src/server/decoding-views.js";
+import { decodeAndStoreLabels } from "../src/app/decode.js";
+import { defineTool, structuredResult } from "./kit/define.js";
+import { CONTROLS_SCHEMA, controlsText, controlsView, pct } from "./kit/decoding-view.js";
 
 const INPUT = z.object({
   model_id: z.string().min(1).max(64).optional().describe("Model id (mdl_…) from train_embedding. Give this or embedding_id."),

@@ -1,8 +1,8 @@
 /** decode_video_frames: decode which movie frame was on screen at each held-out sample, with controls → decoding_id. */
 import { z } from "zod";
-import { decodeAndStoreFrames } from "../src/store/decodings.js";
-import { defineTool, structuredResult } from "../src/server/tool.js";
-import { CONTROLS_SCHEMA, NEIGHBOURS_SHOWN, ROWS_SHOWN, controlsView, controlsText, pct } from "../src/server/decoding-views.js";
+import { decodeAndStoreFrames } from "../src/app/decode.js";
+import { defineTool, structuredResult } from "./kit/define.js";
+import { CONTROLS_SCHEMA, NEIGHBOURS_SHOWN, ROWS_SHOWN, controlsView, controlsText, pct } from "./kit/decoding-view.js";
 
 const INPUT = z.object({
   model_id: z.string().min(1).max(64).optional().describe("Model id (mdl_…) from train_embedding. Give this or embedding_id."),

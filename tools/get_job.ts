@@ -1,8 +1,8 @@
 /** get_job: status, progress, loss so far and result of a long-running job; optionally waits for it. */
 import { z } from "zod";
 import { isTerminal } from "../src/store/jobs.js";
-import { defineTool, structuredResult } from "../src/server/tool.js";
-import { JOB_VIEW_SCHEMA, jobText, jobView } from "../src/server/views.js";
+import { defineTool, structuredResult } from "./kit/define.js";
+import { JOB_VIEW_SCHEMA, jobText, jobView } from "./kit/job-view.js";
 
 export const getJob = defineTool({
   name: "get_job",

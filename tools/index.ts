@@ -1,9 +1,9 @@
 /**
  * The tool registry: every MCP tool the server offers, in the order `tools/list` shows them.
- * To add a tool: write `tools/<name>.ts` exporting `defineTool({...})` (see src/server/tool.ts and
+ * To add a tool: write `tools/<name>.ts` exporting `defineTool({...})` (see tools/kit/define.ts and
  * docs/SERVER.md), import it here and append it to TOOLS.
  */
-import type { Tool } from "../src/server/tool.js";
+import type { Tool } from "./kit/define.js";
 import { cancelJob } from "./cancel_job.js";
 import { getJob } from "./get_job.js";
 import { listArtifacts } from "./list_artifacts.js";

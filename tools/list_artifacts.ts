@@ -1,9 +1,9 @@
 /** list_artifacts: what is in the workspace (recordings, models, embeddings, decodings, renders, jobs). */
 import { z } from "zod";
 import { ALL_KINDS } from "../src/store/ids.js";
-import { artifactUri } from "../src/server/resources.js";
-import { defineTool, structuredResult } from "../src/server/tool.js";
-import { formatBytes } from "../src/server/views.js";
+import { artifactUri } from "./kit/uris.js";
+import { defineTool, structuredResult } from "./kit/define.js";
+import { formatBytes } from "./kit/job-view.js";
 
 const ARTIFACT = z.object({
   id: z.string(),

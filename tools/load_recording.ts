@@ -3,10 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { ARRAY_ROLES, LOAD_FORMATS, NAN_POLICIES, type ArrayRole, type LoadFormat, type LoadOptions, type NanPolicy } from "../src/data/load.js";
-import { loadRecordingInWorker } from "../src/store/loading.js";
+import { loadRecordingInWorker } from "../src/app/load.js";
 import { recordingOneLine, summarizeRecording, type RecordingSummary } from "../src/store/recordings.js";
-import { artifactUri } from "../src/server/resources.js";
-import { defineTool, structuredResult } from "../src/server/tool.js";
+import { artifactUri } from "./kit/uris.js";
+import { defineTool, structuredResult } from "./kit/define.js";
 
 const KEYS = z
   .partialRecord(z.enum(ARRAY_ROLES as readonly [ArrayRole, ...ArrayRole[]]), z.string().min(1).max(512))

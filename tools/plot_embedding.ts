@@ -1,7 +1,7 @@
 /** plot_embedding: a trained embedding in 2-D/3-D coloured by frame, time or a label, with the loss curve. */
 import { z } from "zod";
-import { plotStoredEmbedding } from "../src/store/renders.js";
-import { defineTool } from "../src/server/tool.js";
+import { plotStoredEmbedding } from "../src/app/render.js";
+import { defineTool } from "./kit/define.js";
 import type { CallToolResult } from "@modelcontextprotocol/server";
 
 const INPUT = z.object({

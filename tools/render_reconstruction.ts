@@ -1,7 +1,7 @@
 /** render_reconstruction: decoded vs true frames of a decoding as images (retrieval, labelled with provenance). */
 import { z } from "zod";
-import { renderStoredReconstruction } from "../src/store/renders.js";
-import { defineTool } from "../src/server/tool.js";
+import { renderStoredReconstruction } from "../src/app/render.js";
+import { defineTool } from "./kit/define.js";
 import { UserError } from "../src/util/errors.js";
 import type { CallToolResult } from "@modelcontextprotocol/server";
 

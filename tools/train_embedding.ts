@@ -1,11 +1,11 @@
 /** train_embedding: train a CEBRA model on a recording as a job → model_id, embedding_id (or a running job_id). */
 import { z } from "zod";
-import { listArchitectures } from "../src/engine/graphs.js";
+import { listArchitectures } from "../src/engine/cebra/graphs.js";
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../src/engine/types.js";
 import type { JobRecord } from "../src/store/jobs.js";
-import { startTrainingJob, type TrainingResult } from "../src/store/training.js";
-import { defineTool, structuredResult } from "../src/server/tool.js";
-import { jobView } from "../src/server/views.js";
+import { startTrainingJob, type TrainingResult } from "../src/app/train.js";
+import { defineTool, structuredResult } from "./kit/define.js";
+import { jobView } from "./kit/job-view.js";
 import { UserError } from "../src/util/errors.js";
 
 const ARCHITECTURES = listArchitectures().map((a) => a.name) as [string, ...string[]];

@@ -5,7 +5,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { UserError } from "../util/errors.js";
-import { DEFAULT_MAX_BODY_BYTES, LOOPBACK_HOST, defaultConfig, type ServerConfig } from "../server/config.js";
+import { DEFAULT_MAX_BODY_BYTES, LOOPBACK_HOST, defaultConfig, type ServerConfig } from "../app/config.js";
 import { splitRootList } from "../store/roots.js";
 
 export const SERVE_USAGE = `cebra-mcp serve [options]      (serve is the default command)

@@ -2,7 +2,7 @@
 /**
  * The `cebra-mcp` command. Subcommands: `serve` (default) runs the MCP server; `demo` runs the
  * end-to-end demo (src/cli/demo.ts); `gpu-check` probes GPU execution providers
- * (src/engine/gpucheck.ts); `eval` runs MCP eval scenarios (src/cli/eval.ts). All but `serve` are
+ * (src/cli/gpu-check.ts); `eval` runs MCP eval scenarios (src/cli/eval.ts). All but `serve` are
  * imported only when used, so `serve` never loads them.
  */
 import { fileURLToPath } from "node:url";
@@ -29,7 +29,7 @@ interface LazyCommand {
 
 const LAZY_COMMANDS: Record<string, LazyCommand> = {
   demo: { module: "./demo.js", exportName: "runDemo" },
-  "gpu-check": { module: "../engine/gpucheck.js", exportName: "runGpuCheck" },
+  "gpu-check": { module: "./gpu-check.js", exportName: "runGpuCheck" },
   eval: { module: "./eval.js", exportName: "runEval" },
 };
 
@@ -42,8 +42,8 @@ export async function main(argv: string[]): Promise<number> {
   if (first === undefined || first === "serve" || first.startsWith("-")) {
     const serveArgs = first === "serve" ? rest : argv;
     if (serveArgs.includes("--help") || serveArgs.includes("-h")) return print(SERVE_USAGE);
-    const { serve } = await import("../server/serve.js");
-    await serve(parseServeArgs(serveArgs));
+    const [{ serve }, { CATALOG }] = await Promise.all([import("../server/serve.js"), import("./catalog.js")]);
+    await serve(parseServeArgs(serveArgs), CATALOG);
     return 0;
   }
   throw new UserError(`Unknown command "${first}".`, `Run one of: serve, ${Object.keys(LAZY_COMMANDS).join(", ")} (cebra-mcp --help lists the options).`, "bad_command");

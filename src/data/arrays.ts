@@ -5,7 +5,7 @@
  * Also the numeric conversions every loader uses (to float32/float64/int32/uint8 with checks).
  */
 import { UserError } from "../util/errors.js";
-import type { NdArray, TypedArray } from "./npy.js";
+import type { NdArray, TypedArray } from "./formats/npy.js";
 import type { ArrayRole, LoadOptions } from "./options.js";
 import type { Modality, Provenance, Recording } from "./recording.js";
 

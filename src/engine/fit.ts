@@ -5,10 +5,10 @@
  * is the same call with `shuffle_labels: true`: same samples, configuration, seed and steps.
  */
 import type { Recording } from "../data/recording.js";
-import { evaluateInfoNCE, type InfoNCEResult } from "./evaluate.js";
-import { prepareTraining, type PrepareOptions, type PreparedTraining } from "./prepare.js";
-import { trainModel } from "./train.js";
-import { transformRecording } from "./transform.js";
+import { evaluateInfoNCE, type InfoNCEResult } from "./train/evaluate.js";
+import { prepareTraining, type PrepareOptions, type PreparedTraining } from "./train/prepare.js";
+import { trainModel } from "./train/run.js";
+import { transformRecording } from "./train/transform.js";
 import type { TrainConfig, TrainedModel, TrainProgress } from "./types.js";
 
 export interface FitOptions extends PrepareOptions {

@@ -10,7 +10,7 @@
  *   neural data; `neural_3d`: a 3-D neural array) — for error-recovery scenarios.
  * - `text`: a plain text file (not a data file at all).
  */
-import { writeNpz } from "../data/npz.js";
+import { writeNpz } from "../data/formats/npz.js";
 import { Rng } from "../util/rng.js";
 
 /** A generated file: its bytes and default extension. */

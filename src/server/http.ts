@@ -19,8 +19,9 @@ import type { AddressInfo } from "node:net";
 import { createMcpHandler, isLegacyRequest } from "@modelcontextprotocol/server";
 import { hostHeaderValidation, originValidation, toNodeHandler } from "@modelcontextprotocol/node";
 import { UserError } from "../util/errors.js";
-import type { AppState } from "./app.js";
-import { isLoopbackHost, type HttpConfig } from "./config.js";
+import type { AppState } from "../app/context.js";
+import type { Catalog } from "../../tools/kit/catalog.js";
+import { isLoopbackHost, type HttpConfig } from "../app/config.js";
 import { logLine } from "./errors.js";
 import { createServer } from "./server.js";
 import { DEFAULT_SESSION_LIMITS, LegacySessions, type SessionLimits } from "./http-sessions.js";
@@ -62,12 +63,12 @@ export function allowedHostnames(cfg: HttpConfig): string[] {
  * Starts the HTTP transport and resolves once it is listening. `limits` bounds the 2025-era
  * sessions (defaults: DEFAULT_SESSION_LIMITS).
  */
-export async function startHttpServer(app: AppState, cfg: HttpConfig, limits: Partial<SessionLimits> = {}): Promise<HttpServerHandle> {
+export async function startHttpServer(app: AppState, catalog: Catalog, cfg: HttpConfig, limits: Partial<SessionLimits> = {}): Promise<HttpServerHandle> {
   assertSafeBinding(cfg);
   const onerror = (e: Error) => logLine(`http: ${e.message}`);
   const maxRequestBodySize = cfg.maxBodyBytes;
-  const modern = createMcpHandler(() => createServer(app), { legacy: "reject", onerror, maxRequestBodySize });
-  const legacy = new LegacySessions(() => createServer(app), { ...DEFAULT_SESSION_LIMITS, ...limits, maxRequestBodySize, onerror });
+  const modern = createMcpHandler(() => createServer(app, catalog), { legacy: "reject", onerror, maxRequestBodySize });
+  const legacy = new LegacySessions(() => createServer(app, catalog), { ...DEFAULT_SESSION_LIMITS, ...limits, maxRequestBodySize, onerror });
   const handle = toNodeHandler(
     {
       fetch: async (request, options) =>

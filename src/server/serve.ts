@@ -3,17 +3,18 @@
  * cleanly on SIGINT/SIGTERM or when the stdio client disconnects: running jobs are cancelled and
  * given `shutdownGraceMs` to save partial results, job manifests are flushed, then the process exits.
  */
-import { closeApp, openApp, type AppState } from "./app.js";
-import type { ServerConfig } from "./config.js";
+import { closeApp, openApp, type AppState } from "../app/context.js";
+import type { ServerConfig } from "../app/config.js";
+import type { Catalog } from "../../tools/kit/catalog.js";
 import { logLine } from "./errors.js";
 import { startHttpServer, type HttpServerHandle } from "./http.js";
 import { startStdioServer, type StdioServerHandle } from "./stdio.js";
 
 /** Runs the server until a shutdown signal (or stdin end for stdio); resolves after a clean shutdown. */
-export async function serve(config: ServerConfig): Promise<void> {
+export async function serve(config: ServerConfig, catalog: Catalog): Promise<void> {
   keepRunningOnStrayErrors();
   const app = await openApp(config);
-  const transport = config.http ? await startHttpServer(app, config.http) : startStdioServer(app);
+  const transport = config.http ? await startHttpServer(app, catalog, config.http) : startStdioServer(app, catalog);
   logLine(describeStartup(app, transport));
   const stop = waitForStop(transport);
   const reason = await stop.reason;

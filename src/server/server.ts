@@ -1,24 +1,22 @@
 /**
- * `createServer(app)`: builds one McpServer with the instructions, every tool from `tools/index.ts`
- * and one resource template per artifact kind. Transports call it as a factory: once per stdio
+ * `createServer(app, catalog)`: builds one McpServer with the instructions and the catalog's tools,
+ * prompts and resources (the CLI passes src/cli/catalog.ts). Transports call it as a factory: once per stdio
  * connection, once per HTTP request (cheap: registration only; all state lives in `app`).
  */
 import { McpServer, type CallToolResult, type ServerContext } from "@modelcontextprotocol/server";
-import { TOOLS } from "../../tools/index.js";
 import { VERSION } from "../version.js";
-import type { AppState } from "./app.js";
+import type { AppState } from "../app/context.js";
 import { logLine, toolErrorResult } from "./errors.js";
 import { SERVER_INSTRUCTIONS } from "./instructions.js";
-import { registerResources } from "./resources.js";
-import { registerPrompts } from "../../prompts/index.js";
 import { CONFORMANCE_SERVER_OPTIONS, registerConformanceFixtures } from "./conformance-tools.js";
-import type { Tool, ToolContext } from "./tool.js";
+import type { Catalog } from "../../tools/kit/catalog.js";
+import type { Tool, ToolContext } from "../../tools/kit/define.js";
 
 /** Cap on array/object elements in one tools/call (DoS guard; the SDK's maxToolInputElements). */
 const MAX_TOOL_INPUT_ELEMENTS = 10_000;
 
 /** A fully registered MCP server over the shared app state. */
-export function createServer(app: AppState, tools: readonly Tool[] = TOOLS): McpServer {
+export function createServer(app: AppState, catalog: Catalog): McpServer {
   const server = new McpServer(
     { name: "cebra-mcp", version: VERSION },
     {
@@ -28,9 +26,9 @@ export function createServer(app: AppState, tools: readonly Tool[] = TOOLS): Mcp
       ...(app.config.conformance ? CONFORMANCE_SERVER_OPTIONS : {}),
     },
   );
-  for (const tool of tools) registerTool(server, app, tool);
-  registerResources(server, app);
-  registerPrompts(server, app);
+  for (const tool of catalog.tools) registerTool(server, app, tool);
+  for (const register of catalog.resources) register(server, app);
+  for (const register of catalog.prompts) register(server, app);
   // Hidden `serve --conformance`: the reference fixtures the MCP conformance suite calls.
   if (app.config.conformance) registerConformanceFixtures(server);
   return server;

@@ -3,7 +3,8 @@
  * only protocol messages; all logging goes to stderr. `closed` resolves when the client closes stdin.
  */
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
-import type { AppState } from "./app.js";
+import type { AppState } from "../app/context.js";
+import type { Catalog } from "../../tools/kit/catalog.js";
 import { logLine } from "./errors.js";
 import { createServer } from "./server.js";
 
@@ -14,8 +15,8 @@ export interface StdioServerHandle {
 }
 
 /** Serves MCP on stdin/stdout. */
-export function startStdioServer(app: AppState): StdioServerHandle {
-  const handle = serveStdio(() => createServer(app), { onerror: (e) => logLine(`stdio: ${e.message}`) });
+export function startStdioServer(app: AppState, catalog: Catalog): StdioServerHandle {
+  const handle = serveStdio(() => createServer(app, catalog), { onerror: (e) => logLine(`stdio: ${e.message}`) });
   const closed = new Promise<void>((resolve) => {
     process.stdin.once("end", resolve);
     process.stdin.once("close", resolve);

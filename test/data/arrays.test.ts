@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadRecording } from "../../src/data/load.js";
-import { writeNpz } from "../../src/data/npz.js";
+import { writeNpz } from "../../src/data/formats/npz.js";
 import { UserError } from "../../src/util/errors.js";
 import { ctxFor, tmpDir } from "./helpers.js";
 

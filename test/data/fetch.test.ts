@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { cachePaths, fetchToCache } from "../../src/data/fetch.js";
 import { loadRecording } from "../../src/data/load.js";
-import { writeNpz } from "../../src/data/npz.js";
+import { writeNpz } from "../../src/data/formats/npz.js";
 import { UserError } from "../../src/util/errors.js";
 import { ctxFor, tmpDir } from "./helpers.js";
 

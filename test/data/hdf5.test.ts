@@ -2,7 +2,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Hdf5Reader, isHdf5, loadGenericHdf5, readTimeMajor } from "../../src/data/hdf5.js";
+import { Hdf5Reader, isHdf5, loadGenericHdf5, readTimeMajor } from "../../src/data/formats/hdf5.js";
 import type { LoadOptions } from "../../src/data/options.js";
 import { UserError } from "../../src/util/errors.js";
 import { put, range, tmpDir, writeH5 } from "./helpers.js";

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve, sep } from "node:path";
 import h5wasm from "h5wasm/node";
 import { UserError } from "../../src/util/errors.js";
-import { h5Ready } from "../../src/data/hdf5.js";
+import { h5Ready } from "../../src/data/formats/hdf5.js";
 import type { LoadContext } from "../../src/data/load.js";
 import type { Recording } from "../../src/data/recording.js";
 

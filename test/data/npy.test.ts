@@ -2,7 +2,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseNpy, readNpyFile, writeNpy } from "../../src/data/npy.js";
+import { parseNpy, readNpyFile, writeNpy } from "../../src/data/formats/npy.js";
 import { UserError } from "../../src/util/errors.js";
 import { encode, npyBytes, tmpDir } from "./helpers.js";
 

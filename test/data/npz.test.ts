@@ -1,8 +1,8 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { crc32, deflateRawSync } from "node:zlib";
-import { npzArrays, readNpz, readNpzMembers, writeNpz } from "../../src/data/npz.js";
-import { writeNpy } from "../../src/data/npy.js";
+import { npzArrays, readNpz, readNpzMembers, writeNpz } from "../../src/data/formats/npz.js";
+import { writeNpy } from "../../src/data/formats/npy.js";
 import { UserError } from "../../src/util/errors.js";
 
 interface Entry {

@@ -1,8 +1,8 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Hdf5Reader } from "../../src/data/hdf5.js";
-import { detectNwbLayout, loadNwb, type NwbLayout } from "../../src/data/nwb.js";
+import { Hdf5Reader } from "../../src/data/formats/hdf5.js";
+import { detectNwbLayout, loadNwb, type NwbLayout } from "../../src/data/formats/nwb.js";
 import type { LoadOptions } from "../../src/data/options.js";
 import type { Recording } from "../../src/data/recording.js";
 import { UserError } from "../../src/util/errors.js";

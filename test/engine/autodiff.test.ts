@@ -4,10 +4,10 @@
  */
 import test from "node:test";
 import assert from "node:assert/strict";
-import { gradients } from "../../src/engine/autodiff.js";
-import { Graph, customGradient } from "../../src/engine/ir.js";
-import { evaluate } from "../../src/engine/interp.js";
-import * as op from "../../src/engine/ops.js";
+import { gradients } from "../../src/engine/graph/autodiff.js";
+import { Graph, customGradient } from "../../src/engine/graph/ir.js";
+import { evaluate } from "../../src/engine/graph/interp.js";
+import * as op from "../../src/engine/graph/ops/index.js";
 
 test("gradients of a value used several times are summed", () => {
   const g = new Graph();

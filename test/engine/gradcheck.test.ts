@@ -4,11 +4,11 @@
  */
 import test from "node:test";
 import assert from "node:assert/strict";
-import { gradients } from "../../src/engine/autodiff.js";
-import { Graph, type Value } from "../../src/engine/ir.js";
-import { evaluate, numericGradient } from "../../src/engine/interp.js";
-import * as op from "../../src/engine/ops.js";
-import { conv1d, gelu, geluPrescaled, l2normalize, linear, logSumExp, residualConvGelu } from "../../src/engine/ops-nn.js";
+import { gradients } from "../../src/engine/graph/autodiff.js";
+import { Graph, type Value } from "../../src/engine/graph/ir.js";
+import { evaluate, numericGradient } from "../../src/engine/graph/interp.js";
+import * as op from "../../src/engine/graph/ops/index.js";
+import { conv1d, gelu, geluPrescaled, l2normalize, linear, logSumExp, residualConvGelu } from "../../src/engine/graph/nn.js";
 import { Rng } from "../../src/util/rng.js";
 
 type Init = { shape: number[]; lo?: number; hi?: number; data?: number[] };

@@ -8,18 +8,18 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
-import { gradients } from "../../src/engine/autodiff.js";
-import { singleSessionProblem } from "../../src/engine/batches.js";
-import { type StepGraphOptions, buildStepIR, chooseStepInput, getArchitecture, initParams } from "../../src/engine/graphs.js";
-import { Graph } from "../../src/engine/ir.js";
-import { evaluate, numericGradient } from "../../src/engine/interp.js";
-import { writeOnnx } from "../../src/engine/onnx.js";
-import * as op from "../../src/engine/ops.js";
-import { conv1dRecording } from "../../src/engine/ops-nn.js";
+import { gradients } from "../../src/engine/graph/autodiff.js";
+import { singleSessionProblem } from "../../src/engine/train/batches.js";
+import { type StepGraphOptions, buildStepIR, chooseStepInput, getArchitecture, initParams } from "../../src/engine/cebra/graphs.js";
+import { Graph } from "../../src/engine/graph/ir.js";
+import { evaluate, numericGradient } from "../../src/engine/graph/interp.js";
+import { writeOnnx } from "../../src/engine/graph/onnx.js";
+import * as op from "../../src/engine/graph/ops/index.js";
+import { conv1dRecording } from "../../src/engine/graph/nn.js";
 import { ringRecording } from "../../src/engine/synthetic.js";
-import { AdamStepRunner, type OptimState, readLosses } from "../../src/engine/trainer.js";
+import { AdamStepRunner, type OptimState, readLosses } from "../../src/engine/train/trainer.js";
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../../src/engine/types.js";
-import { fillWindowRows, fillWindows } from "../../src/engine/windows.js";
+import { fillWindowRows, fillWindows } from "../../src/engine/cebra/windows.js";
 import { Rng } from "../../src/util/rng.js";
 
 const uniform = (rng: Rng, n: number) => Array.from({ length: n }, () => rng.uniform(-1, 1));

@@ -13,9 +13,9 @@ import {
   buildStepIR,
   buildWindowEmbeddingIR,
   initMultiSessionParams,
-} from "../../src/engine/graphs.js";
-import { directionalDerivative, numericGradient, run } from "../../src/engine/interp.js";
-import { writeOnnx } from "../../src/engine/onnx.js";
+} from "../../src/engine/cebra/graphs.js";
+import { directionalDerivative, numericGradient, run } from "../../src/engine/graph/interp.js";
+import { writeOnnx } from "../../src/engine/graph/onnx.js";
 import { UserError } from "../../src/util/errors.js";
 import { Rng } from "../../src/util/rng.js";
 

@@ -4,9 +4,9 @@
  */
 import test from "node:test";
 import assert from "node:assert/strict";
-import { Graph, customGradient } from "../../src/engine/ir.js";
-import * as op from "../../src/engine/ops.js";
-import { erf64 } from "../../src/engine/ops-elementwise.js";
+import { Graph, customGradient } from "../../src/engine/graph/ir.js";
+import * as op from "../../src/engine/graph/ops/index.js";
+import { erf64 } from "../../src/engine/graph/ops/elementwise.js";
 
 test("shape inference follows ONNX: broadcasting, MatMul, Gemm, Slice clamping, Reshape 0/-1, Concat", () => {
   const g = new Graph();

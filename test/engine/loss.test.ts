@@ -5,11 +5,11 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
-import { type StepGraphOptions, buildStepGraph, buildStepIR, buildWindowEmbeddingIR, initParams } from "../../src/engine/graphs.js";
-import { Graph } from "../../src/engine/ir.js";
-import { run } from "../../src/engine/interp.js";
-import { type SimilarityScale, infonce } from "../../src/engine/loss.js";
-import { writeOnnx } from "../../src/engine/onnx.js";
+import { type StepGraphOptions, buildStepGraph, buildStepIR, buildWindowEmbeddingIR, initParams } from "../../src/engine/cebra/graphs.js";
+import { Graph } from "../../src/engine/graph/ir.js";
+import { run } from "../../src/engine/graph/interp.js";
+import { type SimilarityScale, infonce } from "../../src/engine/cebra/loss.js";
+import { writeOnnx } from "../../src/engine/graph/onnx.js";
 import type { Distance } from "../../src/engine/types.js";
 import { Rng } from "../../src/util/rng.js";
 

@@ -6,7 +6,7 @@ import {
   goodnessOfFitBits,
   goodnessOfFitHistory,
   type EmbeddingMatrix,
-} from "../../src/engine/metrics.js";
+} from "../../src/engine/cebra/metrics.js";
 import { UserError } from "../../src/util/errors.js";
 import { Rng } from "../../src/util/rng.js";
 

@@ -14,10 +14,10 @@ import {
   initParams,
   listArchitectures,
   paramLayout,
-} from "../../src/engine/graphs.js";
-import { run } from "../../src/engine/interp.js";
-import { findSpec, modelParamCount, outputLength } from "../../src/engine/models.js";
-import { writeOnnx } from "../../src/engine/onnx.js";
+} from "../../src/engine/cebra/graphs.js";
+import { run } from "../../src/engine/graph/interp.js";
+import { findSpec, modelParamCount, outputLength } from "../../src/engine/cebra/architectures.js";
+import { writeOnnx } from "../../src/engine/graph/onnx.js";
 import { UserError } from "../../src/util/errors.js";
 import { Rng } from "../../src/util/rng.js";
 

@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { NearestIndex } from "../../src/engine/nearest.js";
+import { NearestIndex } from "../../src/engine/cebra/sampling/nearest.js";
 import { UserError } from "../../src/util/errors.js";
 import { Rng } from "../../src/util/rng.js";
 

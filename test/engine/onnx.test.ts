@@ -6,10 +6,10 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
-import { Graph } from "../../src/engine/ir.js";
-import { run } from "../../src/engine/interp.js";
-import { IR_VERSION, OPSET, writeOnnx } from "../../src/engine/onnx.js";
-import * as op from "../../src/engine/ops.js";
+import { Graph } from "../../src/engine/graph/ir.js";
+import { run } from "../../src/engine/graph/interp.js";
+import { IR_VERSION, OPSET, writeOnnx } from "../../src/engine/graph/onnx.js";
+import * as op from "../../src/engine/graph/ops/index.js";
 import { Rng } from "../../src/util/rng.js";
 
 /** A decoded protobuf message: field number → values (numbers for varints/fixed32, bytes otherwise). */

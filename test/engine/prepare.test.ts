@@ -1,7 +1,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import type { Recording } from "../../src/data/recording.js";
-import { makeSplit, prepareTraining, defaultLabelSource } from "../../src/engine/prepare.js";
+import { makeSplit, prepareTraining, defaultLabelSource } from "../../src/engine/train/prepare.js";
 import { UserError } from "../../src/util/errors.js";
 
 /** 3 repeats of a 5-frame movie with one blank sample between repeats; 2 neurons; 3-d frame features. */

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Writable } from "node:stream";
-import { compareTrajectories, parseGpuCheckArgs, runGpuCheck, type GpuCheckReport, type RunResult } from "../../src/engine/gpucheck.js";
+import { compareTrajectories, parseGpuCheckArgs, runGpuCheck, type GpuCheckReport, type RunResult } from "../../src/cli/gpu-check.js";
 
 function capture(): { stream: Writable; text: () => string } {
   const chunks: string[] = [];

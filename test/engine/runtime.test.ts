@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { buildInferenceGraph, initParams } from "../../src/engine/graphs.js";
+import { buildInferenceGraph, initParams } from "../../src/engine/cebra/graphs.js";
 import {
   AUTO_DEVICE_ORDER,
   CUDA_INSTALL_COMMAND,
@@ -9,7 +9,7 @@ import {
   diagnoseFailure,
   f32,
   sessionOptionsFor,
-} from "../../src/engine/runtime.js";
+} from "../../src/engine/runtime/sessions.js";
 import { UserError } from "../../src/util/errors.js";
 
 const shape = { architecture: "offset1-model", n_neurons: 6, num_hidden_units: 8, output_dimension: 4 };

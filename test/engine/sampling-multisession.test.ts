@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { createMultiSessionSampler, type MultiSessionBatch, type SamplerConfig } from "../../src/engine/sampling.js";
+import { createMultiSessionSampler, type MultiSessionBatch, type SamplerConfig } from "../../src/engine/cebra/sampling/index.js";
 import type { SessionData } from "../../src/engine/types.js";
 import { UserError } from "../../src/util/errors.js";
 

@@ -1,9 +1,9 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { createSampler, type SamplerConfig } from "../../src/engine/sampling.js";
-import { NormalQuery, TimeDeltaQuery, type LabelMatrix, type QueryRule } from "../../src/engine/sampling/common.js";
-import { NearestLabelSampler } from "../../src/engine/sampling/continuous.js";
-import { MixedSampler } from "../../src/engine/sampling/discrete.js";
+import { createSampler, type SamplerConfig } from "../../src/engine/cebra/sampling/index.js";
+import { NormalQuery, TimeDeltaQuery, type LabelMatrix, type QueryRule } from "../../src/engine/cebra/sampling/common.js";
+import { NearestLabelSampler } from "../../src/engine/cebra/sampling/continuous.js";
+import { MixedSampler } from "../../src/engine/cebra/sampling/discrete.js";
 import type { SessionData } from "../../src/engine/types.js";
 import { UserError } from "../../src/util/errors.js";
 import { Rng } from "../../src/util/rng.js";

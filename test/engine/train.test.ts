@@ -1,12 +1,12 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { ringRecording } from "../../src/engine/synthetic.js";
-import { trainModel } from "../../src/engine/train.js";
-import { runTraining } from "../../src/engine/trainer.js";
-import { transformRecording } from "../../src/engine/transform.js";
+import { trainModel } from "../../src/engine/train/run.js";
+import { runTraining } from "../../src/engine/train/trainer.js";
+import { transformRecording } from "../../src/engine/train/transform.js";
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig, type TrainProgress } from "../../src/engine/types.js";
 import { CancelledError, UserError } from "../../src/util/errors.js";
-import { CUDA_INSTALL_COMMAND } from "../../src/engine/runtime.js";
+import { CUDA_INSTALL_COMMAND } from "../../src/engine/runtime/sessions.js";
 
 const { session } = ringRecording({ T: 1000, N: 20 });
 

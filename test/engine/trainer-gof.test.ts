@@ -1,8 +1,8 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { ringRecording } from "../../src/engine/synthetic.js";
-import { evaluateInfoNCE } from "../../src/engine/evaluate.js";
-import { runTraining } from "../../src/engine/trainer.js";
+import { evaluateInfoNCE } from "../../src/engine/train/evaluate.js";
+import { runTraining } from "../../src/engine/train/trainer.js";
 import { DEFAULT_TRAIN_CONFIG, type SessionData, type TrainConfig } from "../../src/engine/types.js";
 import { UserError } from "../../src/util/errors.js";
 

@@ -1,8 +1,8 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { ringDecodingError, ringRecording } from "../../src/engine/synthetic.js";
-import { runTraining } from "../../src/engine/trainer.js";
-import { transformRecording } from "../../src/engine/transform.js";
+import { runTraining } from "../../src/engine/train/trainer.js";
+import { transformRecording } from "../../src/engine/train/transform.js";
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig, type TrainProgress } from "../../src/engine/types.js";
 import { UserError } from "../../src/util/errors.js";
 

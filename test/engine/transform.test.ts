@@ -1,11 +1,11 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { ringRecording } from "../../src/engine/synthetic.js";
-import { createSession, f32 } from "../../src/engine/runtime.js";
-import { buildStepGraph } from "../../src/engine/graphs.js";
-import { BatchAssembler, stepGraphOptions } from "../../src/engine/batches.js";
-import { readLosses, runTraining } from "../../src/engine/trainer.js";
-import { chunkBounds, encoderOnnx, paddedRows, transformRecording } from "../../src/engine/transform.js";
+import { createSession, f32 } from "../../src/engine/runtime/sessions.js";
+import { buildStepGraph } from "../../src/engine/cebra/graphs.js";
+import { BatchAssembler, stepGraphOptions } from "../../src/engine/train/batches.js";
+import { readLosses, runTraining } from "../../src/engine/train/trainer.js";
+import { chunkBounds, encoderOnnx, paddedRows, transformRecording } from "../../src/engine/train/transform.js";
 import { DEFAULT_TRAIN_CONFIG, type TrainedModel } from "../../src/engine/types.js";
 import { UserError } from "../../src/util/errors.js";
 

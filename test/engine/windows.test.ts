@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { fillWindows } from "../../src/engine/windows.js";
+import { fillWindows } from "../../src/engine/cebra/windows.js";
 import { UserError } from "../../src/util/errors.js";
 
 /** neural[t, n] = 10·t + n. */

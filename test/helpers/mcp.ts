@@ -8,9 +8,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client, StreamableHTTPClientTransport, type CallToolResult } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
-import { openApp, closeApp, type AppState } from "../../src/server/app.js";
-import { DEFAULT_MAX_BODY_BYTES, defaultConfig, type HttpConfig } from "../../src/server/config.js";
+import { openApp, closeApp, type AppState } from "../../src/app/context.js";
+import { DEFAULT_MAX_BODY_BYTES, defaultConfig, type HttpConfig } from "../../src/app/config.js";
 import { startHttpServer, type HttpServerHandle } from "../../src/server/http.js";
+import { CATALOG } from "../../src/cli/catalog.js";
 
 /** The built CLI entry (tests run from dist/test/...). */
 export const MAIN_JS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/cli/main.js");
@@ -68,7 +69,7 @@ export async function startTestHttpServer(opts: { workspace: string; http?: Part
   config.shutdownGraceMs = 2000;
   config.http = { port: 0, host: "127.0.0.1", allowedHosts: [], maxBodyBytes: DEFAULT_MAX_BODY_BYTES, ...opts.http };
   const app = await openApp(config);
-  const handle = await startHttpServer(app, config.http);
+  const handle = await startHttpServer(app, CATALOG, config.http);
   return {
     app,
     handle,

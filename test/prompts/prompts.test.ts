@@ -9,10 +9,11 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { createMcpHandler } from "@modelcontextprotocol/server";
-import { closeApp, openApp, type AppState } from "../../src/server/app.js";
-import { defaultConfig } from "../../src/server/config.js";
+import { closeApp, openApp, type AppState } from "../../src/app/context.js";
+import { defaultConfig } from "../../src/app/config.js";
 import { createServer } from "../../src/server/server.js";
 import { tempDir } from "../helpers/tmp.js";
+import { CATALOG } from "../../src/cli/catalog.js";
 
 const tmp = tempDir("cebra-prompts-");
 let app: AppState;
@@ -29,7 +30,7 @@ before(async () => {
   const model = await ws.create("model", { summary: "offset10-model, behavior on frame_features, 400 steps, seed 1", parents: [rec.id], meta: { config: { seed: 1, max_iterations: 400 } } });
   const dec = await ws.create("decoding", { summary: "frames: accuracy 0.62 (window 5) vs chance 0.11, test repeat 3", parents: [model.id, big.id], meta: { scores: { accuracy: 0.62 }, chance: { accuracy: 0.11 }, test_repeat: 3 } });
   Object.assign(ids, { recording: rec.id, model: model.id, decoding: dec.id, bigRecording: big.id });
-  handler = createMcpHandler(() => createServer(app));
+  handler = createMcpHandler(() => createServer(app, CATALOG));
 });
 
 after(async () => {

@@ -16,6 +16,7 @@ import { createServer } from "../../src/server/server.js";
 import { UserError } from "../../src/util/errors.js";
 import { MAIN_JS, SMALL_BUILTIN, callOk, connectHttp, startTestHttpServer, type HttpTestServer } from "../helpers/mcp.js";
 import { tempDir } from "../helpers/tmp.js";
+import { CATALOG } from "../../src/cli/catalog.js";
 
 const tmp = tempDir();
 let open: HttpTestServer;
@@ -174,7 +175,7 @@ test("a 2025-era client gets a session: its id is issued, unknown ids get 404, m
 });
 
 test("legacy sessions are capped: a new one replaces the longest-idle one; when all are busy it is refused with 503", async () => {
-  const capped = await startHttpServer(open.app, { port: 0, host: "127.0.0.1", allowedHosts: [], maxBodyBytes: 1024 * 1024 }, { maxSessions: 2 });
+  const capped = await startHttpServer(open.app, CATALOG, { port: 0, host: "127.0.0.1", allowedHosts: [], maxBodyBytes: 1024 * 1024 }, { maxSessions: 2 });
   const streams: { close(): void }[] = [];
   try {
     const first = await rawInitialize(capped.url);
@@ -203,7 +204,7 @@ test("legacy sessions are capped: a new one replaces the longest-idle one; when 
 
 test("a legacy session with no open exchange expires after idleMs; one with an open stream does not", async () => {
   let clock = 0;
-  const sessions = new LegacySessions(() => createServer(open.app), { maxSessions: 4, idleMs: 1000, maxRequestBodySize: 1024 * 1024, now: () => clock });
+  const sessions = new LegacySessions(() => createServer(open.app, CATALOG), { maxSessions: 4, idleMs: 1000, maxRequestBodySize: 1024 * 1024, now: () => clock });
   const post = (body: string, sessionId?: string) =>
     sessions.fetch(new Request("http://localhost/mcp", { method: "POST", headers: { ...MCP_HEADERS, ...(sessionId ? { "Mcp-Session-Id": sessionId } : {}) }, body }));
   try {
@@ -237,7 +238,7 @@ test("binding to a non-loopback address without a token is refused", async () =>
   assert.throws(() => assertSafeBinding({ port: 0, host: "0.0.0.0", allowedHosts: [], maxBodyBytes: 1 }), (e: unknown) => e instanceof UserError && /--token/.test(e.fix));
   assert.doesNotThrow(() => assertSafeBinding({ port: 0, host: "0.0.0.0", token: "t", allowedHosts: [], maxBodyBytes: 1 }));
   assert.doesNotThrow(() => assertSafeBinding({ port: 0, host: "::1", allowedHosts: [], maxBodyBytes: 1 }));
-  await assert.rejects(startHttpServer(open.app, { port: 0, host: "0.0.0.0", allowedHosts: [], maxBodyBytes: 1 }), UserError);
+  await assert.rejects(startHttpServer(open.app, CATALOG, { port: 0, host: "0.0.0.0", allowedHosts: [], maxBodyBytes: 1 }), UserError);
 });
 
 test("the CLI refuses a non-loopback bind without a token, naming the fix", async () => {

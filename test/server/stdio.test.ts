@@ -10,7 +10,7 @@ import { TOOLS } from "../../tools/index.js";
 import { Workspace } from "../../src/store/workspace.js";
 import { newId } from "../../src/store/ids.js";
 import type { JobRecord } from "../../src/store/jobs.js";
-import type { JobView } from "../../src/server/views.js";
+import type { JobView } from "../../tools/kit/job-view.js";
 import { SMALL_BUILTIN, callOk, connectStdio } from "../helpers/mcp.js";
 import { tempDir } from "../helpers/tmp.js";
 

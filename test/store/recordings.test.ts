@@ -2,7 +2,7 @@ import test, { after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { parseNpy } from "../../src/data/npy.js";
+import { parseNpy } from "../../src/data/formats/npy.js";
 import type { Recording } from "../../src/data/recording.js";
 import { RecordingStore, summarizeRecording } from "../../src/store/recordings.js";
 import { Workspace } from "../../src/store/workspace.js";

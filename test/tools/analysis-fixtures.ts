@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import path from "node:path";
 import sharp from "sharp";
 import type { CallToolResult } from "@modelcontextprotocol/client";
-import { writeNpz } from "../../src/data/npz.js";
+import { writeNpz } from "../../src/data/formats/npz.js";
 import { ARTIFACT_KINDS } from "../../src/store/ids.js";
 import { simulateLinearTrack, type LinearTrackData } from "../../src/eval/fixtures.js";
 

@@ -9,7 +9,7 @@ import path from "node:path";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { Client } from "@modelcontextprotocol/client";
 import type { JobControl } from "../../src/store/jobs.js";
-import type { JobView } from "../../src/server/views.js";
+import type { JobView } from "../../tools/kit/job-view.js";
 import { callError, callOk, connectHttp, startTestHttpServer, type HttpTestServer } from "../helpers/mcp.js";
 import { tempDir } from "../helpers/tmp.js";
 

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Client } from "@modelcontextprotocol/client";
-import { writeNpz } from "../../src/data/npz.js";
+import { writeNpz } from "../../src/data/formats/npz.js";
 import { SMALL_2P, totalSamples, writeAllen2pV1, writeAllenNeuropixels } from "../data/nwb-fixtures.js";
 import { SMALL_BUILTIN, callError, callOk, connectHttp, startTestHttpServer, type HttpTestServer } from "../helpers/mcp.js";
 import { tempDir } from "../helpers/tmp.js";

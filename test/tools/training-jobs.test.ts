@@ -9,7 +9,7 @@ import test, { after, before } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import type { Client } from "@modelcontextprotocol/client";
-import type { JobView } from "../../src/server/views.js";
+import type { JobView } from "../../tools/kit/job-view.js";
 import { callOk, connectHttp, connectStdio, startTestHttpServer, type Era, type HttpTestServer, type StdioConnection } from "../helpers/mcp.js";
 import { tempDir } from "../helpers/tmp.js";
 import { MOVIE_BUILTIN, SMALL_TRAINING, assertWorkspaceConsistent, type FrameDecoding, type TrainResult } from "./analysis-fixtures.js";

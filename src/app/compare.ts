@@ -1,0 +1,84 @@
+/**
+ * Consistency between stored embeddings (CEBRA's consistency_score): how well one embedding predicts
+ * another by a linear map (R², src/engine/cebra/metrics.ts). Between runs: embeddings of the same recording
+ * (e.g. different seeds or settings), sample by sample. Between datasets: embeddings of different
+ * recordings, aligned through a 1-D label (movie frame or a continuous column) binned into
+ * `bins` bins; only pairs across different recordings are scored.
+ */
+import { consistencyScore, type EmbeddingMatrix } from "../engine/cebra/metrics.js";
+import { selectContinuous, type Recording } from "../data/recording.js";
+import { UserError } from "../util/errors.js";
+import { resolveEmbedding } from "./model-artifacts.js";
+import type { RecordingStore } from "../store/recordings.js";
+import type { Workspace } from "../store/workspace.js";
+
+export interface CompareRequest {
+  /** Model or embedding ids (mdl_… or emb_…), 2 or more. */
+  ids: string[];
+  between?: "runs" | "datasets";
+  /** Datasets: the 1-D label that aligns the embeddings. */
+  label?: "frame" | { column: string };
+  bins?: number;
+}
+
+export interface CompareResult {
+  between: "runs" | "datasets";
+  embeddings: { model_id: string; embedding_id: string; recording_id: string; rows: number; dim: number; control: string | null }[];
+  /** R² of the linear map source → target, per ordered pair. */
+  pairs: { source: string; target: string; r2: number }[];
+  mean_r2: number;
+  label: string | null;
+  bins: number | null;
+}
+
+export async function compareEmbeddings(deps: { workspace: Workspace; recordings: RecordingStore }, req: CompareRequest): Promise<CompareResult> {
+  if (req.ids.length < 2) throw new UserError(`compare_embeddings needs at least 2 ids, got ${req.ids.length}.`, "Pass two or more model_ids (or embedding_ids); list_artifacts shows them.");
+  const resolved = [];
+  for (const id of req.ids) {
+    const byEmbedding = id.startsWith("emb_");
+    resolved.push(await resolveEmbedding(deps.workspace, byEmbedding ? { embedding_id: id } : { model_id: id }));
+  }
+  const recordingIds = resolved.map((r) => r.model.meta.recording_id);
+  const sameRecording = recordingIds.every((r) => r === recordingIds[0]);
+  const between = req.between ?? (sameRecording ? "runs" : "datasets");
+  const matrices: EmbeddingMatrix[] = resolved.map((r) => ({ data: r.embedding.data, rows: r.embedding.rows, dim: r.embedding.dim }));
+  const names = resolved.map((r) => r.model_id);
+  const embeddings = resolved.map((r) => ({
+    model_id: r.model_id, embedding_id: r.embedding_id, recording_id: r.model.meta.recording_id,
+    rows: r.embedding.rows, dim: r.embedding.dim, control: r.model.meta.control,
+  }));
+  if (between === "runs") {
+    if (!sameRecording || new Set(matrices.map((m) => m.rows)).size > 1) {
+      throw new UserError(
+        `Consistency between runs compares embeddings sample by sample, but these come from ${new Set(recordingIds).size > 1 ? `different recordings (${[...new Set(recordingIds)].join(", ")})` : "embeddings with different row counts"}.`,
+        "Pass between: 'datasets' with a label (e.g. 'frame') to align them, or compare models of one recording.",
+      );
+    }
+    const res = consistencyScore(matrices, { between: "runs" });
+    const pairs = res.pairs.map(([a, b], i) => ({ source: names[Number(a)], target: names[Number(b)], r2: res.scores[i] }));
+    return { between, embeddings, pairs, mean_r2: mean(res.scores), label: null, bins: null };
+  }
+  const label = req.label ?? "frame";
+  const bins = req.bins ?? 100;
+  const labels: Float64Array[] = [];
+  for (const id of recordingIds) labels.push(labelValues(await deps.recordings.loadRecordingArtifact(id), label, id));
+  const res = consistencyScore(matrices, { between: "datasets", labels, dataset_ids: recordingIds, num_discretization_bins: bins });
+  if (res.scores.length === 0) {
+    throw new UserError("All embeddings come from the same recording, so there is no pair across datasets to score.", "Use between: 'runs' for embeddings of one recording.");
+  }
+  const pairs = res.pairs.map(([a, b], i) => ({ source: String(a), target: String(b), r2: res.scores[i] }));
+  return { between, embeddings, pairs, mean_r2: mean(res.scores), label: typeof label === "string" ? label : label.column, bins };
+}
+
+function labelValues(rec: Recording, label: "frame" | { column: string }, id: string): Float64Array {
+  if (label === "frame") {
+    if (!rec.frame) throw new UserError(`Recording ${id} has no movie frame indices to align by.`, "Pass label: {column: NAME} with a continuous label column.");
+    return Float64Array.from(rec.frame, (f) => (f < 0 ? NaN : f)); // no frame on screen: not aligned
+  }
+  if (!rec.continuous) throw new UserError(`Recording ${id} has no continuous column '${label.column}'.`, "Align by label: 'frame'.");
+  return Float64Array.from(selectContinuous(rec.continuous, [label.column]).data);
+}
+
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}

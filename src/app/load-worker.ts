@@ -1,0 +1,72 @@
+/**
+ * worker_threads entry for loading a recording (started by `loadRecordingInWorker` in loading.ts).
+ *
+ * The loaders block their thread (the built-in simulator computes for seconds; h5wasm reads HDF5/NWB
+ * synchronously), so a load runs here to keep the server's event loop free for other clients. The
+ * parent sends one job as workerData; this thread rebuilds the path check from the allowed roots,
+ * runs `loadRecording` once and posts the Recording back with its array buffers transferred (moved,
+ * not copied). Cancellation is the parent terminating this thread. Messages back:
+ * `{type: "done", recording}` or `{type: "error", error}`.
+ */
+import { parentPort, workerData, type MessagePort } from "node:worker_threads";
+import { loadRecording, type LoadOptions } from "../data/load.js";
+import type { Recording } from "../data/recording.js";
+import { serializeError, type SerializedError } from "../util/errors.js";
+import { AllowedRoots, type DownloadLimits } from "../store/roots.js";
+
+/** Where a worker load may read from and how it may download: the plain-data form of a LoadContext. */
+export interface LoadLimits extends DownloadLimits {
+  /** Allowed root directories (absolute, or relative to `cwd`). */
+  roots: string[];
+  /** Base for relative roots. */
+  cwd: string;
+  /** Workspace directory; downloads are cached under `<cacheDir>/downloads/`. */
+  cacheDir: string;
+}
+
+/** What loading.ts passes to the worker. */
+export interface LoadJob {
+  source: string;
+  opts: LoadOptions;
+  limits: LoadLimits;
+}
+
+export type LoadWorkerMessage = { type: "done"; recording: Recording } | { type: "error"; error: SerializedError };
+
+/** The distinct ArrayBuffers behind the recording's typed arrays (views may share one buffer; each is listed once). */
+export function recordingBuffers(rec: Recording): ArrayBuffer[] {
+  const views = [rec.neural, rec.timestamps, rec.continuous?.data, rec.discrete?.data, rec.frame, rec.repeat, rec.movie?.frames, rec.frame_features?.data];
+  const buffers = new Set<ArrayBuffer>();
+  for (const view of views) if (view && view.buffer instanceof ArrayBuffer) buffers.add(view.buffer);
+  return [...buffers];
+}
+
+/**
+ * Posts the recording with its buffers transferred. Newer Node versions refuse to transfer some
+ * buffers (e.g. Node's pooled Buffer memory) with a DataCloneError; the recording is then copied.
+ */
+function postRecording(port: MessagePort, recording: Recording): void {
+  const message: LoadWorkerMessage = { type: "done", recording };
+  try {
+    port.postMessage(message, recordingBuffers(recording));
+  } catch (e) {
+    if (!(e instanceof Error && e.name === "DataCloneError")) throw e;
+    port.postMessage(message);
+  }
+}
+
+async function main(port: MessagePort, job: LoadJob): Promise<void> {
+  let recording: Recording;
+  try {
+    const { roots, cwd, cacheDir, ...download } = job.limits;
+    const ctx = AllowedRoots.create(roots, cwd).loadContext(cacheDir, download);
+    recording = await loadRecording(job.source, job.opts, ctx);
+  } catch (e) {
+    port.postMessage({ type: "error", error: serializeError(e) } satisfies LoadWorkerMessage);
+    return;
+  }
+  // The buffers are detached here after the transfer: nothing in this thread touches them again.
+  postRecording(port, recording);
+}
+
+if (parentPort) void main(parentPort, workerData as LoadJob);

@@ -1,0 +1,201 @@
+/**
+ * Training as a workspace job: fit a recording (engine/fit.ts), store the model and its embedding
+ * (models.ts), and optionally fit the shuffled-label control with the same samples, configuration, seed
+ * and steps. Progress goes to the job; cancellation stops the running fit within a step, the partial
+ * model is still stored (marked cancelled) and the control is not started.
+ */
+import { fitEmbedding, type FitResult } from "../engine/fit.js";
+import { goodnessOfFitBits } from "../engine/cebra/metrics.js";
+import type { LabelSource, TrainingMode } from "../engine/train/prepare.js";
+import type { TrainConfig } from "../engine/types.js";
+import type { JobControl, JobRecord, JobRegistry } from "../store/jobs.js";
+import { loadModel, saveFit, type ModelMeta } from "./model-artifacts.js";
+import { CancelledError, UserError } from "../util/errors.js";
+import type { RecordingStore } from "../store/recordings.js";
+import type { Workspace } from "../store/workspace.js";
+
+export interface TrainingRequest {
+  recording_id: string;
+  mode: TrainingMode;
+  labels?: LabelSource;
+  config: TrainConfig;
+  train_repeats?: number[];
+  train_fraction?: number;
+  /** Also train the shuffled-label control (doubles the cost). */
+  shuffled_control: boolean;
+  /**
+   * Continue a stored model for `config.max_iterations` more steps from its saved Adam state. Its recording,
+   * mode, labels, split and hyperparameters are reused (only the step count and device may change); the
+   * result is a new model artifact, the old one stays.
+   */
+  resume_from?: string;
+}
+
+/** What a finished training job returns (the job's `result`). */
+export interface TrainingResult {
+  model_id: string;
+  embedding_id: string;
+  shuffled_model_id: string | null;
+  recording_id: string;
+  mode: TrainingMode;
+  labels: string;
+  split: string;
+  steps_done: number;
+  cancelled: boolean;
+  final_loss: number | null;
+  goodness_of_fit_bits: number | null;
+  heldout_infonce: number | null;
+  heldout_goodness_of_fit_bits: number | null;
+  shuffled_final_loss: number | null;
+  shuffled_heldout_goodness_of_fit_bits: number | null;
+  temperature: number | null;
+  steps_per_s: number;
+  device_used: string;
+  device_notes: string[];
+  wall_time_s: number;
+}
+
+export async function startTrainingJob(
+  deps: { workspace: Workspace; jobs: JobRegistry; recordings: RecordingStore },
+  request: TrainingRequest,
+): Promise<JobRecord> {
+  const req = request.resume_from ? await resumeRequest(deps.workspace, request) : request;
+  const runs = req.shuffled_control ? 2 : 1;
+  const steps = req.config.max_iterations;
+  return deps.jobs.start<TrainingResult>({
+    type: "train_embedding",
+    summary: `${req.config.model_architecture} ${req.mode} on ${req.recording_id}, ${steps} steps${req.shuffled_control ? " + shuffled-label control" : ""}`,
+    params: { ...req },
+    parents: [req.recording_id],
+    total: steps * runs,
+    run: (control) => runTraining(deps, req, control),
+  });
+}
+
+/** A resume request takes the stored model's recording, mode, labels and split (a model is one fit of one recording). */
+async function resumeRequest(ws: Workspace, req: TrainingRequest): Promise<TrainingRequest> {
+  const m = (await ws.get<ModelMeta>(req.resume_from!, "model")).meta;
+  if (m.control) {
+    throw new UserError(`${req.resume_from} is a shuffled-label control; it is not trained further on its own.`, `Resume its real model ${m.control_of ?? ""} with shuffled_control: true instead.`);
+  }
+  if (req.shuffled_control) {
+    throw new UserError("resume_from and shuffled_control cannot be combined (the control must match the resumed model's total steps).", "Resume without shuffled_control, then call decode_video_frames with shuffled_control: true; it trains the control with the same total steps.");
+  }
+  if (req.recording_id !== m.recording_id) {
+    throw new UserError(`Model ${req.resume_from} was trained on ${m.recording_id}, not on ${req.recording_id}.`, `Pass recording_id "${m.recording_id}" to resume it, or train a new model.`);
+  }
+  return { ...req, ...fitSetup(m) };
+}
+
+/** What a stored model was fitted on (mode, labels, split): a resumed run or a control repeats it. */
+function fitSetup(m: ModelMeta): Pick<TrainingRequest, "mode" | "labels" | "train_repeats" | "train_fraction"> {
+  return {
+    mode: m.mode as TrainingMode,
+    labels: m.labels ?? undefined,
+    train_repeats: m.split.kind === "repeats" ? m.split.train_repeats : undefined,
+    train_fraction: m.split.train_fraction ?? undefined,
+  };
+}
+
+async function runTraining(
+  deps: { workspace: Workspace; recordings: RecordingStore },
+  req: TrainingRequest,
+  control: JobControl,
+): Promise<TrainingResult> {
+  const rec = await deps.recordings.loadRecordingArtifact(req.recording_id);
+  const resume = req.resume_from ? await loadModel(deps.workspace, req.resume_from) : null;
+  const steps = req.config.max_iterations;
+  const config = resume ? { ...resume.model.config, max_iterations: resume.model.steps_done + steps, device: req.config.device, threads: req.config.threads } : req.config;
+  const fit = (shuffled: boolean, offset: number) =>
+    fitEmbedding(rec, {
+      mode: req.mode,
+      labels: req.labels,
+      train_repeats: req.train_repeats,
+      train_fraction: req.train_fraction,
+      shuffle_labels: shuffled,
+      shuffle_seed: config.seed + 1,
+      config,
+      resumeFrom: shuffled ? undefined : resume?.model,
+      signal: control.signal,
+      onProgress: (p) =>
+        control.report({
+          step: offset + p.step - (resume && !shuffled ? resume.model.steps_done : 0),
+          message: `${shuffled ? "shuffled-label control: " : ""}step ${p.step}/${p.total_steps} loss=${p.loss.toFixed(4)}`,
+          metrics: { loss: p.loss, align: p.align, uniform: p.uniform, temperature: p.temperature },
+          steps_per_s: p.steps_per_s,
+          eta_s: p.eta_s + (shuffled || !req.shuffled_control ? 0 : steps / Math.max(p.steps_per_s, 1e-9)),
+        }),
+    });
+  const ctx = { recording_id: req.recording_id, recording_sha256: rec.provenance.sha256, mode: req.mode, labels: req.labels ?? null, resumed_from: req.resume_from };
+  const real = await fit(false, 0);
+  const ids = await saveFit(deps.workspace, real, ctx);
+  let shuffled: FitResult | null = null;
+  let shuffledId: string | null = null;
+  if (req.shuffled_control && !real.model.cancelled) {
+    shuffled = await fit(true, steps);
+    shuffledId = (await saveFit(deps.workspace, shuffled, { ...ctx, control_of: ids.model_id })).model_id;
+  }
+  return trainingResult(req, real, ids, shuffled, shuffledId);
+}
+
+function trainingResult(
+  req: TrainingRequest, real: FitResult, ids: { model_id: string; embedding_id: string },
+  shuffled: FitResult | null, shuffledId: string | null,
+): TrainingResult {
+  const m = real.model;
+  const tail = (xs: number[]) => (xs.length ? mean(xs.slice(-Math.min(100, xs.length))) : null);
+  const finalLoss = tail(m.log.total);
+  // Hybrid losses are the sum of two InfoNCE terms, so the single-objective bits formula does not apply.
+  const gof = (loss: number | null) => (loss === null || m.config.hybrid ? null : goodnessOfFitBits(loss, m.config.batch_size));
+  return {
+    model_id: ids.model_id,
+    embedding_id: ids.embedding_id,
+    shuffled_model_id: shuffledId,
+    recording_id: req.recording_id,
+    mode: req.mode,
+    labels: real.prepared.label_description,
+    split: real.prepared.split.description,
+    steps_done: m.steps_done,
+    cancelled: m.cancelled,
+    final_loss: finalLoss,
+    goodness_of_fit_bits: gof(finalLoss),
+    heldout_infonce: real.heldout?.infonce ?? null,
+    heldout_goodness_of_fit_bits: real.heldout?.gof_bits ?? null,
+    shuffled_final_loss: shuffled ? tail(shuffled.model.log.total) : null,
+    shuffled_heldout_goodness_of_fit_bits: shuffled?.heldout?.gof_bits ?? null,
+    temperature: m.log.temperature.length ? m.log.temperature[m.log.temperature.length - 1] : null,
+    steps_per_s: m.wall_time_s > 0 ? m.steps_done / m.wall_time_s : 0,
+    device_used: m.device_used,
+    device_notes: m.device_notes,
+    wall_time_s: m.wall_time_s,
+  };
+}
+
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/**
+ * Trains the shuffled-label control of a stored model now (same recording, labels, split, configuration,
+ * seed and steps), stores it linked to the model, and returns its id. Used when a decoding asks for the
+ * control and the model was trained without it.
+ */
+export async function trainShuffledTwin(
+  deps: { workspace: Workspace; recordings: RecordingStore },
+  model: { id: string; meta: ModelMeta },
+  opts: { signal?: AbortSignal; onProgress?: (step: number, total: number, message: string) => void } = {},
+): Promise<string> {
+  const m = model.meta;
+  const rec = await deps.recordings.loadRecordingArtifact(m.recording_id);
+  const fit = await fitEmbedding(rec, {
+    ...fitSetup(m),
+    shuffle_labels: true,
+    shuffle_seed: m.config.seed + 1,
+    config: m.config,
+    signal: opts.signal,
+    onProgress: (p) => opts.onProgress?.(p.step, p.total_steps, `shuffled-label control: step ${p.step}/${p.total_steps} loss=${p.loss.toFixed(4)}`),
+  });
+  if (fit.model.cancelled) throw new CancelledError("shuffled-label control training was cancelled");
+  const ids = await saveFit(deps.workspace, fit, { recording_id: m.recording_id, recording_sha256: m.recording_sha256, mode: m.mode, labels: m.labels, control_of: model.id });
+  return ids.model_id;
+}

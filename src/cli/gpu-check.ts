@@ -1,0 +1,273 @@
+/**
+ * `npm run gpu-check`: which execution providers start on this machine (CUDA, WebGPU, CPU) and why the
+ * others do not; the standard configuration trained for a few hundred steps on each one that starts
+ * (same seed, so the same batches); the GPU loss trajectories compared with the CPU one step by step.
+ * Prints a table and writes the full report as JSON. Also runnable from a carried bundle
+ * (`node dist/bench/gpu-check.js`, see docs/GPU.md and bench/make-gpu-bundle.sh).
+ */
+import * as fs from "node:fs";
+import { parseArgs } from "node:util";
+import { isUserError, UserError } from "../util/errors.js";
+import { benchmarkData, fmt, machineInfo, percentiles, standardConfig, textTable, type MachineInfo, type Percentiles } from "./benchmark.js";
+import { buildStepGraph } from "../engine/cebra/graphs.js";
+import { AUTO_DEVICE_ORDER, createSession, type ResolvedDevice } from "../engine/runtime/sessions.js";
+import { stepGraphOptions } from "../engine/train/batches.js";
+import { profileSteps } from "../engine/train/trainer.js";
+import type { Conditional, SessionData, TrainConfig } from "../engine/types.js";
+
+export interface GpuCheckOptions {
+  steps: number;
+  devices: ResolvedDevice[];
+  T: number;
+  N: number;
+  batch_size: number;
+  conditional: Conditional;
+  threads?: number;
+  json: string;
+}
+
+export interface DeviceProbe {
+  device: ResolvedDevice;
+  started: boolean;
+  reason: string | null;
+  fix: string | null;
+}
+
+export interface DeviceRun {
+  device: ResolvedDevice;
+  steps: number;
+  /** Whole step, sampling + window assembly, and session.run, in ms (after 10 % warm-up steps). */
+  step_ms: Percentiles | null;
+  assemble_ms: Percentiles | null;
+  run_ms: Percentiles | null;
+  losses: number[];
+  error: string | null;
+}
+
+/** A run plus its final parameters (compared, not written to the report). */
+export interface RunResult {
+  run: DeviceRun;
+  params: Float32Array;
+}
+
+export interface TrajectoryComparison {
+  device: ResolvedDevice;
+  reference: "cpu";
+  steps: number;
+  first_step_abs_diff: number;
+  first10_max_abs_diff: number;
+  max_abs_diff: number;
+  max_rel_diff: number;
+  final_abs_diff: number;
+  /** max |Δparam| after the last step. */
+  param_max_abs_diff: number;
+  /** CPU median step time / this device's median step time. */
+  speedup_vs_cpu: number | null;
+  agrees: boolean;
+}
+
+export interface GpuCheckReport {
+  created_at: string;
+  machine: MachineInfo;
+  options: GpuCheckOptions;
+  config: TrainConfig;
+  env: Record<string, string | null>;
+  probes: DeviceProbe[];
+  runs: DeviceRun[];
+  comparisons: TrajectoryComparison[];
+  verdict: string[];
+}
+
+/**
+ * First-step loss difference under which a device "agrees" with the CPU. Loose enough for the CUDA
+ * provider's default TF32 GEMMs (10-bit mantissa); a wrong kernel or graph gives differences of 0.1 or more.
+ * With NVIDIA_TF32_OVERRIDE=0 expect float32 rounding only (≈ 1e-5).
+ */
+export const AGREEMENT_TOLERANCE = 1e-2;
+
+const USAGE = "usage: gpu-check [--steps 200] [--devices cuda,webgpu,cpu] [--T 10000] [--N 100] [--batch 512] [--conditional time] [--threads n] [--json gpu-check.json]";
+
+/** Parse the command-line options of `gpu-check`. */
+export function parseGpuCheckArgs(argv: string[]): GpuCheckOptions {
+  const { values } = parseArgsOrExplain(argv);
+  const int = (name: string, v: string | undefined) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new UserError(`gpu-check: --${name} must be a positive integer, got "${v}".`, USAGE, "bad_flag");
+    return n;
+  };
+  const devices = values.devices.split(",").map((d) => d.trim()) as ResolvedDevice[];
+  const unknown = devices.filter((d) => !AUTO_DEVICE_ORDER.includes(d));
+  if (unknown.length) throw new UserError(`gpu-check: unknown device(s) ${unknown.join(", ")}.`, USAGE, "bad_flag");
+  if (!devices.includes("cpu")) devices.push("cpu");
+  return {
+    steps: int("steps", values.steps),
+    devices,
+    T: int("T", values.T),
+    N: int("N", values.N),
+    batch_size: int("batch", values.batch),
+    conditional: values.conditional as Conditional,
+    threads: values.threads === undefined ? undefined : int("threads", values.threads),
+    json: values.json,
+  };
+}
+
+function parseArgsOrExplain(argv: string[]) {
+  try {
+    return parseOptions(argv);
+  } catch (e) {
+    throw new UserError(`gpu-check: ${(e as Error).message}`, USAGE, "bad_flag");
+  }
+}
+
+function parseOptions(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      steps: { type: "string", default: "200" },
+      devices: { type: "string", default: AUTO_DEVICE_ORDER.join(",") },
+      T: { type: "string", default: "10000" },
+      N: { type: "string", default: "100" },
+      batch: { type: "string", default: "512" },
+      conditional: { type: "string", default: "time" },
+      threads: { type: "string" },
+      json: { type: "string", default: "gpu-check.json" },
+    },
+  });
+}
+
+async function probe(device: ResolvedDevice, onnx: Uint8Array, threads?: number): Promise<DeviceProbe> {
+  try {
+    const { session } = await createSession(onnx, { device, threads });
+    await session.release();
+    return { device, started: true, reason: null, fix: null };
+  } catch (e) {
+    if (isUserError(e)) return { device, started: false, reason: e.problem, fix: e.fix };
+    return { device, started: false, reason: e instanceof Error ? e.message : String(e), fix: null };
+  }
+}
+
+async function runOn(device: ResolvedDevice, cfg: TrainConfig, data: SessionData, opts: GpuCheckOptions): Promise<RunResult> {
+  try {
+    const p = await profileSteps([data], { ...cfg, device }, opts.steps);
+    const warm = Math.ceil(opts.steps / 10);
+    const total = p.run_ms.map((r, i) => r + p.assemble_ms[i]).slice(warm);
+    const run: DeviceRun = {
+      device,
+      steps: opts.steps,
+      step_ms: percentiles(total),
+      assemble_ms: percentiles(p.assemble_ms.slice(warm)),
+      run_ms: percentiles(p.run_ms.slice(warm)),
+      losses: p.losses.map((l) => l.loss),
+      error: null,
+    };
+    return { run, params: p.params };
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    return { run: { device, steps: 0, step_ms: null, assemble_ms: null, run_ms: null, losses: [], error }, params: new Float32Array(0) };
+  }
+}
+
+/** Compare a device's loss trajectory and final parameters with the CPU run. */
+export function compareTrajectories({ run, params }: RunResult, cpu: RunResult): TrajectoryComparison {
+  const ref = cpu.run.losses;
+  const n = Math.min(run.losses.length, ref.length);
+  const abs = Array.from({ length: n }, (_, i) => Math.abs(run.losses[i] - ref[i]));
+  const rel = abs.map((d, i) => d / Math.max(Math.abs(ref[i]), 1e-12));
+  const paramDiff = params.reduce((m, p, i) => Math.max(m, Math.abs(p - cpu.params[i])), 0);
+  const speedup = run.step_ms && cpu.run.step_ms ? cpu.run.step_ms.median / run.step_ms.median : null;
+  return {
+    device: run.device,
+    reference: "cpu",
+    steps: n,
+    first_step_abs_diff: abs[0] ?? NaN,
+    first10_max_abs_diff: Math.max(...abs.slice(0, 10)),
+    max_abs_diff: Math.max(...abs),
+    max_rel_diff: Math.max(...rel),
+    final_abs_diff: abs[n - 1] ?? NaN,
+    param_max_abs_diff: paramDiff,
+    speedup_vs_cpu: speedup,
+    agrees: n > 0 && abs[0] < AGREEMENT_TOLERANCE,
+  };
+}
+
+function verdictLines(runs: DeviceRun[], comparisons: TrajectoryComparison[]): string[] {
+  const lines: string[] = [];
+  for (const r of runs.filter((r) => r.error)) lines.push(`${r.device}: started but training failed: ${r.error}`);
+  for (const c of comparisons) {
+    lines.push(
+      c.agrees
+        ? `${c.device}: agrees with cpu (first-step |Δloss| ${c.first_step_abs_diff.toExponential(1)}, max over ${c.steps} steps ${c.max_abs_diff.toExponential(1)}); ${fmt(c.speedup_vs_cpu, 2)}× cpu speed`
+        : `${c.device}: DIFFERS from cpu (first-step |Δloss| ${c.first_step_abs_diff.toExponential(1)} ≥ ${AGREEMENT_TOLERANCE})`,
+    );
+  }
+  if (!comparisons.length) lines.push("No GPU execution provider ran; nothing to compare with the CPU.");
+  return lines;
+}
+
+/** Probe every requested device, train the standard configuration on each that starts, compare with CPU. */
+export async function checkDevices(opts: GpuCheckOptions): Promise<GpuCheckReport> {
+  const cfg = standardConfig({ batch_size: opts.batch_size, conditional: opts.conditional, max_iterations: opts.steps, ...(opts.threads ? { threads: opts.threads } : {}) });
+  const { onnx } = buildStepGraph(stepGraphOptions(cfg, opts.N, "step"));
+  const probes: DeviceProbe[] = [];
+  for (const d of opts.devices) probes.push(await probe(d, onnx, opts.threads));
+  const data = benchmarkData(opts.N, opts.conditional, opts.T);
+  const results: RunResult[] = [];
+  for (const p of probes.filter((p) => p.started)) results.push(await runOn(p.device, cfg, data, opts));
+  const ok = results.filter((r) => !r.run.error);
+  const cpu = ok.find((r) => r.run.device === "cpu");
+  const comparisons = cpu ? ok.filter((r) => r !== cpu).map((r) => compareTrajectories(r, cpu)) : [];
+  const runs = results.map((r) => r.run);
+  return {
+    created_at: new Date().toISOString(),
+    machine: machineInfo(),
+    options: opts,
+    config: cfg,
+    env: Object.fromEntries(["NVIDIA_TF32_OVERRIDE", "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH"].map((k) => [k, process.env[k] ?? null])),
+    probes,
+    runs,
+    comparisons,
+    verdict: verdictLines(runs, comparisons),
+  };
+}
+
+/** The report as plain-text tables. */
+export function formatGpuCheck(r: GpuCheckReport): string {
+  const o = r.options;
+  const probeLines = r.probes.flatMap((p) =>
+    p.started ? [`${p.device.padEnd(7)} starts`] : [`${p.device.padEnd(7)} does not start: ${p.reason}`, `        fix: ${p.fix ?? "—"}`],
+  );
+  const runTable = textTable(
+    ["device", "steps", "step ms (median)", "p10", "p90", "sample+windows ms", "session.run ms", "first loss", "last loss"],
+    r.runs.map((x) => [x.device, String(x.steps), fmt(x.step_ms?.median, 2), fmt(x.step_ms?.p10, 2), fmt(x.step_ms?.p90, 2), fmt(x.assemble_ms?.median, 2), fmt(x.run_ms?.median, 2), fmt(x.losses[0], 5), fmt(x.losses[x.losses.length - 1], 5)]),
+  );
+  const cmpTable = textTable(
+    ["device vs cpu", "|Δloss| step 1", "max steps 1-10", "max all", "max rel", "final", "max |Δparam|", "speed-up"],
+    r.comparisons.map((c) => [c.device, c.first_step_abs_diff.toExponential(2), c.first10_max_abs_diff.toExponential(2), c.max_abs_diff.toExponential(2), c.max_rel_diff.toExponential(2), c.final_abs_diff.toExponential(2), c.param_max_abs_diff.toExponential(2), fmt(c.speedup_vs_cpu, 2)]),
+  );
+  return [
+    `gpu-check: ${r.config.model_architecture}, batch ${o.batch_size}, T ${o.T}, N ${o.N}, ${o.conditional} conditional, ${o.steps} steps`,
+    `machine: ${r.machine.cpu_model}, ${r.machine.nproc} cores, load ${r.machine.loadavg.join(" ")}; GPUs: ${r.machine.gpus.join("; ") || "none listed by nvidia-smi"}`,
+    "",
+    ...probeLines,
+    "",
+    runTable,
+    "",
+    r.comparisons.length ? cmpTable : "(no GPU run to compare)",
+    "",
+    ...r.verdict,
+    "",
+  ].join("\n");
+}
+
+/**
+ * CLI entry: parse `argv`, run the check, write the table to `out` and the JSON report to `--json`.
+ * Returns the exit code: 0 when the CPU reference ran, 1 otherwise.
+ */
+export async function runGpuCheck(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  const opts = parseGpuCheckArgs(argv);
+  const report = await checkDevices(opts);
+  fs.writeFileSync(opts.json, JSON.stringify(report, null, 2));
+  out.write(formatGpuCheck(report));
+  out.write(`report written to ${opts.json}\n`);
+  return report.runs.some((r) => r.device === "cpu" && !r.error) ? 0 : 1;
+}

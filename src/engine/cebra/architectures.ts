@@ -1,0 +1,285 @@
+/**
+ * Turns the declarative architecture specs in models/ into parameter layouts and IR forward graphs.
+ *
+ * Activations are channels-last [batch, time, channels]. Parameters are stored exactly as PyTorch
+ * stores them (Conv1d weight [Co, Ci, k], Linear weight [out, in], bias [out]) and concatenated in
+ * CEBRA's state-dict order (layer by layer, weight then bias) into one flat vector, so a flat vector
+ * maps one-to-one onto a CEBRA `state_dict`; graphs re-lay weights out in-graph as the GEMM
+ * formulations need (tiny transposes).
+ */
+import { ARCHITECTURES, type ArchitectureSpec, type LayerSpec, type SizeExpr } from "../../../models/index.js";
+import { UserError } from "../../util/errors.js";
+import { Value } from "../graph/ir.js";
+import { add, concat, mul } from "../graph/ops/index.js";
+import {
+  GELU_PRESCALE,
+  type RecordingWindows,
+  conv1d,
+  conv1dRecording,
+  convOutLength,
+  gelu,
+  geluPrescaled,
+  l2normalize,
+  linear,
+  residualConvGelu,
+  timeSlice,
+} from "../graph/nn.js";
+import type { ArchitectureInfo } from "../types.js";
+
+/** Sizes a spec's expressions refer to. */
+export interface ModelDims {
+  /** Input neurons. */
+  N: number;
+  /** num_hidden_units. */
+  H: number;
+  /** output_dimension. */
+  D: number;
+}
+
+/** One parameter tensor of a model. */
+export interface ParamInfo {
+  /** PyTorch state-dict name in CEBRA's model (e.g. "net.2.module.0.weight"). */
+  torch_name: string;
+  kind: "conv_weight" | "linear_weight" | "bias";
+  /** PyTorch shape: [Co, Ci, k] conv weight, [out, in] linear weight, [out] bias. */
+  shape: number[];
+  /** PyTorch fan_in (in_channels·kernel); init is U(±1/√fan_in). */
+  fan_in: number;
+  /** Offset in the flat parameter vector. */
+  offset: number;
+  size: number;
+}
+
+/** A spec layer with sizes and parameters resolved. */
+type Resolved =
+  | { type: "conv"; ci: number; co: number; kernel: number; stride: number; linear: boolean; w: ParamInfo; b: ParamInfo }
+  | { type: "gelu" }
+  | { type: "flatten" }
+  | { type: "skip"; crop: [number, number]; body: Resolved[] }
+  | { type: "mean_and_conv"; conv: Resolved & { type: "conv" } };
+
+/** Looks up a spec by name or alias; UserError naming the valid architectures otherwise. */
+export function findSpec(name: string): ArchitectureSpec {
+  const spec = ARCHITECTURES.find((a) => a.name === name || a.aliases?.includes(name));
+  if (!spec)
+    throw new UserError(
+      `Unknown model architecture "${name}".`,
+      `Use one of: ${ARCHITECTURES.map((a) => a.name).join(", ")}.`,
+      "unknown_architecture",
+    );
+  return spec;
+}
+
+/** Static facts about a spec (window, normalisation, resampling). */
+export function architectureInfo(spec: ArchitectureSpec): ArchitectureInfo {
+  const [left, right] = spec.offset;
+  return {
+    name: spec.name,
+    left,
+    right,
+    receptive_field: left + right,
+    normalize: spec.normalize,
+    resample_factor: spec.resample_factor,
+    description: spec.description,
+  };
+}
+
+/** Evaluates a size expression: integers, N/H/D, and one level of `a*b`, `a//b`, `a+b`. */
+export function evalSize(expr: SizeExpr, dims: ModelDims): number {
+  if (typeof expr === "number") return expr;
+  const e = expr.replace(/\s+/g, "");
+  for (const [op, f] of [
+    ["+", (a: number, b: number) => a + b],
+    ["*", (a: number, b: number) => a * b],
+    ["//", (a: number, b: number) => Math.floor(a / b)],
+  ] as const) {
+    const i = e.indexOf(op);
+    if (i > 0) return f(evalSize(e.slice(0, i), dims), evalSize(e.slice(i + op.length), dims));
+  }
+  if (/^\d+$/.test(e)) return Number(e);
+  if (e === "N" || e === "H" || e === "D") return dims[e];
+  throw new Error(`bad size expression "${expr}"`);
+}
+
+/** Resolves a spec against concrete sizes: layer tree plus flat parameter layout. */
+export function resolveModel(spec: ArchitectureSpec, dims: ModelDims): { layers: Resolved[]; params: ParamInfo[] } {
+  const params: ParamInfo[] = [];
+  let offset = 0;
+  const param = (torch_name: string, kind: ParamInfo["kind"], shape: number[], fan_in: number): ParamInfo => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const p: ParamInfo = { torch_name, kind, shape, fan_in, offset, size };
+    offset += size;
+    params.push(p);
+    return p;
+  };
+  const convOf = (prefix: string, ci: number, co: number, kernel: number, stride: number, linear: boolean): Resolved & { type: "conv" } => {
+    const w = linear
+      ? param(`${prefix}.weight`, "linear_weight", [co, ci], ci)
+      : param(`${prefix}.weight`, "conv_weight", [co, ci, kernel], ci * kernel);
+    const b = param(`${prefix}.bias`, "bias", [co], ci * kernel);
+    return { type: "conv", ci, co, kernel, stride, linear, w, b };
+  };
+  const walk = (layers: readonly LayerSpec[], prefix: string, startIndex: number): { out: Resolved[]; next: number } => {
+    const out: Resolved[] = [];
+    let idx = startIndex;
+    for (const l of layers) {
+      const repeat = l.type === "skip" ? (l.repeat ?? 1) : 1;
+      for (let r = 0; r < repeat; r++, idx++) {
+        const name = `${prefix}.${idx}`;
+        switch (l.type) {
+          case "conv":
+            out.push(convOf(name, evalSize(l.in, dims), evalSize(l.out, dims), l.kernel, l.stride ?? 1, false));
+            break;
+          case "linear":
+            out.push(convOf(name, evalSize(l.in, dims), evalSize(l.out, dims), 1, 1, true));
+            break;
+          case "gelu":
+          case "flatten":
+            out.push({ type: l.type });
+            break;
+          case "skip":
+            out.push({ type: "skip", crop: l.crop, body: walk(l.layers, `${name}.module`, 0).out });
+            break;
+          case "mean_and_conv":
+            out.push({ type: "mean_and_conv", conv: convOf(`${name}.layer`, evalSize(l.in, dims), evalSize(l.out, dims), l.kernel, l.stride, false) });
+            break;
+        }
+      }
+    }
+    return { out, next: idx };
+  };
+  return { layers: walk(spec.layers, "net", 0).out, params };
+}
+
+/** Number of model parameters (without the learnable temperature). */
+export function modelParamCount(spec: ArchitectureSpec, dims: ModelDims): number {
+  const { params } = resolveModel(spec, dims);
+  return params.reduce((s, p) => s + p.size, 0);
+}
+
+/** Provides the graph value of each parameter tensor (slices of a flat input, or constants). */
+export type ParamSource = (p: ParamInfo) => Value;
+
+/**
+ * What the encoder reads: windows X [batch, L, N] (L may be dynamic for the fully convolutional
+ * inference graph), or windows given as row indices into the whole recording (`RecordingWindows`;
+ * only for models whose first layer `readsRecording` accepts).
+ */
+export type EncoderInput = Value | RecordingWindows;
+
+/**
+ * Builds the encoder forward pass on `x` (see `EncoderInput`); the result is [batch, L_out, D],
+ * L2-normalised if the spec says so.
+ */
+export function buildEncoder(spec: ArchitectureSpec, dims: ModelDims, x: EncoderInput, source: ParamSource): Value {
+  const { layers } = resolveModel(spec, dims);
+  if (!(x instanceof Value) && !readsRecording(spec, dims)) throw new Error(`${spec.name}: the first layer cannot read windows from the recording`);
+  const y = applyLayers(layers, x, source);
+  return spec.normalize ? l2normalize(y) : y;
+}
+
+/**
+ * Whether the model's first layer can read its windows straight from the recording (`conv1dRecording`):
+ * a stride-1 convolution over the time axis (the offset conv models). MLPs (single-step windows,
+ * where T always exceeds the batch's rows) and the resampling models read copied windows.
+ */
+export function readsRecording(spec: ArchitectureSpec, dims: ModelDims): boolean {
+  const first = resolveModel(spec, dims).layers[0];
+  return first.type === "conv" && !first.linear && first.stride === 1;
+}
+
+/** Width k·Co of the first layer's tap products (what `conv1dRecording` computes per recording row). */
+export function firstLayerTapWidth(spec: ArchitectureSpec, dims: ModelDims): number {
+  const first = resolveModel(spec, dims).layers[0];
+  if (first.type !== "conv") throw new Error(`${spec.name}: the first layer is not a convolution`);
+  return first.kernel * first.co;
+}
+
+function applyLayers(layers: readonly Resolved[], x: EncoderInput, source: ParamSource): Value {
+  let h = x;
+  for (let i = 0; i < layers.length; i++) {
+    const l = layers[i];
+    if (l.type === "conv" && layers[i + 1]?.type === "gelu") {
+      // A layer feeding a GELU outputs a/√2 directly (weights scaled in-graph); see GELU_PRESCALE.
+      h = geluPrescaled(applyConv(l, h, prescaled(source)));
+      i++;
+    } else if (l.type === "conv") h = applyConv(l, h, source);
+    else h = applyLayer(l, windowValues(h), source);
+  }
+  return windowValues(h);
+}
+
+/** The input as a value; recording windows reach only the first layer (`readsRecording` checked). */
+function windowValues(x: EncoderInput): Value {
+  if (x instanceof Value) return x;
+  throw new Error("only a stride-1 convolution can read windows from the recording");
+}
+
+/** The parameter source with every tensor multiplied by GELU_PRESCALE. */
+function prescaled(source: ParamSource): ParamSource {
+  return (p) => mul(source(p), GELU_PRESCALE);
+}
+
+function applyConv(l: Resolved & { type: "conv" }, x: EncoderInput, source: ParamSource): Value {
+  const spec = { kernel: l.kernel, stride: l.stride, out: l.co };
+  if (!(x instanceof Value)) return conv1dRecording(x, source(l.w), source(l.b), spec);
+  if (l.linear) return linear(x, source(l.w), source(l.b));
+  return conv1d(x, source(l.w), source(l.b), spec);
+}
+
+function applyLayer(l: Resolved, x: Value, source: ParamSource): Value {
+  switch (l.type) {
+    case "conv":
+      return applyConv(l, x, source);
+    case "gelu":
+      return gelu(x);
+    case "flatten":
+      if (x.shape[1] !== null && x.shape[1] !== 1) throw new Error(`flatten needs windows of length 1, got ${x.shape[1]}`);
+      return x;
+    case "skip": {
+      const fused = fusedResidual(l, x);
+      if (fused) {
+        const s = prescaled(source);
+        return residualConvGelu(x, s(fused.w), s(fused.b), fused.kernel, l.crop[0]);
+      }
+      const branch = applyLayers(l.body, x, source);
+      const len = branch.shape[1];
+      const [cl, cr] = l.crop;
+      return add(timeSlice(x, cl, 1, len, cr), branch);
+    }
+    case "mean_and_conv": {
+      const c = l.conv;
+      const conv = applyConv(c, x, source);
+      const sub = timeSlice(x, 0, c.stride, conv.shape[1], c.kernel - 1);
+      return concat([conv, sub], 2);
+    }
+  }
+}
+
+/**
+ * The conv of a `Skip(Conv1d(C, C, k), GELU)` block whose crop matches the kernel, if `x` has a static
+ * length: such blocks (every skip block of CEBRA's offset models) run as one fused region.
+ */
+function fusedResidual(l: Resolved & { type: "skip" }, x: Value): (Resolved & { type: "conv" }) | null {
+  const [conv, act] = l.body;
+  if (l.body.length !== 2 || conv.type !== "conv" || act.type !== "gelu") return null;
+  const ok = !conv.linear && conv.stride === 1 && conv.ci === conv.co && l.crop[0] + l.crop[1] === conv.kernel - 1 && x.shape[1] !== null;
+  return ok ? conv : null;
+}
+
+/** Output length of the encoder for an input window of `len` steps (throws if too short). */
+export function outputLength(spec: ArchitectureSpec, dims: ModelDims, len: number): number {
+  const walk = (layers: readonly Resolved[], n: number): number => {
+    for (const l of layers) {
+      if (l.type === "conv") n = convOutLength(n, l.kernel, l.stride)!;
+      else if (l.type === "mean_and_conv") n = convOutLength(n, l.conv.kernel, l.conv.stride)!;
+      else if (l.type === "skip") {
+        const m = walk(l.body, n);
+        if (m !== n - l.crop[0] - l.crop[1]) throw new Error(`${spec.name}: skip block crop does not match its branch`);
+        n = m;
+      }
+    }
+    return n;
+  };
+  return walk(resolveModel(spec, dims).layers, len);
+}

@@ -1,0 +1,117 @@
+/**
+ * Single-session samplers without discrete labels: `time`, `time_delta` / `delta` (nearest label to a
+ * query), and hybrid (behaviour positives + time positives). CEBRA 0.6.1 semantics, seeded.
+ */
+import { Rng } from "../../../util/rng.js";
+import { NearestIndex } from "./nearest.js";
+import { drawUniform, type LabelMatrix, type QueryRule } from "./common.js";
+import type { BatchIndices, Sampler } from "./types.js";
+
+/**
+ * Positives by nearest label: for each reference, build the query with `rule` and return a random
+ * occurrence of the nearest label row (hint: the reference's own label row, which the query is near).
+ */
+export class NearestPositives {
+  private readonly index: NearestIndex;
+  private readonly q: Float64Array;
+
+  constructor(
+    labels: LabelMatrix,
+    private readonly rule: QueryRule,
+  ) {
+    this.index = NearestIndex.build(labels.data, labels.dim);
+    this.q = new Float64Array(labels.dim);
+  }
+
+  /** `out[offset + b]` = positive for `ref[b]`. */
+  fill(ref: Int32Array, out: Int32Array, offset: number, rng: Rng): void {
+    const { index, q } = this;
+    for (let b = 0; b < ref.length; b++) {
+      this.rule.make(ref[b], q, rng);
+      out[offset + b] = index.nearest(q, rng, index.uniqueOfRow[ref[b]]);
+    }
+  }
+}
+
+/** CEBRA `TimeContrastive`: ref, neg ~ U{0..T−Δ−1}; pos = ref + Δ. */
+export class TimeSampler implements Sampler {
+  private readonly rng: Rng;
+
+  constructor(
+    private readonly T: number,
+    private readonly delta: number,
+    readonly batch_size: number,
+    seed: number,
+  ) {
+    this.rng = new Rng(seed);
+  }
+
+  sample(): BatchIndices {
+    const B = this.batch_size;
+    const ref = drawUniform(this.rng, this.T - this.delta, new Int32Array(B));
+    const neg = drawUniform(this.rng, this.T - this.delta, new Int32Array(B));
+    const pos = new Int32Array(B);
+    for (let b = 0; b < B; b++) pos[b] = ref[b] + this.delta;
+    return { ref, pos, neg };
+  }
+}
+
+/**
+ * CEBRA `TimedeltaDistribution` / `DeltaNormalDistribution`: ref, neg ~ U{0..T−1}; pos = an occurrence of
+ * the label row nearest to the query (the rule decides the query). The positive may be the reference.
+ */
+export class NearestLabelSampler implements Sampler {
+  private readonly rng: Rng;
+  private readonly positives: NearestPositives;
+
+  constructor(
+    labels: LabelMatrix,
+    private readonly T: number,
+    rule: QueryRule,
+    readonly batch_size: number,
+    seed: number,
+  ) {
+    this.rng = new Rng(seed);
+    this.positives = new NearestPositives(labels, rule);
+  }
+
+  sample(): BatchIndices {
+    const B = this.batch_size;
+    const ref = drawUniform(this.rng, this.T, new Int32Array(B));
+    const neg = drawUniform(this.rng, this.T, new Int32Array(B));
+    const pos = new Int32Array(B);
+    this.positives.fill(ref, pos, 0, this.rng);
+    return { ref, pos, neg };
+  }
+}
+
+/**
+ * CEBRA `HybridDataLoader`: ref, neg ~ U{0..T−Δ−1} (time prior); pos has 2B rows: [time_delta positives of
+ * ref, ref + Δ]. The graph applies the behaviour loss to rows [0, B) and the time loss to rows [B, 2B).
+ */
+export class HybridSampler implements Sampler {
+  private readonly rng: Rng;
+  private readonly positives: NearestPositives;
+
+  constructor(
+    labels: LabelMatrix,
+    private readonly T: number,
+    private readonly delta: number,
+    rule: QueryRule,
+    readonly batch_size: number,
+    seed: number,
+  ) {
+    this.rng = new Rng(seed);
+    this.positives = new NearestPositives(labels, rule);
+  }
+
+  sample(): BatchIndices {
+    const B = this.batch_size;
+    const ref = drawUniform(this.rng, this.T - this.delta, new Int32Array(B));
+    const neg = drawUniform(this.rng, this.T - this.delta, new Int32Array(B));
+    const pos = new Int32Array(2 * B);
+    this.positives.fill(ref, pos, 0, this.rng);
+    for (let b = 0; b < B; b++) pos[B + b] = ref[b] + this.delta;
+    return { ref, pos, neg };
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * What a training step feeds its graph, for single- and multi-session training alike (a `TrainingProblem`):
+ * the step graph, the batch inputs drawn fresh every step (sampler → windows → tensors), the initial
+ * parameters, and how the graph's one flat parameter vector maps to the per-session encoders a
+ * TrainedModel stores.
+ *
+ * Single session: input "X" `[ref+pos+neg, L, N]` (rows stacked ref, pos, neg), or, where that is
+ * cheaper (`chooseStepInput`), the whole recording "data" `[T, N]` (zero-copy, the same buffer every
+ * step) plus the windows' recording rows "rows" (int64 `[ref+pos+neg, L]`). Multi-session (one
+ * encoder per session, CEBRA §3.4): inputs "X0"…"X{S−1}" `[3B, L, N_s]` and "pos_index" (int64, which
+ * stacked positive pairs with each stacked reference); the flat vector holds the encoders in session
+ * order, then θ when the temperature is learnable.
+ */
+import * as ort from "onnxruntime-node";
+import {
+  buildMultiSessionStepGraph,
+  buildStepGraph,
+  chooseStepInput,
+  initMultiSessionParams,
+  initParams,
+  type StepGraph,
+  type StepGraphOptions,
+  type StepGraphOptionsBase,
+  type StepInput,
+} from "../cebra/graphs.js";
+import { createMultiSessionSampler, createSampler, type BatchIndices } from "../cebra/sampling/index.js";
+import { fillWindowRows, fillWindows } from "../cebra/windows.js";
+import { f32 } from "../runtime/sessions.js";
+import type { ArchitectureInfo, SessionData, TrainConfig } from "../types.js";
+
+/** Loss, batch and Adam options of a TrainConfig, as the graph builders take them. */
+function graphBase(cfg: TrainConfig, mode: "step" | "loss"): StepGraphOptionsBase {
+  return {
+    distance: cfg.distance,
+    temperature: cfg.temperature,
+    temperature_mode: cfg.temperature_mode,
+    min_temperature: cfg.min_temperature,
+    batch_size: cfg.batch_size,
+    beta1: cfg.beta1,
+    beta2: cfg.beta2,
+    eps: cfg.eps,
+    mode,
+  };
+}
+
+/** The single-session graph options a TrainConfig implies for a session with `nNeurons` inputs. */
+export function stepGraphOptions(cfg: TrainConfig, nNeurons: number, mode: "step" | "loss"): StepGraphOptions {
+  return {
+    ...graphBase(cfg, mode),
+    architecture: cfg.model_architecture,
+    n_neurons: nNeurons,
+    num_hidden_units: cfg.num_hidden_units,
+    output_dimension: cfg.output_dimension,
+    hybrid: cfg.hybrid,
+  };
+}
+
+/** Fills a step graph's window inputs from a batch of sample indices (rows stacked ref, pos, neg). */
+export interface WindowFeeder {
+  /** Fill the inputs with the windows of `batch`; throws if the sampler's batch does not match the graph's rows. */
+  fill(batch: BatchIndices): void;
+  /** The filled inputs as ORT tensors, by graph input name (zero-copy). */
+  feeds(): Record<string, ort.Tensor>;
+}
+
+/** Calls `put(indices, firstRow)` for ref, pos and neg in stacking order, after checking their counts. */
+function forEachPart(batch: BatchIndices, rows: StepGraph["rows"], put: (idx: Int32Array, rowOffset: number) => void): void {
+  checkRows("reference", batch.ref.length, rows.ref);
+  checkRows("positive", batch.pos.length, rows.pos);
+  checkRows("negative", batch.neg.length, rows.neg);
+  put(batch.ref, 0);
+  put(batch.pos, rows.ref);
+  put(batch.neg, rows.ref + rows.pos);
+}
+
+/**
+ * Copies the windows of a batch of sample indices into one reusable input array
+ * `[ref + pos + neg, L, N]` (rows stacked in that order, as the step graphs expect): input "X".
+ */
+export class BatchAssembler implements WindowFeeder {
+  readonly X: Float32Array;
+  readonly dims: readonly [number, number, number];
+
+  constructor(
+    private readonly data: SessionData,
+    private readonly arch: ArchitectureInfo,
+    private readonly rows: StepGraph["rows"],
+  ) {
+    const L = arch.left + arch.right;
+    this.dims = [rows.ref + rows.pos + rows.neg, L, data.n_neurons];
+    this.X = new Float32Array(this.dims[0] * L * data.n_neurons);
+  }
+
+  fill(batch: BatchIndices): void {
+    const d = this.data;
+    forEachPart(batch, this.rows, (idx, rowOffset) => fillWindows(d.neural, d.n_samples, d.n_neurons, idx, this.arch.left, this.arch.right, this.X, rowOffset));
+  }
+
+  /** X as an ORT tensor (zero-copy). */
+  tensor(): ort.Tensor {
+    return f32(this.X, this.dims);
+  }
+
+  feeds(): Record<string, ort.Tensor> {
+    return { X: this.tensor() };
+  }
+}
+
+/**
+ * Writes only the recording rows of a batch's windows (int64 `[ref + pos + neg, L]`): inputs "rows" and
+ * "data", the whole recording `[T, N]`, which ORT reads in place, so no window is copied.
+ */
+export class WindowRowsAssembler implements WindowFeeder {
+  readonly rowIndex: BigInt64Array;
+  private readonly data: ort.Tensor;
+  private readonly dims: readonly [number, number];
+
+  constructor(
+    private readonly session: SessionData,
+    private readonly arch: ArchitectureInfo,
+    private readonly rows: StepGraph["rows"],
+  ) {
+    const L = arch.left + arch.right;
+    this.dims = [rows.ref + rows.pos + rows.neg, L];
+    this.rowIndex = new BigInt64Array(this.dims[0] * L);
+    this.data = f32(session.neural, [session.n_samples, session.n_neurons]);
+  }
+
+  fill(batch: BatchIndices): void {
+    forEachPart(batch, this.rows, (idx, rowOffset) => fillWindowRows(this.session.n_samples, idx, this.arch.left, this.arch.right, this.rowIndex, rowOffset));
+  }
+
+  feeds(): Record<string, ort.Tensor> {
+    return { data: this.data, rows: new ort.Tensor("int64", this.rowIndex, this.dims) };
+  }
+}
+
+function checkRows(what: string, got: number, want: number): void {
+  if (got !== want) throw new Error(`Sampler returned ${got} ${what} indices; the step graph expects ${want}.`);
+}
+
+/** A step graph together with everything that changes between single- and multi-session training. */
+export interface TrainingProblem {
+  onnx: Uint8Array;
+  /** Length of the flat params / m / v vectors. */
+  param_count: number;
+  /** The initial flat parameter vector (PyTorch default init, seeded by cfg.seed). */
+  initParams(): Float32Array;
+  /** Draw the next batch and return the graph's batch inputs. */
+  nextBatch(): Record<string, ort.Tensor>;
+  /** Per-session vectors of a flat vector (encoder s, plus θ last when learnable): what TrainedModel stores. */
+  split(flat: Float32Array): Float32Array[];
+  /** Inverse of `split`. */
+  join(parts: Float32Array[]): Float32Array;
+}
+
+/**
+ * Single-session training (or, with mode "loss", held-out evaluation) of `data`. The graph's window
+ * input form is `chooseStepInput`'s choice for this recording unless `input` forces one (tests compare both).
+ */
+export function singleSessionProblem(
+  data: SessionData,
+  cfg: TrainConfig,
+  arch: ArchitectureInfo,
+  mode: "step" | "loss" = "step",
+  seed = cfg.seed,
+  input: StepInput = chooseStepInput(stepGraphOptions(cfg, data.n_neurons, mode), data.n_samples),
+): TrainingProblem {
+  const graph = buildStepGraph({ ...stepGraphOptions(cfg, data.n_neurons, mode), input, recording_samples: data.n_samples });
+  const sampler = createSampler(data, { ...cfg, seed });
+  const feeder: WindowFeeder = graph.input === "recording" ? new WindowRowsAssembler(data, arch, graph.rows) : new BatchAssembler(data, arch, graph.rows);
+  return {
+    onnx: graph.onnx,
+    param_count: graph.param_count,
+    initParams: () =>
+      initParams({ architecture: cfg.model_architecture, n_neurons: data.n_neurons, num_hidden_units: cfg.num_hidden_units, output_dimension: cfg.output_dimension, temperature: cfg.temperature, temperature_mode: cfg.temperature_mode }, cfg.seed),
+    nextBatch: () => {
+      feeder.fill(sampler.sample());
+      return feeder.feeds();
+    },
+    split: (flat) => [flat],
+    join: (parts) => parts[0],
+  };
+}
+
+/** Multi-session training: one encoder per session, positives searched across sessions. */
+export function multiSessionProblem(sessions: SessionData[], cfg: TrainConfig, arch: ArchitectureInfo): TrainingProblem {
+  const shape = { architecture: cfg.model_architecture, n_neurons: sessions.map((s) => s.n_neurons), num_hidden_units: cfg.num_hidden_units, output_dimension: cfg.output_dimension };
+  const graph = buildMultiSessionStepGraph({ ...graphBase(cfg, "step"), ...shape });
+  const sampler = createMultiSessionSampler(sessions, cfg);
+  const rows = { ref: graph.rows.ref, pos: graph.rows.pos, neg: graph.rows.neg };
+  const batches = sessions.map((s) => new BatchAssembler(s, arch, rows));
+  const posIndex = new BigInt64Array(sessions.length * cfg.batch_size);
+  const theta = cfg.temperature_mode === "auto" ? 1 : 0;
+  const encoders = graph.param_offsets.map((o, s) => [o, o + graph.session_param_counts[s]] as const);
+  return {
+    onnx: graph.onnx,
+    param_count: graph.param_count,
+    initParams: () => initMultiSessionParams({ ...shape, temperature: cfg.temperature, temperature_mode: cfg.temperature_mode }, cfg.seed),
+    nextBatch: () => {
+      const b = sampler.sample();
+      const feeds: Record<string, ort.Tensor> = {};
+      batches.forEach((assembler, s) => {
+        assembler.fill({ ref: b.ref[s], pos: b.pos[s], neg: b.neg[s] });
+        feeds[`X${s}`] = assembler.tensor();
+      });
+      b.pos_order.forEach((j, r) => (posIndex[r] = BigInt(j)));
+      feeds.pos_index = new ort.Tensor("int64", posIndex, [posIndex.length]);
+      return feeds;
+    },
+    split: (flat) => encoders.map(([lo, hi]) => concatF32(flat.subarray(lo, hi), flat.subarray(flat.length - theta))),
+    join: (parts) => concatF32(...parts.map((p, s) => p.subarray(0, encoders[s][1] - encoders[s][0])), parts[0].subarray(parts[0].length - theta)),
+  };
+}
+
+function concatF32(...parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/**
+ * The training problem for `sessions`: single-session for one, multi-session for several. `input`
+ * forces a single-session window input form (benchmarks compare them); default: `chooseStepInput`.
+ * Multi-session graphs always read copied windows.
+ */
+export function createTrainingProblem(sessions: SessionData[], cfg: TrainConfig, arch: ArchitectureInfo, input?: StepInput): TrainingProblem {
+  return sessions.length === 1 ? singleSessionProblem(sessions[0], cfg, arch, "step", cfg.seed, input) : multiSessionProblem(sessions, cfg, arch);
+}

@@ -1,0 +1,129 @@
+/**
+ * Embedding a recording with a trained model (CEBRA's `transform`).
+ *
+ * Padding rule (CEBRA `pad_before_transform=True`, replicate mode): the sequence is padded with `left`
+ * copies of the first row before and `right − 1` copies of the last row after, so a model with window
+ * [i − left, i + right) gives exactly one output row per sample and row t is the embedding of the
+ * training window of index t. MLP models (window 1) need no padding and run row-wise.
+ *
+ * Batching: for long recordings the output rows are computed in chunks of `batch_size`; each chunk is
+ * given its window context (`left` rows before, `right − 1` after) from the padded sequence, so only the
+ * first and last chunks see padding and the result equals the unbatched one. A trailing partial chunk is
+ * merged into the previous one, as CEBRA does.
+ *
+ * Resample models (`resample_factor` > 1, e.g. offset40-model-4x-subsample) run over the whole padded
+ * sequence at once, as CEBRA does (it never batches them); they return about T / resample_factor rows.
+ */
+import type * as ort from "onnxruntime-node";
+import { UserError } from "../../util/errors.js";
+import { buildInferenceGraph } from "../cebra/graphs.js";
+import { createSession, f32 } from "../runtime/sessions.js";
+import type { ArchitectureInfo, Device, TrainedModel } from "../types.js";
+
+export interface TransformOptions {
+  /** Which session's encoder (multi-session models); default 0. */
+  session_id?: number;
+  /** Output rows per ORT run; default `DEFAULT_TRANSFORM_BATCH`. */
+  batch_size?: number;
+  /** Default: the model's configured device. */
+  device?: Device;
+  threads?: number;
+}
+
+/** Output rows per run unless the caller chooses: bounds memory for long recordings. */
+export const DEFAULT_TRANSFORM_BATCH = 8192;
+
+/** The self-contained inference encoder (parameters embedded) for one session of a model. */
+export function encoderOnnx(model: TrainedModel, sessionId = 0): Uint8Array {
+  const cfg = model.config;
+  return buildInferenceGraph({
+    architecture: cfg.model_architecture,
+    n_neurons: model.n_neurons[sessionId],
+    num_hidden_units: cfg.num_hidden_units,
+    output_dimension: cfg.output_dimension,
+    params: model.params[sessionId],
+  }).onnx;
+}
+
+/** Output-row chunks [start, end) covering [0, T): `batch` rows each, a trailing partial chunk merged into the last full one. */
+export function chunkBounds(T: number, batch: number): Array<[number, number]> {
+  const n = Math.max(1, Math.floor(T / batch));
+  return Array.from({ length: n }, (_, k): [number, number] => [k * batch, k === n - 1 ? T : (k + 1) * batch]);
+}
+
+/**
+ * Rows [start, end) of the replicate-padded sequence (padded row p is original row clamp(p − left, 0, T − 1)),
+ * copied into a new `[end − start, N]` array.
+ */
+export function paddedRows(neural: Float32Array, T: number, N: number, left: number, start: number, end: number): Float32Array {
+  const out = new Float32Array((end - start) * N);
+  const lo = Math.min(Math.max(start - left, 0), T);
+  const hi = Math.min(Math.max(end - left, 0), T);
+  const firstRow = neural.subarray(0, N);
+  const lastRow = neural.subarray((T - 1) * N, T * N);
+  let r = 0;
+  for (let p = start; p < Math.min(end, left); p++, r++) out.set(firstRow, r * N);
+  if (hi > lo) {
+    out.set(neural.subarray(lo * N, hi * N), r * N);
+    r += hi - lo;
+  }
+  for (; r < end - start; r++) out.set(lastRow, r * N);
+  return out;
+}
+
+function checkInput(model: TrainedModel, neural: Float32Array, T: number, N: number, sessionId: number): void {
+  const S = model.params.length;
+  if (!Number.isInteger(sessionId) || sessionId < 0 || sessionId >= S) {
+    throw new UserError(`session_id ${sessionId} is out of range: the model has ${S} session encoder(s).`, `Pass a session_id from 0 to ${S - 1}.`);
+  }
+  const want = model.n_neurons[sessionId];
+  if (N !== want) {
+    throw new UserError(`The recording has ${N} neurons but the model's encoder expects ${want}.`, "Transform a recording with the same units (same selection and order) as the training data.");
+  }
+  if (neural.length !== T * N) throw new Error(`neural has ${neural.length} values, expected T·N = ${T}·${N}.`);
+  if (T < 1) throw new UserError("The recording has no samples.", "Pass a recording with at least one sample.");
+}
+
+async function runEncoder(session: ort.InferenceSession, X: Float32Array, rows: number, N: number): Promise<{ Z: Float32Array; rows: number }> {
+  const out = await session.run({ X: f32(X, [rows, N]) });
+  const z = out.Z;
+  if (!z || !(z.data instanceof Float32Array)) throw new Error('Inference graph output "Z" missing or not float32.');
+  return { Z: z.data, rows: z.dims[0] };
+}
+
+/**
+ * Embed `neural` `[T, N]` with the model's encoder: one `[D]` row per sample (T rows; about
+ * T / resample_factor rows for resample models), returned as a flat `[rows, D]` Float32Array.
+ */
+export async function transformRecording(model: TrainedModel, neural: Float32Array, T: number, N: number, opts: TransformOptions = {}): Promise<Float32Array> {
+  const sessionId = opts.session_id ?? 0;
+  checkInput(model, neural, T, N, sessionId);
+  const batch = opts.batch_size ?? DEFAULT_TRANSFORM_BATCH;
+  if (!Number.isInteger(batch) || batch < 1) throw new UserError(`batch_size must be a positive integer, got ${batch}.`, "Pass e.g. batch_size = 8192, or leave it unset.");
+  const arch = model.architecture;
+  const { session } = await createSession(encoderOnnx(model, sessionId), { device: opts.device ?? model.config.device, threads: opts.threads });
+  try {
+    return arch.resample_factor > 1
+      ? await transformWhole(session, arch, neural, T, N)
+      : await transformChunked(session, arch, neural, T, N, batch, model.config.output_dimension);
+  } finally {
+    await session.release();
+  }
+}
+
+async function transformChunked(session: ort.InferenceSession, arch: ArchitectureInfo, neural: Float32Array, T: number, N: number, batch: number, D: number): Promise<Float32Array> {
+  const L = arch.left + arch.right;
+  const out = new Float32Array(T * D);
+  for (const [s, e] of chunkBounds(T, batch)) {
+    const rows = e - s + L - 1;
+    const { Z, rows: got } = await runEncoder(session, paddedRows(neural, T, N, arch.left, s, s + rows), rows, N);
+    if (got !== e - s) throw new Error(`Encoder returned ${got} rows for a chunk of ${e - s} samples.`);
+    out.set(Z, s * D);
+  }
+  return out;
+}
+
+async function transformWhole(session: ort.InferenceSession, arch: ArchitectureInfo, neural: Float32Array, T: number, N: number): Promise<Float32Array> {
+  const rows = T + arch.left + arch.right - 1;
+  return (await runEncoder(session, paddedRows(neural, T, N, arch.left, 0, rows), rows, N)).Z;
+}

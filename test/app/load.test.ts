@@ -1,0 +1,135 @@
+/**
+ * loadRecordingInWorker: a worker load gives the same Recording as an in-process `loadRecording`
+ * (builtin and .npz), path-policy errors arrive as the same UserErrors, cancellation terminates the
+ * load, and the calling thread's event loop keeps running during a load.
+ */
+import test, { after } from "node:test";
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { loadRecording, type LoadOptions } from "../../src/data/load.js";
+import { writeNpz } from "../../src/data/formats/npz.js";
+import type { Recording } from "../../src/data/recording.js";
+import { recordingBuffers } from "../../src/app/load-worker.js";
+import { loadRecordingInWorker, type LoadLimits } from "../../src/app/load.js";
+import { AllowedRoots, DEFAULT_DOWNLOAD_LIMITS } from "../../src/store/roots.js";
+import { CancelledError, UserError } from "../../src/util/errors.js";
+import { SMALL_BUILTIN } from "../helpers/mcp.js";
+import { tempDir } from "../helpers/tmp.js";
+
+const tmp = tempDir();
+const outside = tempDir("cebra-mcp-outside-");
+after(() => {
+  tmp.cleanup();
+  outside.cleanup();
+});
+
+const limits: LoadLimits = { roots: [tmp.dir], cwd: tmp.dir, cacheDir: tmp.dir, ...DEFAULT_DOWNLOAD_LIMITS };
+
+/** The same load on this thread, with the same roots and limits. */
+function loadInProcess(source: string, opts: LoadOptions): Promise<Recording> {
+  return loadRecording(source, opts, AllowedRoots.create(limits.roots, limits.cwd).loadContext(limits.cacheDir, limits));
+}
+
+/** The recording without its load time (the only field that differs between two loads). */
+function withoutLoadTime(rec: Recording): Recording {
+  return { ...rec, provenance: { ...rec.provenance, loaded_at: "" } };
+}
+
+function writeFixtureNpz(file: string): void {
+  const T = 30;
+  const N = 4;
+  writeFileSync(
+    file,
+    writeNpz({
+      neural: { dtype: "<f4", shape: [T, N], data: Float32Array.from({ length: T * N }, (_, i) => Math.sin(i) * 2) },
+      frame: { dtype: "<i4", shape: [T], data: Int32Array.from({ length: T }, (_, t) => t % 10) },
+      repeat: { dtype: "<i4", shape: [T], data: Int32Array.from({ length: T }, (_, t) => Math.floor(t / 10)) },
+      timestamps: { dtype: "<f8", shape: [T], data: Float64Array.from({ length: T }, (_, t) => t / 15) },
+      continuous: { dtype: "<f4", shape: [T, 2], data: Float32Array.from({ length: T * 2 }, (_, i) => i / 3) },
+    }),
+  );
+}
+
+test("a builtin recording loaded in a worker equals the in-process load", async () => {
+  const opts: LoadOptions = { builtin: SMALL_BUILTIN, zscore: true };
+  const viaWorker = await loadRecordingInWorker("builtin:allen-like", opts, limits);
+  const inProcess = await loadInProcess("builtin:allen-like", opts);
+  assert.ok(viaWorker.neural instanceof Float32Array);
+  assert.ok(viaWorker.movie && viaWorker.movie.frames.length > 0);
+  assert.deepEqual(withoutLoadTime(viaWorker), withoutLoadTime(inProcess));
+});
+
+test("an .npz recording loaded in a worker equals the in-process load", async () => {
+  const file = path.join(tmp.dir, "session.npz");
+  writeFixtureNpz(file);
+  const opts: LoadOptions = { sampling_rate_hz: 15, repeats: [1, 2], continuous_columns: ["x", "y"] };
+  const viaWorker = await loadRecordingInWorker(file, opts, limits);
+  const inProcess = await loadInProcess(file, opts);
+  assert.equal(viaWorker.n_samples, 20);
+  assert.deepEqual(viaWorker.continuous?.columns, ["x", "y"]);
+  assert.deepEqual(withoutLoadTime(viaWorker), withoutLoadTime(inProcess));
+});
+
+test("a path outside the roots is the same UserError as in-process", async () => {
+  const file = path.join(outside.dir, "secret.npz");
+  writeFixtureNpz(file);
+  const expected = await loadInProcess(file, {}).then(
+    () => assert.fail("the in-process load should refuse the path"),
+    (e: unknown) => e as UserError,
+  );
+  await assert.rejects(loadRecordingInWorker(file, {}, limits), (e: unknown) => {
+    assert.ok(e instanceof UserError, `expected a UserError, got ${String(e)}`);
+    assert.equal(e.message, expected.message);
+    assert.equal(e.problem, expected.problem);
+    assert.equal(e.fix, expected.fix);
+    assert.equal(e.code, "outside_roots");
+    return true;
+  });
+});
+
+test("other loader UserErrors keep their problem, fix and code", async () => {
+  await assert.rejects(loadRecordingInWorker("builtin:nope", {}, limits), (e: unknown) => {
+    assert.ok(e instanceof UserError);
+    assert.match(e.problem, /builtin:nope/);
+    assert.match(e.fix, /builtin:allen-like/);
+    assert.equal(e.code, "bad_input");
+    return true;
+  });
+});
+
+test("aborting the signal terminates the load with CancelledError", async () => {
+  const ac = new AbortController();
+  const load = loadRecordingInWorker("builtin:allen-like", {}, limits, ac.signal);
+  setImmediate(() => ac.abort());
+  await assert.rejects(load, CancelledError);
+
+  const aborted = AbortSignal.abort();
+  await assert.rejects(loadRecordingInWorker("builtin:allen-like", {}, limits, aborted), CancelledError);
+});
+
+test("the calling thread's event loop keeps running during a default-size builtin load", async () => {
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 5);
+  try {
+    const rec = await loadRecordingInWorker("builtin:allen-like", {}, limits);
+    assert.ok(rec.n_samples > 0);
+  } finally {
+    clearInterval(timer);
+  }
+  assert.ok(ticks >= 5, `the interval ticked only ${ticks} times during the load`);
+});
+
+test("recordingBuffers lists each buffer once, even when arrays are views into one buffer", () => {
+  const shared = new ArrayBuffer(64);
+  const rec = {
+    neural: new Float32Array(shared, 0, 8),
+    timestamps: new Float64Array(4),
+    frame: new Int32Array(shared, 32, 4),
+    repeat: new Int32Array(shared, 48, 4),
+  } as unknown as Recording;
+  const buffers = recordingBuffers(rec);
+  assert.equal(buffers.length, 2);
+  assert.ok(buffers.includes(shared));
+  assert.ok(buffers.includes(rec.timestamps.buffer as ArrayBuffer));
+});

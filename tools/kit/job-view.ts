@@ -1,0 +1,115 @@
+/**
+ * Compact, model-facing views of store objects, shared by several tools (get_job, cancel_job, and
+ * train_embedding which returns a job). Views summarise; full data stays in resources (job://…).
+ */
+import { z } from "zod";
+import type { JobRecord } from "../../src/store/jobs.js";
+
+/** Loss-history points included in a job view (the full history is in the job:// resource). */
+const VIEW_HISTORY_POINTS = 12;
+
+export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;
+
+/** outputSchema of tools that return a job. */
+export const JOB_VIEW_SCHEMA = z.object({
+  job_id: z.string(),
+  type: z.string(),
+  status: z.enum(JOB_STATUSES),
+  summary: z.string(),
+  progress: z
+    .object({
+      step: z.number(),
+      total: z.number(),
+      fraction: z.number(),
+      message: z.string().optional(),
+      metrics: z.record(z.string(), z.number()).optional(),
+      steps_per_s: z.number().optional(),
+      eta_s: z.number().optional(),
+      elapsed_s: z.number(),
+    })
+    .optional(),
+  loss_history: z.array(z.object({ step: z.number(), loss: z.number() })).describe("Up to 12 evenly spaced points; full history in the job:// resource."),
+  result: z.unknown().optional().describe("Result of the work when finished (ids of created artifacts, metrics)."),
+  error: z.object({ message: z.string(), fix: z.string().optional(), code: z.string().optional() }).optional(),
+  cancel_reason: z.string().optional(),
+  created_at: z.string(),
+  started_at: z.string().optional(),
+  finished_at: z.string().optional(),
+  uri: z.string(),
+  next: z.string().describe("What to do next."),
+});
+
+export type JobView = z.output<typeof JOB_VIEW_SCHEMA>;
+
+/** The view of a job record, with a hint for the next call. */
+export function jobView(r: JobRecord): JobView {
+  const p = r.progress;
+  return {
+    job_id: r.id,
+    type: r.type,
+    status: r.status,
+    summary: r.summary,
+    ...(p ? { progress: { ...p, fraction: p.total > 0 ? Math.round((p.step / p.total) * 1000) / 1000 : 0 } } : {}),
+    loss_history: thinLoss(r.history),
+    ...(r.result !== undefined ? { result: r.result } : {}),
+    ...(r.error ? { error: r.error } : {}),
+    ...(r.cancel_reason ? { cancel_reason: r.cancel_reason } : {}),
+    created_at: r.created_at,
+    ...(r.started_at ? { started_at: r.started_at } : {}),
+    ...(r.finished_at ? { finished_at: r.finished_at } : {}),
+    uri: `job://${r.id}`,
+    next: nextHint(r),
+  };
+}
+
+/** One or two lines for the text block of a job result. */
+export function jobText(v: JobView): string {
+  const p = v.progress;
+  const progress = p ? ` — step ${p.step}/${p.total} (${Math.round(p.fraction * 100)}%)${p.metrics?.loss !== undefined ? `, loss ${p.metrics.loss.toFixed(4)}` : ""}${p.eta_s !== undefined && v.status === "running" ? `, ETA ${Math.round(p.eta_s)} s` : ""}` : "";
+  const err = v.error ? `\nError: ${v.error.message}${v.error.fix ? ` Fix: ${v.error.fix}` : ""}` : "";
+  return `Job ${v.job_id} (${v.type}) is ${v.status}${progress}.${err}\nNext: ${v.next}`;
+}
+
+function nextHint(r: JobRecord): string {
+  switch (r.status) {
+    case "queued":
+    case "running":
+      return `Call get_job with job_id "${r.id}" and wait_seconds up to 55 to follow it, or cancel_job to stop it.`;
+    case "succeeded":
+      return "Use the ids in result with the next tool (e.g. a model_id with decode_video_frames).";
+    case "cancelled":
+      return r.result !== undefined ? "The partial result in result is usable; start a new job to train further." : "Start a new job if the work is still needed.";
+    case "failed":
+      return r.error?.fix ?? "Fix the inputs named in error and start a new job.";
+    case "interrupted":
+      return "The server stopped during this job; start it again.";
+  }
+}
+
+function thinLoss(history: JobRecord["history"]): { step: number; loss: number }[] {
+  const withLoss = history.filter((h) => typeof h.loss === "number");
+  if (withLoss.length <= VIEW_HISTORY_POINTS) return withLoss.map((h) => ({ step: h.step, loss: round4(h.loss!) }));
+  const out: { step: number; loss: number }[] = [];
+  for (let i = 0; i < VIEW_HISTORY_POINTS; i++) {
+    const h = withLoss[Math.round((i * (withLoss.length - 1)) / (VIEW_HISTORY_POINTS - 1))]!;
+    out.push({ step: h.step, loss: round4(h.loss!) });
+  }
+  return out;
+}
+
+function round4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+
+/** Human-readable byte count: "512 B", "12.3 kB", "4.5 MB", "1.2 GB". */
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ["kB", "MB", "GB", "TB"];
+  let v = n;
+  let u = -1;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
+}

@@ -18,7 +18,7 @@ const variants: [string, Partial<TrainConfig>, Partial<FitOptions>][] = [
   ["behavior, 3000 steps", { max_iterations: 3000 }, {}],
   ["behavior, 800 steps, lr 3e-4 (CEBRA default)", { learning_rate: 3e-4 }, {}],
   ["behavior, learnable temperature", { temperature_mode: "auto" }, {}],
-  ["behavior, time_offset 10", { time_offset: 10 }, {}],
+  ["behavior, time_offsets 10", { time_offsets: 10 }, {}],
   ["behavior, output dim 32", { output_dimension: 32 }, {}],
   ["behavior, labels = frame id (discrete)", {}, { labels: "frame" }],
   ["hybrid (behavior + time)", {}, { mode: "hybrid" }],

@@ -1,18 +1,18 @@
 /** decode_labels: decode continuous or discrete labels of held-out samples (recordings without a movie) → decoding_id. */
 import { z } from "zod";
 import { decodeAndStoreLabels } from "../src/app/decode.js";
+import { METRIC, MODEL_OR_EMBEDDING } from "./kit/schemas.js";
 import { defineTool, structuredResult } from "./kit/define.js";
 import { CONTROLS_SCHEMA, controlsText, controlsView, pct } from "./kit/decoding-view.js";
 
 const INPUT = z.object({
-  model_id: z.string().min(1).max(64).optional().describe("Model id (mdl_…) from train_embedding. Give this or embedding_id."),
-  embedding_id: z.string().min(1).max(64).optional().describe("Embedding id (emb_…) instead of model_id."),
+  ...MODEL_OR_EMBEDDING,
   labels: z
     .union([z.enum(["continuous", "discrete"]), z.array(z.string().min(1).max(128)).min(1).max(64)])
     .optional()
     .describe("What to decode: the recording's continuous labels (default when present), discrete labels, or named continuous columns."),
   k: z.number().int().min(1).max(1000).optional().describe("Fixed number of neighbours (default: chosen from 1,4,9,16,25,49 on the last 20% of the training samples)."),
-  metric: z.enum(["cosine", "euclidean"]).default("cosine"),
+  metric: METRIC,
   shuffled_control: z.boolean().default(false).describe("Also decode the shuffled-label model (trains it now unless train_embedding made it)."),
   skip_raw_controls: z.boolean().default(false),
 });

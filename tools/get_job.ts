@@ -1,7 +1,7 @@
 /** get_job: status, progress, loss so far and result of a long-running job; optionally waits for it. */
 import { z } from "zod";
-import { isTerminal } from "../src/store/jobs.js";
 import { defineTool, structuredResult } from "./kit/define.js";
+import { followJob } from "./kit/follow.js";
 import { JOB_VIEW_SCHEMA, jobText, jobView } from "./kit/job-view.js";
 
 export const getJob = defineTool({
@@ -16,17 +16,7 @@ export const getJob = defineTool({
   outputSchema: JOB_VIEW_SCHEMA,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   async handler({ job_id, wait_seconds }, ctx) {
-    let record = await ctx.jobs.get(job_id);
-    if (wait_seconds > 0 && !isTerminal(record.status)) {
-      const unsubscribe = ctx.jobs.onProgress(job_id, (r) => {
-        if (r.progress) void ctx.progress(r.progress.step, r.progress.total, r.progress.message ?? `${r.status} step ${r.progress.step}/${r.progress.total}`);
-      });
-      try {
-        record = await ctx.jobs.wait(job_id, wait_seconds, ctx.signal);
-      } finally {
-        unsubscribe();
-      }
-    }
+    const record = await followJob(ctx, job_id, wait_seconds);
     const view = jobView(record);
     return structuredResult(jobText(view), view);
   },

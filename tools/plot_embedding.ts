@@ -1,12 +1,12 @@
 /** plot_embedding: a trained embedding in 2-D/3-D coloured by frame, time or a label, with the loss curve. */
 import { z } from "zod";
 import { plotStoredEmbedding } from "../src/app/render.js";
+import { MODEL_OR_EMBEDDING } from "./kit/schemas.js";
 import { defineTool } from "./kit/define.js";
 import type { CallToolResult } from "@modelcontextprotocol/server";
 
 const INPUT = z.object({
-  model_id: z.string().min(1).max(64).optional().describe("Model id (mdl_…). Give this or embedding_id."),
-  embedding_id: z.string().min(1).max(64).optional(),
+  ...MODEL_OR_EMBEDDING,
   colour_by: z
     .union([z.enum(["frame", "time", "repeat", "discrete", "none"]), z.object({ column: z.string().min(1).max(128) })])
     .default("frame")

@@ -7,13 +7,45 @@
 import { fitEmbedding, type FitResult } from "../engine/fit.js";
 import { goodnessOfFitBits } from "../engine/cebra/metrics.js";
 import type { LabelSource, TrainingMode } from "../engine/train/prepare.js";
-import type { TrainConfig } from "../engine/types.js";
+import { z } from "zod";
+import { listArchitectures } from "../engine/cebra/graphs.js";
+import { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_SCHEMA, storedTrainConfig, type TrainConfig } from "../engine/types.js";
 import type { JobControl, JobRecord, JobRegistry } from "../store/jobs.js";
 import { loadModel, saveFit, type ModelMeta } from "./model-artifacts.js";
 import { CancelledError, UserError } from "../util/errors.js";
 import type { RecordingStore } from "../store/recordings.js";
 import type { Workspace } from "../store/workspace.js";
 
+/** The training settings a user chooses (train_embedding's arguments); the rest of TrainConfig follows from mode and labels. */
+const USER_CONFIG = TRAIN_CONFIG_SCHEMA.pick({
+  model_architecture: true, output_dimension: true, num_hidden_units: true, batch_size: true, max_iterations: true,
+  learning_rate: true, temperature: true, temperature_mode: true, min_temperature: true, distance: true,
+  time_offsets: true, seed: true, device: true, threads: true,
+});
+
+/**
+ * What a training request takes, flat as a client sends it: the recording, the objective and its labels,
+ * the split, the user-facing TrainConfig fields (TRAIN_CONFIG_SCHEMA), resume and control options.
+ */
+export const TRAINING_ARGS_SCHEMA = z.object({
+  recording_id: z.string().min(1).max(64).describe("Recording id (rec_…) from load_recording."),
+  mode: z.enum(["behavior", "time", "hybrid"]).default("behavior").describe("behavior: positives share labels (CEBRA-Behavior); time: positives are Δ later (CEBRA-Time, no labels); hybrid: both objectives."),
+  labels: z
+    .union([z.enum(["frame_features", "frame", "continuous", "discrete"]), z.array(z.string().min(1).max(128)).min(1).max(64)])
+    .optional()
+    .describe("Labels for behavior/hybrid: frame_features (default for movies: features of the frame shown), frame (frame id as a discrete label), continuous, discrete, or a list of continuous column names."),
+  ...USER_CONFIG.shape,
+  model_architecture: z.enum(listArchitectures().map((a) => a.name) as [string, ...string[]]).default(DEFAULT_TRAIN_CONFIG.model_architecture).describe(USER_CONFIG.shape.model_architecture.description!),
+  max_iterations: USER_CONFIG.shape.max_iterations.unwrap().default(2000).describe(USER_CONFIG.shape.max_iterations.description!),
+  train_repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(10_000).optional().describe("Movie repeats to train on (default: all but the last, which is held out for decoding)."),
+  train_fraction: z.number().gt(0).max(1).optional().describe("For recordings without repeats: the first fraction trains, the rest is held out (default 0.8)."),
+  resume_from: z.string().min(1).max(64).optional().describe("Continue this model (mdl_…) for max_iterations more steps from its saved optimizer state; its recording, labels, split and settings are reused. The result is a new model."),
+  shuffled_control: z.boolean().default(false).describe("Also train the same model on shuffled labels (doubles the cost); decode_video_frames then reports it as a control."),
+});
+
+export type TrainingArgs = z.output<typeof TRAINING_ARGS_SCHEMA>;
+
+/** A training request as the job runs it (and records it in the job's params): TrainingArgs with the full TrainConfig. */
 export interface TrainingRequest {
   recording_id: string;
   mode: TrainingMode;
@@ -31,34 +63,48 @@ export interface TrainingRequest {
   resume_from?: string;
 }
 
-/** What a finished training job returns (the job's `result`). */
-export interface TrainingResult {
-  model_id: string;
-  embedding_id: string;
-  shuffled_model_id: string | null;
-  recording_id: string;
-  mode: TrainingMode;
-  labels: string;
-  split: string;
-  steps_done: number;
-  cancelled: boolean;
-  final_loss: number | null;
-  goodness_of_fit_bits: number | null;
-  heldout_infonce: number | null;
-  heldout_goodness_of_fit_bits: number | null;
-  shuffled_final_loss: number | null;
-  shuffled_heldout_goodness_of_fit_bits: number | null;
-  temperature: number | null;
-  steps_per_s: number;
-  device_used: string;
-  device_notes: string[];
-  wall_time_s: number;
+/** What a finished training job returns (the job's `result`), as a schema so the tool's output is derived from it. */
+export const TRAINING_RESULT_SCHEMA = z.object({
+  model_id: z.string(),
+  embedding_id: z.string(),
+  shuffled_model_id: z.string().nullable(),
+  recording_id: z.string(),
+  mode: z.enum(["behavior", "time", "hybrid"]),
+  labels: z.string(),
+  split: z.string(),
+  steps_done: z.number(),
+  cancelled: z.boolean(),
+  final_loss: z.number().nullable(),
+  goodness_of_fit_bits: z.number().nullable(),
+  heldout_infonce: z.number().nullable(),
+  heldout_goodness_of_fit_bits: z.number().nullable(),
+  shuffled_final_loss: z.number().nullable(),
+  shuffled_heldout_goodness_of_fit_bits: z.number().nullable(),
+  temperature: z.number().nullable(),
+  steps_per_s: z.number(),
+  device_used: z.string(),
+  device_notes: z.array(z.string()),
+  wall_time_s: z.number(),
+});
+
+export type TrainingResult = z.output<typeof TRAINING_RESULT_SCHEMA>;
+
+/** The request a client's arguments stand for: defaults for the engine-only fields, label columns as a LabelSource. */
+export function trainingRequest(args: TrainingArgs): TrainingRequest {
+  const { recording_id, mode, labels, train_repeats, train_fraction, resume_from, shuffled_control, ...chosen } = args;
+  const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...USER_CONFIG.parse(chosen) };
+  return {
+    recording_id, mode, config, train_repeats, train_fraction, shuffled_control, resume_from,
+    labels: Array.isArray(labels) ? { columns: labels } : labels,
+  };
 }
 
+/** Starts training as a job (an unknown recording id fails here, before a job exists). */
 export async function startTrainingJob(
   deps: { workspace: Workspace; jobs: JobRegistry; recordings: RecordingStore },
   request: TrainingRequest,
 ): Promise<JobRecord> {
+  await deps.recordings.summary(request.recording_id);
   const req = request.resume_from ? await resumeRequest(deps.workspace, request) : request;
   const runs = req.shuffled_control ? 2 : 1;
   const steps = req.config.max_iterations;
@@ -191,7 +237,7 @@ export async function trainShuffledTwin(
     ...fitSetup(m),
     shuffle_labels: true,
     shuffle_seed: m.config.seed + 1,
-    config: m.config,
+    config: storedTrainConfig(m.config),
     signal: opts.signal,
     onProgress: (p) => opts.onProgress?.(p.step, p.total_steps, `shuffled-label control: step ${p.step}/${p.total_steps} loss=${p.loss.toFixed(4)}`),
   });

@@ -265,7 +265,7 @@ embedding) and the frame is looked up in the stimulus movie. Nothing is generate
   ${r.rec.sampling_rate_hz} Hz (${r.rec.modality}), a procedural ${r.rec.n_frames}-frame movie shown ${r.rec.n_repeats} times.
   Its parameters come from the literature ranges in docs/BUILTIN.md, not from tuning.
 - **Model** \`${t.model_id}\`: ${DEFAULT_TRAIN_CONFIG.model_architecture}, CEBRA-Behavior with ${t.labels}; ${t.steps_done} steps,
-  batch ${DEFAULT_TRAIN_CONFIG.batch_size}, learning rate ${r.opts.learning_rate}, temperature ${DEFAULT_TRAIN_CONFIG.temperature}, output dimension ${DEFAULT_TRAIN_CONFIG.output_dimension}, time offset ${DEFAULT_TRAIN_CONFIG.time_offset}, seed ${r.opts.seed}.
+  batch ${DEFAULT_TRAIN_CONFIG.batch_size}, learning rate ${r.opts.learning_rate}, temperature ${DEFAULT_TRAIN_CONFIG.temperature}, output dimension ${DEFAULT_TRAIN_CONFIG.output_dimension}, time offset ${DEFAULT_TRAIN_CONFIG.time_offsets}, seed ${r.opts.seed}.
   Split: ${t.split}.
   Final training loss ${f(t.final_loss)} (goodness of fit ${f(t.goodness_of_fit_bits, 2)} bits); held-out goodness of fit ${f(t.heldout_goodness_of_fit_bits, 2)} bits.
   ${t.steps_per_s.toFixed(1)} steps/s on ${t.device_used}${t.device_notes.length ? ` (${t.device_notes.join("; ")})` : ""}.

@@ -41,7 +41,7 @@ export async function fitEmbedding(rec: Recording, opts: FitOptions): Promise<Fi
   const dim = config.output_dimension;
   const batches = opts.evaluate_batches ?? 50;
   let heldout: InfoNCEResult | null = null;
-  if (batches > 0 && prepared.heldout && !opts.signal?.aborted && prepared.heldout.n_samples > model.architecture.receptive_field + config.time_offset) {
+  if (batches > 0 && prepared.heldout && !opts.signal?.aborted && prepared.heldout.n_samples > model.architecture.receptive_field + config.time_offsets) {
     heldout = await evaluateInfoNCE(model, prepared.heldout, { num_batches: batches });
   }
   return { model, prepared, embedding, embedding_rows: embedding.length / dim, dim, heldout };

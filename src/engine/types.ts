@@ -2,66 +2,51 @@
  * Contracts between the parts of the engine (graph builders, sampling, runtime) and the layers above.
  * Changing a field here means updating every user; keep it small and documented.
  */
+import { z } from "zod";
 
-export type Distance = "cosine" | "euclidean";
-export type TemperatureMode = "constant" | "auto";
-export type Conditional = "time" | "time_delta" | "delta" | "discrete" | "mixed";
 export type Device = "auto" | "cpu" | "cuda" | "webgpu";
 
-/** Hyperparameters of one training run (CEBRA sklearn names, snake_case). */
-export interface TrainConfig {
-  model_architecture: string;
-  output_dimension: number;
-  num_hidden_units: number;
-  batch_size: number;
-  max_iterations: number;
-  learning_rate: number;
-  temperature: number;
-  temperature_mode: TemperatureMode;
-  /** Lower bound of the learnable temperature (CEBRA default 0.1). */
-  min_temperature: number;
-  distance: Distance;
-  /** How positives are chosen. */
-  conditional: Conditional;
+/**
+ * Hyperparameters of one training run (CEBRA sklearn names, snake_case), as ONE zod schema: the engine's
+ * `TrainConfig` type, the train_embedding tool's input (src/app/train.ts picks the user-facing fields)
+ * and the job and model records are all derived from it. Descriptions are written for a model reading
+ * the tool schema. Defaults are the engine's (the tool overrides max_iterations).
+ */
+export const TRAIN_CONFIG_SCHEMA = z.object({
+  model_architecture: z.string().min(1).max(64).default("offset10-model").describe("CEBRA architecture (receptive field in the name). offset10-model is the paper's 2P/hippocampus model."),
+  output_dimension: z.number().int().min(2).max(128).default(8).describe("Embedding dimension D."),
+  num_hidden_units: z.number().int().min(4).max(512).default(32).describe("Channels of the hidden convolution layers."),
+  batch_size: z.number().int().min(16).max(4096).default(512).describe("References (and negatives) per step."),
+  max_iterations: z.number().int().min(1).max(100_000).default(1000).describe("Training steps (paper: 10000)."),
+  learning_rate: z.number().positive().max(1).default(3e-4).describe("Adam learning rate."),
+  temperature: z.number().positive().max(100).default(1).describe("InfoNCE temperature τ (similarities are divided by it); the starting value when temperature_mode is auto."),
+  temperature_mode: z.enum(["constant", "auto"]).default("constant").describe("auto = learnable temperature, bounded below by min_temperature."),
+  min_temperature: z.number().positive().max(10).default(0.1).describe("Lower bound of the learnable temperature (CEBRA default 0.1)."),
+  distance: z.enum(["cosine", "euclidean"]).default("cosine").describe("Similarity in the embedding: cosine (embedding on the unit sphere) or negative squared Euclidean distance."),
+  /** How positives are chosen (set from the training mode and labels, not by users directly). */
+  conditional: z.enum(["time", "time_delta", "delta", "discrete", "mixed"]).default("time_delta"),
   /** Hybrid training: behaviour objective on the first 3 output dims + time objective on all. */
-  hybrid: boolean;
-  /** Δ (samples) for `time` / `time_delta`. */
-  time_offset: number;
+  hybrid: z.boolean().default(false),
+  time_offsets: z.number().int().min(1).max(1000).default(1).describe("Δ in samples for time positives and label differences."),
   /** σ of the `delta` (normal) conditional. */
-  delta?: number;
+  delta: z.number().positive().optional(),
   /** Discrete prior: "empirical" (uniform over time) or "uniform" (class-balanced). */
-  discrete_prior: "empirical" | "uniform";
-  seed: number;
-  device: Device;
-  /** ORT intra-op threads (default 1 on small machines). */
-  threads?: number;
+  discrete_prior: z.enum(["empirical", "uniform"]).default("empirical"),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(0).describe("Random seed of initialisation and batch sampling; the same seed and settings give the same model."),
+  device: z.enum(["auto", "cpu", "cuda", "webgpu"]).default("auto").describe("auto tries CUDA, WebGPU, then CPU and reports why it skipped each."),
+  threads: z.number().int().min(1).max(64).optional().describe("CPU threads for ONNX Runtime (default 1 on machines with ≤ 2 cores, else half the cores, at most 4)."),
   /** Adam betas and epsilon (PyTorch defaults). */
-  beta1: number;
-  beta2: number;
-  eps: number;
-}
+  beta1: z.number().default(0.9),
+  beta2: z.number().default(0.999),
+  eps: z.number().default(1e-8),
+});
 
-export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
-  model_architecture: "offset10-model",
-  output_dimension: 8,
-  num_hidden_units: 32,
-  batch_size: 512,
-  max_iterations: 1000,
-  learning_rate: 3e-4,
-  temperature: 1,
-  temperature_mode: "constant",
-  min_temperature: 0.1,
-  distance: "cosine",
-  conditional: "time_delta",
-  hybrid: false,
-  time_offset: 1,
-  discrete_prior: "empirical",
-  seed: 0,
-  device: "auto",
-  beta1: 0.9,
-  beta2: 0.999,
-  eps: 1e-8,
-};
+export type TrainConfig = z.output<typeof TRAIN_CONFIG_SCHEMA>;
+export type Distance = TrainConfig["distance"];
+export type TemperatureMode = TrainConfig["temperature_mode"];
+export type Conditional = TrainConfig["conditional"];
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = TRAIN_CONFIG_SCHEMA.parse({});
 
 /** One session's training data (neural plus the labels its conditional needs). */
 export interface SessionData {
@@ -134,4 +119,11 @@ export interface TrainedModel {
   steps_done: number;
   /** True if training stopped early because it was cancelled (the model is still usable). */
   cancelled: boolean;
+}
+
+/** A TrainConfig read back from a stored model; models saved before `time_offsets` took CEBRA's name stored `time_offset`. */
+export function storedTrainConfig(stored: TrainConfig | (Omit<TrainConfig, "time_offsets"> & { time_offset: number })): TrainConfig {
+  if (!("time_offset" in stored)) return stored;
+  const { time_offset, ...rest } = stored;
+  return { ...rest, time_offsets: time_offset };
 }

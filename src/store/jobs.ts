@@ -14,7 +14,8 @@ import { CancelledError, UserError } from "../util/errors.js";
 import { newId, parseId } from "./ids.js";
 import type { Workspace } from "./workspace.js";
 
-export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
 
 const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
 

@@ -4,7 +4,7 @@ import { createMultiSessionSampler, type MultiSessionBatch, type SamplerConfig }
 import type { SessionData } from "../../src/engine/types.js";
 import { UserError } from "../../src/util/errors.js";
 
-const CFG: SamplerConfig = { conditional: "time_delta", hybrid: false, time_offset: 1, discrete_prior: "empirical", batch_size: 40, seed: 3 };
+const CFG: SamplerConfig = { conditional: "time_delta", hybrid: false, time_offsets: 1, discrete_prior: "empirical", batch_size: 40, seed: 3 };
 
 /** A session whose 1-D label is the sample index (c[t] = t), so Δc = Δ and every query has a known answer. */
 function rampSession(T: number, N: number): SessionData {
@@ -78,7 +78,7 @@ test("multi-session rejects unsupported or inconsistent inputs with UserErrors",
   const ramp = [rampSession(30, 2), rampSession(30, 2)];
   assert.throws(() => createMultiSessionSampler(ramp, { ...CFG, hybrid: true }), /hybrid/);
   assert.throws(() => createMultiSessionSampler(ramp, { ...CFG, conditional: "mixed" }), UserError);
-  assert.throws(() => createMultiSessionSampler([rampSession(30, 2), rampSession(1, 2)], CFG), /time_offset/);
+  assert.throws(() => createMultiSessionSampler([rampSession(30, 2), rampSession(1, 2)], CFG), /time_offsets/);
   const twoDim: SessionData = { ...rampSession(30, 2), continuous: { data: new Float32Array(60), dim: 2 } };
   assert.throws(() => createMultiSessionSampler([rampSession(30, 2), twoDim], CFG), /2-dimensional/);
   const mismatched = [discreteSession([0, 1, 2, 0]), discreteSession([0, 1, 1, 0])];

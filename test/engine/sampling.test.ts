@@ -11,7 +11,7 @@ import { Rng } from "../../src/util/rng.js";
 const BASE: SamplerConfig = {
   conditional: "time_delta",
   hybrid: false,
-  time_offset: 1,
+  time_offsets: 1,
   discrete_prior: "empirical",
   batch_size: 64,
   seed: 1,
@@ -76,7 +76,7 @@ function chiSquare(counts: number[], expected: number[]): number {
 
 test("time: positives are exactly Δ ahead; ref and neg lie in [0, T−Δ)", () => {
   const T = 50;
-  const s = createSampler(session(T), { ...BASE, conditional: "time", time_offset: 3 });
+  const s = createSampler(session(T), { ...BASE, conditional: "time", time_offsets: 3 });
   const seen = new Set<number>();
   for (let step = 0; step < 30; step++) {
     const { ref, pos, neg } = s.sample();
@@ -113,7 +113,7 @@ test("time_delta: queries are c[ref] + Δc[k] and positives are exact nearest la
 
 test("time_delta on a ramp: positive = ref + Δ (clamped), or ref itself for the zero rows of Δc", () => {
   const T = 40;
-  const s = createSampler(session(T, { continuous: rampLabels(T) }), { ...BASE, time_offset: 3, batch_size: 200 });
+  const s = createSampler(session(T, { continuous: rampLabels(T) }), { ...BASE, time_offsets: 3, batch_size: 200 });
   let same = 0;
   let total = 0;
   for (let step = 0; step < 20; step++) {
@@ -249,7 +249,7 @@ test("mixed: class-balanced refs; positives share the label and are nearest with
 
 test("hybrid: ref/neg from the time prior; pos = [behaviour positives, ref + Δ]", () => {
   const T = 60;
-  const s = createSampler(session(T, { continuous: rampLabels(T) }), { ...BASE, hybrid: true, time_offset: 2, batch_size: 32 });
+  const s = createSampler(session(T, { continuous: rampLabels(T) }), { ...BASE, hybrid: true, time_offsets: 2, batch_size: 32 });
   for (let step = 0; step < 10; step++) {
     const { ref, pos, neg } = s.sample();
     assert.equal(pos.length, 64);
@@ -281,7 +281,7 @@ test("bad configurations are UserErrors that name the problem", () => {
   const plain = session(20);
   assert.throws(() => createSampler(plain, { ...BASE }), /needs continuous labels/);
   assert.throws(() => createSampler(plain, { ...BASE, conditional: "discrete" }), /needs discrete labels/);
-  assert.throws(() => createSampler(plain, { ...BASE, conditional: "time", time_offset: 20 }), /time_offset 20/);
+  assert.throws(() => createSampler(plain, { ...BASE, conditional: "time", time_offsets: 20 }), /time_offsets 20/);
   assert.throws(() => createSampler(plain, { ...BASE, conditional: "time", batch_size: 0 }), /batch_size/);
   const labelled = session(20, { continuous: rampLabels(20) });
   assert.throws(() => createSampler(labelled, { ...BASE, hybrid: true, conditional: "delta", delta: 1 }), /Hybrid/);

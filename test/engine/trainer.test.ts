@@ -73,7 +73,7 @@ test("shouldStop ends training between steps and returns the usable model traine
 
 for (const [name, over] of [
   ["time_delta, offset1", {}],
-  ["time, offset5, learnable temperature", { conditional: "time", time_offset: 3, model_architecture: "offset5-model", temperature_mode: "auto" }],
+  ["time, offset5, learnable temperature", { conditional: "time", time_offsets: 3, model_architecture: "offset5-model", temperature_mode: "auto" }],
 ] as Array<[string, Partial<TrainConfig>]>) {
   test(`resume is exact (${name}): 12 steps + resume to 30 equals 30 straight steps`, async () => {
     const cfg = config({ max_iterations: 30, ...over });

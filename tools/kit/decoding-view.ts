@@ -1,6 +1,9 @@
 /** How decodings and their controls are shown in tool results (shared by the decode tools). */
 import { z } from "zod";
-import type { DecodingSummary } from "../../src/decode/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
+import type { StoredDecoding } from "../../src/app/decode.js";
+import type { DecodingSummary, FrameDecodeResult } from "../../src/decode/types.js";
+import { structuredResult } from "./define.js";
 
 /** Per-sample rows in a tool result; the complete table is the decoding resource. */
 export const ROWS_SHOWN = 10;
@@ -60,4 +63,81 @@ function numericScores(scores: Record<string, unknown>): Record<string, number |
 
 export function pct(x: number): string {
   return `${(x * 100).toFixed(1)}%`;
+}
+
+/** decode_video_frames' result: scores, chance, controls, the first rows with provenance, and where the full table is. */
+export const FRAME_DECODING_SCHEMA = z.object({
+  decoding_id: z.string(),
+  model_id: z.string(),
+  recording_id: z.string(),
+  test_repeat: z.number(),
+  train_repeats: z.array(z.number()),
+  k: z.number(),
+  window: z.number(),
+  lag_frames: z.number(),
+  n_test: z.number(),
+  accuracy: z.number().describe("Fraction of test samples with |decoded − true| < window."),
+  exact_accuracy: z.number(),
+  median_abs_error: z.number(),
+  mean_abs_error: z.number(),
+  chance: z.object({ accuracy: z.number(), exact_accuracy: z.number(), mean_abs_error: z.number() }),
+  controls: CONTROLS_SCHEMA,
+  rows: z.array(z.object({
+    sample: z.number(), time_s: z.number().nullable(), true_frame: z.number().nullable(), predicted_frame: z.number(),
+    error: z.number().nullable(), confidence: z.number(),
+    neighbours: z.array(z.object({ train_sample: z.number(), repeat: z.number(), frame: z.number(), distance: z.number() })),
+  })).describe(`First ${ROWS_SHOWN} per-sample rows (${NEIGHBOURS_SHOWN} nearest voters each); the complete table is the resource in table_uri.`),
+  rows_total: z.number(),
+  table_uri: z.string(),
+  warnings: z.array(z.string()),
+  protocol: z.string(),
+  next: z.string(),
+});
+
+export type FrameDecodingView = z.output<typeof FRAME_DECODING_SCHEMA>;
+
+/** decode_video_frames' result for a stored frame decoding: text and structured content. */
+export function frameDecodingResult(d: StoredDecoding<FrameDecodeResult>): CallToolResult & { structuredContent: FrameDecodingView } {
+  const view = frameDecodingView(d);
+  return structuredResult(frameDecodingText(view, d.summary), view);
+}
+
+function frameDecodingView(d: StoredDecoding<FrameDecodeResult>): FrameDecodingView {
+const m = d.main;
+return {
+    decoding_id: d.decoding_id,
+    model_id: d.model_id,
+    recording_id: d.recording_id,
+    test_repeat: m.test_repeat,
+    train_repeats: m.train_repeats,
+    k: m.k,
+    window: m.window,
+    lag_frames: m.lag_frames,
+    n_test: m.scores.n_test,
+    accuracy: m.scores.accuracy,
+    exact_accuracy: m.scores.exact_accuracy,
+    median_abs_error: m.scores.median_abs_error,
+    mean_abs_error: m.scores.mean_abs_error,
+    chance: { accuracy: m.chance.accuracy, exact_accuracy: m.chance.exact_accuracy, mean_abs_error: m.chance.mean_abs_error },
+    controls: controlsView(d.summary),
+    rows: m.rows.slice(0, ROWS_SHOWN).map((r) => ({
+      sample: r.sample, time_s: r.time_s, true_frame: r.true_frame, predicted_frame: r.predicted_frame, error: r.error,
+      confidence: r.confidence, neighbours: r.neighbours.slice(0, NEIGHBOURS_SHOWN),
+    })),
+    rows_total: m.rows.length,
+    table_uri: `decoding://${d.decoding_id}`,
+    warnings: d.summary.warnings,
+    protocol: m.protocol,
+    next: `render_reconstruction with decoding_id "${d.decoding_id}" shows decoded vs true frames; read ${`decoding://${d.decoding_id}`} for every sample.`,
+  };
+}
+
+function frameDecodingText(o: FrameDecodingView, summary: DecodingSummary): string {
+  return [
+    `Decoding ${o.decoding_id} (model ${o.model_id}, repeat ${o.test_repeat}, k=${o.k}): ${pct(o.accuracy)} of ${o.n_test} samples within ${o.window} frames (chance ${pct(o.chance.accuracy)}); exact frame ${pct(o.exact_accuracy)}; median error ${o.median_abs_error} frames.`,
+    controlsText(summary),
+    "The reconstructed video is retrieval: each decoded frame is looked up in the stimulus movie by its decoded index.",
+    ...o.warnings.map((w) => `Warning: ${w}`),
+    `Next: ${o.next}`,
+  ].join("\n");
 }

@@ -3,12 +3,10 @@
  * train_embedding which returns a job). Views summarise; full data stays in resources (job://…).
  */
 import { z } from "zod";
-import type { JobRecord } from "../../src/store/jobs.js";
+import { JOB_STATUSES, type JobRecord } from "../../src/store/jobs.js";
 
 /** Loss-history points included in a job view (the full history is in the job:// resource). */
 const VIEW_HISTORY_POINTS = 12;
-
-export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;
 
 /** outputSchema of tools that return a job. */
 export const JOB_VIEW_SCHEMA = z.object({

@@ -20,7 +20,7 @@ import { getArchitecture } from "../cebra/graphs.js";
 import { goodnessOfFitBits } from "../cebra/metrics.js";
 import { runtimeVersions } from "../runtime/sessions.js";
 import { encoderOnnx } from "./transform.js";
-import type { ArchitectureInfo, TrainConfig, TrainedModel, TrainLog } from "../types.js";
+import { storedTrainConfig, type ArchitectureInfo, type TrainConfig, type TrainedModel, type TrainLog } from "../types.js";
 
 export interface ModelFile {
   name: string;
@@ -233,7 +233,7 @@ export function loadModelFiles(files: ModelFile[]): TrainedModel {
   }
   const log = readJson<TrainLog>(get, m.training.log_file);
   return {
-    config: m.hyperparameters,
+    config: storedTrainConfig(m.hyperparameters),
     architecture: getArchitecture(m.hyperparameters.model_architecture),
     n_neurons: m.sessions.map((s) => s.n_neurons),
     params: m.sessions.map((s) => readVector(get, s.params, s.param_count)),

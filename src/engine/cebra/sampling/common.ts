@@ -29,14 +29,14 @@ export function checkBatchSize(cfg: SamplerConfig): number {
 
 /** Δ must be an integer with 1 ≤ Δ < T (CEBRA raises for T ≤ Δ). */
 export function checkTimeOffset(cfg: SamplerConfig, T: number, what = "the session"): number {
-  const d = cfg.time_offset;
+  const d = cfg.time_offsets;
   if (!Number.isInteger(d) || d < 1) {
-    throw new UserError(`time_offset must be a positive integer, got ${d}.`, "Pass e.g. time_offset: 1 (CEBRA sklearn default) or 10.");
+    throw new UserError(`time_offsets must be a positive integer, got ${d}.`, "Pass e.g. time_offsets: 1 (CEBRA sklearn default) or 10.");
   }
   if (d >= T) {
     throw new UserError(
-      `time_offset ${d} is not smaller than the number of samples in ${what} (${T}).`,
-      `Use a time_offset below ${T}, or train on more samples.`,
+      `time_offsets ${d} is not smaller than the number of samples in ${what} (${T}).`,
+      `Use a time_offsets below ${T}, or train on more samples.`,
     );
   }
   return d;

@@ -122,7 +122,7 @@ class TimeDeltaAcrossSessions implements CrossSessionPositives {
       }
     });
     sizes.forEach((T, i) => checkTimeOffset(cfg, T, `session ${i}`));
-    this.delta = cfg.time_offset;
+    this.delta = cfg.time_offsets;
     this.diffStart = [0];
     for (const T of sizes) this.diffStart.push(this.diffStart[this.diffStart.length - 1] + T - this.delta);
     this.indexes = this.labels.map((l) => NearestIndex.build(l.data, l.dim));

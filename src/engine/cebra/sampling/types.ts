@@ -25,7 +25,7 @@ export interface Sampler {
 /** The TrainConfig fields that decide sampling. */
 export type SamplerConfig = Pick<
   TrainConfig,
-  "conditional" | "hybrid" | "time_offset" | "delta" | "discrete_prior" | "batch_size" | "seed"
+  "conditional" | "hybrid" | "time_offsets" | "delta" | "discrete_prior" | "batch_size" | "seed"
 >;
 
 /**

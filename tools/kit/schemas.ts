@@ -1,0 +1,14 @@
+/** Parameter schemas that several tools share, so the same argument reads the same everywhere. */
+import { z } from "zod";
+
+/** An artifact id argument (rec_…, mdl_…, emb_…, dec_…, job_…). */
+export const artifactId = (description: string) => z.string().min(1).max(64).describe(description);
+
+/** What a decoder reads: a trained model or one of its embeddings. */
+export const MODEL_OR_EMBEDDING = {
+  model_id: artifactId("Model id (mdl_…) from train_embedding. Give this or embedding_id.").optional(),
+  embedding_id: artifactId("Embedding id (emb_…) instead of model_id.").optional(),
+};
+
+/** kNN distance of the decoders. */
+export const METRIC = z.enum(["cosine", "euclidean"]).default("cosine");

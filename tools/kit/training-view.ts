@@ -1,0 +1,81 @@
+/**
+ * The model-facing view of a training job (train_embedding's result): the job's state while it runs, the
+ * training result's headline fields (TRAINING_RESULT_SCHEMA) once it is done, and a hint for the next call.
+ */
+import { z } from "zod";
+import { TRAINING_RESULT_SCHEMA, type TrainingResult } from "../../src/app/train.js";
+import type { JobRecord } from "../../src/store/jobs.js";
+import { UserError } from "../../src/util/errors.js";
+import { jobView } from "./job-view.js";
+
+export const TRAINING_VIEW_SCHEMA = z.object({
+  job_id: z.string(),
+  status: z.string(),
+  progress: z.object({ step: z.number(), total: z.number(), fraction: z.number(), message: z.string().optional(), eta_s: z.number().optional() }).optional(),
+  ...TRAINING_RESULT_SCHEMA.pick({
+    model_id: true, embedding_id: true, shuffled_model_id: true, final_loss: true, goodness_of_fit_bits: true,
+    heldout_goodness_of_fit_bits: true, steps_done: true, steps_per_s: true, device_used: true, device_notes: true,
+    wall_time_s: true, labels: true, split: true,
+  }).partial().shape,
+  error: z.object({ message: z.string(), fix: z.string().optional() }).optional(),
+  next: z.string(),
+});
+
+export type TrainingView = z.output<typeof TRAINING_VIEW_SCHEMA>;
+
+/** The view of a training job record. A job that failed within the wait fails the call (isError with the fix). */
+export function trainingView(record: JobRecord): TrainingView {
+  if (record.status === "failed") throw failedTraining(record);
+  const view = jobView(record);
+  const result = record.result as TrainingResult | undefined;
+  const p = view.progress;
+  return {
+    job_id: record.id,
+    status: record.status,
+    ...(p ? { progress: { step: p.step, total: p.total, fraction: p.fraction, message: p.message, eta_s: p.eta_s } } : {}),
+    ...(result
+      ? {
+          model_id: result.model_id,
+          embedding_id: result.embedding_id,
+          shuffled_model_id: result.shuffled_model_id,
+          final_loss: result.final_loss,
+          goodness_of_fit_bits: result.goodness_of_fit_bits,
+          heldout_goodness_of_fit_bits: result.heldout_goodness_of_fit_bits,
+          steps_done: result.steps_done,
+          steps_per_s: result.steps_per_s,
+          device_used: result.device_used,
+          device_notes: result.device_notes,
+          wall_time_s: result.wall_time_s,
+          labels: result.labels,
+          split: result.split,
+        }
+      : {}),
+    ...(record.error ? { error: { message: record.error.message, ...(record.error.fix ? { fix: record.error.fix } : {}) } } : {}),
+    next: result && !result.cancelled ? `Call decode_video_frames with model_id "${result.model_id}" (movies) or decode_labels.` : view.next,
+  };
+}
+
+function failedTraining(record: JobRecord): UserError {
+  const e = record.error;
+  return new UserError(
+    `Training job ${record.id} failed: ${e?.message ?? "unknown error"}`,
+    e?.fix ?? `The server log (stderr) has the details; get_job with job_id "${record.id}" shows the record.`,
+    e?.code,
+  );
+}
+
+/** The text block of a training result. */
+export function trainingText(o: TrainingView): string {
+  if (o.model_id) {
+    const f = (x: number | null | undefined, d = 3) => (x === null || x === undefined ? "n/a" : x.toFixed(d));
+    return [
+      `Training ${o.status}: model ${o.model_id}, embedding ${o.embedding_id}${o.shuffled_model_id ? `, shuffled-label control ${o.shuffled_model_id}` : ""}.`,
+      `${o.steps_done} steps on ${o.device_used} at ${f(o.steps_per_s, 1)} steps/s (${f(o.wall_time_s, 1)} s). Final loss ${f(o.final_loss)}; goodness of fit ${f(o.goodness_of_fit_bits, 2)} bits (train), ${f(o.heldout_goodness_of_fit_bits, 2)} bits (held out).`,
+      `Labels: ${o.labels}. Split: ${o.split}.`,
+      `Next: ${o.next}`,
+    ].join("\n");
+  }
+  const p = o.progress;
+  const err = o.error ? `\nError: ${o.error.message}${o.error.fix ? ` Fix: ${o.error.fix}` : ""}` : "";
+  return `Training job ${o.job_id} is ${o.status}${p ? ` — step ${p.step}/${p.total}${p.eta_s !== undefined ? `, ETA ${Math.round(p.eta_s)} s` : ""}` : ""}.${err}\nNext: ${o.next}`;
+}

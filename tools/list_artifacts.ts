@@ -1,5 +1,6 @@
 /** list_artifacts: what is in the workspace (recordings, models, embeddings, decodings, renders, jobs). */
 import { z } from "zod";
+import { listArtifacts as listInventory } from "../src/app/inventory.js";
 import { ALL_KINDS } from "../src/store/ids.js";
 import { artifactUri } from "./kit/uris.js";
 import { defineTool, structuredResult } from "./kit/define.js";
@@ -33,26 +34,10 @@ export const listArtifacts = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler({ kind, limit }, ctx) {
-    const all = await ctx.workspace.list();
-    const counts = Object.fromEntries(ALL_KINDS.map((k) => [k, all.filter((a) => a.kind === k).length]));
-    const matching = all.filter((a) => !kind || a.kind === kind).reverse();
-    const shown = matching.slice(0, limit).map((a) => ({
-      id: a.id,
-      kind: a.kind,
-      created_at: a.created_at,
-      bytes: a.bytes,
-      summary: a.summary,
-      parents: a.parents,
-      uri: artifactUri(a.kind, a.id),
-    }));
-    const lines = shown.map((a) => `${a.id}  ${formatBytes(a.bytes)}  ${a.created_at.slice(0, 19)}  ${a.summary}`);
-    const head = `${matching.length} ${kind ?? "artifact"}${matching.length === 1 ? "" : "s"} in ${ctx.workspace.root}${matching.length > shown.length ? ` (showing newest ${shown.length})` : ""}.`;
-    return structuredResult([head, ...lines].join("\n"), {
-      workspace: ctx.workspace.root,
-      total: matching.length,
-      has_more: matching.length > shown.length,
-      counts,
-      artifacts: shown,
-    });
+    const inv = await listInventory(ctx.workspace, { kind, limit });
+    const artifacts = inv.artifacts.map((a) => ({ ...a, uri: artifactUri(a.kind, a.id) }));
+    const lines = artifacts.map((a) => `${a.id}  ${formatBytes(a.bytes)}  ${a.created_at.slice(0, 19)}  ${a.summary}`);
+    const head = `${inv.total} ${kind ?? "artifact"}${inv.total === 1 ? "" : "s"} in ${inv.workspace}${inv.has_more ? ` (showing newest ${artifacts.length})` : ""}.`;
+    return structuredResult([head, ...lines].join("\n"), { ...inv, artifacts });
   },
 });

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { plotStoredEmbedding } from "../src/app/render.js";
 import { MODEL_OR_EMBEDDING } from "./kit/schemas.js";
 import { defineTool } from "./kit/define.js";
-import type { CallToolResult } from "@modelcontextprotocol/server";
+import { embeddingPlotResult } from "./kit/render-view.js";
 
 const INPUT = z.object({
   ...MODEL_OR_EMBEDDING,
@@ -24,7 +24,7 @@ export const plotEmbeddingTool = defineTool({
     "Plots a CEBRA embedding as a PNG: a 2-D or 3-D scatter of its first dimensions (or PCA) coloured by movie frame, time, repeat or a label, plus the training loss curve. Use it to see whether the embedding is organised by the stimulus (shuffled-label controls should look unstructured). The file is saved in the workspace (path in the text).",
   inputSchema: INPUT,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async handler(args, ctx): Promise<CallToolResult> {
+  async handler(args, ctx) {
     const r = await plotStoredEmbedding(ctx, {
       model_id: args.model_id,
       embedding_id: args.embedding_id,
@@ -34,12 +34,6 @@ export const plotEmbeddingTool = defineTool({
       projection: args.projection,
       include_loss: args.include_loss,
     });
-    const info = { render_id: r.render_id, model_id: r.model_id, embedding_id: r.embedding_id, points_shown: r.points_shown, colour_by: args.colour_by, samples: args.samples, files: r.files, notes: r.render.notes };
-    return {
-      content: [
-        { type: "text", text: JSON.stringify(info) },
-        ...r.render.images.map((im) => ({ type: "image" as const, data: im.data.toString("base64"), mimeType: im.mime_type })),
-      ],
-    };
+    return embeddingPlotResult(args.colour_by, args.samples, r);
   },
 });

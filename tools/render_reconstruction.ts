@@ -2,8 +2,7 @@
 import { z } from "zod";
 import { renderStoredReconstruction } from "../src/app/render.js";
 import { defineTool } from "./kit/define.js";
-import { UserError } from "../src/util/errors.js";
-import type { CallToolResult } from "@modelcontextprotocol/server";
+import { reconstructionResult } from "./kit/render-view.js";
 
 const INPUT = z.object({
   decoding_id: z.string().min(1).max(64).describe("Decoding id (dec_…) from decode_video_frames."),
@@ -23,43 +22,12 @@ export const renderReconstructionTool = defineTool({
     "Shows a decoding as images: for each time step the frame that was on screen and the frame retrieved from the stimulus movie by the decoded index (not generated), each tile labelled with time, decoded and true index, error and confidence. Layouts: side_by_side, contact_sheet, animation (WebP), timeline (index plot). Previews fit client limits; full-resolution files are saved in the workspace (paths in the text). Provenance (decoded/true frame per tile) is in the JSON text block and the image _meta.",
   inputSchema: INPUT,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async handler(args, ctx): Promise<CallToolResult> {
-    if (args.start !== undefined && args.end !== undefined && args.start >= args.end) {
-      throw new UserError(`The sample range is empty: start (${args.start}) must be less than end (${args.end}, exclusive).`, "Pass start < end, or omit them to use the whole decoded range.");
-    }
+  async handler(args, ctx) {
     const r = await renderStoredReconstruction(ctx, {
       decoding_id: args.decoding_id,
       layout: args.layout,
       selection: { start: args.start, end: args.end, count: args.count, samples: args.samples },
     });
-    const images = r.render.images;
-    const provenance = {
-      decoding_id: args.decoding_id,
-      render_id: r.render_id,
-      layout: args.layout,
-      model_id: r.decoding.model_id,
-      recording_id: r.decoding.recording_id,
-      accuracy: r.decoding.main.scores.accuracy,
-      window_frames: r.decoding.main.window,
-      retrieval: "Decoded frames are looked up in the stimulus movie by the decoded frame index (kNN on the embedding); nothing is generated.",
-      frames_shown: images.flatMap((im) => im.frames_shown),
-      full_resolution_files: r.files,
-      notes: r.render.notes,
-    };
-    return {
-      content: [
-        { type: "text", text: JSON.stringify(provenance) },
-        ...images.map((im) => ({
-          type: "image" as const,
-          data: im.data.toString("base64"),
-          mimeType: im.mime_type,
-          _meta: { "cebra-mcp/frames_shown": im.frames_shown, "cebra-mcp/decoding_id": args.decoding_id },
-        })),
-        {
-          type: "text",
-          text: `${images.length} image(s) of ${args.decoding_id} (${args.layout}); full resolution in render://${r.render_id}: ${r.files.map((f) => f.path).join(", ")}. Each decoded tile is a movie frame retrieved by its decoded index.`,
-        },
-      ],
-    };
+    return reconstructionResult(args.decoding_id, args.layout, r);
   },
 });

@@ -45,6 +45,10 @@ export interface ReconstructionRequest {
 
 /** Renders a frame decoding (decoded frames retrieved from the movie next to the true ones). */
 export async function renderStoredReconstruction(deps: { workspace: Workspace; recordings: RecordingStore }, req: ReconstructionRequest) {
+  const { start, end } = req.selection;
+  if (start !== undefined && end !== undefined && start >= end) {
+    throw new UserError(`The sample range is empty: start (${start}) must be less than end (${end}, exclusive).`, "Pass start < end, or omit them to use the whole decoded range.");
+  }
   const { full } = await loadDecoding<StoredDecoding<FrameDecodeResult>>(deps.workspace, req.decoding_id);
   if (full.kind !== "frames") {
     throw new UserError(`${req.decoding_id} decoded labels, not movie frames, so there are no frames to show.`, "Use plot_embedding for label decodings, or render a decode_video_frames decoding.");

@@ -1,6 +1,6 @@
 /** train_embedding: train a CEBRA model on a recording as a job → model_id, embedding_id (or a running job_id). */
 import { z } from "zod";
-import { listArchitectures } from "../src/engine/cebra/graphs.js";
+import { listArchitectures } from "../src/engine/cebra/lookup.js";
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../src/engine/types.js";
 import type { JobRecord } from "../src/store/jobs.js";
 import { startTrainingJob, type TrainingResult } from "../src/app/train.js";

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { isUserError, UserError } from "../util/errors.js";
 import { benchmarkData, fmt, machineInfo, percentiles, standardConfig, textTable, type MachineInfo, type Percentiles } from "./benchmark.js";
-import { buildStepGraph } from "../engine/cebra/graphs.js";
+import { buildStepGraph } from "../engine/cebra/step.js";
 import { AUTO_DEVICE_ORDER, createSession, type ResolvedDevice } from "../engine/runtime/sessions.js";
 import { stepGraphOptions } from "../engine/train/batches.js";
 import { profileSteps } from "../engine/train/trainer.js";

@@ -2,7 +2,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { ringRecording } from "../../src/engine/synthetic.js";
 import { createSession, f32 } from "../../src/engine/runtime/sessions.js";
-import { buildStepGraph } from "../../src/engine/cebra/graphs.js";
+import { buildStepGraph } from "../../src/engine/cebra/step.js";
 import { BatchAssembler, stepGraphOptions } from "../../src/engine/train/batches.js";
 import { readLosses, runTraining } from "../../src/engine/train/trainer.js";
 import { chunkBounds, encoderOnnx, paddedRows, transformRecording } from "../../src/engine/train/transform.js";

@@ -19,7 +19,8 @@
 import type * as ort from "onnxruntime-node";
 import { UserError } from "../../util/errors.js";
 import { createTrainingProblem, type TrainingProblem } from "./batches.js";
-import { getArchitecture, type StepInput } from "../cebra/graphs.js";
+import { getArchitecture } from "../cebra/lookup.js";
+import type { StepInput } from "../cebra/step.js";
 import { createSession, f32, outputData, scalar, type ResolvedDevice } from "../runtime/sessions.js";
 import type { ArchitectureInfo, SessionData, TrainConfig, TrainedModel, TrainLog, TrainProgress } from "../types.js";
 

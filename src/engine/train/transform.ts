@@ -16,7 +16,7 @@
  */
 import type * as ort from "onnxruntime-node";
 import { UserError } from "../../util/errors.js";
-import { buildInferenceGraph } from "../cebra/graphs.js";
+import { buildInferenceGraph } from "../cebra/inference.js";
 import { createSession, f32 } from "../runtime/sessions.js";
 import type { ArchitectureInfo, Device, TrainedModel } from "../types.js";
 

@@ -2,11 +2,11 @@
  * Contracts between the parts of the engine (graph builders, sampling, runtime) and the layers above.
  * Changing a field here means updating every user; keep it small and documented.
  */
+import type { Device } from "./runtime/devices.js";
 
 export type Distance = "cosine" | "euclidean";
 export type TemperatureMode = "constant" | "auto";
 export type Conditional = "time" | "time_delta" | "delta" | "discrete" | "mixed";
-export type Device = "auto" | "cpu" | "cuda" | "webgpu";
 
 /** Hyperparameters of one training run (CEBRA sklearn names, snake_case). */
 export interface TrainConfig {

@@ -21,7 +21,8 @@ import { UserError } from "../../util/errors.js";
 import { createTrainingProblem, type TrainingProblem } from "./batches.js";
 import { getArchitecture } from "../cebra/lookup.js";
 import type { StepInput } from "../cebra/step.js";
-import { createSession, f32, outputData, scalar, type ResolvedDevice } from "../runtime/sessions.js";
+import type { ResolvedDevice } from "../runtime/devices.js";
+import { createSession, f32, outputData, scalar } from "../runtime/sessions.js";
 import type { ArchitectureInfo, SessionData, TrainConfig, TrainedModel, TrainLog, TrainProgress } from "../types.js";
 
 /** Losses of one step, as the step graph reports them. */

@@ -236,7 +236,7 @@ export async function setupTraining(sessions: SessionData[], cfg: TrainConfig, i
  * trains one encoder, several sessions one encoder each (multi-session). Runs on the calling thread; use
  * `trainModel` (train.ts) to run it in a worker. `wall_time_s` accumulates over resumed runs.
  */
-export async function runTraining(sessions: SessionData[], cfg: TrainConfig, opts: TrainerOptions = {}): Promise<TrainedModel> {
+export async function runTrainingLoop(sessions: SessionData[], cfg: TrainConfig, opts: TrainerOptions = {}): Promise<TrainedModel> {
   if (opts.resumeFrom) checkResumeCompatible(opts.resumeFrom, cfg, sessions);
   const setup = await setupTraining(sessions, cfg);
   try {
@@ -307,7 +307,7 @@ export interface StepProfile {
 
 /**
  * Run `steps` training steps from the initialisation, timing the two halves of every step.
- * Same setup, batches and updates as `runTraining`, so trajectories are comparable across devices;
+ * Same setup, batches and updates as `runTrainingLoop`, so trajectories are comparable across devices;
  * `input` forces a window input form (see `setupTraining`).
  */
 export async function profileSteps(sessions: SessionData[], cfg: TrainConfig, steps: number, input?: StepInput): Promise<StepProfile> {

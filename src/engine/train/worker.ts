@@ -8,7 +8,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { serializeError, type SerializedError } from "../../util/errors.js";
-import { runTraining } from "./trainer.js";
+import { runTrainingLoop } from "./trainer.js";
 import type { SessionData, TrainConfig, TrainedModel, TrainProgress } from "../types.js";
 
 /** What train.ts passes to the worker. */
@@ -30,7 +30,7 @@ export type WorkerMessage =
 async function main(port: NonNullable<typeof parentPort>, job: WorkerJob): Promise<void> {
   const post = (m: WorkerMessage) => port.postMessage(m);
   try {
-    const model = await runTraining(job.sessions, job.cfg, {
+    const model = await runTrainingLoop(job.sessions, job.cfg, {
       resumeFrom: job.resumeFrom,
       progressIntervalMs: job.progressIntervalMs,
       onProgress: (progress) => post({ type: "progress", progress }),

@@ -9,7 +9,7 @@
  * across sessions (CEBRA's multi-session training).
  * Adam's bias corrections are computed on the host (step_size = lr/(1−β1^t), bc2_sqrt = √(1−β2^t)).
  *
- * `trainModel` (train.ts) runs this loop in a worker thread; cancellation is a callback checked between
+ * `trainModel` (run.ts) runs this loop in a worker thread; cancellation is a callback checked between
  * steps, progress is reported at least every `progressIntervalMs`.
  *
  * Resume is exact: parameters, Adam moments and the step counter continue, and the sampler (seeded by
@@ -234,7 +234,7 @@ export async function setupTraining(sessions: SessionData[], cfg: TrainConfig, i
 /**
  * Train for `cfg.max_iterations` steps in total (a resumed model's steps count towards it): one session
  * trains one encoder, several sessions one encoder each (multi-session). Runs on the calling thread; use
- * `trainModel` (train.ts) to run it in a worker. `wall_time_s` accumulates over resumed runs.
+ * `trainModel` (run.ts) to run it in a worker. `wall_time_s` accumulates over resumed runs.
  */
 export async function runTrainingLoop(sessions: SessionData[], cfg: TrainConfig, opts: TrainerOptions = {}): Promise<TrainedModel> {
   if (opts.resumeFrom) checkResumeCompatible(opts.resumeFrom, cfg, sessions);

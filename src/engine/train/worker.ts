@@ -1,5 +1,5 @@
 /**
- * worker_threads entry for training (started by train.ts).
+ * worker_threads entry for training (started by run.ts).
  *
  * onnxruntime-node's `run` blocks its thread, so training runs here to keep the server responsive.
  * The parent sends the job as workerData; cancellation is a shared Int32 flag the parent sets
@@ -11,7 +11,7 @@ import { serializeError, type SerializedError } from "../../util/errors.js";
 import { runTrainingLoop } from "./trainer.js";
 import type { SessionData, TrainConfig, TrainedModel, TrainProgress } from "../types.js";
 
-/** What train.ts passes to the worker. */
+/** What run.ts passes to the worker. */
 export interface WorkerJob {
   sessions: SessionData[];
   cfg: TrainConfig;

@@ -14,8 +14,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { benchmarkData, fmt, machineInfo, percentile, percentiles, standardConfig, textTable, type Percentiles } from "../src/cli/benchmark.js";
-import { type StepInput, chooseStepInput } from "../src/engine/cebra/graphs.js";
-import { profileSteps, runTraining } from "../src/engine/train/trainer.js";
+import { chooseStepInput } from "../src/engine/cebra/cost.js";
+import type { StepInput } from "../src/engine/cebra/step.js";
+import { profileSteps, runTrainingLoop } from "../src/engine/train/trainer.js";
 import { transformRecording } from "../src/engine/train/transform.js";
 import type { Conditional, SessionData } from "../src/engine/types.js";
 
@@ -125,7 +126,7 @@ function inputUsed(input: InputChoice, data: SessionData): StepInput {
   return chooseStepInput(shape, data.n_samples);
 }
 
-async function timeTransform(N: number, data: SessionData, model: Awaited<ReturnType<typeof runTraining>>): Promise<number> {
+async function timeTransform(N: number, data: SessionData, model: Awaited<ReturnType<typeof runTrainingLoop>>): Promise<number> {
   const t0 = performance.now();
   await transformRecording(model, data.neural, data.n_samples, N, { device: "cpu", threads: 1 });
   return data.n_samples / ((performance.now() - t0) / 1000);
@@ -141,7 +142,7 @@ async function main(): Promise<void> {
   });
   const stepAcc: StepSamples[] = runs.map(() => ({ totals: [], assemble: [], run: [], cpu: [], roundMedians: [] }));
   const transformData = TRANSFORM_NEURONS.map((N) => benchmarkData(N, "time", o.T));
-  const transformModels = await Promise.all(transformData.map((d) => runTraining([d], standardConfig({ max_iterations: 0 }))));
+  const transformModels = await Promise.all(transformData.map((d) => runTrainingLoop([d], standardConfig({ max_iterations: 0 }))));
   const transformRounds: number[][] = TRANSFORM_NEURONS.map(() => []);
 
   for (let r = 0; r < o.rounds; r++) {

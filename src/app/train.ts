@@ -8,7 +8,7 @@ import { fitEmbedding, type FitResult } from "../engine/fit.js";
 import { goodnessOfFitBits } from "../engine/cebra/metrics.js";
 import type { LabelSource, TrainingMode } from "../engine/train/prepare.js";
 import { z } from "zod";
-import { listArchitectures } from "../engine/cebra/graphs.js";
+import { listArchitectures } from "../engine/cebra/lookup.js";
 import { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_SCHEMA, storedTrainConfig, type TrainConfig } from "../engine/types.js";
 import type { JobControl, JobRecord, JobRegistry } from "../store/jobs.js";
 import { loadModel, saveFit, type ModelMeta } from "./model-artifacts.js";

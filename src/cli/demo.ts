@@ -10,7 +10,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { generateAllenLike } from "../data/builtin/index.js";
 import type { DecodingSummary } from "../decode/types.js";
-import { DEFAULT_TRAIN_CONFIG, type Device, type TrainConfig } from "../engine/types.js";
+import { DEVICES, type Device, isDevice } from "../engine/runtime/devices.js";
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../engine/types.js";
 import { decodeAndStoreFrames } from "../app/decode.js";
 import { JobRegistry } from "../store/jobs.js";
 import { RecordingStore, summarizeRecording } from "../store/recordings.js";
@@ -36,7 +37,7 @@ const USAGE = `cebra-mcp demo [options]
   --learning-rate X    Adam learning rate (default ${DEMO_DEFAULTS.learning_rate})
   --seed N             seed of the recording and the training (default ${DEMO_DEFAULTS.seed})
   --cells N            simulated neurons (default: the simulator's default)
-  --device D           auto | cpu | cuda | webgpu (default auto)
+  --device D           ${DEVICES.join(" | ")} (default auto)
   --no-shuffled        skip the shuffled-label control (halves the training time)`;
 
 interface DemoOptions {
@@ -80,8 +81,8 @@ function parseDemoArgs(argv: string[]): DemoOptions | null {
     }
     return x;
   };
-  const device = (values.device ?? "auto") as Device;
-  if (!["auto", "cpu", "cuda", "webgpu"].includes(device)) throw new UserError(`--device must be auto, cpu, cuda or webgpu, got "${device}".`, USAGE, "bad_flag");
+  const device = values.device ?? "auto";
+  if (!isDevice(device)) throw new UserError(`--device must be ${DEVICES.slice(0, -1).join(", ")} or ${DEVICES.at(-1)}, got "${device}".`, USAGE, "bad_flag");
   const out = path.resolve(values.out ?? "demo-output");
   return {
     out,

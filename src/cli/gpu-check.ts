@@ -9,8 +9,9 @@ import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { isUserError, UserError } from "../util/errors.js";
 import { benchmarkData, fmt, machineInfo, percentiles, standardConfig, textTable, type MachineInfo, type Percentiles } from "./benchmark.js";
-import { buildStepGraph } from "../engine/cebra/graphs.js";
-import { AUTO_DEVICE_ORDER, createSession, type ResolvedDevice } from "../engine/runtime/sessions.js";
+import { buildStepGraph } from "../engine/cebra/step.js";
+import type { ResolvedDevice } from "../engine/runtime/devices.js";
+import { AUTO_DEVICE_ORDER, createSession } from "../engine/runtime/sessions.js";
 import { stepGraphOptions } from "../engine/train/batches.js";
 import { profileSteps } from "../engine/train/trainer.js";
 import type { Conditional, SessionData, TrainConfig } from "../engine/types.js";
@@ -85,7 +86,7 @@ export interface GpuCheckReport {
  */
 export const AGREEMENT_TOLERANCE = 1e-2;
 
-const USAGE = "usage: gpu-check [--steps 200] [--devices cuda,webgpu,cpu] [--T 10000] [--N 100] [--batch 512] [--conditional time] [--threads n] [--json gpu-check.json]";
+const USAGE = `usage: gpu-check [--steps 200] [--devices ${AUTO_DEVICE_ORDER.join(",")}] [--T 10000] [--N 100] [--batch 512] [--conditional time] [--threads n] [--json gpu-check.json]`;
 
 /** Parse the command-line options of `gpu-check`. */
 export function parseGpuCheckArgs(argv: string[]): GpuCheckOptions {

@@ -1,6 +1,6 @@
 /**
  * One CEBRA fit of a recording, end to end: choose the training samples and labels (prepare.ts), train
- * in a worker (train.ts), embed the WHOLE recording (transform.ts, one row per sample, so decoders can
+ * in a worker (train/run.ts), embed the WHOLE recording (transform.ts, one row per sample, so decoders can
  * use any split), and score the model on the held-out samples (evaluate.ts). The shuffled-label control
  * is the same call with `shuffle_labels: true`: same samples, configuration, seed and steps.
  */

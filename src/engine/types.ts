@@ -3,8 +3,7 @@
  * Changing a field here means updating every user; keep it small and documented.
  */
 import { z } from "zod";
-
-export type Device = "auto" | "cpu" | "cuda" | "webgpu";
+import { DEVICES } from "./runtime/devices.js";
 
 /**
  * Hyperparameters of one training run (CEBRA sklearn names, snake_case), as ONE zod schema: the engine's
@@ -33,7 +32,7 @@ export const TRAIN_CONFIG_SCHEMA = z.object({
   /** Discrete prior: "empirical" (uniform over time) or "uniform" (class-balanced). */
   discrete_prior: z.enum(["empirical", "uniform"]).default("empirical"),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(0).describe("Random seed of initialisation and batch sampling; the same seed and settings give the same model."),
-  device: z.enum(["auto", "cpu", "cuda", "webgpu"]).default("auto").describe("auto tries CUDA, WebGPU, then CPU and reports why it skipped each."),
+  device: z.enum(DEVICES).default("auto").describe("auto tries CUDA, WebGPU, then CPU and reports why it skipped each."),
   threads: z.number().int().min(1).max(64).optional().describe("CPU threads for ONNX Runtime (default 1 on machines with ≤ 2 cores, else half the cores, at most 4)."),
   /** Adam betas and epsilon (PyTorch defaults). */
   beta1: z.number().default(0.9),

@@ -33,6 +33,7 @@ export const UNITS: readonly Unit[] = [
   { prefix: "src/version.ts", rank: 0, role: "the version string", mcpFree: true },
   { prefix: "models", rank: 1, role: "CEBRA architecture specs (declarative layer lists)", mcpFree: true },
   { prefix: "src/data", rank: 2, role: "the Recording model, file formats (loader registry), the built-in simulator, preprocessing", mcpFree: true },
+  { prefix: "src/engine/runtime/devices.ts", rank: 2, role: "the device table (auto, cpu, cuda, webgpu), shared by the contracts, sessions and the CLI", mcpFree: true },
   { prefix: "src/engine/types.ts", rank: 3, role: "the engine's contracts (configs, trained models)", mcpFree: true },
   { prefix: "src/engine/graph", rank: 4, role: "graph compiler: IR, ops, autodiff, ONNX writer, float64 interpreter", mcpFree: true },
   { prefix: "src/engine/cebra", rank: 5, role: "CEBRA itself: architectures, InfoNCE, sampling, step and inference graphs, metrics", mcpFree: true },

@@ -4,7 +4,7 @@ import * as ort from "onnxruntime-node";
 import { ringRecording } from "../../src/engine/synthetic.js";
 import { parseNpy } from "../../src/data/formats/npy.js";
 import { exportModel, loadModelFiles, LOG_FILE, MANIFEST_FILE, type ModelFile } from "../../src/engine/train/export.js";
-import { runTraining } from "../../src/engine/train/trainer.js";
+import { runTrainingLoop } from "../../src/engine/train/trainer.js";
 import { paddedRows, transformRecording } from "../../src/engine/train/transform.js";
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../../src/engine/types.js";
 import { UserError } from "../../src/util/errors.js";
@@ -17,7 +17,7 @@ const cfg: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, model_architecture: "offset1
 const provenance = [{ recording_id: "rec-1", sha256: "ab".repeat(32), source: "synthetic ring" }];
 
 async function exported() {
-  const model = await runTraining([data], cfg);
+  const model = await runTrainingLoop([data], cfg);
   const embedding = await transformRecording(model, data.neural, T, N);
   const out = exportModel(model, { data: provenance, label_types: { kind: "continuous", dim: 2 }, embeddings: [{ name: "train", data: embedding, rows: T, dim: 4 }] });
   return { model, embedding, ...out };
@@ -66,8 +66,8 @@ test("the exported encoder run by a fresh InferenceSession on the padded recordi
 test("a loaded model resumes exactly like the in-memory one", async () => {
   const { model, files } = await exported();
   const more = { ...cfg, max_iterations: 16 };
-  const a = await runTraining([data], more, { resumeFrom: model });
-  const b = await runTraining([data], more, { resumeFrom: loadModelFiles(files) });
+  const a = await runTrainingLoop([data], more, { resumeFrom: model });
+  const b = await runTrainingLoop([data], more, { resumeFrom: loadModelFiles(files) });
   assert.deepEqual(b.params, a.params);
 });
 
@@ -88,7 +88,7 @@ test("export rejects unsafe embedding names and provenance that does not match t
 
 test("a multi-session model exports one encoder and optimizer state per session and round-trips", async () => {
   const other = ringRecording({ T: 300, N: 9, seed: 5 }).session;
-  const model = await runTraining([data, other], { ...cfg, max_iterations: 4 });
+  const model = await runTrainingLoop([data, other], { ...cfg, max_iterations: 4 });
   const { files, manifest } = exportModel(model, { data: [provenance[0], { recording_id: "rec-2", sha256: "cd".repeat(32) }] });
   assert.deepEqual(manifest.sessions.map((s) => [s.n_neurons, s.encoder, s.params]), [[16, "encoder_s0.onnx", "params_s0.npy"], [9, "encoder_s1.onnx", "params_s1.npy"]]);
   assert.deepEqual(loadModelFiles(files), model);

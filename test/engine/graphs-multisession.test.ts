@@ -6,14 +6,14 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
+import { buildWindowEmbeddingIR } from "../../src/engine/cebra/inference.js";
 import {
   type MultiSessionStepGraphOptions,
   buildMultiSessionStepGraph,
   buildMultiSessionStepIR,
-  buildStepIR,
-  buildWindowEmbeddingIR,
   initMultiSessionParams,
-} from "../../src/engine/cebra/graphs.js";
+} from "../../src/engine/cebra/multisession-step.js";
+import { buildStepIR } from "../../src/engine/cebra/step.js";
 import { directionalDerivative, numericGradient, run } from "../../src/engine/graph/interp.js";
 import { writeOnnx } from "../../src/engine/graph/onnx.js";
 import { UserError } from "../../src/util/errors.js";

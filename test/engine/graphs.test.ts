@@ -6,13 +6,9 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
-import {
-  type StepGraphOptions,
-  buildInferenceGraph,
-  buildStepGraph,
-  buildStepIR,
-  initParams,
-} from "../../src/engine/cebra/graphs.js";
+import { buildInferenceGraph } from "../../src/engine/cebra/inference.js";
+import { initParams } from "../../src/engine/cebra/init.js";
+import { type StepGraphOptions, buildStepGraph, buildStepIR } from "../../src/engine/cebra/step.js";
 import { directionalDerivative, numericGradient, run } from "../../src/engine/graph/interp.js";
 import { writeOnnx } from "../../src/engine/graph/onnx.js";
 import { UserError } from "../../src/util/errors.js";

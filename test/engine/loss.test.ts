@@ -5,7 +5,9 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
-import { type StepGraphOptions, buildStepGraph, buildStepIR, buildWindowEmbeddingIR, initParams } from "../../src/engine/cebra/graphs.js";
+import { buildWindowEmbeddingIR } from "../../src/engine/cebra/inference.js";
+import { initParams } from "../../src/engine/cebra/init.js";
+import { type StepGraphOptions, buildStepGraph, buildStepIR } from "../../src/engine/cebra/step.js";
 import { Graph } from "../../src/engine/graph/ir.js";
 import { run } from "../../src/engine/graph/interp.js";
 import { type SimilarityScale, infonce } from "../../src/engine/cebra/loss.js";

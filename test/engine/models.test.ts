@@ -5,16 +5,9 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
-import {
-  type ModelShape,
-  buildInferenceGraph,
-  buildInferenceIR,
-  buildWindowEmbeddingIR,
-  getArchitecture,
-  initParams,
-  listArchitectures,
-  paramLayout,
-} from "../../src/engine/cebra/graphs.js";
+import { buildInferenceGraph, buildInferenceIR, buildWindowEmbeddingIR } from "../../src/engine/cebra/inference.js";
+import { initParams } from "../../src/engine/cebra/init.js";
+import { type ModelShape, getArchitecture, listArchitectures, paramLayout } from "../../src/engine/cebra/lookup.js";
 import { run } from "../../src/engine/graph/interp.js";
 import { findSpec, modelParamCount, outputLength } from "../../src/engine/cebra/architectures.js";
 import { writeOnnx } from "../../src/engine/graph/onnx.js";

@@ -1,6 +1,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { buildInferenceGraph, initParams } from "../../src/engine/cebra/graphs.js";
+import { buildInferenceGraph } from "../../src/engine/cebra/inference.js";
+import { initParams } from "../../src/engine/cebra/init.js";
 import {
   AUTO_DEVICE_ORDER,
   CUDA_INSTALL_COMMAND,

@@ -2,7 +2,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { ringRecording } from "../../src/engine/synthetic.js";
 import { trainModel } from "../../src/engine/train/run.js";
-import { runTraining } from "../../src/engine/train/trainer.js";
+import { runTrainingLoop } from "../../src/engine/train/trainer.js";
 import { transformRecording } from "../../src/engine/train/transform.js";
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig, type TrainProgress } from "../../src/engine/types.js";
 import { CancelledError, UserError } from "../../src/util/errors.js";
@@ -18,7 +18,7 @@ test("trainModel in a worker gives exactly the model the trainer gives on this t
   const cfg = config();
   const progress: TrainProgress[] = [];
   const inWorker = await trainModel([session], cfg, { onProgress: (p) => progress.push(p) });
-  const local = await runTraining([session], cfg);
+  const local = await runTrainingLoop([session], cfg);
   assert.deepEqual(inWorker.params, local.params);
   assert.deepEqual(inWorker.log, local.log);
   assert.equal(inWorker.cancelled, false);
@@ -46,7 +46,7 @@ test("resumeFrom through the worker continues the same trajectory", async () => 
   const cfg = config({ max_iterations: 20 });
   const first = await trainModel([session], { ...cfg, max_iterations: 8 });
   const resumed = await trainModel([session], cfg, { resumeFrom: first });
-  const straight = await runTraining([session], cfg);
+  const straight = await runTrainingLoop([session], cfg);
   assert.deepEqual(resumed.params, straight.params);
 });
 

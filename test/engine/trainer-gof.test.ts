@@ -2,7 +2,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { ringRecording } from "../../src/engine/synthetic.js";
 import { evaluateInfoNCE } from "../../src/engine/train/evaluate.js";
-import { runTraining } from "../../src/engine/train/trainer.js";
+import { runTrainingLoop } from "../../src/engine/train/trainer.js";
 import { DEFAULT_TRAIN_CONFIG, type SessionData, type TrainConfig } from "../../src/engine/types.js";
 import { UserError } from "../../src/util/errors.js";
 
@@ -24,8 +24,8 @@ const heldOut = slice(session, 1500, 2000);
 const cfg: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, model_architecture: "offset1-model", batch_size: 64, max_iterations: 200, learning_rate: 3e-3, device: "cpu" };
 
 test("goodness of fit on held-out data: trained model well above chance, untrained near 0 bits", async () => {
-  const trained = await runTraining([train], cfg);
-  const untrained = await runTraining([train], { ...cfg, max_iterations: 0 });
+  const trained = await runTrainingLoop([train], cfg);
+  const untrained = await runTrainingLoop([train], { ...cfg, max_iterations: 0 });
   const good = await evaluateInfoNCE(trained, heldOut, { num_batches: 20 });
   const chance = await evaluateInfoNCE(untrained, heldOut, { num_batches: 20 });
   assert.equal(good.num_batches, 20);
@@ -37,7 +37,7 @@ test("goodness of fit on held-out data: trained model well above chance, untrain
 });
 
 test("evaluation is reproducible for a seed and changes with it", async () => {
-  const m = await runTraining([train], { ...cfg, max_iterations: 10 });
+  const m = await runTrainingLoop([train], { ...cfg, max_iterations: 10 });
   const a = await evaluateInfoNCE(m, heldOut, { num_batches: 5, seed: 7 });
   const b = await evaluateInfoNCE(m, heldOut, { num_batches: 5, seed: 7 });
   const c = await evaluateInfoNCE(m, heldOut, { num_batches: 5, seed: 8 });
@@ -46,7 +46,7 @@ test("evaluation is reproducible for a seed and changes with it", async () => {
 });
 
 test("evaluating on data with other units is a UserError", async () => {
-  const m = await runTraining([train], { ...cfg, max_iterations: 1 });
+  const m = await runTrainingLoop([train], { ...cfg, max_iterations: 1 });
   const other = ringRecording({ T: 200, N: 10 }).session;
   await assert.rejects(evaluateInfoNCE(m, other), UserError);
   await assert.rejects(evaluateInfoNCE(m, heldOut, { num_batches: 0 }), UserError);

@@ -2,9 +2,9 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { ringRecording } from "../../src/engine/synthetic.js";
 import { createSession, f32 } from "../../src/engine/runtime/sessions.js";
-import { buildStepGraph } from "../../src/engine/cebra/graphs.js";
+import { buildStepGraph } from "../../src/engine/cebra/step.js";
 import { BatchAssembler, stepGraphOptions } from "../../src/engine/train/batches.js";
-import { readLosses, runTraining } from "../../src/engine/train/trainer.js";
+import { readLosses, runTrainingLoop } from "../../src/engine/train/trainer.js";
 import { chunkBounds, encoderOnnx, paddedRows, transformRecording } from "../../src/engine/train/transform.js";
 import { DEFAULT_TRAIN_CONFIG, type TrainedModel } from "../../src/engine/types.js";
 import { UserError } from "../../src/util/errors.js";
@@ -17,7 +17,7 @@ const { session: data } = ringRecording({ T, N });
 /** A model of `arch` after a few training steps (so its weights are not just the initialisation). */
 function model(arch: string): Promise<TrainedModel> {
   const cfg = { ...DEFAULT_TRAIN_CONFIG, model_architecture: arch, output_dimension: D, num_hidden_units: 8, batch_size: 32, max_iterations: 3, device: "cpu" as const };
-  return runTraining([data], cfg);
+  return runTrainingLoop([data], cfg);
 }
 
 /** The encoder applied to exactly one window (rows [start, start + L) of `x`): its single output row. */

@@ -190,7 +190,7 @@ export interface RecordingWindows {
  * computed once per recording row, P_all = data·Wc [T, k·Co], and the windows' rows gathered from it
  * (k·Co wide instead of Ci wide); the backward scatter-adds dP into dP_all [T, k·Co] (repeated rows
  * accumulate) and dWc = dP_allᵀ·data. First-layer work scales with T instead of b·L, so this pays when
- * the recording has fewer rows than the batch's windows (see graphs.ts `chooseStepInput`).
+ * the recording has fewer rows than the batch's windows (see cebra/cost.ts `chooseStepInput`).
  */
 export function conv1dRecording(src: RecordingWindows, w: Value, bias: Value, spec: ConvSpec): Value {
   const { kernel: k, stride: s, out: co } = spec;

@@ -13,10 +13,7 @@ import * as path from "node:path";
 import { createRequire } from "node:module";
 import * as ort from "onnxruntime-node";
 import { UserError } from "../../util/errors.js";
-import type { Device, TrainedModel } from "../types.js";
-
-/** A device that actually runs a session (what `auto` resolves to). */
-export type ResolvedDevice = TrainedModel["device_used"];
+import type { Device, ResolvedDevice } from "./devices.js";
 
 /** The order `auto` tries devices in. */
 export const AUTO_DEVICE_ORDER: readonly ResolvedDevice[] = ["cuda", "webgpu", "cpu"];

@@ -12,17 +12,11 @@
  * order, then θ when the temperature is learnable.
  */
 import * as ort from "onnxruntime-node";
-import {
-  buildMultiSessionStepGraph,
-  buildStepGraph,
-  chooseStepInput,
-  initMultiSessionParams,
-  initParams,
-  type StepGraph,
-  type StepGraphOptions,
-  type StepGraphOptionsBase,
-  type StepInput,
-} from "../cebra/graphs.js";
+import { chooseStepInput } from "../cebra/cost.js";
+import { initParams } from "../cebra/init.js";
+import { buildMultiSessionStepGraph, initMultiSessionParams } from "../cebra/multisession-step.js";
+import { type StepGraph, type StepGraphOptions, type StepInput, buildStepGraph } from "../cebra/step.js";
+import type { StepGraphOptionsBase } from "../cebra/step-common.js";
 import { createMultiSessionSampler, createSampler, type BatchIndices } from "../cebra/sampling/index.js";
 import { fillWindowRows, fillWindows } from "../cebra/windows.js";
 import { f32 } from "../runtime/sessions.js";

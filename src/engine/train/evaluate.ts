@@ -13,9 +13,10 @@
 import { UserError } from "../../util/errors.js";
 import { singleSessionProblem } from "./batches.js";
 import { goodnessOfFitBits } from "../cebra/metrics.js";
+import type { Device } from "../runtime/devices.js";
 import { createSession, f32 } from "../runtime/sessions.js";
 import { readLosses } from "./trainer.js";
-import type { Device, SessionData, TrainedModel } from "../types.js";
+import type { SessionData, TrainedModel } from "../types.js";
 
 export interface EvaluateOptions {
   /** Batches to average (CEBRA's default is 500). Default 100. */

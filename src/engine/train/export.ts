@@ -16,7 +16,7 @@
 import { parseNpy, writeNpy } from "../../data/formats/npy.js";
 import { UserError } from "../../util/errors.js";
 import { VERSION } from "../../version.js";
-import { getArchitecture } from "../cebra/graphs.js";
+import { getArchitecture } from "../cebra/lookup.js";
 import { goodnessOfFitBits } from "../cebra/metrics.js";
 import { runtimeVersions } from "../runtime/sessions.js";
 import { encoderOnnx } from "./transform.js";

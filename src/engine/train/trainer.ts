@@ -9,7 +9,7 @@
  * across sessions (CEBRA's multi-session training).
  * Adam's bias corrections are computed on the host (step_size = lr/(1−β1^t), bc2_sqrt = √(1−β2^t)).
  *
- * `trainModel` (train.ts) runs this loop in a worker thread; cancellation is a callback checked between
+ * `trainModel` (run.ts) runs this loop in a worker thread; cancellation is a callback checked between
  * steps, progress is reported at least every `progressIntervalMs`.
  *
  * Resume is exact: parameters, Adam moments and the step counter continue, and the sampler (seeded by
@@ -19,8 +19,10 @@
 import type * as ort from "onnxruntime-node";
 import { UserError } from "../../util/errors.js";
 import { createTrainingProblem, type TrainingProblem } from "./batches.js";
-import { getArchitecture, type StepInput } from "../cebra/graphs.js";
-import { createSession, f32, outputData, scalar, type ResolvedDevice } from "../runtime/sessions.js";
+import { getArchitecture } from "../cebra/lookup.js";
+import type { StepInput } from "../cebra/step.js";
+import type { ResolvedDevice } from "../runtime/devices.js";
+import { createSession, f32, outputData, scalar } from "../runtime/sessions.js";
 import type { ArchitectureInfo, SessionData, TrainConfig, TrainedModel, TrainLog, TrainProgress } from "../types.js";
 
 /** Losses of one step, as the step graph reports them. */
@@ -232,9 +234,9 @@ export async function setupTraining(sessions: SessionData[], cfg: TrainConfig, i
 /**
  * Train for `cfg.max_iterations` steps in total (a resumed model's steps count towards it): one session
  * trains one encoder, several sessions one encoder each (multi-session). Runs on the calling thread; use
- * `trainModel` (train.ts) to run it in a worker. `wall_time_s` accumulates over resumed runs.
+ * `trainModel` (run.ts) to run it in a worker. `wall_time_s` accumulates over resumed runs.
  */
-export async function runTraining(sessions: SessionData[], cfg: TrainConfig, opts: TrainerOptions = {}): Promise<TrainedModel> {
+export async function runTrainingLoop(sessions: SessionData[], cfg: TrainConfig, opts: TrainerOptions = {}): Promise<TrainedModel> {
   if (opts.resumeFrom) checkResumeCompatible(opts.resumeFrom, cfg, sessions);
   const setup = await setupTraining(sessions, cfg);
   try {
@@ -305,7 +307,7 @@ export interface StepProfile {
 
 /**
  * Run `steps` training steps from the initialisation, timing the two halves of every step.
- * Same setup, batches and updates as `runTraining`, so trajectories are comparable across devices;
+ * Same setup, batches and updates as `runTrainingLoop`, so trajectories are comparable across devices;
  * `input` forces a window input form (see `setupTraining`).
  */
 export async function profileSteps(sessions: SessionData[], cfg: TrainConfig, steps: number, input?: StepInput): Promise<StepProfile> {

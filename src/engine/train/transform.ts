@@ -16,9 +16,10 @@
  */
 import type * as ort from "onnxruntime-node";
 import { UserError } from "../../util/errors.js";
-import { buildInferenceGraph } from "../cebra/graphs.js";
+import { buildInferenceGraph } from "../cebra/inference.js";
+import type { Device } from "../runtime/devices.js";
 import { createSession, f32 } from "../runtime/sessions.js";
-import type { ArchitectureInfo, Device, TrainedModel } from "../types.js";
+import type { ArchitectureInfo, TrainedModel } from "../types.js";
 
 export interface TransformOptions {
   /** Which session's encoder (multi-session models); default 0. */

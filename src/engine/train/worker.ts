@@ -1,5 +1,5 @@
 /**
- * worker_threads entry for training (started by train.ts).
+ * worker_threads entry for training (started by run.ts).
  *
  * onnxruntime-node's `run` blocks its thread, so training runs here to keep the server responsive.
  * The parent sends the job as workerData; cancellation is a shared Int32 flag the parent sets
@@ -8,10 +8,10 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { serializeError, type SerializedError } from "../../util/errors.js";
-import { runTraining } from "./trainer.js";
+import { runTrainingLoop } from "./trainer.js";
 import type { SessionData, TrainConfig, TrainedModel, TrainProgress } from "../types.js";
 
-/** What train.ts passes to the worker. */
+/** What run.ts passes to the worker. */
 export interface WorkerJob {
   sessions: SessionData[];
   cfg: TrainConfig;
@@ -30,7 +30,7 @@ export type WorkerMessage =
 async function main(port: NonNullable<typeof parentPort>, job: WorkerJob): Promise<void> {
   const post = (m: WorkerMessage) => port.postMessage(m);
   try {
-    const model = await runTraining(job.sessions, job.cfg, {
+    const model = await runTrainingLoop(job.sessions, job.cfg, {
       resumeFrom: job.resumeFrom,
       progressIntervalMs: job.progressIntervalMs,
       onProgress: (progress) => post({ type: "progress", progress }),

@@ -1,0 +1,28 @@
+/**
+ * The per-step cost model that picks how a single-session step graph reads its windows: copied
+ * windows ("windows") or rows of the whole recording ("recording"); see `StepGraphOptions.input`.
+ */
+import { architectureInfo, firstLayerTapWidth, readsRecording } from "./architectures.js";
+import { type ModelShape, checkModel } from "./lookup.js";
+import type { StepInput } from "./step.js";
+
+/**
+ * The cheaper window input for a single-session step on a recording of `T` samples (per step, on
+ * the CPU): "windows" copies the b·L window rows (N wide) in JS and runs the first layer on all of
+ * them; "recording" runs the first layer once per recording row, then gathers and scatter-adds the
+ * k·Co-wide tap products of the window rows. With ~40 multiply-adds per ns and ~1 ns per float
+ * moved (as `preferIm2col` in graph/nn.ts), "recording" wins when T is below ≈ b·L (short recordings:
+ * T = 10,000 against 1,536·10 window rows at batch 512); long recordings use "windows". Models
+ * whose first layer cannot read the recording (`readsRecording`) always use "windows".
+ */
+export function chooseStepInput(o: ModelShape & { batch_size: number; hybrid: boolean }, T: number): StepInput {
+  const { spec, dims } = checkModel(o);
+  if (!readsRecording(spec, dims)) return "windows";
+  const M = (o.hybrid ? 4 : 3) * o.batch_size;
+  const L = architectureInfo(spec).receptive_field;
+  const kc = firstLayerTapWidth(spec, dims);
+  const gemm = (2 * dims.N * kc) / 40; // forward X·Wc and backward dWc, per row
+  const windows = M * L * (gemm + dims.N);
+  const recording = T * (gemm + kc) + 2 * M * L * kc;
+  return recording < windows ? "recording" : "windows";
+}

@@ -1,0 +1,54 @@
+/**
+ * Architecture lookup and model validation: the registered architectures by name, a model's shape
+ * (architecture + sizes) checked into its spec and dims, and the flat parameter layout. Every graph
+ * builder in this folder starts from `checkModel`.
+ */
+import { ARCHITECTURES, type ArchitectureSpec } from "../../../models/index.js";
+import { UserError } from "../../util/errors.js";
+import { type ModelDims, type ParamInfo, architectureInfo, findSpec, resolveModel } from "./architectures.js";
+import type { ArchitectureInfo } from "../types.js";
+
+export interface ModelShape {
+  architecture: string;
+  n_neurons: number;
+  num_hidden_units: number;
+  output_dimension: number;
+}
+
+/** Static facts about an architecture; UserError listing the valid names if unknown. */
+export function getArchitecture(name: string): ArchitectureInfo {
+  return architectureInfo(findSpec(name));
+}
+
+/** All registered architectures. */
+export function listArchitectures(): ArchitectureInfo[] {
+  return ARCHITECTURES.map(architectureInfo);
+}
+
+/**
+ * Flat parameter layout of a model: per tensor its CEBRA state-dict name, PyTorch shape, fan-in and
+ * offset. The flat vector stores each tensor exactly as PyTorch does (row-major), so export is slicing.
+ */
+export function paramLayout(o: ModelShape): ParamInfo[] {
+  const { spec, dims } = checkModel(o);
+  return resolveModel(spec, dims).params;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Validation
+
+export function positiveInt(value: number, name: string, fix: string): void {
+  if (!Number.isInteger(value) || value < 1) throw new UserError(`${name} must be a positive integer, got ${value}.`, fix);
+}
+
+export function checkModel(o: ModelShape): { spec: ArchitectureSpec; dims: ModelDims } {
+  const spec = findSpec(o.architecture);
+  positiveInt(o.n_neurons, "n_neurons", "Pass a recording with at least one neuron.");
+  positiveInt(o.num_hidden_units, "num_hidden_units", "Use e.g. 32 (CEBRA's default).");
+  positiveInt(o.output_dimension, "output_dimension", "Use e.g. 8 (CEBRA's default) or 3 for plotting.");
+  const dims = { N: o.n_neurons, H: o.num_hidden_units, D: o.output_dimension };
+  const { params } = resolveModel(spec, dims);
+  const bad = params.find((p) => p.shape.some((d) => d < 1));
+  if (bad) throw new UserError(`num_hidden_units = ${o.num_hidden_units} is too small for ${spec.name} (layer ${bad.torch_name} would be empty).`, "Use num_hidden_units >= 2.");
+  return { spec, dims };
+}

@@ -1,0 +1,98 @@
+/**
+ * The single-session ONNX training-step graph: forward of the ref/pos/neg windows through shared
+ * weights, InfoNCE (plus the hybrid behaviour term), reverse-mode gradients and PyTorch Adam; or,
+ * in mode "loss", the held-out loss alone. `buildStepIR` returns the graph before serialisation (the
+ * float64 interpreter runs it in tests).
+ */
+import { UserError } from "../../util/errors.js";
+import { Graph, type Value } from "../graph/ir.js";
+import { writeOnnx } from "../graph/onnx.js";
+import { slice } from "../graph/ops/index.js";
+import type { ArchitectureSpec } from "../../../models/index.js";
+import { type EncoderInput, type ModelDims, readsRecording, resolveModel } from "./architectures.js";
+import { embedWindows, sliceParams, totalParams } from "./flat-params.js";
+import { type InfoNCE, type SimilarityScale, infonce, leadingDims, sumInfonce } from "./loss.js";
+import { type ModelShape, checkModel } from "./lookup.js";
+import { type LossOptions, type StepGraphOptionsBase, type StepIROptions, checkStep, finishGraph, similarityScale } from "./step-common.js";
+
+export interface StepGraphOptions extends ModelShape, LossOptions, StepGraphOptionsBase {
+  /**
+   * How the batch's windows come in (see `chooseStepInput`): "windows" (default), input "X"
+   * [ref+pos+neg, L, N] of copied windows; or "recording", inputs "data" [recording_samples, N] (the
+   * whole recording, the same buffer every step) and "rows" (int64 [ref+pos+neg, L], the recording row
+   * of each window step, clamped as `fillWindowRows` does).
+   */
+  input?: StepInput;
+  /** T of the "data" input; required with input "recording". */
+  recording_samples?: number;
+}
+
+/** The two ways a single-session step graph reads its windows (see `StepGraphOptions.input`). */
+export type StepInput = "windows" | "recording";
+
+export interface StepGraph {
+  onnx: Uint8Array;
+  /** Length of the flat params / m / v vectors (model parameters, plus θ last when temperature_mode = auto). */
+  param_count: number;
+  /** L = left + right: time steps per window in X. */
+  window_length: number;
+  /** Rows of X: ref, then pos, then neg. */
+  rows: { ref: number; pos: number; neg: number };
+  /** How the graph reads its windows ("X", or "data" + "rows"). */
+  input: StepInput;
+}
+
+/** Output dimensions the hybrid behaviour objective uses (CEBRA hard-codes 3). */
+export const HYBRID_BEHAVIOR_DIMS = 3;
+
+/** InfoNCE (plus the hybrid behaviour term) on embeddings Z [ref | pos | neg rows, D]. */
+function singleSessionLoss(z: Value, o: LossOptions, b: number, posRows: number, scale: SimilarityScale): InfoNCE {
+  const zr = slice(z, [0], [0], [b]);
+  const zn = slice(z, [0], [b + posRows], [2 * b + posRows]);
+  const posAt = (k: number): Value => slice(z, [0], [b + k * b], [2 * b + k * b]);
+  if (!o.hybrid) return infonce(zr, posAt(0), zn, o.distance, scale);
+  const d = HYBRID_BEHAVIOR_DIMS;
+  const behaviour = infonce(leadingDims(zr, d), leadingDims(posAt(0), d), leadingDims(zn, d), o.distance, scale);
+  return sumInfonce(behaviour, infonce(zr, posAt(1), zn, o.distance, scale));
+}
+
+/** The step (or loss) graph as IR, before serialisation (tests evaluate it with the interpreter). */
+export function buildStepIR(o: StepGraphOptions, ir: StepIROptions = {}): { graph: Graph; param_count: number; window_length: number; rows: StepGraph["rows"]; input: StepInput } {
+  const { spec, dims } = checkModel(o);
+  const L = checkStep(spec, dims, o);
+  if (o.hybrid && dims.D < HYBRID_BEHAVIOR_DIMS)
+    throw new UserError(`Hybrid training needs output_dimension >= ${HYBRID_BEHAVIOR_DIMS}, got ${dims.D}.`, "Increase output_dimension or turn hybrid off.");
+  const b = o.batch_size;
+  const rows = { ref: b, pos: o.hybrid ? 2 * b : b, neg: b };
+  const P = totalParams(spec, dims, o.temperature_mode);
+
+  const g = new Graph(o.mode === "step" ? "cebra_train_step" : "cebra_loss");
+  const input = o.input ?? "windows";
+  const x = windowInputs(g, spec, dims, o, rows.ref + rows.pos + rows.neg, L);
+  const flat = g.input("params", "float", [P]);
+  const enc = sliceParams(flat, resolveModel(spec, dims).params);
+  const z = embedWindows(spec, dims, x, enc.source);
+  const scale = similarityScale(g, flat, o, P);
+  finishGraph(g, flat, singleSessionLoss(z, o, b, rows.pos, scale.scale), scale, enc.tensors(), o, ir.customRules ?? true);
+  return { graph: g, param_count: P, window_length: L, rows, input };
+}
+
+/** The step graph's window inputs for `o.input`: "X", or "data" + "rows" (see `StepGraphOptions`). */
+function windowInputs(g: Graph, spec: ArchitectureSpec, dims: ModelDims, o: StepGraphOptions, M: number, L: number): EncoderInput {
+  if ((o.input ?? "windows") === "windows") return g.input("X", "float", [M, L, dims.N]);
+  if (o.input !== "recording") throw new Error(`input must be "windows" or "recording", got "${o.input}"`);
+  if (!readsRecording(spec, dims)) throw new Error(`${spec.name} cannot read windows from the recording (its first layer is not a stride-1 convolution)`);
+  const T = o.recording_samples;
+  if (T === undefined || !Number.isInteger(T) || T < L) throw new Error(`recording_samples must be an integer >= ${L} with input "recording", got ${T}`);
+  return { data: g.input("data", "float", [T, dims.N]), rows: g.input("rows", "int64", [M, L]) };
+}
+
+/**
+ * Training-step graph (mode "step": forward + InfoNCE + backward + Adam) or held-out loss graph
+ * (mode "loss"), serialised; inputs as in `StepGraphOptions.input` plus "params", outputs (and the
+ * Adam inputs) as `finishGraph` adds them.
+ */
+export function buildStepGraph(o: StepGraphOptions): StepGraph {
+  const { graph, param_count, window_length, rows, input } = buildStepIR(o);
+  return { onnx: writeOnnx(graph), param_count, window_length, rows, input };
+}

@@ -5,6 +5,7 @@
  * (DejaVu Sans digits are 0.636 em), running text is wrapped at 0.56 em (measured ≈0.52 em on
  * our captions), so fitted and wrapped text does not overflow.
  */
+import { roundTo } from "../util/stats.js";
 
 /** Font stack for every SVG text element (Debian fonts-dejavu-core; see fonts.ts). */
 export const FONT_FAMILY = "DejaVu Sans, sans-serif";
@@ -140,5 +141,5 @@ export function svgDocument(width: number, height: number, body: string, scale =
 
 /** Number formatting for SVG coordinates (2 decimals, no trailing zeros). */
 export function fmt(v: number): string {
-  return String(Math.round(v * 100) / 100);
+  return String(roundTo(v, 2));
 }

@@ -79,11 +79,6 @@ export function svgText(x: number, y: number, text: string, style: TextStyle): s
   return `<text ${attrs.join(" ")}>${escapeXml(text)}</text>`;
 }
 
-/** Consecutive lines of text starting with the first baseline at `y`; returns the SVG. */
-export function svgLines(x: number, y: number, lines: string[], style: TextStyle, lineHeight: number): string {
-  return lines.map((line, i) => svgText(x, y + i * lineHeight, line, style)).join("");
-}
-
 /** A paragraph for `textBlock`: wrapped to the block width, drawn in its own style. */
 export interface Paragraph extends TextStyle {
   text: string;

@@ -21,12 +21,12 @@ import { decodedTileLines, decodeStatus, RETRIEVAL_STATEMENT, STATUS_COLOUR } fr
 import { evenlySpaced } from "./selection.js";
 import { drawTextBlock, fontSizeForChars, lineHeight, svgDocument, svgRect, svgText, textBlock, type TextBlock } from "./svg.js";
 import { MIN_TILE_WIDTH, nativeTileWidth } from "./tile-sheet.js";
-import type { DecodedRow, DecodingSummary, FrameShown, FullResolutionImage, MovieFrames, ReconstructionImage, TileRegion } from "./types.js";
+import type { DecodedRow, FrameShown, FullResolutionImage, MovieFrames, ReconstructionImage, ReconstructionSummary, TileRegion } from "./types.js";
 
 export interface AnimationRequest {
   rows: DecodedRow[];
   movie: MovieFrames;
-  summary: DecodingSummary;
+  summary: ReconstructionSummary;
   /** Display time of each page in ms (1000 / frame rate). */
   delay_ms: number;
 }

@@ -27,7 +27,7 @@ import {
   textBlock,
   type TextBlock,
 } from "./svg.js";
-import type { DecodedRow, DecodingSummary, FrameShown, FullResolutionImage, MovieFrames, ReconstructionImage, TileRegion } from "./types.js";
+import type { DecodedRow, FrameShown, FullResolutionImage, MovieFrames, ReconstructionImage, ReconstructionSummary, TileRegion } from "./types.js";
 
 /** Which still layout: side_by_side shows the true frame above each decoded one. */
 export type SheetKind = "side_by_side" | "contact_sheet";
@@ -37,7 +37,7 @@ export interface SheetRequest {
   kind: SheetKind;
   rows: DecodedRow[];
   movie: MovieFrames;
-  summary: DecodingSummary;
+  summary: ReconstructionSummary;
   /** Decoded samples the selection was drawn from (for the "showing k of n" caption). */
   total_rows: number;
 }

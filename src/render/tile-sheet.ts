@@ -208,7 +208,8 @@ async function drawTile(canvas: RgbCanvas, tiles: TileSource, r: TileRegion, svg
   svg.push(svgRect(r.x - BORDER / 2, r.y - BORDER / 2, r.width + BORDER, r.height + BORDER, "none", border, BORDER));
 }
 
-function framesShown(rows: DecodedRow[]): FrameShown[] {
+/** Provenance of each shown row: its sample, the frame on screen and the frame retrieved. */
+export function framesShown(rows: DecodedRow[]): FrameShown[] {
   return rows.map((r) => ({ sample: r.sample, true_frame: r.true_frame, predicted_frame: r.predicted_frame }));
 }
 

@@ -8,6 +8,7 @@
 import { consistencyScore, type EmbeddingMatrix } from "../engine/cebra/metrics.js";
 import { selectContinuous, type Recording } from "../data/recording.js";
 import { UserError } from "../util/errors.js";
+import { mean } from "../util/stats.js";
 import { resolveEmbedding } from "./model-artifacts.js";
 import type { RecordingStore } from "../store/recordings.js";
 import type { Workspace } from "../store/workspace.js";
@@ -77,8 +78,4 @@ function labelValues(rec: Recording, label: "frame" | { column: string }, id: st
   }
   if (!rec.continuous) throw new UserError(`Recording ${id} has no continuous column '${label.column}'.`, "Align by label: 'frame'.");
   return Float64Array.from(selectContinuous(rec.continuous, [label.column]).data);
-}
-
-function mean(xs: number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
 }

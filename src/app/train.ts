@@ -13,6 +13,7 @@ import { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_SCHEMA, storedTrainConfig, type Trai
 import type { JobControl, JobRecord, JobRegistry } from "../store/jobs.js";
 import { loadModel, saveFit, type ModelMeta } from "./model-artifacts.js";
 import { CancelledError, UserError } from "../util/errors.js";
+import { mean } from "../util/stats.js";
 import type { RecordingStore } from "../store/recordings.js";
 import type { Workspace } from "../store/workspace.js";
 
@@ -215,10 +216,6 @@ function trainingResult(
     device_notes: m.device_notes,
     wall_time_s: m.wall_time_s,
   };
-}
-
-function mean(xs: number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
 /**

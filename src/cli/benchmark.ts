@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { VERSION } from "../version.js";
+import { roundTo } from "../util/stats.js";
 import { runtimeVersions } from "../engine/runtime/sessions.js";
 import { ringRecording } from "../engine/synthetic.js";
 import { DEFAULT_TRAIN_CONFIG, type Conditional, type SessionData, type TrainConfig } from "../engine/types.js";
@@ -65,7 +66,7 @@ export function machineInfo(): MachineInfo {
   return {
     cpu_model: cpuModel(),
     nproc: os.availableParallelism(),
-    loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    loadavg: os.loadavg().map((x) => roundTo(x, 2)),
     total_memory_gb: Math.round(os.totalmem() / 2 ** 30),
     platform: `${process.platform}-${process.arch}`,
     gpus: nvidiaGpus(),

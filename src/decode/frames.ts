@@ -22,10 +22,10 @@
  *    frames, evaluated analytically on the same test targets (see `frameChance`).
  */
 import { UserError } from "../util/errors.js";
+import { mean, median } from "../util/stats.js";
 import { knn, type KnnMetric, type KnnResult } from "./knn.js";
 import { Voter } from "./vote.js";
 import { DEFAULT_K_GRID, describeK, fixedK, selectK, usableGrid } from "./kselect.js";
-import { median } from "./stats.js";
 import { checkFeatureShape, finiteRowMask, timeOf } from "./features.js";
 import type {
   FrameChance, FrameDecodeCounts, FrameDecodeResult, FrameDecodeRow, FrameScores, KSelection,
@@ -418,7 +418,7 @@ export function scoreFrames(predicted: Int32Array, truth: Int32Array, window: nu
     accuracy: n ? within / n : NaN,
     exact_accuracy: n ? exact / n : NaN,
     median_abs_error: median(errors),
-    mean_abs_error: n ? errors.reduce((a, b) => a + b, 0) / n : NaN,
+    mean_abs_error: mean(errors),
     window,
   };
 }

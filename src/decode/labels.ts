@@ -11,10 +11,10 @@
  * Samples with a non-finite feature or label, or a negative class, are dropped and counted.
  */
 import { UserError } from "../util/errors.js";
+import { median } from "../util/stats.js";
 import { knn, type KnnMetric, type KnnResult } from "./knn.js";
 import { neighbourMean, Voter } from "./vote.js";
 import { DEFAULT_K_GRID, describeK, fixedK, selectK, usableGrid } from "./kselect.js";
-import { median } from "./stats.js";
 import { checkFeatureShape, finiteRowMask, timeOf } from "./features.js";
 import type {
   ContinuousLabelDecodeResult, ContinuousLabelRow, ContinuousLabelScores, DiscreteLabelDecodeResult, DiscreteLabelRow,

@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { CallToolResult, Client } from "@modelcontextprotocol/client";
+import { roundTo } from "../util/stats.js";
 import { errorExpectation, evaluateCheck, type CheckResult } from "./checks.js";
 import type { Connector, EvalEnvironment, ServerConnection } from "./connect.js";
 import { FIXTURE_GENERATORS } from "./fixtures.js";
@@ -97,7 +98,7 @@ export async function runScenario(scenario: Scenario, connect: Connector, opts: 
     }
     if (opts.keep) run.kept_dir = env.root;
     else await rm(env.root, { recursive: true, force: true });
-    run.duration_s = round1((Date.now() - started) / 1000);
+    run.duration_s = roundTo((Date.now() - started) / 1000, 1);
   }
   return run;
 }
@@ -205,7 +206,7 @@ async function perform(step: Step, request: ResolvedRequest, env: StepEnv): Prom
     if (Date.now() >= stop) {
       const why = results.filter((r) => !r.passed).map((r) => `${r.description}: ${r.reason}`).join("; ");
       const limit = `limit ${max_seconds} s${env.deadline < ownLimit ? ", cut short by the scenario's timeout_s" : ""}`;
-      const failure = { description: `repeat until ${results.map((r) => r.description).join(" and ")}`, passed: false, reason: `not reached after ${attempt} attempt(s) in ${round1((Date.now() - t0) / 1000)} s (${limit}); last: ${why}` };
+      const failure = { description: `repeat until ${results.map((r) => r.description).join(" and ")}`, passed: false, reason: `not reached after ${attempt} attempt(s) in ${roundTo((Date.now() - t0) / 1000, 1)} s (${limit}); last: ${why}` };
       return { ...view, latency_ms: Date.now() - t0, repeatFailure: [failure] };
     }
     await sleep(Math.min(interval_s * 1000, stop - Date.now()));
@@ -304,8 +305,4 @@ async function writeFixtures(specs: FixtureSpec[], env: EvalEnvironment): Promis
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function round1(x: number): number {
-  return Math.round(x * 10) / 10;
 }

@@ -9,6 +9,7 @@
  */
 import type { CallToolResult, GetPromptResult, ReadResourceResult } from "@modelcontextprotocol/client";
 import sharp from "sharp";
+import { roundTo } from "../util/stats.js";
 
 /** Decoded facts about one image block. */
 export interface ImageInfo {
@@ -167,15 +168,11 @@ async function imageInfos(content: CallToolResult["content"]): Promise<ImageInfo
       const m = await sharp(data, { animated: true }).metadata();
       const width = m.width;
       const height = m.pageHeight ?? m.height;
-      Object.assign(info, { width, height, pages: m.pages ?? 1, long_side: Math.max(width, height), megapixels: round3((width * height) / 1e6), format: m.format });
+      Object.assign(info, { width, height, pages: m.pages ?? 1, long_side: Math.max(width, height), megapixels: roundTo((width * height) / 1e6, 3), format: m.format });
     } catch (e) {
       info.decode_error = (e as Error).message;
     }
     out.push(info);
   }
   return out;
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

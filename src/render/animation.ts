@@ -20,13 +20,13 @@ import { RgbCanvas, TileSource, tileHeightFor } from "./canvas.js";
 import { decodedTileLines, decodeStatus, RETRIEVAL_STATEMENT, STATUS_COLOUR } from "./labels.js";
 import { evenlySpaced } from "./selection.js";
 import { drawTextBlock, fontSizeForChars, lineHeight, svgDocument, svgRect, svgText, textBlock, type TextBlock } from "./svg.js";
-import { MIN_TILE_WIDTH, nativeTileWidth } from "./tile-sheet.js";
-import type { DecodedRow, DecodingSummary, FrameShown, FullResolutionImage, MovieFrames, ReconstructionImage, TileRegion } from "./types.js";
+import { framesShown, MIN_TILE_WIDTH, nativeTileWidth } from "./tile-sheet.js";
+import type { DecodedRow, FullResolutionImage, MovieFrames, ReconstructionImage, ReconstructionSummary, TileRegion } from "./types.js";
 
 export interface AnimationRequest {
   rows: DecodedRow[];
   movie: MovieFrames;
-  summary: DecodingSummary;
+  summary: ReconstructionSummary;
   /** Display time of each page in ms (1000 / frame rate). */
   delay_ms: number;
 }
@@ -122,10 +122,6 @@ async function drawAnimation(req: AnimationRequest, rows: DecodedRow[], g: PageG
     pageHeight: g.height,
     delay_ms: new Array<number>(rows.length).fill(req.delay_ms),
   };
-}
-
-function framesShown(rows: DecodedRow[]): FrameShown[] {
-  return rows.map((r) => ({ sample: r.sample, true_frame: r.true_frame, predicted_frame: r.predicted_frame }));
 }
 
 /** Largest tile width ≤ maxTile whose page fits the pixel limits. */

@@ -6,10 +6,10 @@
  */
 import sharp from "sharp";
 import { UserError } from "../util/errors.js";
+import { pcaProject } from "../util/linalg.js";
 import { fitToBudget, type ImageBudget } from "./budget.js";
 import { CATEGORICAL_PALETTE, MISSING_COLOUR, viridis, VIRIDIS_LUT, rgbHex } from "./colormap.js";
 import { fontWarning } from "./fonts.js";
-import { pcaProject } from "./pca.js";
 import { areaScales, axisMargins, drawAxes, drawLegend, finiteExtent, formatTick, niceTicks, padDomain, type LegendItem, type PlotArea } from "./plot.js";
 import { evenlySpaced } from "./selection.js";
 import { drawTextBlock, fmt, lineHeight, svgDocument, svgLine, svgText, textBlock, textWidth, wrapText } from "./svg.js";

@@ -20,5 +20,4 @@ export {
 export { RETRIEVAL_STATEMENT, decodeStatus } from "./labels.js";
 export { checkFonts, type FontStatus } from "./fonts.js";
 export { escapeXml } from "./svg.js";
-export { pcaProject, type Projection } from "./pca.js";
 export type * from "./types.js";

@@ -4,7 +4,7 @@
  * layout says the same honest thing the same way.
  */
 import { UserError } from "../util/errors.js";
-import type { DecodedRow, DecodingSummary, MovieFrames } from "./types.js";
+import type { DecodedRow, MovieFrames, ReconstructionSummary } from "./types.js";
 
 /** Printed on every image that shows decoded frames. */
 export const RETRIEVAL_STATEMENT =
@@ -39,12 +39,12 @@ function formatError(error: number): string {
 }
 
 /** Title line naming the decoding run. */
-export function titleLine(summary: DecodingSummary, layoutName: string): string {
+export function titleLine(summary: ReconstructionSummary, layoutName: string): string {
   return `Decoded video (${layoutName}) · decoding ${summary.decoding_id}`;
 }
 
 /** Provenance line: recording, model, decoder, accuracy, how many samples are shown. */
-export function provenanceLine(summary: DecodingSummary, shown: number, total: number): string {
+export function provenanceLine(summary: ReconstructionSummary, shown: number, total: number): string {
   const parts: string[] = [];
   if (summary.recording_id) parts.push(`recording ${summary.recording_id}`);
   if (summary.model_id) parts.push(`model ${summary.model_id}`);

@@ -13,7 +13,7 @@ import { validateRows } from "./labels.js";
 import { selectRows, type SelectionLimits } from "./selection.js";
 import { renderSheetFullResolution, renderSheetPreview, type SheetKind } from "./tile-sheet.js";
 import { renderTimeline } from "./timeline.js";
-import type { DecodedRow, DecodingSummary, MovieFrames, ReconstructionImage, RenderResult, SampleSelection } from "./types.js";
+import type { DecodedRow, MovieFrames, ReconstructionImage, ReconstructionSummary, RenderResult, SampleSelection } from "./types.js";
 
 export type ReconstructionLayout = "side_by_side" | "contact_sheet" | "animation" | "timeline";
 
@@ -30,7 +30,7 @@ export interface RenderReconstructionOptions {
   rows: readonly DecodedRow[];
   /** Stimulus movie; required for every layout except `timeline`. */
   movie?: MovieFrames;
-  summary: DecodingSummary;
+  summary: ReconstructionSummary;
   layout: ReconstructionLayout;
   selection?: SampleSelection;
   /** Limits for the previews (defaults: CLIENT_IMAGE_BUDGET; may only tighten). */
@@ -88,7 +88,7 @@ async function renderLayout(
   return { images: [preview], full_resolution: wantFull ? [await renderSheetFullResolution(req)] : [] };
 }
 
-function validateSummary(s: DecodingSummary): void {
+function validateSummary(s: ReconstructionSummary): void {
   if (!(s.window_frames > 0)) {
     throw new UserError(`summary.window_frames must be a positive number of frames, got ${s.window_frames}.`, "Pass the decoder's acceptance window (CEBRA uses 30 frames = 1 s).");
   }

@@ -90,8 +90,3 @@ function pickSamples(sorted: DecodedRow[], samples: number[], maxCount: number, 
   if (kept.length < unique.length) notes.push(`requested ${unique.length} samples; showing ${kept.length}, evenly spaced`);
   return kept.map((s) => bySample.get(s)!);
 }
-
-/** Keep `k` of the already selected rows, evenly spaced (used when the budget forces fewer tiles). */
-export function thinRows(rows: DecodedRow[], k: number): DecodedRow[] {
-  return evenlySpaced(rows.length, k).map((i) => rows[i]!);
-}

@@ -5,6 +5,7 @@
  * (DejaVu Sans digits are 0.636 em), running text is wrapped at 0.56 em (measured ≈0.52 em on
  * our captions), so fitted and wrapped text does not overflow.
  */
+import { roundTo } from "../util/stats.js";
 
 /** Font stack for every SVG text element (Debian fonts-dejavu-core; see fonts.ts). */
 export const FONT_FAMILY = "DejaVu Sans, sans-serif";
@@ -78,11 +79,6 @@ export function svgText(x: number, y: number, text: string, style: TextStyle): s
   return `<text ${attrs.join(" ")}>${escapeXml(text)}</text>`;
 }
 
-/** Consecutive lines of text starting with the first baseline at `y`; returns the SVG. */
-export function svgLines(x: number, y: number, lines: string[], style: TextStyle, lineHeight: number): string {
-  return lines.map((line, i) => svgText(x, y + i * lineHeight, line, style)).join("");
-}
-
 /** A paragraph for `textBlock`: wrapped to the block width, drawn in its own style. */
 export interface Paragraph extends TextStyle {
   text: string;
@@ -140,5 +136,5 @@ export function svgDocument(width: number, height: number, body: string, scale =
 
 /** Number formatting for SVG coordinates (2 decimals, no trailing zeros). */
 export function fmt(v: number): string {
-  return String(Math.round(v * 100) / 100);
+  return String(roundTo(v, 2));
 }

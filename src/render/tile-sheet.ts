@@ -27,7 +27,7 @@ import {
   textBlock,
   type TextBlock,
 } from "./svg.js";
-import type { DecodedRow, DecodingSummary, FrameShown, FullResolutionImage, MovieFrames, ReconstructionImage, TileRegion } from "./types.js";
+import type { DecodedRow, FrameShown, FullResolutionImage, MovieFrames, ReconstructionImage, ReconstructionSummary, TileRegion } from "./types.js";
 
 /** Which still layout: side_by_side shows the true frame above each decoded one. */
 export type SheetKind = "side_by_side" | "contact_sheet";
@@ -37,7 +37,7 @@ export interface SheetRequest {
   kind: SheetKind;
   rows: DecodedRow[];
   movie: MovieFrames;
-  summary: DecodingSummary;
+  summary: ReconstructionSummary;
   /** Decoded samples the selection was drawn from (for the "showing k of n" caption). */
   total_rows: number;
 }
@@ -208,7 +208,8 @@ async function drawTile(canvas: RgbCanvas, tiles: TileSource, r: TileRegion, svg
   svg.push(svgRect(r.x - BORDER / 2, r.y - BORDER / 2, r.width + BORDER, r.height + BORDER, "none", border, BORDER));
 }
 
-function framesShown(rows: DecodedRow[]): FrameShown[] {
+/** Provenance of each shown row: its sample, the frame on screen and the frame retrieved. */
+export function framesShown(rows: DecodedRow[]): FrameShown[] {
   return rows.map((r) => ({ sample: r.sample, true_frame: r.true_frame, predicted_frame: r.predicted_frame }));
 }
 

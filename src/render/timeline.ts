@@ -9,12 +9,12 @@ import { fitToBudget, type ImageBudget } from "./budget.js";
 import { decodeStatus, provenanceLine, STATUS_COLOUR, type DecodeStatus } from "./labels.js";
 import { areaScales, axisMargins, drawAxes, drawLegend, finiteExtent, padDomain, type LegendItem, type PlotArea } from "./plot.js";
 import { drawTextBlock, fmt, svgDocument, textBlock } from "./svg.js";
-import type { DecodedRow, DecodingSummary, FullResolutionImage, ReconstructionImage } from "./types.js";
+import type { DecodedRow, FullResolutionImage, ReconstructionImage, ReconstructionSummary } from "./types.js";
 
 export interface TimelineRequest {
   /** Rows to plot, sorted by sample. */
   rows: DecodedRow[];
-  summary: DecodingSummary;
+  summary: ReconstructionSummary;
   /** Movie length, for the y axis (else the largest index plotted). */
   n_frames?: number;
   total_rows: number;

@@ -30,8 +30,8 @@ export interface MovieFrames {
   source?: string;
 }
 
-/** Facts about the decoding run that go into captions (provenance). */
-export interface DecodingSummary {
+/** Facts about the decoding behind a reconstruction that go into its captions (provenance); not decode's `DecodingSummary`. */
+export interface ReconstructionSummary {
   decoding_id: string;
   recording_id?: string;
   model_id?: string;

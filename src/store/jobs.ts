@@ -11,6 +11,7 @@
  * was queued or running when a previous server process died is shown as "interrupted".
  */
 import { CancelledError, UserError } from "../util/errors.js";
+import { roundTo } from "../util/stats.js";
 import { newId, parseId } from "./ids.js";
 import type { Workspace } from "./workspace.js";
 
@@ -305,11 +306,11 @@ export class JobRegistry {
     job.record.progress = {
       step: p.step,
       total,
-      elapsed_s: round3(elapsed),
+      elapsed_s: roundTo(elapsed, 3),
       ...(p.message !== undefined ? { message: p.message } : {}),
       ...(p.metrics ? { metrics: p.metrics } : {}),
-      ...(rate !== undefined ? { steps_per_s: round3(rate) } : {}),
-      ...(eta !== undefined ? { eta_s: round3(eta) } : {}),
+      ...(rate !== undefined ? { steps_per_s: roundTo(rate, 3) } : {}),
+      ...(eta !== undefined ? { eta_s: roundTo(eta, 3) } : {}),
     };
     if (p.metrics) appendHistory(job.record.history, { ...p.metrics, step: p.step });
     this.schedulePersist(job);
@@ -399,8 +400,4 @@ function snapshot(r: JobRecord): JobRecord {
 /** Round-trips through JSON, so only serialisable data is stored (typed arrays become plain objects: avoid them). */
 function toJson(v: unknown): unknown {
   return v === undefined ? undefined : JSON.parse(JSON.stringify(v));
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

@@ -5,6 +5,7 @@
  * Recently used recordings stay in an in-memory LRU cache.
  */
 import { readNpyFile, writeNpy, type NdArray, type TypedArray } from "../data/formats/npy.js";
+import { roundTo } from "../util/stats.js";
 import { nFramesOf, repeatsOf, type Modality, type Movie, type Provenance, type Recording } from "../data/recording.js";
 import { LruCache } from "./lru.js";
 import type { Workspace } from "./workspace.js";
@@ -236,7 +237,7 @@ function asType<T extends TypedArray>(arr: NdArray, Ctor: new (n: number) => T, 
 
 function durationOf(rec: Recording): number {
   const seconds = rec.n_samples / rec.sampling_rate_hz;
-  return Math.round(seconds * 1000) / 1000;
+  return roundTo(seconds, 3);
 }
 
 function recordingBytes(rec: Recording): number {

@@ -1,5 +1,5 @@
 /**
- * Numerical building blocks of the built-in simulator: FFT, PCA / Jacobi, temporal filtering,
+ * Numerical building blocks of the built-in simulator: FFT, temporal filtering,
  * nonlinearity fitting, the ziggurat normal sampler and the 1/f canvas.
  */
 import test from "node:test";
@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { fbmCanvas, fft, fft2d } from "../../src/data/builtin/fbm.js";
 import { applyKernel, makeGaborKernel, type GaborSpec } from "../../src/data/builtin/gabor.js";
 import { FIELD_HEIGHT_DEG, FIELD_WIDTH_DEG, STIMULUS_GRAY } from "../../src/data/builtin/geometry.js";
-import { jacobiEigen, pca } from "../../src/data/builtin/pca.js";
 import { allocatePyramid, fillPyramid } from "../../src/data/builtin/pyramid.js";
 import { normalSampler } from "../../src/data/builtin/random.js";
 import { solveThreshold } from "../../src/data/builtin/rates.js";
@@ -63,34 +62,6 @@ test("fBm canvas has a ≈1/f^α amplitude spectrum", () => {
   };
   const slope = Math.log2(band(8, 12) / band(16, 24));
   assert.ok(Math.abs(slope - alpha) < 0.15, `measured slope ${slope}`);
-});
-
-test("jacobiEigen diagonalises a symmetric matrix; pca finds the dominant directions", () => {
-  const rng = new Rng(4);
-  const m = 6;
-  const a = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) for (let j = i; j < m; j++) a[i * m + j] = a[j * m + i] = rng.normal();
-  const { values, vectors } = jacobiEigen(a, m);
-  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) {
-    let s = 0;
-    for (let k = 0; k < m; k++) s += vectors[i * m + k] * values[k] * vectors[j * m + k];
-    assert.ok(Math.abs(s - a[i * m + j]) < 1e-9, `reconstruction (${i},${j})`);
-  }
-
-  // Data with variance 9, 4, 1, then 0.01 along the first axes of a random rotation.
-  const rows = 400, cols = 30;
-  const sds = [3, 2, 1];
-  const x = new Float64Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) x[r * cols + c] = (c < 3 ? sds[c] : 0.1) * rng.normal() + 5;
-  const { variances, components, scores } = pca(x, rows, cols, 3, new Rng(5));
-  for (let c = 0; c < 3; c++) {
-    assert.ok(Math.abs(Math.sqrt(variances[c]) - sds[c]) < 0.35 * sds[c], `sd of PC${c}: ${Math.sqrt(variances[c])}`);
-    assert.ok(Math.abs(components[c * cols + c]) > 0.99, `PC${c} should align with axis ${c}`);
-    assert.ok(components[c * cols + c] > 0, "sign convention: largest loading positive");
-  }
-  let mean0 = 0;
-  for (let r = 0; r < rows; r++) mean0 += scores[r * 3] / rows;
-  assert.ok(Math.abs(mean0) < 1e-9, "scores are centred");
 });
 
 test("biphasic kernel: positive lobe near the peak time, negative lobe near the trough time", () => {

@@ -4,7 +4,7 @@
  * near-misses, large errors and samples without a frame on screen.
  */
 import { Rng } from "../../src/util/rng.js";
-import type { DecodedRow, DecodingSummary, MovieFrames } from "../../src/render/types.js";
+import type { DecodedRow, MovieFrames, ReconstructionSummary } from "../../src/render/types.js";
 
 /** Mean brightness of frame f (distinct for every f < 160, far from clipping). */
 export function frameBrightness(f: number): number {
@@ -67,7 +67,7 @@ export function syntheticRows(n: number, nFrames: number, rate = 30, seed = 1): 
 }
 
 /** Summary facts for captions. */
-export function syntheticSummary(rows: DecodedRow[], window = 30): DecodingSummary {
+export function syntheticSummary(rows: DecodedRow[], window = 30): ReconstructionSummary {
   const known = rows.filter((r) => r.error !== null);
   const correct = known.filter((r) => r.error! < window).length;
   return {

@@ -2,12 +2,10 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { CATEGORICAL_PALETTE, viridis, VIRIDIS_LUT } from "../../src/render/colormap.js";
 import { checkFonts } from "../../src/render/fonts.js";
-import { jacobiEigen, pcaProject } from "../../src/render/pca.js";
 import { formatTick, linearScale, niceTicks, padDomain } from "../../src/render/plot.js";
 import { evenlySpaced, selectRows } from "../../src/render/selection.js";
 import { escapeXml, svgText, textBlock, wrapText } from "../../src/render/svg.js";
 import { decodedTileLines, decodeStatus } from "../../src/render/labels.js";
-import { Rng } from "../../src/util/rng.js";
 import { UserError } from "../../src/util/errors.js";
 import { syntheticRows } from "./fixtures.js";
 
@@ -69,26 +67,6 @@ test("evenlySpaced and selectRows", () => {
   assert.deepEqual(contiguous.rows.map((r) => r.sample), [30, 31, 32, 33, 34]);
   assert.throws(() => selectRows(rows, { count: 0 }, limits), UserError);
   assert.throws(() => selectRows(rows, { count: 2.5 }, limits), UserError);
-});
-
-test("PCA finds the dominant direction and explained variance", () => {
-  const rng = new Rng(5);
-  const n = 500;
-  const data = new Float32Array(n * 3);
-  for (let i = 0; i < n; i++) {
-    const s = rng.normal() * 5;
-    data[i * 3] = s / Math.SQRT2 + 0.1 * rng.normal() + 2;
-    data[i * 3 + 1] = s / Math.SQRT2 + 0.1 * rng.normal() - 1;
-    data[i * 3 + 2] = 0.5 * rng.normal();
-  }
-  const p = pcaProject(data, n, 3, 2);
-  assert.ok(p.explained[0]! > 0.95, `PC1 explains ${p.explained[0]}`);
-  assert.ok(p.explained[1]! < 0.05);
-  let dot = 0;
-  for (let i = 0; i < n; i++) dot += p.data[i * 2]! * (data[i * 3]! - 2 + (data[i * 3 + 1]! + 1));
-  assert.ok(dot > 0, "sign convention: PC1 points along +(1,1,0)");
-  const { values } = jacobiEigen(Float64Array.from([2, 1, 1, 2]), 2);
-  assert.deepEqual(values.map((v) => Math.round(v * 1e9) / 1e9).sort(), [1, 3]);
 });
 
 test("checkFonts reports a consistent, cached status", () => {

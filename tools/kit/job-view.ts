@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { JOB_STATUSES, type JobRecord } from "../../src/store/jobs.js";
+import { roundTo } from "../../src/util/stats.js";
 
 /** Loss-history points included in a job view (the full history is in the job:// resource). */
 const VIEW_HISTORY_POINTS = 12;
@@ -47,7 +48,7 @@ export function jobView(r: JobRecord): JobView {
     type: r.type,
     status: r.status,
     summary: r.summary,
-    ...(p ? { progress: { ...p, fraction: p.total > 0 ? Math.round((p.step / p.total) * 1000) / 1000 : 0 } } : {}),
+    ...(p ? { progress: { ...p, fraction: p.total > 0 ? roundTo(p.step / p.total, 3) : 0 } } : {}),
     loss_history: thinLoss(r.history),
     ...(r.result !== undefined ? { result: r.result } : {}),
     ...(r.error ? { error: r.error } : {}),
@@ -86,17 +87,13 @@ function nextHint(r: JobRecord): string {
 
 function thinLoss(history: JobRecord["history"]): { step: number; loss: number }[] {
   const withLoss = history.filter((h) => typeof h.loss === "number");
-  if (withLoss.length <= VIEW_HISTORY_POINTS) return withLoss.map((h) => ({ step: h.step, loss: round4(h.loss!) }));
+  if (withLoss.length <= VIEW_HISTORY_POINTS) return withLoss.map((h) => ({ step: h.step, loss: roundTo(h.loss!, 4) }));
   const out: { step: number; loss: number }[] = [];
   for (let i = 0; i < VIEW_HISTORY_POINTS; i++) {
     const h = withLoss[Math.round((i * (withLoss.length - 1)) / (VIEW_HISTORY_POINTS - 1))]!;
-    out.push({ step: h.step, loss: round4(h.loss!) });
+    out.push({ step: h.step, loss: roundTo(h.loss!, 4) });
   }
   return out;
-}
-
-function round4(x: number): number {
-  return Math.round(x * 1e4) / 1e4;
 }
 
 /** Human-readable byte count: "512 B", "12.3 kB", "4.5 MB", "1.2 GB". */

@@ -5,11 +5,11 @@
  * by averaging inside a coarse 4 × 8 grid, plus the mean luminance of each grid cell; the columns are
  * z-scored over frames, reduced by PCA and every row is L2-normalised.
  */
+import { randomizedPca } from "../../util/linalg.js";
 import type { Rng } from "../../util/rng.js";
 import type { FrameFeatures } from "../recording.js";
 import { applyKernel, makeGaborKernel, type GaborKernel } from "./gabor.js";
 import { FIELD_HEIGHT_DEG, FIELD_WIDTH_DEG, levelFor, pixelPitch } from "./geometry.js";
-import { pca } from "./pca.js";
 import type { PyramidLevel } from "./pyramid.js";
 
 /** Identifies the feature definition (bump when anything here changes). */
@@ -126,7 +126,7 @@ export function finishFeatures(raw: Float64Array, nFrames: number, nColumns: num
     const sd = Math.sqrt(v / nFrames);
     for (let f = 0; f < nFrames; f++) raw[f * nColumns + c] = sd > 1e-12 ? (raw[f * nColumns + c] - mean) / sd : 0;
   }
-  const { scores } = pca(raw, nFrames, nColumns, dim, rng);
+  const { scores } = randomizedPca(raw, nFrames, nColumns, dim, rng);
   const data = new Float32Array(nFrames * dim);
   for (let f = 0; f < nFrames; f++) {
     let norm = 0;

@@ -15,6 +15,7 @@
  */
 import { parseNpy, writeNpy } from "../../data/formats/npy.js";
 import { UserError } from "../../util/errors.js";
+import { mean } from "../../util/stats.js";
 import { VERSION } from "../../version.js";
 import { getArchitecture } from "../cebra/lookup.js";
 import { goodnessOfFitBits } from "../cebra/metrics.js";
@@ -121,7 +122,7 @@ function checkEmbeddingName(e: ExportEmbedding): void {
 export function summariseTraining(model: TrainedModel): TrainingSummary {
   const total = model.log.total;
   const tail = total.slice(-100);
-  const tailMean = tail.length ? tail.reduce((a, b) => a + b, 0) / tail.length : null;
+  const tailMean = tail.length ? mean(tail) : null;
   const stepsPerS = model.wall_time_s > 0 ? model.steps_done / model.wall_time_s : 0;
   return {
     steps_done: model.steps_done,

@@ -11,7 +11,7 @@ import type { BatchIndices, Sampler } from "./types.js";
  * Positives by nearest label: for each reference, build the query with `rule` and return a random
  * occurrence of the nearest label row (hint: the reference's own label row, which the query is near).
  */
-export class NearestPositives {
+class NearestPositives {
   private readonly index: NearestIndex;
   private readonly q: Float64Array;
 
@@ -89,28 +89,23 @@ export class NearestLabelSampler implements Sampler {
  * CEBRA `HybridDataLoader`: ref, neg ~ U{0..T−Δ−1} (time prior); pos has 2B rows: [time_delta positives of
  * ref, ref + Δ]. The graph applies the behaviour loss to rows [0, B) and the time loss to rows [B, 2B).
  */
-export class HybridSampler implements Sampler {
-  private readonly rng: Rng;
-  private readonly positives: NearestPositives;
-
+export class HybridSampler extends NearestLabelSampler {
   constructor(
     labels: LabelMatrix,
-    private readonly T: number,
+    T: number,
     private readonly delta: number,
     rule: QueryRule,
-    readonly batch_size: number,
+    batch_size: number,
     seed: number,
   ) {
-    this.rng = new Rng(seed);
-    this.positives = new NearestPositives(labels, rule);
+    super(labels, T - delta, rule, batch_size, seed); // references and negatives leave room for ref + Δ
   }
 
-  sample(): BatchIndices {
+  override sample(): BatchIndices {
     const B = this.batch_size;
-    const ref = drawUniform(this.rng, this.T - this.delta, new Int32Array(B));
-    const neg = drawUniform(this.rng, this.T - this.delta, new Int32Array(B));
+    const { ref, pos: nearest, neg } = super.sample(); // same draws, in the same order, as the label sampler
     const pos = new Int32Array(2 * B);
-    this.positives.fill(ref, pos, 0, this.rng);
+    pos.set(nearest);
     for (let b = 0; b < B; b++) pos[B + b] = ref[b] + this.delta;
     return { ref, pos, neg };
   }

@@ -10,7 +10,7 @@
 export type SizeExpr = number | string;
 
 /** Conv1d without padding over the time axis (PyTorch default init, bias on). */
-export interface ConvLayer {
+interface ConvLayer {
   type: "conv";
   in: SizeExpr;
   out: SizeExpr;
@@ -19,24 +19,24 @@ export interface ConvLayer {
 }
 
 /** nn.Linear applied to a window of length 1 (a kernel-1 convolution in channels-last form). */
-export interface LinearLayer {
+interface LinearLayer {
   type: "linear";
   in: SizeExpr;
   out: SizeExpr;
 }
 
 /** Exact (erf) GELU. */
-export interface GeluLayer {
+interface GeluLayer {
   type: "gelu";
 }
 
 /** nn.Flatten on a length-1 window (a no-op in channels-last form; checks the length is 1 in training). */
-export interface FlattenLayer {
+interface FlattenLayer {
   type: "flatten";
 }
 
 /** `_Skip`: y = layers(x) + x cropped by `crop` = [left, right] time steps; repeated `repeat` times. */
-export interface SkipLayer {
+interface SkipLayer {
   type: "skip";
   crop: [number, number];
   repeat?: number;
@@ -47,7 +47,7 @@ export interface SkipLayer {
  * `_MeanAndConv`: concat([Conv1d(in→out, kernel, stride)(x), x[..., ::stride][..., :L_conv]]) along
  * channels, conv channels first. The "mean" is nearest-neighbour subsampling, as in CEBRA.
  */
-export interface MeanAndConvLayer {
+interface MeanAndConvLayer {
   type: "mean_and_conv";
   in: SizeExpr;
   out: SizeExpr;

@@ -16,7 +16,7 @@ export interface PromptContext {
 const MAX_COMPLETIONS = 50;
 
 /** Ids of `kind` starting with `prefix`, newest first, then the `extra` suggestions that match. */
-export async function completeIds(ctx: PromptContext, kind: ArtifactKind, prefix: string, extra: readonly string[] = []): Promise<string[]> {
+async function completeIds(ctx: PromptContext, kind: ArtifactKind, prefix: string, extra: readonly string[] = []): Promise<string[]> {
   const ids = (await ctx.workspace.list(kind)).map((a) => a.id).reverse();
   return [...ids, ...extra].filter((id) => id.startsWith(prefix)).slice(0, MAX_COMPLETIONS);
 }

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { UserError } from "../src/util/errors.js";
 import { choiceArgument, idArgument, type PromptContext } from "./complete.js";
 
-export const EXPLAIN_PROMPT = "explain_decoding";
+const EXPLAIN_PROMPT = "explain_decoding";
 
 const AUDIENCES: Record<string, string> = {
   "non-expert": "someone with no neuroscience or machine-learning background",
@@ -67,7 +67,7 @@ export function registerExplainPrompt(server: McpServer, ctx: PromptContext): vo
  * The artifact and its ancestors (breadth-first, each once), with metadata capped in size.
  * An unknown or malformed id is an InvalidParams error whose message says how to find a valid one.
  */
-export async function lineageOf(ctx: PromptContext, decodingId: string): Promise<LineageEntry[]> {
+async function lineageOf(ctx: PromptContext, decodingId: string): Promise<LineageEntry[]> {
   try {
     await ctx.workspace.get(decodingId, "decoding");
   } catch (e) {
@@ -108,7 +108,7 @@ async function entryOf(ctx: PromptContext, id: string): Promise<LineageEntry | u
 }
 
 /** The instructions. */
-export function explainText(decodingId: string, audience: string): string {
+function explainText(decodingId: string, audience: string): string {
   return [
     `Explain decoding ${decodingId} to ${audience}. Base every statement on the provenance attached below (the decoding and everything it was derived from); read decoding://${decodingId} if you need the per-sample rows. Do not invent numbers that are not there; say "not recorded" instead.`,
     "",

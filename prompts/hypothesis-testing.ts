@@ -3,7 +3,7 @@ import type { GetPromptResult, McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { choiceArgument, idArgument, type PromptContext } from "./complete.js";
 
-export const HYPOTHESIS_PROMPT = "hypothesis_testing";
+const HYPOTHESIS_PROMPT = "hypothesis_testing";
 
 /** Default hypotheses: the stimulus, time alone, and the shuffled-label null. */
 const DEFAULT_HYPOTHESES = "frame_features, time, shuffled";
@@ -33,7 +33,7 @@ export function registerHypothesisPrompt(server: McpServer, ctx: PromptContext):
 }
 
 /** The prompt text. */
-export function hypothesisText(recordingId: string, hypotheses: string, seeds: number): string {
+function hypothesisText(recordingId: string, hypotheses: string, seeds: number): string {
   const list = hypotheses.split(",").map((h) => h.trim()).filter(Boolean);
   return [
     `Test which labels explain the neural code in recording ${recordingId}. Treat this as a hypothesis test with controls, not a leaderboard.`,

@@ -5,7 +5,7 @@ import { idArgument, type PromptContext } from "./complete.js";
 
 const BUILTIN = "builtin:allen-like";
 
-export const MOVIE_DECODING_PROMPT = "movie_decoding_analysis";
+const MOVIE_DECODING_PROMPT = "movie_decoding_analysis";
 
 /** Registers the prompt (recording argument completed with the workspace's recording ids). */
 export function registerMovieDecodingPrompt(server: McpServer, ctx: PromptContext): void {
@@ -28,7 +28,7 @@ export function registerMovieDecodingPrompt(server: McpServer, ctx: PromptContex
 }
 
 /** The prompt text for a recording (id or source) and an optional test repeat. */
-export function movieDecodingText(recording: string | undefined, testRepeat: string | undefined): string {
+function movieDecodingText(recording: string | undefined, testRepeat: string | undefined): string {
   const held = testRepeat !== undefined ? `repeat ${testRepeat}` : "the last repeat";
   return [
     "Run a movie-decoding analysis with the cebra-mcp tools and report it honestly. Work step by step and show the numbers each tool returns.",

@@ -13,7 +13,7 @@ import { resolveEmbedding } from "./model-artifacts.js";
 import type { RecordingStore } from "../store/recordings.js";
 import type { Workspace } from "../store/workspace.js";
 
-export interface CompareRequest {
+interface CompareRequest {
   /** Model or embedding ids (mdl_… or emb_…), 2 or more. */
   ids: string[];
   between?: "runs" | "datasets";
@@ -22,7 +22,7 @@ export interface CompareRequest {
   bins?: number;
 }
 
-export interface CompareResult {
+interface CompareResult {
   between: "runs" | "datasets";
   embeddings: { model_id: string; embedding_id: string; recording_id: string; rows: number; dim: number; control: string | null }[];
   /** R² of the linear map source → target, per ordered pair. */

@@ -13,12 +13,12 @@ import type { RecordingStore } from "../store/recordings.js";
 import { trainShuffledTwin } from "./train.js";
 import type { ArtifactManifest, Workspace } from "../store/workspace.js";
 
-export interface DecodeDeps {
+interface DecodeDeps {
   workspace: Workspace;
   recordings: RecordingStore;
 }
 
-export interface ControlRequest {
+interface ControlRequest {
   /** Decode the shuffled-label twin as a control (training it now if the model has none). */
   shuffled_control: boolean;
   signal?: AbortSignal;
@@ -39,7 +39,7 @@ export interface StoredDecoding<R> {
   controls: DecodeControls;
 }
 
-export interface DecodingMeta {
+interface DecodingMeta {
   kind: "frames" | "labels";
   model_id: string;
   embedding_id: string;
@@ -80,7 +80,7 @@ async function resolve(deps: DecodeDeps, ids: { model_id?: string; embedding_id?
   return { rec, model_id: r.model_id, model: r.model, embedding_id: r.embedding_id, embedding: r.embedding, shuffled, shuffled_model_id: shuffledId };
 }
 
-export interface FrameDecodeRequest extends ControlRequest {
+interface FrameDecodeRequest extends ControlRequest {
   model_id?: string;
   embedding_id?: string;
   test_repeat?: number;
@@ -112,7 +112,7 @@ export async function decodeAndStoreFrames(deps: DecodeDeps, req: FrameDecodeReq
     `frames of repeat ${out.main.test_repeat} from ${r.model_id}: ${(a.accuracy * 100).toFixed(1)}% within ${a.window} frames (chance ${(out.main.chance.accuracy * 100).toFixed(1)}%)`);
 }
 
-export interface LabelDecodeRequest extends ControlRequest {
+interface LabelDecodeRequest extends ControlRequest {
   model_id?: string;
   embedding_id?: string;
   /** Which labels to decode: the recording's continuous (default if present) or discrete labels, or named continuous columns. */

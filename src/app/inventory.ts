@@ -2,7 +2,7 @@
 import { ALL_KINDS, type ArtifactKind } from "../store/ids.js";
 import type { Workspace } from "../store/workspace.js";
 
-export interface Inventory {
+interface Inventory {
   workspace: string;
   /** Artifacts matching the filter. */
   total: number;

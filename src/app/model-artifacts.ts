@@ -40,7 +40,7 @@ export interface ModelMeta {
   engine_files: string[];
 }
 
-export interface SplitMeta {
+interface SplitMeta {
   kind: "repeats" | "fraction";
   train_repeats: number[];
   test_repeats: number[];
@@ -52,7 +52,7 @@ export interface SplitMeta {
   train_range: [number, number] | null;
 }
 
-export interface EmbeddingMeta {
+interface EmbeddingMeta {
   model_id: string;
   recording_id: string;
   rows: number;
@@ -63,10 +63,10 @@ export interface EmbeddingMeta {
 }
 
 const EMBEDDING_FILE = "embedding.npy";
-export const DECODING_FILE = "decoding.json";
+const DECODING_FILE = "decoding.json";
 
 /** Context of a fit that the engine does not know. */
-export interface FitContext {
+interface FitContext {
   recording_id: string;
   recording_sha256: string;
   mode: string;

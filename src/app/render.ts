@@ -15,7 +15,7 @@ import type { Workspace } from "../store/workspace.js";
 
 export type ReconstructionLayout = "side_by_side" | "contact_sheet" | "animation" | "timeline";
 
-export interface StoredRender<I extends PreviewImage> {
+interface StoredRender<I extends PreviewImage> {
   render_id: string;
   render: RenderResult<I>;
   /** Absolute paths of the full-resolution files. */
@@ -37,7 +37,7 @@ async function storeRender<I extends PreviewImage>(
   };
 }
 
-export interface ReconstructionRequest {
+interface ReconstructionRequest {
   decoding_id: string;
   layout: ReconstructionLayout;
   selection: SampleSelection;

@@ -44,10 +44,10 @@ export const TRAINING_ARGS_SCHEMA = z.object({
   shuffled_control: z.boolean().default(false).describe("Also train the same model on shuffled labels (doubles the cost); decode_video_frames then reports it as a control."),
 });
 
-export type TrainingArgs = z.output<typeof TRAINING_ARGS_SCHEMA>;
+type TrainingArgs = z.output<typeof TRAINING_ARGS_SCHEMA>;
 
 /** A training request as the job runs it (and records it in the job's params): TrainingArgs with the full TrainConfig. */
-export interface TrainingRequest {
+interface TrainingRequest {
   recording_id: string;
   mode: TrainingMode;
   labels?: LabelSource;

@@ -13,7 +13,7 @@ import { buildReport, writeReport } from "../eval/report.js";
 import { runScenario, type ScenarioRun, type StepResult } from "../eval/runner.js";
 import { loadScenario, ScenarioFileError, TRANSPORTS, type Scenario, type TransportName } from "../eval/scenario.js";
 
-export const EVAL_USAGE = `cebra-mcp eval [options] SCENARIO...   run eval scenarios (JSON files or directories of them)
+const EVAL_USAGE = `cebra-mcp eval [options] SCENARIO...   run eval scenarios (JSON files or directories of them)
 
   --out DIR              where report.json and summary.md go (default eval-results)
   --transport T          stdio, http or both (default both)

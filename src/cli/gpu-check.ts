@@ -16,7 +16,7 @@ import { stepGraphOptions } from "../engine/train/batches.js";
 import { profileSteps } from "../engine/train/trainer.js";
 import type { Conditional, SessionData, TrainConfig } from "../engine/types.js";
 
-export interface GpuCheckOptions {
+interface GpuCheckOptions {
   steps: number;
   devices: ResolvedDevice[];
   T: number;
@@ -27,14 +27,14 @@ export interface GpuCheckOptions {
   json: string;
 }
 
-export interface DeviceProbe {
+interface DeviceProbe {
   device: ResolvedDevice;
   started: boolean;
   reason: string | null;
   fix: string | null;
 }
 
-export interface DeviceRun {
+interface DeviceRun {
   device: ResolvedDevice;
   steps: number;
   /** Whole step, sampling + window assembly, and session.run, in ms (after 10 % warm-up steps). */
@@ -51,7 +51,7 @@ export interface RunResult {
   params: Float32Array;
 }
 
-export interface TrajectoryComparison {
+interface TrajectoryComparison {
   device: ResolvedDevice;
   reference: "cpu";
   steps: number;
@@ -84,7 +84,7 @@ export interface GpuCheckReport {
  * provider's default TF32 GEMMs (10-bit mantissa); a wrong kernel or graph gives differences of 0.1 or more.
  * With NVIDIA_TF32_OVERRIDE=0 expect float32 rounding only (≈ 1e-5).
  */
-export const AGREEMENT_TOLERANCE = 1e-2;
+const AGREEMENT_TOLERANCE = 1e-2;
 
 const USAGE = `usage: gpu-check [--steps 200] [--devices ${AUTO_DEVICE_ORDER.join(",")}] [--T 10000] [--N 100] [--batch 512] [--conditional time] [--threads n] [--json gpu-check.json]`;
 
@@ -206,7 +206,7 @@ function verdictLines(runs: DeviceRun[], comparisons: TrajectoryComparison[]): s
 }
 
 /** Probe every requested device, train the standard configuration on each that starts, compare with CPU. */
-export async function checkDevices(opts: GpuCheckOptions): Promise<GpuCheckReport> {
+async function checkDevices(opts: GpuCheckOptions): Promise<GpuCheckReport> {
   const cfg = standardConfig({ batch_size: opts.batch_size, conditional: opts.conditional, max_iterations: opts.steps, ...(opts.threads ? { threads: opts.threads } : {}) });
   const { onnx } = buildStepGraph(stepGraphOptions(cfg, opts.N, "step"));
   const probes: DeviceProbe[] = [];
@@ -232,7 +232,7 @@ export async function checkDevices(opts: GpuCheckOptions): Promise<GpuCheckRepor
 }
 
 /** The report as plain-text tables. */
-export function formatGpuCheck(r: GpuCheckReport): string {
+function formatGpuCheck(r: GpuCheckReport): string {
   const o = r.options;
   const probeLines = r.probes.flatMap((p) =>
     p.started ? [`${p.device.padEnd(7)} starts`] : [`${p.device.padEnd(7)} does not start: ${p.reason}`, `        fix: ${p.fix ?? "—"}`],

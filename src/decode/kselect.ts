@@ -43,7 +43,7 @@ export function fixedK(k: number, nTrain: number, what: string): KSelection {
   };
 }
 
-export interface ValidationPlan {
+interface ValidationPlan {
   ks: number[];
   skipped: number[];
   /** Score of one k: the criterion value plus other scores for the record. */

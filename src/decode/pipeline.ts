@@ -15,21 +15,21 @@ import {
 import type { ReceptiveField } from "./controls.js";
 
 /** An embedding of every sample of a recording. */
-export interface EmbeddingInput {
+interface EmbeddingInput {
   data: Float32Array;
   rows: number;
   dim: number;
 }
 
 /** Options shared by movie and label decoding. */
-export interface DecodeOptions {
+interface DecodeOptions {
   k?: number;
   metric?: "cosine" | "euclidean";
   /** Skip the raw-activity controls (they cost a few seconds at N ≈ 1000). Default false. */
   skip_raw_controls?: boolean;
 }
 
-export interface MovieDecodeOptions extends DecodeOptions {
+interface MovieDecodeOptions extends DecodeOptions {
   train_repeats: number[];
   test_repeat?: number;
   window?: number;
@@ -78,7 +78,7 @@ export function decodeMovie(
     emb);
 }
 
-export interface LabelDecodeOptions extends DecodeOptions {
+interface LabelDecodeOptions extends DecodeOptions {
   labels: LabelSpec;
   /** Samples the model trained on: [start, end) ranges; every other sample is decoded. */
   train_ranges: [number, number][];

@@ -59,7 +59,7 @@ export interface FrameChance {
   formula: string;
 }
 
-export interface FrameNeighbour {
+interface FrameNeighbour {
   /** Sample index of the training row (first sample of the frame's bins when bins were averaged). */
   train_sample: number;
   repeat: number;
@@ -215,19 +215,19 @@ export type DecodeResult = FrameDecodeResult | LabelDecodeResult;
 // ------------------------------------------------------------------ controls
 
 /** A control that could not be computed, and why (e.g. the shuffled-label CEBRA model was not trained). */
-export interface ControlNotRun {
+interface ControlNotRun {
   status: "not_run";
   reason: string;
 }
 
 export type ControlOutcome<R extends DecodeResult = DecodeResult> = { status: "ok"; result: R } | ControlNotRun;
 
-export type ControlName = "raw_per_sample" | "raw_window_averaged" | "shuffled_labels";
+type ControlName = "raw_per_sample" | "raw_window_averaged" | "shuffled_labels";
 
 /** Controls that accompany a decoding result; every one uses the main result's protocol. */
 export type DecodeControls = Partial<Record<ControlName, ControlOutcome>>;
 
-export const CONTROL_DESCRIPTIONS: Record<ControlName, string> = {
+const CONTROL_DESCRIPTIONS: Record<ControlName, string> = {
   raw_per_sample: "kNN on the raw activity of each sample (no model), same protocol.",
   raw_window_averaged:
     "kNN on raw activity averaged over the model's receptive field (the samples the model sees per output), same protocol.",
@@ -248,7 +248,7 @@ export function controlNotRun(reason: string): ControlNotRun {
 type ScoresOf<R extends DecodeResult> = R["scores"];
 type ChanceOf<R extends DecodeResult> = R["chance"];
 
-export interface ControlSummary {
+interface ControlSummary {
   description: string;
   status: "ok" | "not_run";
   reason?: string;
@@ -320,7 +320,7 @@ function protocolMismatches(main: DecodeResult, control: DecodeResult): string[]
   return out;
 }
 
-export interface TruncatedRows<T> {
+interface TruncatedRows<T> {
   rows: T[];
   /** Rows in the full result. */
   total: number;

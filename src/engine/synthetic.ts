@@ -7,7 +7,7 @@
 import { Rng } from "../util/rng.js";
 import type { SessionData } from "./types.js";
 
-export interface RingParams {
+interface RingParams {
   /** Samples. */
   T: number;
   /** Neurons. */
@@ -25,9 +25,9 @@ export interface RingParams {
   seed: number;
 }
 
-export const RING_DEFAULTS: RingParams = { T: 2000, N: 50, label_dim: 2, speed: 0.05, jitter: 0.05, kappa: 2, noise: 0.3, seed: 1 };
+const RING_DEFAULTS: RingParams = { T: 2000, N: 50, label_dim: 2, speed: 0.05, jitter: 0.05, kappa: 2, noise: 0.3, seed: 1 };
 
-export interface RingRecording {
+interface RingRecording {
   session: SessionData;
   /** θ(t) in radians, wrapped to [0, 2π). */
   phase: Float64Array;

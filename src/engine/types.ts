@@ -95,7 +95,7 @@ export interface TrainProgress {
 }
 
 /** Adam state, resumable. */
-export interface OptimizerState {
+interface OptimizerState {
   step: number;
   m: Float32Array;
   v: Float32Array;

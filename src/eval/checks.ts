@@ -59,7 +59,7 @@ export function errorExpectation(view: StepView, expectError: boolean | string |
 }
 
 /** Resolves a check path: `steps.…` against the run context, anything else against the current view. */
-export function resolvePath(path: string, scope: CheckScope): Lookup {
+function resolvePath(path: string, scope: CheckScope): Lookup {
   return path.startsWith("steps.") || path === "steps" ? lookup(scope.context, path) : lookup(scope.view, path);
 }
 
@@ -231,7 +231,7 @@ function clip(s: string, max: number): string {
 }
 
 /** A one-line description of what a check asserts, for reports. */
-export function describeCheck(c: Check): string {
+function describeCheck(c: Check): string {
   const at = c.path ?? "result";
   const parts: string[] = [];
   if (c.exists !== undefined) parts.push(c.exists ? `${at} exists` : `${at} is absent`);

@@ -40,7 +40,7 @@ export type Connector = (env: EvalEnvironment) => Promise<ServerConnection>;
 /** Protocol era the client negotiates: "legacy" (2025-era initialize, what most clients speak today) or "auto" (2026-07-28 when offered). */
 export type ClientEra = "legacy" | "auto";
 
-export interface SpawnOptions {
+interface SpawnOptions {
   era: ClientEra;
   /** The CLI entry to run (default: dist/src/cli/main.js next to this build). */
   mainJs?: string;
@@ -51,7 +51,7 @@ export interface SpawnOptions {
 }
 
 /** The built CLI entry point. */
-export const DEFAULT_MAIN_JS = fileURLToPath(new URL("../cli/main.js", import.meta.url));
+const DEFAULT_MAIN_JS = fileURLToPath(new URL("../cli/main.js", import.meta.url));
 
 const LOG_LIMIT = 64 * 1024;
 const STOP_GRACE_MS = 15_000;

@@ -14,16 +14,16 @@ import { writeNpz } from "../data/formats/npz.js";
 import { Rng } from "../util/rng.js";
 
 /** A generated file: its bytes and default extension. */
-export interface FixtureFile {
+interface FixtureFile {
   bytes: Uint8Array;
   ext: string;
 }
 
 /** A generator takes the scenario's `params` (validated and defaulted by the generator itself). */
-export type FixtureGenerator = (params: Record<string, unknown>) => FixtureFile;
+type FixtureGenerator = (params: Record<string, unknown>) => FixtureFile;
 
 /** Parameters of the linear-track place-cell recording, with defaults. */
-export interface LinearTrackParams {
+interface LinearTrackParams {
   seed: number;
   n_cells: number;
   duration_s: number;

@@ -10,7 +10,7 @@
  */
 
 /** One parsed path segment. */
-export type PathSegment =
+type PathSegment =
   | { kind: "key"; key: string }
   | { kind: "index"; index: number }
   | { kind: "slice"; start?: number; end?: number }

@@ -8,7 +8,7 @@ import path from "node:path";
 import { VERSION } from "../version.js";
 import type { ScenarioRun, StepResult } from "./runner.js";
 
-export interface EvalTotals {
+interface EvalTotals {
   runs: number;
   passed_runs: number;
   failed_runs: number;
@@ -19,7 +19,7 @@ export interface EvalTotals {
 }
 
 /** How the eval was run (recorded in the report). */
-export interface EvalSettings {
+interface EvalSettings {
   /** Client protocol negotiation ("legacy" or "auto"). */
   era: string;
   transports: string[];

@@ -53,7 +53,7 @@ export interface ScenarioRun {
   kept_dir?: string;
 }
 
-export interface RunOptions {
+interface RunOptions {
   transport: TransportName;
   /** Keep the temp directory (workspace, fixtures) for inspection. */
   keep?: boolean;

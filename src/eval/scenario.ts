@@ -104,7 +104,7 @@ const STEP = z
   .refine((s) => s.args === undefined || s.call !== undefined || s.prompt !== undefined, { message: "args only go with call or prompt" });
 
 export type Step = z.output<typeof STEP>;
-export type StepAction = (typeof ACTIONS)[number];
+type StepAction = (typeof ACTIONS)[number];
 
 /** The action a step performs. */
 export function stepAction(step: Step): StepAction {

@@ -23,7 +23,7 @@ import { drawTextBlock, fontSizeForChars, lineHeight, svgDocument, svgRect, svgT
 import { framesShown, MIN_TILE_WIDTH, nativeTileWidth } from "./tile-sheet.js";
 import type { DecodedRow, FullResolutionImage, MovieFrames, ReconstructionImage, ReconstructionSummary, TileRegion } from "./types.js";
 
-export interface AnimationRequest {
+interface AnimationRequest {
   rows: DecodedRow[];
   movie: MovieFrames;
   summary: ReconstructionSummary;

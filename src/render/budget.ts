@@ -70,7 +70,7 @@ export interface RawImage {
  * One rung of an encoding ladder. `fast` trades size for speed (PNG zlib level 6 instead of 9,
  * WebP effort 0 instead of 2): for full-resolution files, which have no byte budget.
  */
-export type EncodeStep = { format: "png"; fast?: boolean } | { format: "jpeg" | "webp"; quality: number; fast?: boolean };
+type EncodeStep = { format: "png"; fast?: boolean } | { format: "jpeg" | "webp"; quality: number; fast?: boolean };
 
 /** Stills: lossless first, then JPEG with full chroma resolution (keeps coloured label text crisp). */
 export const STILL_LADDER: readonly EncodeStep[] = Object.freeze([
@@ -96,7 +96,7 @@ export function mimeOf(step: EncodeStep): string {
 }
 
 /** Human-readable name of an encode step, e.g. "JPEG q76". */
-export function describeStep(step: EncodeStep): string {
+function describeStep(step: EncodeStep): string {
   return step.format === "png" ? "PNG" : `${step.format.toUpperCase()} q${step.quality}`;
 }
 
@@ -127,7 +127,7 @@ export function retryLadder(ladder: readonly EncodeStep[]): readonly EncodeStep[
 }
 
 /** Result of walking an encoding ladder. */
-export interface LadderResult {
+interface LadderResult {
   data: Buffer;
   step: EncodeStep;
   /** True when `data` fits the byte limit (otherwise it is the smallest attempt). */

@@ -75,7 +75,7 @@ export function areaScales(a: PlotArea): { sx: (v: number) => number; sy: (v: nu
   return { sx: linearScale(a.xDomain, [a.x, a.x + a.width]), sy: linearScale(a.yDomain, [a.y + a.height, a.y]) };
 }
 
-export interface AxesOptions {
+interface AxesOptions {
   xLabel: string;
   yLabel: string;
   fontSize: number;

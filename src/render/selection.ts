@@ -14,7 +14,7 @@ export function evenlySpaced(n: number, k: number): number[] {
 }
 
 /** Rows chosen by a selection, sorted by time, plus notes on what was chosen. */
-export interface SelectedRows {
+interface SelectedRows {
   rows: DecodedRow[];
   /** Rows in the requested range before thinning to `count`. */
   in_range: number;

@@ -8,13 +8,13 @@
 import { roundTo } from "../util/stats.js";
 
 /** Font stack for every SVG text element (Debian fonts-dejavu-core; see fonts.ts). */
-export const FONT_FAMILY = "DejaVu Sans, sans-serif";
+const FONT_FAMILY = "DejaVu Sans, sans-serif";
 
 /** Conservative glyph advance of DejaVu Sans for labels (digits are 0.636 em), in em. */
-export const CHAR_WIDTH_EM = 0.62;
+const CHAR_WIDTH_EM = 0.62;
 
 /** Average glyph advance of DejaVu Sans in running text (mostly lower-case letters), in em. */
-export const PROSE_CHAR_WIDTH_EM = 0.56;
+const PROSE_CHAR_WIDTH_EM = 0.56;
 
 /** Escape the five XML special characters so arbitrary text is safe inside SVG text and attributes. */
 export function escapeXml(text: string): string {
@@ -55,7 +55,7 @@ export function wrapText(text: string, width: number, fontSize: number, bold = f
 }
 
 /** Options of one SVG text element. */
-export interface TextStyle {
+interface TextStyle {
   size: number;
   fill?: string;
   weight?: "normal" | "bold";
@@ -80,7 +80,7 @@ export function svgText(x: number, y: number, text: string, style: TextStyle): s
 }
 
 /** A paragraph for `textBlock`: wrapped to the block width, drawn in its own style. */
-export interface Paragraph extends TextStyle {
+interface Paragraph extends TextStyle {
   text: string;
 }
 

@@ -33,7 +33,7 @@ import type { DecodedRow, FrameShown, FullResolutionImage, MovieFrames, Reconstr
 export type SheetKind = "side_by_side" | "contact_sheet";
 
 /** Everything a sheet rendering needs besides geometry. */
-export interface SheetRequest {
+interface SheetRequest {
   kind: SheetKind;
   rows: DecodedRow[];
   movie: MovieFrames;

@@ -11,7 +11,7 @@ import { areaScales, axisMargins, drawAxes, drawLegend, finiteExtent, padDomain,
 import { drawTextBlock, fmt, svgDocument, textBlock } from "./svg.js";
 import type { DecodedRow, FullResolutionImage, ReconstructionImage, ReconstructionSummary } from "./types.js";
 
-export interface TimelineRequest {
+interface TimelineRequest {
   /** Rows to plot, sorted by sample. */
   rows: DecodedRow[];
   summary: ReconstructionSummary;
@@ -28,7 +28,7 @@ const TRUE_COLOUR = "#111111";
 const BAND_COLOUR = "#7fbf7b";
 
 /** Build the timeline SVG (WIDTH × HEIGHT user units). */
-export function timelineSvg(req: TimelineRequest): string {
+function timelineSvg(req: TimelineRequest): string {
   const { rows, summary } = req;
   const w = summary.window_frames;
   const header = textBlock(

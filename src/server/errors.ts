@@ -17,7 +17,7 @@ export function toolErrorResult(e: unknown, tool: string): CallToolResult {
 }
 
 /** The text shown to the client for a failure; unexpected errors are also logged with their stack. */
-export function describeError(e: unknown, where: string): string {
+function describeError(e: unknown, where: string): string {
   if (e instanceof UserError) return e.fix ? `${e.problem}\nFix: ${e.fix}` : e.problem;
   if (e instanceof CancelledError) return `Cancelled: ${e.message}.`;
   if (isAbortError(e)) return "Cancelled: the request was aborted.";

@@ -23,7 +23,7 @@ export interface SessionLimits {
 
 export const DEFAULT_SESSION_LIMITS: SessionLimits = { maxSessions: 64, idleMs: 30 * 60_000 };
 
-export interface LegacySessionOptions extends SessionLimits {
+interface LegacySessionOptions extends SessionLimits {
   /** Largest POST body a session's transport reads. */
   maxRequestBodySize: number;
   /** Reports transport errors (logging only). */

@@ -26,7 +26,7 @@ import { logLine } from "./errors.js";
 import { createServer } from "./server.js";
 import { DEFAULT_SESSION_LIMITS, LegacySessions, type SessionLimits } from "./http-sessions.js";
 
-export const MCP_PATH = "/mcp";
+const MCP_PATH = "/mcp";
 const LOCAL_HOSTNAMES = ["localhost", "127.0.0.1", "[::1]"];
 
 /** A running HTTP transport. */

@@ -49,7 +49,7 @@ function registerTool(server: McpServer, app: AppState, tool: Tool): void {
 }
 
 /** Runs a handler with its ToolContext; every failure becomes an `isError` result. */
-export async function runTool(app: AppState, tool: Tool, args: unknown, mcp: ServerContext): Promise<CallToolResult> {
+async function runTool(app: AppState, tool: Tool, args: unknown, mcp: ServerContext): Promise<CallToolResult> {
   try {
     return await tool.handler(args, toolContext(app, tool.name, mcp));
   } catch (e) {

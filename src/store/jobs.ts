@@ -16,7 +16,7 @@ import { newId, parseId } from "./ids.js";
 import type { Workspace } from "./workspace.js";
 
 export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
+type JobStatus = (typeof JOB_STATUSES)[number];
 
 const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
 
@@ -26,7 +26,7 @@ export function isTerminal(status: JobStatus): boolean {
 }
 
 /** Latest progress of a running job. */
-export interface JobProgress {
+interface JobProgress {
   step: number;
   total: number;
   /** Phase text, e.g. "step 120/1000 loss=5.91". */
@@ -40,9 +40,9 @@ export interface JobProgress {
 }
 
 /** A metric sample kept in the (thinned) history: `step` plus the metric values at that step. */
-export type JobHistoryPoint = { step: number } & Record<string, number>;
+type JobHistoryPoint = { step: number } & Record<string, number>;
 
-export interface JobError {
+interface JobError {
   message: string;
   fix?: string;
   code?: string;
@@ -84,7 +84,7 @@ export interface JobControl {
 }
 
 /** What to run. */
-export interface JobSpec<R> {
+interface JobSpec<R> {
   type: string;
   summary: string;
   params?: Record<string, unknown>;
@@ -94,7 +94,7 @@ export interface JobSpec<R> {
   run(control: JobControl): Promise<R>;
 }
 
-export interface JobRegistryOptions {
+interface JobRegistryOptions {
   /** Jobs run at the same time; more are queued (default 1: training is CPU/GPU bound). */
   concurrency?: number;
   /** Minimum interval between progress writes of a running job's manifest (default 2000 ms). */
@@ -102,7 +102,7 @@ export interface JobRegistryOptions {
 }
 
 /** Called with a snapshot on every progress report and status change. */
-export type JobListener = (record: JobRecord) => void;
+type JobListener = (record: JobRecord) => void;
 
 const MAX_HISTORY = 100;
 

@@ -11,7 +11,7 @@ import { LruCache } from "./lru.js";
 import type { Workspace } from "./workspace.js";
 
 /** A stimulus movie without its frames. */
-export type MovieInfo = Omit<Movie, "frames">;
+type MovieInfo = Omit<Movie, "frames">;
 
 /** Shapes, labels and provenance of a recording: what tools and the `recording://` resource report. */
 export interface RecordingSummary {
@@ -52,7 +52,7 @@ interface RecordingFields {
   warnings: string[];
 }
 
-export interface RecordingStoreOptions {
+interface RecordingStoreOptions {
   /** Bytes of recording data kept in memory (default 1 GiB). */
   cacheBytes?: number;
   /** Recordings kept in memory (default 8). */

@@ -42,13 +42,13 @@ export interface ArtifactManifest<M = Record<string, unknown>> {
 }
 
 /** What a listing shows about one artifact: its manifest without meta and files, plus its total size. */
-export type ArtifactInfo = Pick<ArtifactManifest, "id" | "kind" | "created_at" | "updated_at" | "summary" | "parents"> & {
+type ArtifactInfo = Pick<ArtifactManifest, "id" | "kind" | "created_at" | "updated_at" | "summary" | "parents"> & {
   /** Total size of the data files plus the manifest. */
   bytes: number;
 };
 
 /** Initial content of an artifact. */
-export interface ArtifactInit<M> {
+interface ArtifactInit<M> {
   summary: string;
   meta: M;
   parents?: string[];
@@ -58,7 +58,7 @@ export interface ArtifactInit<M> {
 }
 
 /** Fields of an existing manifest that may be replaced. */
-export interface ArtifactPatch<M> {
+interface ArtifactPatch<M> {
   summary?: string;
   meta?: M;
   resource?: { file: string; mime_type: string };
@@ -74,7 +74,7 @@ export function defaultWorkspaceDir(env: NodeJS.ProcessEnv = process.env): strin
  * An artifact being assembled (for artifacts whose files are produced one by one). Nothing is visible
  * until `commit`; `abort` (or a crash) leaves only a hidden temp directory.
  */
-export class ArtifactDraft {
+class ArtifactDraft {
   private readonly files: Record<string, { bytes: number }> = {};
   private done = false;
 

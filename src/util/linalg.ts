@@ -17,7 +17,7 @@ const POWER_ITERATIONS = 12;
 const JACOBI_SWEEPS = 100;
 
 /** Column means and the centred sample covariance `[cols, cols]` of `x` `[rows, cols]`. */
-export function covariance(x: ArrayLike<number>, rows: number, cols: number): { mean: Float64Array; cov: Float64Array } {
+function covariance(x: ArrayLike<number>, rows: number, cols: number): { mean: Float64Array; cov: Float64Array } {
   const mean = new Float64Array(cols);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) mean[c] += x[r * cols + c];
   for (let c = 0; c < cols; c++) mean[c] /= Math.max(1, rows);
@@ -107,7 +107,7 @@ function projectCentred(x: ArrayLike<number>, rows: number, cols: number, mean: 
 }
 
 /** Exact PCA projection: `[n, k]` coordinates and the fraction of total variance of each component. */
-export interface Projection {
+interface Projection {
   /** `[n, k]` projected coordinates, row-major. */
   data: Float32Array;
   n: number;
@@ -163,7 +163,7 @@ function orthonormalise(q: Float64Array, n: number, m: number): void {
 }
 
 /** Result of `randomizedPca`: scores `[rows, k]`, components `[k, cols]`, variances of each component. */
-export interface PcaResult {
+interface PcaResult {
   scores: Float64Array;
   components: Float64Array;
   variances: Float64Array;

@@ -6,9 +6,9 @@ import type { DecodingSummary, FrameDecodeResult } from "../../src/decode/types.
 import { structuredResult } from "./define.js";
 
 /** Per-sample rows in a tool result; the complete table is the decoding resource. */
-export const ROWS_SHOWN = 10;
+const ROWS_SHOWN = 10;
 /** Voting neighbours shown per row in a tool result. */
-export const NEIGHBOURS_SHOWN = 3;
+const NEIGHBOURS_SHOWN = 3;
 
 export const CONTROLS_SCHEMA = z.record(
   z.string(),
@@ -94,7 +94,7 @@ export const FRAME_DECODING_SCHEMA = z.object({
   next: z.string(),
 });
 
-export type FrameDecodingView = z.output<typeof FRAME_DECODING_SCHEMA>;
+type FrameDecodingView = z.output<typeof FRAME_DECODING_SCHEMA>;
 
 /** decode_video_frames' result for a stored frame decoding: text and structured content. */
 export function frameDecodingResult(d: StoredDecoding<FrameDecodeResult>): CallToolResult & { structuredContent: FrameDecodingView } {

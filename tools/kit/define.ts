@@ -43,12 +43,12 @@ export interface ToolContext {
 }
 
 /** The result a handler returns: a CallToolResult whose structuredContent matches the outputSchema, if any. */
-export type ToolResult<O extends z.ZodType | undefined> = O extends z.ZodType
+type ToolResult<O extends z.ZodType | undefined> = O extends z.ZodType
   ? CallToolResult & { structuredContent: z.output<O> }
   : CallToolResult;
 
 /** A typed tool definition, as written in `tools/<name>.ts`. */
-export interface ToolDefinition<I extends z.ZodObject, O extends z.ZodObject | undefined> {
+interface ToolDefinition<I extends z.ZodObject, O extends z.ZodObject | undefined> {
   /** `snake_case`, 1–128 chars of [A-Za-z0-9_.-]. */
   name: string;
   title: string;

@@ -2,7 +2,7 @@
 import { z } from "zod";
 
 /** An artifact id argument (rec_…, mdl_…, emb_…, dec_…, job_…). */
-export const artifactId = (description: string) => z.string().min(1).max(64).describe(description);
+const artifactId = (description: string) => z.string().min(1).max(64).describe(description);
 
 /** What a decoder reads: a trained model or one of its embeddings. */
 export const MODEL_OR_EMBEDDING = {

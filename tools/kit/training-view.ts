@@ -21,7 +21,7 @@ export const TRAINING_VIEW_SCHEMA = z.object({
   next: z.string(),
 });
 
-export type TrainingView = z.output<typeof TRAINING_VIEW_SCHEMA>;
+type TrainingView = z.output<typeof TRAINING_VIEW_SCHEMA>;
 
 /** The view of a training job record. A job that failed within the wait fails the call (isError with the fix). */
 export function trainingView(record: JobRecord): TrainingView {

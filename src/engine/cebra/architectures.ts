@@ -85,7 +85,7 @@ export function architectureInfo(spec: ArchitectureSpec): ArchitectureInfo {
 }
 
 /** Evaluates a size expression: integers, N/H/D, and one level of `a*b`, `a//b`, `a+b`. */
-export function evalSize(expr: SizeExpr, dims: ModelDims): number {
+function evalSize(expr: SizeExpr, dims: ModelDims): number {
   if (typeof expr === "number") return expr;
   const e = expr.replace(/\s+/g, "");
   for (const [op, f] of [
@@ -158,7 +158,7 @@ export function modelParamCount(spec: ArchitectureSpec, dims: ModelDims): number
 }
 
 /** Provides the graph value of each parameter tensor (slices of a flat input, or constants). */
-export type ParamSource = (p: ParamInfo) => Value;
+type ParamSource = (p: ParamInfo) => Value;
 
 /**
  * What the encoder reads: windows X [batch, L, N] (L may be dynamic for the fully convolutional

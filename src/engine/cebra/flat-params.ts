@@ -15,7 +15,7 @@ export function totalParams(spec: ArchitectureSpec, dims: ModelDims, mode: Tempe
 }
 
 /** One encoder's parameter tensors as slices of a flat vector, starting at `base`. */
-export interface EncoderParams {
+interface EncoderParams {
   source: (p: ParamInfo) => Value;
   /** The tensors in parameter order (after the encoder was built). */
   tensors: () => Value[];

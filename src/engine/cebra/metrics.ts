@@ -33,7 +33,7 @@ export interface EmbeddingMatrix {
   dim: number;
 }
 
-export type ConsistencyOptions =
+type ConsistencyOptions =
   | { between: "runs" }
   | {
       between: "datasets";
@@ -45,7 +45,7 @@ export type ConsistencyOptions =
       num_discretization_bins?: number;
     };
 
-export interface ConsistencyResult {
+interface ConsistencyResult {
   /** R² (0..1 for a useful fit) per pair, aligned with `pairs`. */
   scores: number[];
   /** (source id, target id) of each score: the regression maps source → target. */

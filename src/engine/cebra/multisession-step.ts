@@ -23,7 +23,7 @@ export interface MultiSessionStepGraphOptions extends StepGraphOptionsBase {
   output_dimension: number;
 }
 
-export interface MultiSessionStepGraph {
+interface MultiSessionStepGraph {
   onnx: Uint8Array;
   /** Length of the flat params / m / v vectors: all encoders in session order, then θ if learnable. */
   param_count: number;

@@ -62,7 +62,7 @@ export function checkStep(spec: ArchitectureSpec, dims: ModelDims, o: StepGraphO
 // ---------------------------------------------------------------------------------------------------
 // Shared graph pieces
 
-export interface Scale {
+interface Scale {
   scale: SimilarityScale;
   temperature: Value;
   /** θ (the last element of the flat vector) when learnable. */

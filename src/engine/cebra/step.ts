@@ -43,7 +43,7 @@ export interface StepGraph {
 }
 
 /** Output dimensions the hybrid behaviour objective uses (CEBRA hard-codes 3). */
-export const HYBRID_BEHAVIOR_DIMS = 3;
+const HYBRID_BEHAVIOR_DIMS = 3;
 
 /** InfoNCE (plus the hybrid behaviour term) on embeddings Z [ref | pos | neg rows, D]. */
 function singleSessionLoss(z: Value, o: LossOptions, b: number, posRows: number, scale: SimilarityScale): InfoNCE {

@@ -8,7 +8,7 @@
 import { type GradRegion, type Node, type Value } from "./ir.js";
 import { add, opDef } from "./ops/index.js";
 
-export interface GradientOptions {
+interface GradientOptions {
   /** Use hand-written region rules (default true). */
   customRules?: boolean;
   /** Gradient of the loss to start from (default: ones, i.e. d loss / d loss = 1). */

@@ -8,7 +8,7 @@ import { type Graph, type Value } from "./ir.js";
 import { type Tensor, opDef } from "./ops/index.js";
 
 /** A feed: a tensor, or a flat array for an input whose shape is fully static. */
-export type Feed = Tensor | ArrayLike<number>;
+type Feed = Tensor | ArrayLike<number>;
 
 function toTensor(v: Value, f: Feed): Tensor {
   if ("shape" in f && "data" in f) {

@@ -18,7 +18,7 @@ export type DType = "float" | "int64" | "bool";
 export type Dim = number | null;
 
 /** Attribute values (the op definition says which numeric attributes are floats). */
-export type AttrValue = number | number[] | string;
+type AttrValue = number | number[] | string;
 export type Attrs = Readonly<Record<string, AttrValue>>;
 
 /** One tensor-valued edge of the graph. */
@@ -76,7 +76,7 @@ export class Node {
 }
 
 /** A graph output: a value under a public name. */
-export interface GraphOutput {
+interface GraphOutput {
   readonly name: string;
   readonly value: Value;
 }

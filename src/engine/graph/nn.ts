@@ -40,7 +40,7 @@ import {
 /** A bound larger than any dimension (ONNX Slice clamps it). */
 const END = 2 ** 53;
 
-export interface ConvSpec {
+interface ConvSpec {
   kernel: number;
   stride: number;
   /** Output channels Co (the weight is [Co, Ci, kernel]). */
@@ -59,7 +59,7 @@ export function convOutLength(len: number | null, kernel: number, stride: number
  * End bound of a time slice that picks `count` positions start, start+stride, …; for a dynamic length
  * (count null) the end is relative to the sequence end: `len − trailing`.
  */
-export function timeEnd(start: number, stride: number, count: number | null, trailing: number): number {
+function timeEnd(start: number, stride: number, count: number | null, trailing: number): number {
   if (count !== null) return start + (count - 1) * stride + 1;
   return trailing > 0 ? -trailing : END;
 }

@@ -8,9 +8,9 @@
 import { type DType, type Graph, type Node, type Value } from "./ir.js";
 import { opDef } from "./ops/index.js";
 
-export type FloatType = "float32" | "float64";
+type FloatType = "float32" | "float64";
 
-export interface WriteOptions {
+interface WriteOptions {
   /** Element type of "float" values (default float32). */
   floatType?: FloatType;
   producer?: string;

@@ -11,14 +11,6 @@ export type Device = (typeof DEVICES)[number];
 /** A device that actually runs a session (what `auto` resolves to). */
 export type ResolvedDevice = Exclude<Device, "auto">;
 
-/** One line per device, for help texts and tool descriptions. */
-export const DEVICE_DESCRIPTIONS: Readonly<Record<Device, string>> = {
-  auto: "tries CUDA, WebGPU, then CPU and reports why it skipped each",
-  cpu: "ONNX Runtime's CPU provider (always available)",
-  cuda: "an NVIDIA GPU through ONNX Runtime's CUDA 12 provider (see docs/GPU.md)",
-  webgpu: "ONNX Runtime's WebGPU provider (experimental; Vulkan on Linux)",
-};
-
 /** Whether `name` is one of `DEVICES`. */
 export function isDevice(name: string): name is Device {
   return (DEVICES as readonly string[]).includes(name);

@@ -24,13 +24,13 @@ export const CUDA_INSTALL_COMMAND = "ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild
 // Provider-load failures are reported through the thrown error; ORT's own red log lines are noise.
 ort.env.logLevel = "fatal";
 
-export interface SessionRequest {
+interface SessionRequest {
   device: Device;
   /** ORT intra-op threads; default `defaultThreadCount()`. */
   threads?: number;
 }
 
-export interface CreatedSession {
+interface CreatedSession {
   session: ort.InferenceSession;
   device_used: ResolvedDevice;
   /** Why devices tried before `device_used` were skipped (for `auto`). */
@@ -38,7 +38,7 @@ export interface CreatedSession {
 }
 
 /** Why a device could not start, and what to do about it. */
-export interface DeviceFailure {
+interface DeviceFailure {
   device: ResolvedDevice;
   reason: string;
   fix: string;
@@ -178,7 +178,7 @@ function diagnoseWebGpu(message: string): DeviceFailure {
 }
 
 /** Directory holding libonnxruntime.so.1; ORT loads provider libraries from here. */
-export function ortBinaryDir(): string {
+function ortBinaryDir(): string {
   const pkg = createRequire(import.meta.url).resolve("onnxruntime-node/package.json");
   return path.join(path.dirname(pkg), "bin", "napi-v6", process.platform, process.arch);
 }
@@ -191,7 +191,7 @@ function missingProviderFiles(): string[] {
 }
 
 /** Look for a shared library in LD_LIBRARY_PATH and the usual system directories (a hint, not a loader). */
-export function findSharedLibrary(name: string): string | undefined {
+function findSharedLibrary(name: string): string | undefined {
   const dirs = [
     ...(process.env.LD_LIBRARY_PATH ?? "").split(":").filter(Boolean),
     "/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib",

@@ -50,7 +50,7 @@ export function stepGraphOptions(cfg: TrainConfig, nNeurons: number, mode: "step
 }
 
 /** Fills a step graph's window inputs from a batch of sample indices (rows stacked ref, pos, neg). */
-export interface WindowFeeder {
+interface WindowFeeder {
   /** Fill the inputs with the windows of `batch`; throws if the sampler's batch does not match the graph's rows. */
   fill(batch: BatchIndices): void;
   /** The filled inputs as ORT tensors, by graph input name (zero-copy). */
@@ -104,7 +104,7 @@ export class BatchAssembler implements WindowFeeder {
  * Writes only the recording rows of a batch's windows (int64 `[ref + pos + neg, L]`): inputs "rows" and
  * "data", the whole recording `[T, N]`, which ORT reads in place, so no window is copied.
  */
-export class WindowRowsAssembler implements WindowFeeder {
+class WindowRowsAssembler implements WindowFeeder {
   readonly rowIndex: BigInt64Array;
   private readonly data: ort.Tensor;
   private readonly dims: readonly [number, number];
@@ -178,7 +178,7 @@ export function singleSessionProblem(
 }
 
 /** Multi-session training: one encoder per session, positives searched across sessions. */
-export function multiSessionProblem(sessions: SessionData[], cfg: TrainConfig, arch: ArchitectureInfo): TrainingProblem {
+function multiSessionProblem(sessions: SessionData[], cfg: TrainConfig, arch: ArchitectureInfo): TrainingProblem {
   const shape = { architecture: cfg.model_architecture, n_neurons: sessions.map((s) => s.n_neurons), num_hidden_units: cfg.num_hidden_units, output_dimension: cfg.output_dimension };
   const graph = buildMultiSessionStepGraph({ ...graphBase(cfg, "step"), ...shape });
   const sampler = createMultiSessionSampler(sessions, cfg);

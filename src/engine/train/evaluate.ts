@@ -18,7 +18,7 @@ import { createSession, f32 } from "../runtime/sessions.js";
 import { readLosses } from "./trainer.js";
 import type { SessionData, TrainedModel } from "../types.js";
 
-export interface EvaluateOptions {
+interface EvaluateOptions {
   /** Batches to average (CEBRA's default is 500). Default 100. */
   num_batches?: number;
   /** Seed of the evaluation batches (default: the model's seed + 1, so batches differ from training's). */

@@ -29,14 +29,14 @@ export interface ModelFile {
 }
 
 /** Where the training data came from, one entry per session (the caller knows; recorded verbatim). */
-export interface DataProvenance {
+interface DataProvenance {
   recording_id: string;
   sha256: string;
   [key: string]: unknown;
 }
 
 /** An embedding to store with the model. */
-export interface ExportEmbedding {
+interface ExportEmbedding {
   /** File-name safe: letters, digits, `_`, `-`, `.`. */
   name: string;
   data: Float32Array;
@@ -44,7 +44,7 @@ export interface ExportEmbedding {
   dim: number;
 }
 
-export interface ExportOptions {
+interface ExportOptions {
   /** One entry per training session. */
   data: DataProvenance[];
   /** Which labels drove the positives (e.g. `{ kind: "continuous", dim: 8, columns: [...] }`). */
@@ -52,7 +52,7 @@ export interface ExportOptions {
   embeddings?: ExportEmbedding[];
 }
 
-export interface SessionFiles {
+interface SessionFiles {
   n_neurons: number;
   param_count: number;
   optimizer_step: number;
@@ -80,7 +80,7 @@ export interface TrainingSummary {
   log_file: string;
 }
 
-export interface ModelManifest {
+interface ModelManifest {
   format: "cebra-mcp-model";
   format_version: 1;
   created_at: string;
@@ -119,7 +119,7 @@ function checkEmbeddingName(e: ExportEmbedding): void {
 }
 
 /** Summary statistics of a training log for the manifest. */
-export function summariseTraining(model: TrainedModel): TrainingSummary {
+function summariseTraining(model: TrainedModel): TrainingSummary {
   const total = model.log.total;
   const tail = total.slice(-100);
   const tailMean = tail.length ? mean(tail) : null;

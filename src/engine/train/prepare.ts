@@ -21,7 +21,7 @@ export type TrainingMode = "behavior" | "time" | "hybrid";
  */
 export type LabelSource = "frame_features" | "frame" | "continuous" | "discrete" | { columns: string[] };
 
-export interface SplitOptions {
+interface SplitOptions {
   /** Repeats to train on (recordings with repeats). Default: all but the last. */
   train_repeats?: number[];
   /** For recordings without repeats: the first fraction of samples trains, the rest is held out (contiguous). Default 0.8. */
@@ -268,7 +268,7 @@ function resolveLabels(rec: Recording, source: LabelSource): ResolvedLabels {
 }
 
 /** The neural rows of the given samples, as one training session. */
-export function gatherSession(rec: Recording, samples: Int32Array, N: number): SessionData {
+function gatherSession(rec: Recording, samples: Int32Array, N: number): SessionData {
   return { neural: gatherRows(rec.neural, N, samples), n_samples: samples.length, n_neurons: N };
 }
 
@@ -285,7 +285,7 @@ function gatherInts(src: Int32Array, rows: Int32Array): Int32Array {
 }
 
 /** "0–8" for consecutive runs, "0, 2, 5" otherwise. */
-export function rangeText(values: number[]): string {
+function rangeText(values: number[]): string {
   if (values.length === 0) return "(none)";
   const v = [...values].sort((a, b) => a - b);
   const consecutive = v.every((x, i) => i === 0 || x === v[i - 1] + 1);

@@ -12,7 +12,7 @@ import { CancelledError, rebuildError } from "../../util/errors.js";
 import type { WorkerJob, WorkerMessage } from "./worker.js";
 import type { SessionData, TrainConfig, TrainedModel, TrainProgress } from "../types.js";
 
-export interface TrainModelOptions {
+interface TrainModelOptions {
   /** Progress at least every second (every `progressIntervalMs`, default 500 ms) and after the last step. */
   onProgress?: (p: TrainProgress) => void;
   /** Abort to stop training between steps; the promise then resolves with `cancelled: true`. */

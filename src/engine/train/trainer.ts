@@ -26,7 +26,7 @@ import { createSession, f32, outputData, scalar } from "../runtime/sessions.js";
 import type { ArchitectureInfo, SessionData, TrainConfig, TrainedModel, TrainLog, TrainProgress } from "../types.js";
 
 /** Losses of one step, as the step graph reports them. */
-export interface StepLosses {
+interface StepLosses {
   loss: number;
   align: number;
   uniform: number;
@@ -41,7 +41,7 @@ export interface OptimState {
   step: number;
 }
 
-export interface TrainerOptions {
+interface TrainerOptions {
   /** Continue from this model's parameters, Adam moments, step count and log. */
   resumeFrom?: TrainedModel;
   /** Called at least every `progressIntervalMs` and after the last step. */
@@ -95,7 +95,7 @@ export function readLosses(out: ort.InferenceSession.OnnxValueMapType): StepLoss
  * Fast-forward a freshly seeded problem past the batches of `steps` already-taken steps, so a resumed run
  * draws exactly what an uninterrupted run would (costs sampling and window copies, no graph runs).
  */
-export function skipBatches(problem: TrainingProblem, steps: number): void {
+function skipBatches(problem: TrainingProblem, steps: number): void {
   for (let i = 0; i < steps; i++) problem.nextBatch();
 }
 
@@ -140,7 +140,7 @@ class ProgressMeter {
 }
 
 /** Check the data against the model before any graph is built; every problem is a UserError. */
-export function validateTrainingInput(sessions: SessionData[], cfg: TrainConfig, arch: ArchitectureInfo): void {
+function validateTrainingInput(sessions: SessionData[], cfg: TrainConfig, arch: ArchitectureInfo): void {
   if (sessions.length < 1) throw new UserError("Training got no sessions.", "Pass at least one session's data.");
   if (!Number.isInteger(cfg.max_iterations) || cfg.max_iterations < 0) {
     throw new UserError(`max_iterations must be a non-negative integer, got ${cfg.max_iterations}.`, "Pass e.g. max_iterations = 5000.");
@@ -210,7 +210,7 @@ function appendLog(log: TrainLog, l: StepLosses): void {
 }
 
 /** Everything one training run needs, built once: the problem (graph, sampler, inputs) and its session. */
-export interface TrainingSetup {
+interface TrainingSetup {
   arch: ArchitectureInfo;
   problem: TrainingProblem;
   session: ort.InferenceSession;
@@ -223,7 +223,7 @@ export interface TrainingSetup {
  * Build the training problem and start its step-graph session on the configured device. `input` forces
  * the single-session window input form (default: the cheaper one, `chooseStepInput`).
  */
-export async function setupTraining(sessions: SessionData[], cfg: TrainConfig, input?: StepInput): Promise<TrainingSetup> {
+async function setupTraining(sessions: SessionData[], cfg: TrainConfig, input?: StepInput): Promise<TrainingSetup> {
   const arch = getArchitecture(cfg.model_architecture);
   validateTrainingInput(sessions, cfg, arch);
   const problem = createTrainingProblem(sessions, cfg, arch, input);
@@ -291,7 +291,7 @@ function checkFinite(l: StepLosses, step: number): void {
 }
 
 /** Per-step timings and results of a short training run (benchmarks and the GPU check). */
-export interface StepProfile {
+interface StepProfile {
   /** Milliseconds per step spent sampling and copying windows into X (or writing their row indices). */
   assemble_ms: number[];
   /** Milliseconds per step inside `session.run` (graph execution plus input/output copies). */

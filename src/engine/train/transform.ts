@@ -21,7 +21,7 @@ import type { Device } from "../runtime/devices.js";
 import { createSession, f32 } from "../runtime/sessions.js";
 import type { ArchitectureInfo, TrainedModel } from "../types.js";
 
-export interface TransformOptions {
+interface TransformOptions {
   /** Which session's encoder (multi-session models); default 0. */
   session_id?: number;
   /** Output rows per ORT run; default `DEFAULT_TRANSFORM_BATCH`. */
@@ -32,7 +32,7 @@ export interface TransformOptions {
 }
 
 /** Output rows per run unless the caller chooses: bounds memory for long recordings. */
-export const DEFAULT_TRANSFORM_BATCH = 8192;
+const DEFAULT_TRANSFORM_BATCH = 8192;
 
 /** The self-contained inference encoder (parameters embedded) for one session of a model. */
 export function encoderOnnx(model: TrainedModel, sessionId = 0): Uint8Array {

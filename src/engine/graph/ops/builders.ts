@@ -81,7 +81,7 @@ export function slice(x: Value, axes: readonly number[], starts: readonly number
 export const pad = (x: Value, pads: readonly number[]): Value => emit("Pad", [x, x.graph.ints(pads)]);
 
 /** Pads `x` with zeros along one axis. */
-export function padAxis(x: Value, axis: number, before: number, after: number): Value {
+function padAxis(x: Value, axis: number, before: number, after: number): Value {
   if (before === 0 && after === 0) return x;
   const r = x.rank;
   const a = normAxis(axis, r);
@@ -139,7 +139,7 @@ export const softmax = (x: Value, axis: number): Value => emit("Softmax", [x], {
 
 export const matmul = (a: Value, b: Value): Value => emit("MatMul", [a, b]);
 
-export interface GemmOptions {
+interface GemmOptions {
   c?: Value;
   transA?: boolean;
   transB?: boolean;

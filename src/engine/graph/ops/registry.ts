@@ -12,7 +12,7 @@ export interface Tensor {
   data: Float64Array;
 }
 
-export interface OutType {
+interface OutType {
   dtype: DType;
   shape: readonly Dim[];
 }

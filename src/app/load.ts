@@ -1,17 +1,60 @@
 /**
+ * Loading a recording into the workspace: `loadAndStoreRecording` resolves the source (local paths
+ * against the server's working directory and `~`), loads it in a worker and saves it to the
+ * recording store.
+ *
  * `loadRecordingInWorker`: `loadRecording` in a worker thread (load-worker.ts), so a load (seconds of
  * simulator computation, synchronous h5wasm reads) does not block the server's event loop and every
  * other client with it. The worker gets plain data (source, options, allowed roots, download limits),
  * rebuilds the path check with `AllowedRoots`, and hands the Recording back with its array buffers
  * transferred, not copied. One worker per load; it ends with the load.
  */
+import os from "node:os";
+import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { LoadOptions } from "../data/load.js";
 import type { Recording } from "../data/recording.js";
+import { summarizeRecording, type RecordingStore, type RecordingSummary } from "../store/recordings.js";
 import { CancelledError, rebuildError } from "../util/errors.js";
 import type { LoadJob, LoadLimits, LoadWorkerMessage } from "./load-worker.js";
 
 export type { LoadLimits } from "./load-worker.js";
+
+/** What `loadAndStoreRecording` uses from its caller (a tool's context has all of it). */
+export interface LoadDeps {
+  readonly config: { readonly cwd: string };
+  readonly recordings: RecordingStore;
+  readonly signal?: AbortSignal;
+  /** What the load may read and download (allowed roots, download cache and limits). */
+  loadLimits(): LoadLimits;
+  /** Reports progress: step `progress` of `total`, with a message. */
+  progress(progress: number, total?: number, message?: string): Promise<void>;
+}
+
+/** A source (local path, http(s) URL or "builtin:allen-like") and the options to load it with. */
+export type LoadRequest = LoadOptions & { source: string };
+
+/**
+ * Loads `req.source` with the other fields of `req` as options (in a worker), saves the recording to
+ * the store and returns its id with its summary. Progress: 0/2 loading, 1/2 saving, 2/2 saved.
+ */
+export async function loadAndStoreRecording(deps: LoadDeps, req: LoadRequest): Promise<{ recording_id: string; summary: RecordingSummary }> {
+  const { source, ...opts } = req;
+  const resolved = resolveSource(source, deps.config.cwd);
+  await deps.progress(0, 2, `loading ${resolved}`);
+  const rec = await loadRecordingInWorker(resolved, opts, deps.loadLimits(), deps.signal);
+  await deps.progress(1, 2, "saving to workspace");
+  const id = await deps.recordings.saveRecording(rec);
+  await deps.progress(2, 2, `saved ${id}`);
+  return { recording_id: id, summary: summarizeRecording(rec) };
+}
+
+/** Local paths are resolved against the server's working directory (and `~`); URLs and builtin: pass through. */
+export function resolveSource(source: string, cwd: string): string {
+  if (/^(https?:|builtin:)/i.test(source)) return source;
+  if (source === "~" || source.startsWith("~/")) return path.join(os.homedir(), source.slice(1));
+  return path.resolve(cwd, source);
+}
 
 const WORKER_URL = new URL("./load-worker.js", import.meta.url);
 

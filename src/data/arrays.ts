@@ -2,12 +2,31 @@
  * The named-array convention shared by `.npz`, plain `.npy` and generic HDF5 files: arrays called
  * `neural`, `timestamps`, `frame`, `repeat`, `continuous`, `discrete`, `movie`, `frame_features`,
  * `sampling_rate_hz`, `unit_ids` (names overridable with `LoadOptions.keys`) become one Recording.
- * Also the numeric conversions every loader uses (to float32/float64/int32/uint8 with checks).
+ * Also the numeric conversions every loader uses (to float32/float64/int32/uint8 with checks), and
+ * NdArray, the n-dimensional array every reader produces (here rather than in formats/npy.ts so the
+ * `.npy` format entry can build on this module without an import cycle).
  */
 import { UserError } from "../util/errors.js";
-import type { NdArray, TypedArray } from "./formats/npy.js";
 import type { ArrayRole, LoadOptions } from "./options.js";
 import type { Modality, Provenance, Recording } from "./recording.js";
+
+/** The typed arrays an NdArray can hold (no BigInt arrays: 64-bit integers become Float64Array). */
+export type TypedArray =
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array;
+
+/** An n-dimensional array: numpy descr (e.g. "<f4"), shape, data in C order and native byte order. */
+export interface NdArray {
+  dtype: string;
+  shape: number[];
+  data: TypedArray;
+}
 
 export type NumericKind = "f32" | "f64" | "i32" | "u8";
 export interface KindArrays {

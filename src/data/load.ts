@@ -2,42 +2,35 @@
  * `loadRecording`: the one entry point that turns a source (local path, http(s) URL or
  * "builtin:allen-like") into a validated Recording with full provenance.
  *
- * Steps: resolve the source (URL → download cache; local path → ctx.checkPath), detect the format
- * (magic bytes: "\x93NUMPY", zip "PK", HDF5 signature at 0 or after a 512+ byte userblock; then the
- * extension), load, attach an overriding movie, validate, apply the NaN policy, then the requested
- * preprocessing (time_range → repeats → select_units → zscore), all recorded in provenance.
+ * Steps: resolve the source (URL → download cache; local path → ctx.checkPath), pick the format (the
+ * `format` option, else detected by the registry in formats/index.ts: magic bytes "\x93NUMPY", zip
+ * "PK", HDF5 signature at 0 or after a 512+ byte userblock; then the extension), load, attach an
+ * overriding movie, validate, apply the NaN policy, then the requested preprocessing
+ * (time_range → repeats → select_units → zscore), all recorded in provenance.
  */
-import { open, readFile, stat } from "node:fs/promises";
-import { basename, extname, resolve } from "node:path";
+import { stat } from "node:fs/promises";
+import { basename, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../util/errors.js";
-import { lazyArrays, movieFromArray, recordingFromArrays, DEFAULT_MOVIE_RATE_HZ } from "./arrays.js";
-import { generateAllenLike } from "./builtin/index.js";
+import { movieFromArray, DEFAULT_MOVIE_RATE_HZ } from "./arrays.js";
 import { fetchToCache, isUrl, sha256File, type FetchResult } from "./fetch.js";
-import { Hdf5Reader, isHdf5, loadGenericHdf5 } from "./formats/hdf5.js";
+import { loadBuiltin } from "./formats/builtin.js";
+import { detectFormat, formatNamed, probeFile, type SourceFile } from "./formats/index.js";
+import { withHdf5 } from "./formats/hdf5.js";
 import { readFrameFolder, readMovieDataset, movieFromNdArray, templatePaths } from "./movie.js";
-import { isNpy, readNpyFile } from "./formats/npy.js";
-import { detectNwbLayout, loadNwb } from "./formats/nwb.js";
+import { readNpyFile } from "./formats/npy.js";
 import { DEFAULT_STIMULUS } from "./formats/nwb/allen2p.js";
-import { isZip, npzArrays } from "./formats/npz.js";
-import { ARRAY_ROLES, LOAD_FORMATS, NAN_POLICIES, throwIfCancelled, type LoadContext, type LoadFormat, type LoadOptions, type MovieSource } from "./options.js";
+import { npzArrays, readWhole } from "./formats/npz.js";
+import { ARRAY_ROLES, LOAD_FORMATS, NAN_POLICIES, throwIfCancelled, type LoadContext, type LoadOptions, type MovieSource } from "./options.js";
 import { selectRepeats, selectUnits, sliceTime, zscore } from "./preprocess.js";
 import type { Movie, Recording } from "./recording.js";
 import { applyNanPolicy, validateRecording } from "./validate.js";
 
-export { ARRAY_ROLES, LOAD_FORMATS, NAN_POLICIES } from "./options.js";
+export { ARRAY_ROLES, LOAD_FORMATS, LOAD_OPTIONS_SCHEMA, NAN_POLICIES } from "./options.js";
 export type { ArrayRole, BuiltinParams, LoadContext, LoadFormat, LoadOptions, MovieSource, NanPolicy, NeuropixelsOptions, QualityThresholds } from "./options.js";
 
-/** Built-in recordings by name. */
-const BUILTINS: Record<string, (opts: LoadOptions) => Recording> = {
-  "allen-like": (opts) => generateAllenLike(opts.builtin),
-};
-
 /** A local file ready to read, with what provenance needs to know about where it came from. */
-interface ResolvedFile {
-  path: string;
-  /** Name for messages: the path or the URL. */
-  name: string;
+interface ResolvedFile extends SourceFile {
   source: string;
   download?: FetchResult;
 }
@@ -53,13 +46,6 @@ export async function loadRecording(source: string, opts: LoadOptions, ctx: Load
   validateRecording(rec);
   rec = applyNanPolicy(rec, opts.nan_policy ?? "error");
   return preprocess(rec, opts);
-}
-
-function loadBuiltin(source: string, opts: LoadOptions): Recording {
-  const name = source.slice("builtin:".length);
-  const make = BUILTINS[name];
-  if (!make) throw new UserError(`Unknown built-in recording '${source}'.`, `Use one of: ${Object.keys(BUILTINS).map((n) => `builtin:${n}`).join(", ")}.`);
-  return make(opts);
 }
 
 async function loadSourceFile(source: string, opts: LoadOptions, ctx: LoadContext): Promise<Recording> {
@@ -94,65 +80,15 @@ async function resolveFile(source: string, ctx: LoadContext, allowFolder = false
   return { path, name: path, source: path, isFolder: st.isDirectory() };
 }
 
-/** File kind from magic bytes, then extension. */
-async function detectKind(path: string): Promise<"npy" | "npz" | "hdf5" | undefined> {
-  const head = new Uint8Array(2056);
-  const fh = await open(path, "r");
-  try {
-    await fh.read(head, 0, head.length, 0);
-  } finally {
-    await fh.close();
-  }
-  if (isNpy(head)) return "npy";
-  if (isZip(head)) return "npz";
-  if (isHdf5(head)) return "hdf5";
-  const ext = extname(path).toLowerCase();
-  if (ext === ".npy") return "npy";
-  if (ext === ".npz") return "npz";
-  if ([".h5", ".hdf5", ".hdf", ".nwb", ".mat"].includes(ext)) return "hdf5";
-  return undefined;
-}
-
+/** Load with the format the `format` option names, else with the detected one. */
 async function loadFile(file: ResolvedFile, opts: LoadOptions, ctx: LoadContext): Promise<Recording> {
-  const detected = opts.format ? undefined : await detectKind(file.path);
-  const format: LoadFormat | "auto-hdf5" | undefined = opts.format ?? (detected === "hdf5" ? "auto-hdf5" : detected);
-  switch (format) {
-    case undefined:
-      throw new UserError(`Cannot tell the format of ${file.name} (not .npy, .npz or HDF5/NWB).`, `Convert it to .npz (see docs/DATA.md) or pass format: one of ${LOAD_FORMATS.join(", ")}.`);
-    case "builtin":
-      throw new UserError(`format "builtin" needs a source like "builtin:allen-like", not ${file.name}.`, "Drop the format option or use a builtin: source.");
-    case "npy": {
-      const key = opts.keys?.neural ?? "neural";
-      const nd = readNpyFile(file.path, file.name);
-      return recordingFromArrays(lazyArrays(file.name, new Map([[key, () => nd]])), opts, { format: "npy", noun: "member" });
-    }
-    case "npz":
-      return recordingFromArrays(npzArrays(await readWhole(file), file.name), opts, { format: "npz", noun: "member" });
-    default:
-      return withHdf5(file, ctx, (reader) => {
-        if (format === "hdf5") return loadGenericHdf5(reader, opts);
-        if (format !== "auto-hdf5") return loadNwb(reader, format, opts, ctx.signal);
-        const layout = opts.keys?.neural ? null : detectNwbLayout(reader);
-        return layout ? loadNwb(reader, layout, opts, ctx.signal) : loadGenericHdf5(reader, opts);
-      });
+  // checkOptions has accepted the name, and the registry has a format for every LOAD_FORMATS name.
+  if (opts.format) return formatNamed(opts.format)!.load(file, opts, ctx);
+  const format = detectFormat(await probeFile(file.path));
+  if (!format) {
+    throw new UserError(`Cannot tell the format of ${file.name} (not .npy, .npz or HDF5/NWB).`, `Convert it to .npz (see docs/DATA.md) or pass format: one of ${LOAD_FORMATS.join(", ")}.`);
   }
-}
-
-async function readWhole(file: ResolvedFile): Promise<Uint8Array> {
-  try {
-    return await readFile(file.path);
-  } catch (e) {
-    throw new UserError(`Could not read ${file.name} (${(e as Error).message}).`, "Files over 2 GiB cannot be read whole; save the arrays as separate .npy files or as HDF5.");
-  }
-}
-
-async function withHdf5<T>(file: ResolvedFile, ctx: LoadContext, fn: (reader: Hdf5Reader) => T): Promise<T> {
-  const reader = await Hdf5Reader.open(file.path, file.name, ctx.signal);
-  try {
-    return fn(reader);
-  } finally {
-    reader.close();
-  }
+  return format.loadDetected ? format.loadDetected(file, opts, ctx) : format.load(file, opts, ctx);
 }
 
 /** Replace the recording's movie by the one from `movie` (path/URL or MovieSource), noting it in provenance. */
@@ -173,7 +109,7 @@ export async function loadMovie(src: MovieSource, stimulus: string, ctx: LoadCon
   const rate = src.frame_rate_hz ?? DEFAULT_MOVIE_RATE_HZ;
   if (file.isFolder) return { movie: await readFrameFolder(file.path, rate, (p) => ctx.checkPath(p), ctx.signal), sha256: null };
   const sha256 = file.download?.sha256 ?? (await sha256File(file.path));
-  const kind = await detectKind(file.path);
+  const kind = detectFormat(await probeFile(file.path))?.name;
   const fileName = basename(file.path);
   if (kind === "npy") return { movie: movieFromNdArray(readNpyFile(file.path, file.name), file.name, rate), sha256 };
   if (kind === "npz") {

@@ -2,38 +2,22 @@
  * Options and context for loading recordings (re-exported by src/data/load.ts, which is where callers
  * should import them from). Kept in their own module so every loader can import the types without
  * importing the dispatcher.
+ *
+ * The options are one zod schema, LOAD_OPTIONS_SCHEMA: its `.describe()` texts are written for a
+ * model (the load_recording tool's input schema is `source` plus these fields), the JSDoc comments
+ * are for programmers, and LoadOptions is its output type, so the tool and the loaders cannot drift
+ * apart. `loadRecording` still checks the enumerations itself for callers that skip the schema.
  */
+import { z } from "zod";
 import { CancelledError } from "../util/errors.js";
-import type { Modality } from "./recording.js";
-import type { generateAllenLike } from "./builtin/index.js";
 
 /** Formats a caller may force with `LoadOptions.format` (otherwise detected from magic bytes / extension). */
-export type LoadFormat =
-  | "npy"
-  | "npz"
-  | "hdf5"
-  | "nwb"
-  | "nwb-allen-2p-v1"
-  | "nwb-allen-2p-v2"
-  | "nwb-allen-neuropixels"
-  | "builtin";
-
-export const LOAD_FORMATS: readonly LoadFormat[] = ["npy", "npz", "hdf5", "nwb", "nwb-allen-2p-v1", "nwb-allen-2p-v2", "nwb-allen-neuropixels", "builtin"];
+export const LOAD_FORMATS = ["npy", "npz", "hdf5", "nwb", "nwb-allen-2p-v1", "nwb-allen-2p-v2", "nwb-allen-neuropixels", "builtin"] as const;
+export type LoadFormat = (typeof LOAD_FORMATS)[number];
 
 /** Roles an array can play in the `.npz` / generic-HDF5 convention (see docs/DATA.md). */
-export type ArrayRole =
-  | "neural"
-  | "timestamps"
-  | "frame"
-  | "repeat"
-  | "continuous"
-  | "discrete"
-  | "movie"
-  | "frame_features"
-  | "sampling_rate_hz"
-  | "unit_ids";
-
-export const ARRAY_ROLES: readonly ArrayRole[] = ["neural", "timestamps", "frame", "repeat", "continuous", "discrete", "movie", "frame_features", "sampling_rate_hz", "unit_ids"];
+export const ARRAY_ROLES = ["neural", "timestamps", "frame", "repeat", "continuous", "discrete", "movie", "frame_features", "sampling_rate_hz", "unit_ids"] as const;
+export type ArrayRole = (typeof ARRAY_ROLES)[number];
 
 /**
  * What to do with NaN/±Inf values in `neural` (and continuous labels):
@@ -43,19 +27,19 @@ export const ARRAY_ROLES: readonly ArrayRole[] = ["neural", "timestamps", "frame
  *   a unit with no finite value becomes 0);
  * - "drop_units": remove every unit that has a non-finite value (not allowed for continuous labels).
  */
-export type NanPolicy = "error" | "zero" | "interpolate" | "drop_units";
-
-export const NAN_POLICIES: readonly NanPolicy[] = ["error", "zero", "interpolate", "drop_units"];
+export const NAN_POLICIES = ["error", "zero", "interpolate", "drop_units"] as const;
+export type NanPolicy = (typeof NAN_POLICIES)[number];
 
 /** Where to take the stimulus movie from, when it is not (or should not be) the file's own template. */
-export interface MovieSource {
+const MOVIE_SOURCE_SCHEMA = z.object({
   /** Local path or http(s) URL: a `.npy` [F,H,W] uint8, an `.npz` (member `movie`), an HDF5/NWB file, or a folder of PNG/JPEG frames. */
-  path: string;
+  path: z.string().min(1).max(4096),
   /** HDF5 dataset path (NWB files default to the stimulus template of `LoadOptions.stimulus`). */
-  dataset?: string;
+  dataset: z.string().max(512).optional().describe("HDF5 dataset path"),
   /** Frames per second of the movie (default 30). */
-  frame_rate_hz?: number;
-}
+  frame_rate_hz: z.number().positive().max(1000).optional(),
+});
+export type MovieSource = z.output<typeof MOVIE_SOURCE_SCHEMA>;
 
 /** Unit quality thresholds for Allen Neuropixels units (AllenSDK / CEBRA defaults shown). */
 export interface QualityThresholds {
@@ -72,62 +56,93 @@ export interface QualityThresholds {
 export const DEFAULT_QUALITY: QualityThresholds = { isi_violations_max: 0.5, presence_ratio_min: 0.95, amplitude_cutoff_max: 0.1, quality: "good" };
 
 /** How Allen Neuropixels spike times become a `[T, N]` count matrix. */
-export interface NeuropixelsOptions {
-  /** Bin rate in Hz (uniform bins over the presentations, default 120 = 4 bins per 30 Hz movie frame), or "per_frame" (one bin per presentation row). */
-  bin?: number | "per_frame";
-  /** Presentation rows [start, end) to use (default [0, 9000): the first block of 10 repeats, as CEBRA). */
-  rows?: [number, number];
-  /** Apply the unit quality filter (default true). */
-  quality_filter?: boolean;
-  /** Override some quality thresholds. */
-  quality?: Partial<QualityThresholds>;
-  /** Keep only units whose area (electrode `location`, e.g. "VISp") is in this list. */
-  areas?: string[];
-}
+const NEUROPIXELS_SCHEMA = z
+  .object({
+    /** Bin rate in Hz (uniform bins over the presentations, default 120 = 4 bins per 30 Hz movie frame), or "per_frame" (one bin per presentation row). */
+    bin: z.union([z.number().positive().max(10000), z.literal("per_frame")]).optional().describe("Bin rate in Hz (default 120) or per_frame."),
+    /** Presentation rows [start, end) to use (default [0, 9000): the first block of 10 repeats, as CEBRA). */
+    rows: z.array(z.number().int().min(0).max(10_000_000)).length(2).optional().describe("Presentation rows [start, end) (default [0, 9000])."),
+    /** Apply the unit quality filter (default true). */
+    quality_filter: z.boolean().optional().describe("Apply the unit quality filter (default true)."),
+    /** Override some quality thresholds (see QualityThresholds). */
+    quality: z
+      .object({
+        isi_violations_max: z.number().min(0).optional(),
+        presence_ratio_min: z.number().min(0).max(1).optional(),
+        amplitude_cutoff_max: z.number().min(0).optional(),
+        quality: z.string().nullable().optional(),
+      })
+      .optional(),
+    /** Keep only units whose area (electrode `location`, e.g. "VISp") is in this list. */
+    areas: z.array(z.string().min(1).max(64)).max(50).optional().describe('Keep units in these areas, e.g. ["VISp"].'),
+  })
+  .describe("Allen Neuropixels NWB: binning, presentation block, unit quality.");
+export type NeuropixelsOptions = z.output<typeof NEUROPIXELS_SCHEMA>;
 
-/** Parameters of the built-in simulator (see src/data/builtin). */
-export type BuiltinParams = NonNullable<Parameters<typeof generateAllenLike>[0]>;
+/** Parameters of the built-in simulator by name (see src/data/builtin/params.ts, which checks every name and value). */
+const BUILTIN_PARAMS_SCHEMA = z
+  .record(z.string(), z.union([z.number(), z.string()]))
+  .describe(
+    "builtin:allen-like simulator parameters, e.g. {seed: 1, modality: 'calcium'|'neuropixels', n_cells: 300, n_frames: 900, n_repeats: 10, frame_height: 152, frame_width: 304, feature_dim: 16}. All names, units and realistic ranges: resource builtin://allen-like/parameters.",
+  );
+export type BuiltinParams = z.output<typeof BUILTIN_PARAMS_SCHEMA>;
 
 /** Options of `loadRecording`. Every field is optional; defaults are documented per field and in docs/DATA.md. */
-export interface LoadOptions {
+export const LOAD_OPTIONS_SCHEMA = z.object({
   /** Force the format instead of detecting it (magic bytes, then extension). "nwb" auto-detects the NWB layout. */
-  format?: LoadFormat;
+  format: z.enum(LOAD_FORMATS).optional().describe("Force the format (default: detected)."),
   /** `.npz` member names / HDF5 dataset paths per role, overriding the defaults (`neural`, `timestamps`, ...). */
-  keys?: Partial<Record<ArrayRole, string>>;
+  keys: z
+    .partialRecord(z.enum(ARRAY_ROLES), z.string().min(1).max(512))
+    .describe("Array name (npz member / HDF5 path) per role, if not the role's own name.")
+    .optional(),
   /** Layout of the `neural` array in `.npz`/`.npy`/generic HDF5: "time_major" [T,N] (default) or "unit_major" [N,T]. */
-  neural_layout?: "time_major" | "unit_major";
+  neural_layout: z.enum(["time_major", "unit_major"]).optional().describe("neural array is [T,N] (default) or [N,T]."),
   /** Sampling rate in Hz; overrides the file. Default: from the file, else from timestamps, else 30 Hz with a warning. */
-  sampling_rate_hz?: number;
+  sampling_rate_hz: z.number().positive().max(100_000).optional().describe("Override the sampling rate."),
   /** Names of the continuous label columns (`.npz`/`.npy`/generic HDF5), e.g. ["position"]. Default c0, c1, … */
-  continuous_columns?: string[];
+  continuous_columns: z.array(z.string().min(1).max(128)).min(1).max(1024).optional().describe('Names of the continuous label columns, e.g. ["position"] (default c0, c1, …).'),
   /** Modality for `.npz`/`.npy`/generic HDF5 (default: "spikes" for integer data, else "other"). */
-  modality?: Modality;
+  modality: z.enum(["calcium", "spikes", "other"]).optional(),
   /** What the neural values are for `.npz`/`.npy`/generic HDF5 (default: "spike_counts" for integer data, else "unknown"). */
-  signal?: string;
-  /** NaN/Inf handling (default "error"). */
-  nan_policy?: NanPolicy;
+  signal: z.string().min(1).max(64).optional().describe("What neural values are: dff, events, spike_counts, rates ..."),
+  /** NaN/Inf handling (default "error"); see NanPolicy. */
+  nan_policy: z.enum(NAN_POLICIES).optional().describe("NaN/Inf in neural: error (default), zero, interpolate, drop_units."),
   /** Stimulus movie: a path/URL or MovieSource overriding the file's template; false = do not load any movie. */
-  movie?: string | MovieSource | false;
+  movie: z
+    .union([z.literal(false), z.string().min(1).max(4096), MOVIE_SOURCE_SCHEMA])
+    .describe("Stimulus movie: path/URL of a .npy [F,H,W] uint8, .npz, NWB/HDF5 or frame folder; false = load no movie. Default: the file's own template if any.")
+    .optional(),
   /** Allen stimulus name for NWB files (default "natural_movie_one"). */
-  stimulus?: string;
+  stimulus: z.string().min(1).max(128).optional().describe("Allen stimulus name (default natural_movie_one)."),
   /**
    * Allen 2P NWB: keep only the samples recorded while the stimulus movie was on screen (default true,
    * giving CEBRA's movie-aligned layout: repeats × frames). false keeps the whole session with frame = -1 outside.
    */
-  restrict_to_stimulus?: boolean;
+  restrict_to_stimulus: z.boolean().optional().describe("Allen 2P: keep only samples during the movie (default true)."),
   /** Allen Neuropixels binning, block and quality options. */
-  neuropixels?: NeuropixelsOptions;
+  neuropixels: NEUROPIXELS_SCHEMA.optional(),
   /** Built-in simulator parameters for source "builtin:allen-like". */
-  builtin?: BuiltinParams;
+  builtin: BUILTIN_PARAMS_SCHEMA.optional(),
   /** Keep samples with timestamps in [start, end) seconds. */
-  time_range?: { start?: number; end?: number };
+  time_range: z.object({ start: z.number().optional(), end: z.number().optional() }).optional().describe("Keep samples with timestamps in [start, end) s."),
   /** Keep samples of these repeat indices only (repeat labels are kept as they are). */
-  repeats?: number[];
+  repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(1000).optional().describe("Keep only these repeat indices."),
   /** Sample `count` units with a seeded RNG (with replacement if `replace`, as CEBRA's pseudo-mice). */
-  select_units?: { count: number; seed?: number; replace?: boolean };
+  select_units: z
+    .object({
+      count: z.number().int().min(1).max(100_000),
+      seed: z.number().int().min(0).max(4294967295).optional(),
+      replace: z.boolean().optional().describe("Sample with replacement (CEBRA pseudo-mice)."),
+    })
+    .optional()
+    .describe("Randomly sample units."),
   /** Z-score each unit over time after all other steps. */
-  zscore?: boolean;
-}
+  zscore: z.boolean().optional().describe("Z-score each unit over time (after all other steps)."),
+});
+
+/** Options of `loadRecording`: the output of LOAD_OPTIONS_SCHEMA (every field optional). */
+export type LoadOptions = z.output<typeof LOAD_OPTIONS_SCHEMA>;
 
 /** What the server lends the loaders: path policy, download cache and limits, cancellation. */
 export interface LoadContext {

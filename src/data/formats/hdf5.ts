@@ -13,8 +13,9 @@ import h5wasm from "h5wasm/node";
 import { UserError } from "../../util/errors.js";
 import { recordingFromArrays, toKind, transposeInto, type KindArrays, type NamedArrays, type NumericKind } from "../arrays.js";
 import { bigIntsToFloat64, type TypedArray } from "./npy.js";
-import { throwIfCancelled, type LoadOptions } from "../options.js";
+import { throwIfCancelled, type LoadContext, type LoadOptions } from "../options.js";
 import type { Recording } from "../recording.js";
+import type { SourceFile } from "./format.js";
 
 type H5File = InstanceType<typeof h5wasm.File>;
 type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
@@ -331,4 +332,14 @@ export function hdf5Arrays(reader: Hdf5Reader): NamedArrays {
 /** Generic HDF5: the named-array convention with dataset paths from `opts.keys` (defaults `/neural`, ...). */
 export function loadGenericHdf5(reader: Hdf5Reader, opts: LoadOptions): Recording {
   return recordingFromArrays(hdf5Arrays(reader), opts, { format: "hdf5", noun: "dataset" });
+}
+
+/** Opens `file`, runs `fn` on the reader and closes it again. */
+export async function withHdf5<T>(file: SourceFile, ctx: LoadContext, fn: (reader: Hdf5Reader) => T): Promise<T> {
+  const reader = await Hdf5Reader.open(file.path, file.name, ctx.signal);
+  try {
+    return fn(reader);
+  } finally {
+    reader.close();
+  }
 }

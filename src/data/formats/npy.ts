@@ -10,27 +10,15 @@
  *
  * Writing produces a version-1 header padded to 64 bytes, little-endian, C order, which
  * `numpy.load` reads directly (used to hand embeddings to numpy users).
+ *
+ * NPY_FORMAT is the `.npy` entry of the format registry (formats/index.ts).
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { UserError } from "../../util/errors.js";
+import { lazyArrays, recordingFromArrays, type NdArray, type TypedArray } from "../arrays.js";
+import type { FileFormat } from "./format.js";
 
-/** The typed arrays an NdArray can hold (no BigInt arrays: 64-bit integers become Float64Array). */
-export type TypedArray =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | Float32Array
-  | Float64Array;
-
-/** An n-dimensional array: numpy descr (e.g. "<f4"), shape, data in C order and native byte order. */
-export interface NdArray {
-  dtype: string;
-  shape: number[];
-  data: TypedArray;
-}
+export type { NdArray, TypedArray } from "../arrays.js";
 
 /** What the header of a `.npy` file declares. */
 export interface NpyHeader {
@@ -184,6 +172,18 @@ export function readNpyFile(path: string, name = path): NdArray {
     closeSync(fd);
   }
 }
+
+/** The `.npy` recording format: one array, the neural data (read whole; `keys.neural` names it in messages). */
+export const NPY_FORMAT: FileFormat = {
+  name: "npy",
+  signature: isNpy,
+  extensions: [".npy"],
+  async load(file, opts) {
+    const key = opts.keys?.neural ?? "neural";
+    const nd = readNpyFile(file.path, file.name);
+    return recordingFromArrays(lazyArrays(file.name, new Map([[key, () => nd]])), opts, { format: "npy", noun: "member" });
+  },
+};
 
 function readFully(fd: number, into: Uint8Array, position: number): void {
   const step = 1 << 30;

@@ -1,11 +1,14 @@
 /**
  * NumPy `.npz` archives (np.savez / np.savez_compressed): a zip of `.npy` members, read with fflate
  * (stored and deflated members, including numpy's zip64 local-header extra fields) and parsed with
- * our own `.npy` parser. Also a writer for tests and workspace exports.
+ * our own `.npy` parser. Also a writer for tests and workspace exports, and NPZ_FORMAT, the `.npz`
+ * entry of the format registry (formats/index.ts).
  */
+import { readFile } from "node:fs/promises";
 import { unzipSync, zipSync, type UnzipFileInfo, type Zippable } from "fflate";
 import { UserError } from "../../util/errors.js";
-import { lazyArrays, type NamedArrays } from "../arrays.js";
+import { lazyArrays, recordingFromArrays, type NamedArrays } from "../arrays.js";
+import type { FileFormat, SourceFile } from "./format.js";
 import { parseNpy, writeNpy, type NdArray } from "./npy.js";
 
 /** Deflate cannot expand data by more than ~1032:1; larger declared sizes are corrupt or hostile. */
@@ -51,6 +54,25 @@ export function npzArrays(bytes: Uint8Array, name: string): NamedArrays {
   for (const [key, data] of members) entries.set(key, () => parseNpy(data, `${name}:${key}`));
   return lazyArrays(name, entries);
 }
+
+/** The bytes of a whole file (an `.npz` is unzipped in memory). */
+export async function readWhole(file: SourceFile): Promise<Uint8Array> {
+  try {
+    return await readFile(file.path);
+  } catch (e) {
+    throw new UserError(`Could not read ${file.name} (${(e as Error).message}).`, "Files over 2 GiB cannot be read whole; save the arrays as separate .npy files or as HDF5.");
+  }
+}
+
+/** The `.npz` recording format: members in the named-array convention (docs/DATA.md). */
+export const NPZ_FORMAT: FileFormat = {
+  name: "npz",
+  signature: isZip,
+  extensions: [".npz"],
+  async load(file, opts) {
+    return recordingFromArrays(npzArrays(await readWhole(file), file.name), opts, { format: "npz", noun: "member" });
+  },
+};
 
 /** Parse every member of an `.npz` (fails on any non-numeric member). */
 export function readNpz(bytes: Uint8Array, name: string): Record<string, NdArray> {

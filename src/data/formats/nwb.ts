@@ -1,9 +1,14 @@
 /**
  * NWB files: detect which supported layout a file has and load it.
- * Supported: Allen 2P NWB 1.x, Allen 2P NWB 2.x, Allen Neuropixels NWB 2.x (src/data/nwb/*.ts).
+ * Supported: Allen 2P NWB 1.x, Allen 2P NWB 2.x, Allen Neuropixels NWB 2.x (formats/nwb/*.ts).
+ *
+ * Also HDF5_FORMATS, the registry entries of every HDF5-based format (formats/index.ts): generic HDF5,
+ * "nwb" (whichever supported layout the file has) and each layout by name. They live here because a
+ * file detected as HDF5 is read with its NWB layout when it has one.
  */
 import { UserError } from "../../util/errors.js";
-import type { Hdf5Reader } from "./hdf5.js";
+import type { FileFormat } from "./format.js";
+import { isHdf5, loadGenericHdf5, withHdf5, type Hdf5Reader } from "./hdf5.js";
 import { isAllen2pV1, isAllen2pV2, loadAllen2p } from "./nwb/allen2p.js";
 import { isAllenNeuropixels, loadAllenNeuropixels } from "./nwb/neuropixels.js";
 import type { LoadOptions } from "../options.js";
@@ -40,3 +45,33 @@ export function loadNwb(reader: Hdf5Reader, layout: NwbLayout | "nwb", opts: Loa
       return loadAllenNeuropixels(reader, opts, signal);
   }
 }
+
+/**
+ * Generic HDF5 when forced with format "hdf5". A file detected as HDF5 is read with its NWB layout if
+ * it has one and `keys.neural` does not name the data, otherwise as generic HDF5.
+ */
+const HDF5_FORMAT: FileFormat = {
+  name: "hdf5",
+  signature: isHdf5,
+  extensions: [".h5", ".hdf5", ".hdf", ".nwb", ".mat"],
+  load: (file, opts, ctx) => withHdf5(file, ctx, (reader) => loadGenericHdf5(reader, opts)),
+  loadDetected: (file, opts, ctx) =>
+    withHdf5(file, ctx, (reader) => {
+      const layout = opts.keys?.neural ? null : detectNwbLayout(reader);
+      return layout ? loadNwb(reader, layout, opts, ctx.signal) : loadGenericHdf5(reader, opts);
+    }),
+};
+
+/** An NWB format by name: "nwb" reads the file's detected layout (or explains that it has none), a layout name reads that layout. */
+function nwbFormat(layout: NwbLayout | "nwb"): FileFormat {
+  return { name: layout, load: (file, opts, ctx) => withHdf5(file, ctx, (reader) => loadNwb(reader, layout, opts, ctx.signal)) };
+}
+
+/** The HDF5-based formats in registry order. Only generic HDF5 is detected from the bytes; the NWB ones are chosen inside it or forced by name. */
+export const HDF5_FORMATS: readonly FileFormat[] = [
+  HDF5_FORMAT,
+  nwbFormat("nwb"),
+  nwbFormat("nwb-allen-2p-v1"),
+  nwbFormat("nwb-allen-2p-v2"),
+  nwbFormat("nwb-allen-neuropixels"),
+];

@@ -79,7 +79,7 @@ function qualityFilter(table: UnitTable, n: number, q: QualityThresholds, missin
 }
 
 /** Presentation rows [r0, r1) of `<stimulus>_presentations` (clamped to the table, with a warning). */
-function readPresentations(reader: Hdf5Reader, stimulus: string, rows: [number, number], warnings: string[]): Presentations {
+function readPresentations(reader: Hdf5Reader, stimulus: string, rows: readonly number[], warnings: string[]): Presentations {
   const g = `/intervals/${stimulus}_presentations`;
   const fix = `Check the stimulus name (option stimulus, default "${DEFAULT_STIMULUS}"); this loader needs ${g}/{start_time,stop_time,frame}.`;
   const n = reader.shape(`${g}/start_time`, fix)[0] ?? 0;

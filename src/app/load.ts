@@ -21,7 +21,7 @@ import type { LoadJob, LoadLimits, LoadWorkerMessage } from "./load-worker.js";
 export type { LoadLimits } from "./load-worker.js";
 
 /** What `loadAndStoreRecording` uses from its caller (a tool's context has all of it). */
-export interface LoadDeps {
+interface LoadDeps {
   readonly config: { readonly cwd: string };
   readonly recordings: RecordingStore;
   readonly signal?: AbortSignal;
@@ -32,7 +32,7 @@ export interface LoadDeps {
 }
 
 /** A source (local path, http(s) URL or "builtin:allen-like") and the options to load it with. */
-export type LoadRequest = LoadOptions & { source: string };
+type LoadRequest = LoadOptions & { source: string };
 
 /**
  * Loads `req.source` with the other fields of `req` as options (in a worker), saves the recording to

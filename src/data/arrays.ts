@@ -51,7 +51,7 @@ export interface NamedArrays {
 }
 
 /** Default key per role. */
-export const DEFAULT_KEYS: Record<ArrayRole, string> = {
+const DEFAULT_KEYS: Record<ArrayRole, string> = {
   neural: "neural",
   timestamps: "timestamps",
   frame: "frame",
@@ -117,7 +117,7 @@ export function transposeInto(src: ArrayLike<number>, rows: number, cols: number
 }
 
 /** Everything recordingFromArrays needs besides the arrays. */
-export interface ArraysContext {
+interface ArraysContext {
   /** Provenance format name ("npz", "npy", "hdf5"). */
   format: string;
   /** Whether keys name HDF5 datasets (changes wording of messages). */
@@ -213,7 +213,7 @@ function scalarOf(arr: { shape: number[]; data: Float64Array }, what: string): n
 }
 
 /** Pick the sampling rate: option, then file value, then median timestamp step, then 30 Hz (with a warning). */
-export function chooseSamplingRate(option: number | undefined, fromFile: number | undefined, timestamps: Float64Array | undefined, warnings: string[]): number {
+function chooseSamplingRate(option: number | undefined, fromFile: number | undefined, timestamps: Float64Array | undefined, warnings: string[]): number {
   if (option !== undefined) return option;
   if (fromFile !== undefined) return fromFile;
   const dt = timestamps ? medianStep(timestamps) : NaN;
@@ -246,7 +246,7 @@ export function medianStep(x: ArrayLike<number>): number {
 }
 
 /** t / rate for t = 0..T-1. */
-export function regularTimestamps(T: number, rate: number): Float64Array {
+function regularTimestamps(T: number, rate: number): Float64Array {
   const ts = new Float64Array(T);
   for (let t = 0; t < T; t++) ts[t] = t / rate;
   return ts;

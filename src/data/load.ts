@@ -104,7 +104,7 @@ async function attachMovie(rec: Recording, movie: string | MovieSource, opts: Lo
  * `dataset` or "movie"), or an HDF5/NWB file (dataset `dataset` or the stimulus template).
  * Returns the movie and the SHA-256 of the file (null for folders).
  */
-export async function loadMovie(src: MovieSource, stimulus: string, ctx: LoadContext): Promise<{ movie: Movie; sha256: string | null }> {
+async function loadMovie(src: MovieSource, stimulus: string, ctx: LoadContext): Promise<{ movie: Movie; sha256: string | null }> {
   const file = await resolveFile(src.path, ctx, true);
   const rate = src.frame_rate_hz ?? DEFAULT_MOVIE_RATE_HZ;
   if (file.isFolder) return { movie: await readFrameFolder(file.path, rate, (p) => ctx.checkPath(p), ctx.signal), sha256: null };

@@ -17,7 +17,7 @@ export function withStep(rec: Recording, step: PreprocessingStep, warnings: stri
 }
 
 /** Keep samples `idx` (in that order) of every per-sample array. */
-export function takeSamples(rec: Recording, idx: ArrayLike<number>, step: PreprocessingStep): Recording {
+function takeSamples(rec: Recording, idx: ArrayLike<number>, step: PreprocessingStep): Recording {
   const out: Recording = {
     ...rec,
     neural: gatherRows(rec.neural, rec.n_neurons, idx),

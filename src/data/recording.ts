@@ -45,14 +45,14 @@ export interface Movie {
   source: string;
 }
 
-export interface ContinuousLabels {
+interface ContinuousLabels {
   /** `[T, dim]` float32, row-major. */
   data: Float32Array;
   dim: number;
   columns: string[];
 }
 
-export interface DiscreteLabels {
+interface DiscreteLabels {
   /** `[T]` int labels. */
   data: Int32Array;
   name: string;

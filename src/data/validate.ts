@@ -125,7 +125,7 @@ export function applyNanPolicy(rec: Recording, policy: NanPolicy = "error"): Rec
 }
 
 /** Copy with NaN/Inf replaced by 0. */
-export function zeroNonFinite(data: Float32Array): Float32Array {
+function zeroNonFinite(data: Float32Array): Float32Array {
   return data.map((v) => (Number.isFinite(v) ? v : 0));
 }
 

@@ -18,7 +18,7 @@ import { logUniform, normalSampler } from "./random.js";
 import type { LockedRates } from "./rates.js";
 
 /** Session-level gains, recorded so callers (tests, docs) can see them. */
-export interface SessionGains {
+interface SessionGains {
   /** Shared arousal gain of each repeat. */
   arousal: Float64Array;
 }

@@ -14,7 +14,7 @@ import { normalSampler } from "./random.js";
 const SATURATION_EXPONENT = 2.5;
 
 /** Soft saturation: ≈c for c ≪ s, → s for c ≫ s; identity when s = 0. */
-export function saturate(c: number, s: number): number {
+function saturate(c: number, s: number): number {
   if (s <= 0 || c <= 0) return c;
   return c / (1 + (c / s) ** SATURATION_EXPONENT) ** (1 / SATURATION_EXPONENT);
 }

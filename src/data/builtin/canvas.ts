@@ -26,7 +26,7 @@ function powerLawRadius(rng: Rng, rMin: number, rMax: number): number {
  * covered by a nearer leaf). Gray levels are uniform in [−√3, √3] (unit variance). Leaf radii are in
  * px, from `rMin` up to a third of the canvas height.
  */
-export function deadLeaves(rng: Rng, height: number, width: number, rMin: number): Float32Array {
+function deadLeaves(rng: Rng, height: number, width: number, rMin: number): Float32Array {
   const out = new Float32Array(height * width);
   const covered = new Uint8Array(height * width);
   const rMax = height / 3;
@@ -104,7 +104,7 @@ function wrapTable(n: number, r: number): Int32Array {
 }
 
 /** In-place separable Gaussian blur (σx, σy in px) with periodic boundaries, like the canvas. */
-export function gaussianBlur(img: Float32Array, height: number, width: number, sigmaX: number, sigmaY: number): void {
+function gaussianBlur(img: Float32Array, height: number, width: number, sigmaX: number, sigmaY: number): void {
   if (sigmaX <= 0 && sigmaY <= 0) return;
   const tmp = new Float32Array(img.length);
   const tx = gaussianTaps(Math.max(sigmaX, 1e-3));

@@ -10,8 +10,8 @@ import { FIELD_HEIGHT_DEG, FIELD_WIDTH_DEG } from "./geometry.js";
 import type { AllenLikeParams } from "./params.js";
 import { logNormalInRange, truncatedNormal } from "./random.js";
 
-export type CellType = "simple" | "complex";
-export type Responsiveness = "reliable" | "weak" | "non-responsive";
+type CellType = "simple" | "complex";
+type Responsiveness = "reliable" | "weak" | "non-responsive";
 
 export interface Cell {
   type: CellType;

@@ -13,7 +13,7 @@ import { FIELD_HEIGHT_DEG, FIELD_WIDTH_DEG, levelFor, pixelPitch } from "./geome
 import type { PyramidLevel } from "./pyramid.js";
 
 /** Identifies the feature definition (bump when anything here changes). */
-export const FEATURE_METHOD = "builtin:gabor-energy-pca-v1";
+const FEATURE_METHOD = "builtin:gabor-energy-pca-v1";
 
 const WAVELENGTHS_DEG = [40, 20, 10];
 const N_ORIENTATIONS = 4;

@@ -15,7 +15,7 @@ export const STIMULUS_GRAY = 127;
 export const FRAME_RATE_HZ = 30;
 
 /** Degrees per pixel at pyramid level `level` (level 0 = full frame resolution). */
-export interface PixelPitch {
+interface PixelPitch {
   x: number;
   y: number;
 }

@@ -30,7 +30,7 @@ export { ALLEN_LIKE_DEFAULTS, describeAllenLikeParams, type AllenLikeParams } fr
 /** Neuropixels spike counts are binned at 120 Hz: 4 bins per 30 Hz movie frame (CEBRA). */
 const NEUROPIXELS_BINS_PER_FRAME = 4;
 /** The recording's `provenance.source`. */
-export const ALLEN_LIKE_SOURCE = "builtin:allen-like";
+const ALLEN_LIKE_SOURCE = "builtin:allen-like";
 
 /** Drives `[F, channels]` and raw features `[F, columns]` from one pyramid pass over the movie. */
 function scanMovie(movie: Movie, cells: Cell[]): { bank: DriveBank; drives: Float32Array; featureBank: FeatureBank; rawFeatures: Float64Array } {

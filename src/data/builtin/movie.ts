@@ -17,7 +17,7 @@ import { FRAME_RATE_HZ, STIMULUS_GRAY, pixelPitch } from "./geometry.js";
 import type { AllenLikeParams } from "./params.js";
 import { logUniform, smoothNoise, streamRng } from "./random.js";
 
-export type MovieParams = Pick<AllenLikeParams, "seed" | "n_frames" | "frame_height" | "frame_width" | "spectral_slope" | "rms_contrast" | "pan_speed_deg_s" | "n_occluders" | "optical_blur_deg">;
+type MovieParams = Pick<AllenLikeParams, "seed" | "n_frames" | "frame_height" | "frame_width" | "spectral_slope" | "rms_contrast" | "pan_speed_deg_s" | "n_occluders" | "optical_blur_deg">;
 
 /** Canvas border kept free so that bilinear sampling never leaves the canvas. */
 const MARGIN_PX = 4;
@@ -51,7 +51,7 @@ interface Occluder {
 }
 
 /** Canvas dimensions (powers of two) needed for the pan; throws a UserError if they are too large. */
-export function canvasSize(p: MovieParams): { height: number; width: number; speedPx: number } {
+function canvasSize(p: MovieParams): { height: number; width: number; speedPx: number } {
   const pitch = pixelPitch(p.frame_width, p.frame_height, 0);
   const speedPx = p.pan_speed_deg_s / FRAME_RATE_HZ / pitch.x;
   const width = nextPow2(Math.ceil(p.frame_width + speedPx * p.n_frames + 2 * MARGIN_PX + 2));

@@ -96,7 +96,7 @@ const ALLEN = "Allen Brain Observatory Natural Movie 1 (data-formats.md §1)";
 const ASSUMED = "modelling assumption (no single literature value); see docs/BUILTIN.md";
 
 /** The single source of truth for parameter defaults, bounds and documentation. */
-export const PARAM_SPECS: { readonly [K in keyof AllenLikeParams]: ParamSpec } = {
+const PARAM_SPECS: { readonly [K in keyof AllenLikeParams]: ParamSpec } = {
   seed: { kind: "integer", default: 0, min: 0, max: 4294967295, unit: "-", meaning: "random seed; same params give bit-identical arrays", realistic: "any 32-bit unsigned integer", source: "-" },
   modality: { kind: "enum", default: "calcium", values: ["calcium", "neuropixels"], unit: "-", meaning: "calcium: 30 Hz dF/F, one sample per frame; neuropixels: spike counts in 120 Hz bins (4 per frame)", realistic: "calcium or neuropixels", source: "CEBRA Allen datasets (cebra-algorithm.md §5.2)" },
 

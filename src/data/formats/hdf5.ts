@@ -22,7 +22,7 @@ type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
 type H5Group = InstanceType<typeof h5wasm.Group>;
 
 /** Largest single slice read from HDF5. */
-export const MAX_SLICE_BYTES = 256 * 1024 * 1024;
+const MAX_SLICE_BYTES = 256 * 1024 * 1024;
 /** Deflate cannot expand data more than ~1032:1; nothing in an HDF5 file can exceed this ratio. */
 const MAX_EXPANSION = 1032;
 
@@ -319,7 +319,7 @@ export function readTimeMajor(reader: Hdf5Reader, path: string, unitMajor: boole
 }
 
 /** An HDF5 file as named arrays, where keys are dataset paths. */
-export function hdf5Arrays(reader: Hdf5Reader): NamedArrays {
+function hdf5Arrays(reader: Hdf5Reader): NamedArrays {
   return {
     name: reader.name,
     has: (key) => reader.isDataset(key),

@@ -21,7 +21,7 @@ import type { FileFormat } from "./format.js";
 export type { NdArray, TypedArray } from "../arrays.js";
 
 /** What the header of a `.npy` file declares. */
-export interface NpyHeader {
+interface NpyHeader {
   /** Normalised descr: byte-order char "<" or "|" (always little-endian after reading), kind, size. */
   dtype: string;
   kind: "b" | "i" | "u" | "f";
@@ -40,7 +40,7 @@ const SUPPORTED = "b1, i1, u1, i2, u2, i4, u4, i8, u8, f2, f4, f8";
 const MAX_EXACT_BIG = 2n ** 53n;
 
 /** True if `bytes` starts with the `.npy` magic string. */
-export function isNpy(bytes: Uint8Array): boolean {
+function isNpy(bytes: Uint8Array): boolean {
   return MAGIC.every((b, i) => bytes[i] === b);
 }
 
@@ -48,7 +48,7 @@ export function isNpy(bytes: Uint8Array): boolean {
  * Parse the header of a `.npy` file. `bytes` needs to hold at least the header
  * (the first 64 bytes are enough to learn the header length; see {@link npyHeaderLength}).
  */
-export function parseNpyHeader(bytes: Uint8Array, name: string): NpyHeader {
+function parseNpyHeader(bytes: Uint8Array, name: string): NpyHeader {
   const headerEnd = npyHeaderLength(bytes, name);
   if (bytes.length < headerEnd) {
     throw new UserError(`${name}: the .npy header is truncated (needs ${headerEnd} bytes, file has ${bytes.length}).`, "Re-save the array with numpy.save.");
@@ -67,7 +67,7 @@ export function parseNpyHeader(bytes: Uint8Array, name: string): NpyHeader {
 }
 
 /** Total header size in bytes (magic + version + length field + header text) from the first 12 bytes. */
-export function npyHeaderLength(bytes: Uint8Array, name: string): number {
+function npyHeaderLength(bytes: Uint8Array, name: string): number {
   if (bytes.length < 10 || !isNpy(bytes)) {
     throw new UserError(`${name} is not a .npy file (missing the \\x93NUMPY magic).`, "Pass a file written by numpy.save, or name the format with the `format` option.");
   }
@@ -126,7 +126,7 @@ function parseShape(text: string, name: string): number[] {
 }
 
 /** Bytes of data the header declares. */
-export function npyDataBytes(h: NpyHeader): number {
+function npyDataBytes(h: NpyHeader): number {
   return h.count * h.itemsize;
 }
 
@@ -199,7 +199,7 @@ function readFully(fd: number, into: Uint8Array, position: number): void {
  * Turn raw data bytes (exactly `count × itemsize`, in a buffer the caller gives up) into a C-order,
  * native-endian NdArray.
  */
-export function decodeNpyData(h: NpyHeader, raw: Uint8Array, name: string): NdArray {
+function decodeNpyData(h: NpyHeader, raw: Uint8Array, name: string): NdArray {
   if (h.bigEndian) swapBytes(raw, h.itemsize);
   let data = typedView(h, raw, name);
   if (h.fortranOrder && h.shape.length > 1) data = fortranToC(data, h.shape);
@@ -207,7 +207,7 @@ export function decodeNpyData(h: NpyHeader, raw: Uint8Array, name: string): NdAr
 }
 
 /** Reverse the bytes of every `itemsize`-byte element in place. */
-export function swapBytes(bytes: Uint8Array, itemsize: number): void {
+function swapBytes(bytes: Uint8Array, itemsize: number): void {
   if (itemsize === 1) return;
   for (let i = 0; i + itemsize <= bytes.length; i += itemsize) {
     for (let a = i, b = i + itemsize - 1; a < b; a++, b--) {
@@ -251,7 +251,7 @@ function typedView(h: NpyHeader, raw: Uint8Array, name: string): TypedArray {
 }
 
 /** Convert IEEE-754 half floats (as raw uint16) to Float32Array. */
-export function halfToFloat32(src: Uint16Array): Float32Array {
+function halfToFloat32(src: Uint16Array): Float32Array {
   const out = new Float32Array(src.length);
   for (let i = 0; i < src.length; i++) {
     const h = src[i];
@@ -299,7 +299,7 @@ export function bigIntsToFloat64(src: BigInt64Array | BigUint64Array, name: stri
 }
 
 /** Reorder a column-major (Fortran) array of the given shape to row-major (C) order. */
-export function fortranToC<T extends TypedArray>(src: T, shape: number[]): T {
+function fortranToC<T extends TypedArray>(src: T, shape: number[]): T {
   const nd = shape.length;
   const out = new (src.constructor as new (n: number) => T)(src.length);
   // Fortran strides (elements): stride[0] = 1, stride[k] = stride[k-1] * shape[k-1].
@@ -333,7 +333,7 @@ const WRITERS: Record<string, { itemsize: number; integer: boolean }> = {
 };
 
 /** Writable dtypes, e.g. for error messages and tool schemas. */
-export const WRITABLE_DTYPES = Object.keys(WRITERS);
+const WRITABLE_DTYPES = Object.keys(WRITERS);
 
 /**
  * Serialise an array as a `.npy` file (v1 header padded to 64 bytes, little-endian, C order).

@@ -15,7 +15,7 @@ import { parseNpy, writeNpy, type NdArray } from "./npy.js";
 const MAX_DEFLATE_RATIO = 1032;
 
 /** True if the bytes start with a zip local-file header ("PK\x03\x04") or an empty-archive record. */
-export function isZip(bytes: Uint8Array): boolean {
+function isZip(bytes: Uint8Array): boolean {
   return bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5) && (bytes[3] === 4 || bytes[3] === 6);
 }
 

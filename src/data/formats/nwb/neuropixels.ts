@@ -14,8 +14,8 @@ import { labelSamples, lastAtOrBefore, sortPresentations, type Presentations } f
 const UNITS = "/units";
 const ELECTRODES = "/general/extracellular_ephys/electrodes";
 /** CEBRA uses the first block: rows 0..8999 (10 repeats × 900 frames). */
-export const DEFAULT_ROWS: [number, number] = [0, 9000];
-export const DEFAULT_BIN_HZ = 120;
+const DEFAULT_ROWS: [number, number] = [0, 9000];
+const DEFAULT_BIN_HZ = 120;
 
 type UnitMetadata = Record<string, (string | number | boolean)[]>;
 

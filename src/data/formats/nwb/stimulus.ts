@@ -31,7 +31,7 @@ export function sortPresentations(p: Presentations): Presentations {
  * back (…, 898, 899, 0, 1, … → next repeat). Equals AllenSDK's `arange(N // 900).repeat(900)` for
  * complete repeats and stays right when a repeat is incomplete.
  */
-export function presentationRepeats(frame: Int32Array): Int32Array {
+function presentationRepeats(frame: Int32Array): Int32Array {
   const out = new Int32Array(frame.length);
   let r = 0;
   for (let k = 1; k < frame.length; k++) {

@@ -93,7 +93,7 @@ export type TrainingResult = z.output<typeof TRAINING_RESULT_SCHEMA>;
 /** The request a client's arguments stand for: defaults for the engine-only fields, label columns as a LabelSource. */
 export function trainingRequest(args: TrainingArgs): TrainingRequest {
   const { recording_id, mode, labels, train_repeats, train_fraction, resume_from, shuffled_control, ...chosen } = args;
-  const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...USER_CONFIG.parse(chosen) };
+  const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...chosen };
   return {
     recording_id, mode, config, train_repeats, train_fraction, shuffled_control, resume_from,
     labels: Array.isArray(labels) ? { columns: labels } : labels,

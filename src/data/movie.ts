@@ -8,7 +8,7 @@ import sharp from "sharp";
 import { UserError } from "../util/errors.js";
 import { movieFromArray, toKind } from "./arrays.js";
 import type { Hdf5Reader } from "./formats/hdf5.js";
-import type { NdArray } from "./formats/npy.js";
+import type { NdArray } from "./arrays.js";
 import { throwIfCancelled } from "./options.js";
 import type { Movie } from "./recording.js";
 

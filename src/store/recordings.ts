@@ -4,7 +4,8 @@
  * `meta` is the RecordingSummary (shapes, labels, provenance) shown by listings and `recording://{id}`.
  * Recently used recordings stay in an in-memory LRU cache.
  */
-import { readNpyFile, writeNpy, type NdArray, type TypedArray } from "../data/formats/npy.js";
+import type { NdArray, TypedArray } from "../data/arrays.js";
+import { readNpyFile, writeNpy } from "../data/formats/npy.js";
 import { roundTo } from "../util/stats.js";
 import { nFramesOf, repeatsOf, type Modality, type Movie, type Provenance, type Recording } from "../data/recording.js";
 import { LruCache } from "./lru.js";

@@ -11,8 +11,8 @@
 import { statSync } from "node:fs";
 import h5wasm from "h5wasm/node";
 import { UserError } from "../../util/errors.js";
-import { recordingFromArrays, toKind, transposeInto, type KindArrays, type NamedArrays, type NumericKind } from "../arrays.js";
-import { bigIntsToFloat64, type TypedArray } from "./npy.js";
+import { recordingFromArrays, toKind, transposeInto, type KindArrays, type NamedArrays, type NumericKind, type TypedArray } from "../arrays.js";
+import { bigIntsToFloat64 } from "./npy.js";
 import { throwIfCancelled, type LoadContext, type LoadOptions } from "../options.js";
 import type { Recording } from "../recording.js";
 import type { SourceFile } from "./format.js";

@@ -18,7 +18,6 @@ import { UserError } from "../../util/errors.js";
 import { lazyArrays, recordingFromArrays, type NdArray, type TypedArray } from "../arrays.js";
 import type { FileFormat } from "./format.js";
 
-export type { NdArray, TypedArray } from "../arrays.js";
 
 /** What the header of a `.npy` file declares. */
 interface NpyHeader {

@@ -7,9 +7,9 @@
 import { readFile } from "node:fs/promises";
 import { unzipSync, zipSync, type UnzipFileInfo, type Zippable } from "fflate";
 import { UserError } from "../../util/errors.js";
-import { lazyArrays, recordingFromArrays, type NamedArrays } from "../arrays.js";
+import { lazyArrays, recordingFromArrays, type NamedArrays, type NdArray } from "../arrays.js";
 import type { FileFormat, SourceFile } from "./format.js";
-import { parseNpy, writeNpy, type NdArray } from "./npy.js";
+import { parseNpy, writeNpy } from "./npy.js";
 
 /** Deflate cannot expand data by more than ~1032:1; larger declared sizes are corrupt or hostile. */
 const MAX_DEFLATE_RATIO = 1032;

@@ -2,7 +2,7 @@
  * Server configuration: one plain object built from command-line flags and environment variables
  * (src/cli/args.ts) and handed to everything that needs a setting.
  */
-import { DEFAULT_DOWNLOAD_LIMITS, type DownloadLimits } from "../store/roots.js";
+import { DEFAULT_INTAKE_LIMITS, type IntakeLimits } from "../data/load.js";
 import { defaultWorkspaceDir } from "../store/workspace.js";
 
 /** Streamable HTTP transport settings. */
@@ -26,7 +26,8 @@ export interface ServerConfig {
   allowRoots: string[];
   /** Working directory: an allowed root, and the base for relative paths. */
   cwd: string;
-  download: DownloadLimits;
+  /** What a load may download, decompress and allocate (docs/SECURITY.md). */
+  intake: IntakeLimits;
   /** Set for `--http PORT`; stdio otherwise. */
   http?: HttpConfig;
   /** Jobs (training runs) executed at the same time; the rest wait in a queue. */
@@ -46,7 +47,7 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env, cwd: string 
     workspaceDir: env.CEBRA_MCP_WORKSPACE || defaultWorkspaceDir(env),
     allowRoots: [],
     cwd,
-    download: { ...DEFAULT_DOWNLOAD_LIMITS },
+    intake: { ...DEFAULT_INTAKE_LIMITS },
     jobConcurrency: 1,
     shutdownGraceMs: 10_000,
   };

@@ -9,13 +9,13 @@
  * `{type: "done", recording}` or `{type: "error", error}`.
  */
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
-import { loadRecording, type LoadOptions } from "../data/load.js";
+import { loadRecording, type IntakeLimits, type LoadOptions } from "../data/load.js";
 import type { Recording } from "../data/recording.js";
 import { serializeError, type SerializedError } from "../util/errors.js";
-import { AllowedRoots, type DownloadLimits } from "../store/roots.js";
+import { AllowedRoots } from "../store/roots.js";
 
 /** Where a worker load may read from and how it may download: the plain-data form of a LoadContext. */
-export interface LoadLimits extends DownloadLimits {
+export interface LoadLimits extends IntakeLimits {
   /** Allowed root directories (absolute, or relative to `cwd`). */
   roots: string[];
   /** Base for relative roots. */
@@ -58,8 +58,8 @@ function postRecording(port: MessagePort, recording: Recording): void {
 async function main(port: MessagePort, job: LoadJob): Promise<void> {
   let recording: Recording;
   try {
-    const { roots, cwd, cacheDir, ...download } = job.limits;
-    const ctx = AllowedRoots.create(roots, cwd).loadContext(cacheDir, download);
+    const { roots, cwd, cacheDir, ...intake } = job.limits;
+    const ctx = AllowedRoots.create(roots, cwd).loadContext(cacheDir, intake);
     recording = await loadRecording(job.source, job.opts, ctx);
   } catch (e) {
     port.postMessage({ type: "error", error: serializeError(e) } satisfies LoadWorkerMessage);

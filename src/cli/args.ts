@@ -1,6 +1,8 @@
 /**
  * Command-line flags of `cebra-mcp serve` → ServerConfig. Environment variables fill in what flags
- * leave out: CEBRA_MCP_WORKSPACE, CEBRA_MCP_ROOTS (path-delimiter separated), CEBRA_MCP_TOKEN.
+ * leave out: CEBRA_MCP_WORKSPACE, CEBRA_MCP_ROOTS (path-delimiter separated), CEBRA_MCP_TOKEN,
+ * CEBRA_MCP_ALLOW_PRIVATE_URLS, CEBRA_MCP_MAX_LOAD_BYTES, CEBRA_MCP_MAX_INFLATE_RATIO, CEBRA_MCP_LOAD_HEAP_MB
+ * (the intake limits, docs/SECURITY.md).
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -16,7 +18,12 @@ export const SERVE_USAGE = `cebra-mcp serve [options]      (serve is the default
   --allowed-host NAME    extra hostname accepted in Host/Origin headers (repeatable)
   --workspace DIR        artifact directory (env CEBRA_MCP_WORKSPACE; default $XDG_CACHE_HOME/cebra-mcp or ~/.cache/cebra-mcp)
   --allow-root DIR       extra directory local files may be read from (repeatable; env CEBRA_MCP_ROOTS)
-                         (the working directory and the workspace are always allowed)`;
+                         (the working directory and the workspace are always allowed)
+  --allow-private-urls   also fetch URLs on loopback, private and link-local addresses (a local data
+                         server); off by default because a remote client could reach this machine's
+                         internal services (env CEBRA_MCP_ALLOW_PRIVATE_URLS=1)
+  --max-load-bytes SIZE  most array data one load may decompress or read, e.g. 8GiB, 512MiB
+                         (default 8GiB, and never more than half the free memory; env CEBRA_MCP_MAX_LOAD_BYTES)`;
 
 /** Parses `serve` flags (argv without the command name). */
 export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ServerConfig {
@@ -25,6 +32,13 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   if (values.workspace) config.workspaceDir = path.resolve(cwd, values.workspace);
   config.allowRoots = [...splitRootList(env.CEBRA_MCP_ROOTS), ...(values["allow-root"] ?? [])].map((r) => path.resolve(cwd, r));
   if (values.conformance) config.conformance = true;
+  config.intake = {
+    ...config.intake,
+    allowPrivateUrls: values["allow-private-urls"] === true || isTruthy(env.CEBRA_MCP_ALLOW_PRIVATE_URLS),
+    ...optional("maxLoadBytes", values["max-load-bytes"] ?? env.CEBRA_MCP_MAX_LOAD_BYTES, (v) => parseByteSize(v, "--max-load-bytes")),
+    ...optional("maxInflateRatio", env.CEBRA_MCP_MAX_INFLATE_RATIO, (v) => parsePositive(v, "CEBRA_MCP_MAX_INFLATE_RATIO")),
+    ...optional("loadWorkerHeapMb", env.CEBRA_MCP_LOAD_HEAP_MB, (v) => parsePositive(v, "CEBRA_MCP_LOAD_HEAP_MB")),
+  };
   const token = values.token ?? env.CEBRA_MCP_TOKEN;
   if (values.http !== undefined) {
     config.http = {
@@ -53,6 +67,8 @@ function parseFlags(argv: string[]) {
         workspace: { type: "string" },
         "allow-root": { type: "string", multiple: true },
         "allowed-host": { type: "string", multiple: true },
+        "allow-private-urls": { type: "boolean" },
+        "max-load-bytes": { type: "string" },
         conformance: { type: "boolean" },
       },
     });
@@ -67,4 +83,33 @@ function parsePort(value: string): number {
     throw new UserError(`--http ${value} is not a valid port.`, "Pass an integer 0–65535 (0 picks a free port).", "bad_flag");
   }
   return port;
+}
+
+/** "1", "true", "yes" (any case) → true. */
+function isTruthy(v: string | undefined): boolean {
+  return v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
+}
+
+/** `{ [key]: parse(value) }` when a value is given, `{}` otherwise. */
+function optional<K extends string>(key: K, value: string | undefined, parse: (v: string) => number): Partial<Record<K, number>> {
+  return value === undefined || value.trim() === "" ? {} : ({ [key]: parse(value) } as Record<K, number>);
+}
+
+const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3, t: 1e12, tb: 1e12, tib: 1024 ** 4 };
+
+/** "8GiB", "512MiB", "2e9" → bytes. */
+export function parseByteSize(value: string, what: string): number {
+  const m = /^\s*([0-9]+(?:\.[0-9]+)?(?:e[0-9]+)?)\s*([a-z]*)\s*$/i.exec(value);
+  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
+  const bytes = m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : NaN;
+  if (!(bytes > 0) || !Number.isSafeInteger(bytes)) {
+    throw new UserError(`${what} ${value} is not a size.`, "Pass a positive size in bytes or with a unit, e.g. 8GiB, 512MiB, 2000000000.", "bad_flag");
+  }
+  return bytes;
+}
+
+function parsePositive(value: string, what: string): number {
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new UserError(`${what}=${value} is not a positive number.`, `Set ${what} to a positive number or unset it.`, "bad_flag");
+  return n;
 }

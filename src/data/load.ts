@@ -26,8 +26,8 @@ import { selectRepeats, selectUnits, sliceTime, zscore } from "./preprocess.js";
 import type { Movie, Recording } from "./recording.js";
 import { applyNanPolicy, validateRecording } from "./validate.js";
 
-export { ARRAY_ROLES, LOAD_FORMATS, LOAD_OPTIONS_SCHEMA, NAN_POLICIES } from "./options.js";
-export type { ArrayRole, BuiltinParams, LoadContext, LoadFormat, LoadOptions, MovieSource, NanPolicy, NeuropixelsOptions, QualityThresholds } from "./options.js";
+export { ARRAY_ROLES, DEFAULT_INTAKE_LIMITS, LOAD_FORMATS, LOAD_OPTIONS_SCHEMA, NAN_POLICIES } from "./options.js";
+export type { ArrayRole, BuiltinParams, IntakeLimits, LoadContext, LoadFormat, LoadOptions, MovieSource, NanPolicy, NeuropixelsOptions, QualityThresholds } from "./options.js";
 
 /** A local file ready to read, with what provenance needs to know about where it came from. */
 interface ResolvedFile extends SourceFile {

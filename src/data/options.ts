@@ -8,6 +8,7 @@
  * are for programmers, and LoadOptions is its output type, so the tool and the loaders cannot drift
  * apart. `loadRecording` still checks the enumerations itself for callers that skip the schema.
  */
+import os from "node:os";
 import { z } from "zod";
 import { CancelledError } from "../util/errors.js";
 
@@ -145,14 +146,58 @@ export const LOAD_OPTIONS_SCHEMA = z.object({
 export type LoadOptions = z.output<typeof LOAD_OPTIONS_SCHEMA>;
 
 /** What the server lends the loaders: path policy, download cache and limits, cancellation. */
-export interface LoadContext {
+/**
+ * Limits on what one load may download, decompress and allocate (docs/SECURITY.md lists each with its
+ * default and the flag or environment variable that changes it).
+ */
+export interface IntakeLimits {
+  /** Largest download in bytes. */
+  maxDownloadBytes: number;
+  downloadTimeoutMs: number;
+  maxRedirects: number;
+  /**
+   * Fetch URLs whose host resolves to a loopback, private, link-local, multicast or unspecified
+   * address. Off by default (SSRF guard); `--allow-private-urls` / CEBRA_MCP_ALLOW_PRIVATE_URLS=1.
+   */
+  allowPrivateUrls: boolean;
+  /**
+   * Most bytes of array data one load may decompress or read (archives are checked against it from
+   * their directory before anything is inflated). The effective budget is the smaller of this and half
+   * the memory free when the load starts.
+   */
+  maxLoadBytes: number;
+  /**
+   * Largest accepted expansion (uncompressed : compressed bytes) of an archive member or compressed
+   * dataset once it is larger than INFLATE_RATIO_GRACE_BYTES; beyond it the input is a decompression bomb.
+   */
+  maxInflateRatio: number;
+  /** V8 heap budget of the loading worker, in MB (Worker resourceLimits.maxOldGenerationSizeMb). */
+  loadWorkerHeapMb: number;
+}
+
+export const DEFAULT_INTAKE_LIMITS: IntakeLimits = {
+  maxDownloadBytes: 2 * 1024 ** 3,
+  downloadTimeoutMs: 10 * 60 * 1000,
+  maxRedirects: 5,
+  allowPrivateUrls: false,
+  maxLoadBytes: 8 * 1024 ** 3,
+  maxInflateRatio: 200,
+  loadWorkerHeapMb: 1024,
+};
+
+/** Members and datasets smaller than this (uncompressed) are not held to maxInflateRatio. */
+export const INFLATE_RATIO_GRACE_BYTES = 64 * 1024 * 1024;
+
+/** The byte budget of a load: `limits.maxLoadBytes`, and at most half the memory free right now. */
+export function loadBudgetBytes(limits: Pick<IntakeLimits, "maxLoadBytes">, freeBytes: number = os.freemem()): number {
+  return Math.min(limits.maxLoadBytes, Math.floor(freeBytes / 2));
+}
+
+export interface LoadContext extends IntakeLimits {
   /** Throws a UserError if `absPath` is outside the allowed roots. Called for every local path read. */
   checkPath(absPath: string): void;
   /** Workspace cache directory; downloads go to `<cacheDir>/downloads/`. */
   cacheDir: string;
-  maxDownloadBytes: number;
-  downloadTimeoutMs: number;
-  maxRedirects: number;
   signal?: AbortSignal;
 }
 

@@ -68,7 +68,7 @@ function toolContext(app: AppState, toolName: string, mcp: ServerContext): ToolC
     roots: app.roots,
     signal: mcp.mcpReq.signal,
     wantsProgress: token !== undefined,
-    loadLimits: () => ({ roots: [...app.roots.dirs], cwd: app.config.cwd, cacheDir: app.workspace.root, ...app.config.download }),
+    loadLimits: () => ({ roots: [...app.roots.dirs], cwd: app.config.cwd, cacheDir: app.workspace.root, ...app.config.intake }),
     progress: async (progress, total, message) => {
       if (token === undefined || !(progress > lastProgress) || mcp.mcpReq.signal.aborted) return;
       lastProgress = progress;

@@ -7,20 +7,7 @@
 import { realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "../util/errors.js";
-import type { LoadContext } from "../data/load.js";
-
-/** Limits for downloads made while loading recordings. */
-export interface DownloadLimits {
-  maxDownloadBytes: number;
-  downloadTimeoutMs: number;
-  maxRedirects: number;
-}
-
-export const DEFAULT_DOWNLOAD_LIMITS: DownloadLimits = {
-  maxDownloadBytes: 2 * 1024 ** 3,
-  downloadTimeoutMs: 10 * 60 * 1000,
-  maxRedirects: 5,
-};
+import type { IntakeLimits, LoadContext } from "../data/load.js";
 
 /** Splits a `CEBRA_MCP_ROOTS`-style list (path-delimiter separated; empty entries ignored). */
 export function splitRootList(value: string | undefined): string[] {
@@ -78,15 +65,13 @@ export class AllowedRoots {
 
   /**
    * The `LoadContext` for `loadRecording`: reads confined to these roots; downloads are cached under
-   * `<cacheDir>/downloads/` (pass the workspace root).
+   * `<cacheDir>/downloads/` (pass the workspace root); `limits` bound what the load may download and decompress.
    */
-  loadContext(cacheDir: string, limits: DownloadLimits, signal?: AbortSignal): LoadContext {
+  loadContext(cacheDir: string, limits: IntakeLimits, signal?: AbortSignal): LoadContext {
     return {
+      ...limits,
       checkPath: (absPath: string) => this.check(absPath),
       cacheDir,
-      maxDownloadBytes: limits.maxDownloadBytes,
-      downloadTimeoutMs: limits.downloadTimeoutMs,
-      maxRedirects: limits.maxRedirects,
       ...(signal ? { signal } : {}),
     };
   }

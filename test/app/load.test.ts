@@ -12,7 +12,8 @@ import { writeNpz } from "../../src/data/formats/npz.js";
 import type { Recording } from "../../src/data/recording.js";
 import { recordingBuffers } from "../../src/app/load-worker.js";
 import { loadRecordingInWorker, type LoadLimits } from "../../src/app/load.js";
-import { AllowedRoots, DEFAULT_DOWNLOAD_LIMITS } from "../../src/store/roots.js";
+import { AllowedRoots } from "../../src/store/roots.js";
+import { DEFAULT_INTAKE_LIMITS } from "../../src/data/load.js";
 import { CancelledError, UserError } from "../../src/util/errors.js";
 import { SMALL_BUILTIN } from "../helpers/mcp.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -24,7 +25,7 @@ after(() => {
   outside.cleanup();
 });
 
-const limits: LoadLimits = { roots: [tmp.dir], cwd: tmp.dir, cacheDir: tmp.dir, ...DEFAULT_DOWNLOAD_LIMITS };
+const limits: LoadLimits = { roots: [tmp.dir], cwd: tmp.dir, cacheDir: tmp.dir, ...DEFAULT_INTAKE_LIMITS };
 
 /** The same load on this thread, with the same roots and limits. */
 function loadInProcess(source: string, opts: LoadOptions): Promise<Recording> {

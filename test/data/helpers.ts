@@ -8,7 +8,7 @@ import { join, resolve, sep } from "node:path";
 import h5wasm from "h5wasm/node";
 import { UserError } from "../../src/util/errors.js";
 import { h5Ready } from "../../src/data/formats/hdf5.js";
-import type { LoadContext } from "../../src/data/load.js";
+import { DEFAULT_INTAKE_LIMITS, type LoadContext } from "../../src/data/load.js";
 import type { Recording } from "../../src/data/recording.js";
 
 export type H5File = InstanceType<typeof h5wasm.File>;
@@ -27,6 +27,7 @@ export function ctxFor(root: string, over: Partial<LoadContext> = {}): LoadConte
       if (abs !== base && !abs.startsWith(base + sep)) throw new UserError(`Path ${abs} is outside the allowed roots.`, `Use a path under ${base}.`, "path_not_allowed");
     },
     cacheDir: join(base, ".cache"),
+    ...DEFAULT_INTAKE_LIMITS,
     maxDownloadBytes: 10 * 1024 * 1024,
     downloadTimeoutMs: 30000,
     maxRedirects: 3,

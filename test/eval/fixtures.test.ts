@@ -6,7 +6,7 @@ import test, { after } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { loadRecording, type LoadContext } from "../../src/data/load.js";
+import { DEFAULT_INTAKE_LIMITS, loadRecording, type LoadContext } from "../../src/data/load.js";
 import { FIXTURE_GENERATORS, LINEAR_TRACK_DEFAULTS, simulateLinearTrack } from "../../src/eval/fixtures.js";
 import { UserError } from "../../src/util/errors.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -14,7 +14,7 @@ import { tempDir } from "../helpers/tmp.js";
 const tmp = tempDir("cebra-eval-fixtures-");
 after(tmp.cleanup);
 
-const ctx: LoadContext = { checkPath: () => undefined, cacheDir: tmp.dir, maxDownloadBytes: 1e6, downloadTimeoutMs: 1000, maxRedirects: 0 };
+const ctx: LoadContext = { ...DEFAULT_INTAKE_LIMITS, checkPath: () => undefined, cacheDir: tmp.dir, maxDownloadBytes: 1e6, downloadTimeoutMs: 1000, maxRedirects: 0 };
 
 function write(generator: string, params: Record<string, unknown>, name: string): string {
   const file = FIXTURE_GENERATORS[generator]!(params);

@@ -2,7 +2,8 @@ import test, { after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { AllowedRoots, DEFAULT_DOWNLOAD_LIMITS, splitRootList } from "../../src/store/roots.js";
+import { AllowedRoots, splitRootList } from "../../src/store/roots.js";
+import { DEFAULT_INTAKE_LIMITS } from "../../src/data/load.js";
 import { UserError } from "../../src/util/errors.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -69,7 +70,7 @@ test("root lists split on the platform delimiter and roots are deduplicated", ()
 
 test("the LoadContext checks paths through the roots and carries the limits", () => {
   const ac = new AbortController();
-  const ctx = roots.loadContext("/ws", DEFAULT_DOWNLOAD_LIMITS, ac.signal);
+  const ctx = roots.loadContext("/ws", DEFAULT_INTAKE_LIMITS, ac.signal);
   assert.equal(ctx.cacheDir, "/ws");
   assert.equal(ctx.maxDownloadBytes, 2 * 1024 ** 3);
   assert.equal(ctx.signal, ac.signal);

@@ -146,9 +146,16 @@ async function openFollowingRedirects(target: URL, url: string, ctx: LoadContext
   const authorization = basicAuthorization(target);
   let current = new URL(redactUrl(target.href));
   for (let hops = 0; ; hops++) {
-    checkLiteralHost(current, net.policy);
     const headers = authorization && current.origin === target.origin ? { authorization } : {};
-    const res = await request(current, { method: "GET", headers, signal, dispatcher: net.agent, headersTimeout: ctx.downloadTimeoutMs, bodyTimeout: ctx.downloadTimeoutMs });
+    let res: Dispatcher.ResponseData;
+    try {
+      checkLiteralHost(current, net.policy);
+      res = await request(current, { method: "GET", headers, signal, dispatcher: net.agent, headersTimeout: ctx.downloadTimeoutMs, bodyTimeout: ctx.downloadTimeoutMs });
+    } catch (e) {
+      const blocked = findBlocked(e);
+      if (blocked && hops > 0) blocked.redirectedTo = current.href;
+      throw e;
+    }
     const location = res.headers["location"];
     if (res.statusCode >= 300 && res.statusCode < 400 && location) {
       await res.body.dump();
@@ -208,7 +215,7 @@ function translateError(e: unknown, url: string, ctx: LoadContext, timeout: Abor
   const blocked = findBlocked(e);
   if (blocked) {
     return new UserError(
-      `Refused to download ${url}: ${blocked.host} resolves to ${blocked.address}, ${blocked.why}. By default the server only fetches public internet addresses, so that a client cannot make it read this machine's or its network's internal services.`,
+      `Refused to download ${url}${blocked.redirectedTo ? ` (redirected to ${blocked.redirectedTo})` : ""}: ${blocked.message}. By default the server only fetches public internet addresses, so that a client cannot make it read this machine's or its network's internal services.`,
       "Download the file yourself and load it by its local path, or, if you trust every client of this server, start it with --allow-private-urls (env CEBRA_MCP_ALLOW_PRIVATE_URLS=1): any client can then make the server read this machine's and its network's internal services.",
       "url_not_allowed",
     );

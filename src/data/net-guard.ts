@@ -161,13 +161,22 @@ export function classifyAddress(address: string): string | null {
 
 /** A download tried to reach a refused address; fetch.ts turns it into a UserError naming the URL. */
 export class BlockedAddressError extends Error {
+  /** The redirect target that led there, when it was not the URL asked for. */
+  redirectedTo?: string;
+
   constructor(
     readonly host: string,
     readonly address: string,
     readonly why: string,
   ) {
-    super(`${host} resolves to ${address}, ${why}`);
+    super(BlockedAddressError.describe(host, address, why));
     this.name = "BlockedAddressError";
+  }
+
+  /** "HOST resolves to ADDRESS, WHY", or "ADDRESS is WHY" when the host is that address. */
+  static describe(host: string, address: string, why: string): string {
+    const literal = host.replace(/^\[(.*)\]$/, "$1") === address;
+    return literal ? `${address} is ${why}` : `${host} resolves to ${address}, ${why}`;
   }
 }
 

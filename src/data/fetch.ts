@@ -173,7 +173,8 @@ async function openFollowingRedirects(target: URL, url: string, ctx: LoadContext
     }
     if (res.statusCode !== 200) {
       await res.body.dump();
-      throw new UserError(`Downloading ${url} failed with HTTP ${res.statusCode}.`, "Check the URL and that the file is publicly accessible.");
+      const auth = res.statusCode === 401 || res.statusCode === 403 ? " For a protected file, put the credentials in the URL (https://user:password@host/...): they are sent to that host only and never stored." : "";
+      throw new UserError(`Downloading ${url} failed with HTTP ${res.statusCode}.`, `Check the URL and that the file is accessible.${auth}`);
     }
     const declared = Number(res.headers["content-length"]);
     if (Number.isFinite(declared) && declared > ctx.maxDownloadBytes) {

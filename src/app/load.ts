@@ -12,6 +12,7 @@
 import os from "node:os";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
+import { redactUrl } from "../data/fetch.js";
 import type { LoadOptions } from "../data/load.js";
 import type { Recording } from "../data/recording.js";
 import { summarizeRecording, type RecordingStore, type RecordingSummary } from "../store/recordings.js";
@@ -41,7 +42,7 @@ type LoadRequest = LoadOptions & { source: string };
 export async function loadAndStoreRecording(deps: LoadDeps, req: LoadRequest): Promise<{ recording_id: string; summary: RecordingSummary }> {
   const { source, ...opts } = req;
   const resolved = resolveSource(source, deps.config.cwd);
-  await deps.progress(0, 2, `loading ${resolved}`);
+  await deps.progress(0, 2, `loading ${redactUrl(resolved)}`);
   const rec = await loadRecordingInWorker(resolved, opts, deps.loadLimits(), deps.signal);
   await deps.progress(1, 2, "saving to workspace");
   const id = await deps.recordings.saveRecording(rec);

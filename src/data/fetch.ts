@@ -4,13 +4,20 @@
  * into place, with a size limit (Content-Length checked first, bytes counted while streaming), an overall
  * timeout, a redirect limit, and SHA-256 computed on the fly. A later fetch of the same URL reuses the
  * cached file after re-hashing it.
+ *
+ * Every connection goes through the SSRF guard of net-guard.ts (unless `allowPrivateUrls`): loopback,
+ * private, link-local and other special-purpose addresses are refused, for each redirect hop, on the
+ * address actually connected to. Credentials in the URL (`https://user:pw@host/...`) never leave this
+ * module: they are removed from the URL before it is hashed, stored, returned or put in a message, and
+ * sent only as `Authorization: Basic ...` to the URL's own origin (not to a redirect's other origin).
  */
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { request } from "undici";
+import { request, type Dispatcher } from "undici";
 import { CancelledError, UserError } from "../util/errors.js";
+import { BlockedAddressError, DEFAULT_NET_POLICY, checkLiteralHost, guardedAgent, permissive, type NetPolicy } from "./net-guard.js";
 import type { LoadContext } from "./options.js";
 
 /** Result of {@link fetchToCache}. */
@@ -21,8 +28,9 @@ export interface FetchResult {
   bytes: number;
   /** True if the file came from the cache (no download this time). */
   from_cache: boolean;
+  /** The URL without credentials. */
   url: string;
-  /** URL after redirects. */
+  /** URL after redirects (without credentials). */
   final_url: string;
   /** ISO time the file was downloaded. */
   fetched_at: string;
@@ -33,6 +41,29 @@ export function isUrl(source: string): boolean {
   return /^https?:\/\//i.test(source);
 }
 
+/**
+ * `source` without the user name and password of an http(s) URL (other strings are returned as they
+ * are). Use it on any source string before it is stored, returned or shown.
+ */
+export function redactUrl(source: string): string {
+  if (!isUrl(source) || !/^[a-z]+:\/\/[^/?#]*@/i.test(source)) return source;
+  try {
+    const u = new URL(source);
+    u.username = "";
+    u.password = "";
+    return u.href;
+  } catch {
+    return source.replace(/^([a-z]+:\/\/)[^/?#]*@/i, "$1");
+  }
+}
+
+/** The credentials of a URL as a Basic Authorization header value, or undefined if it has none. */
+function basicAuthorization(url: URL): string | undefined {
+  if (!url.username && !url.password) return undefined;
+  const pair = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  return `Basic ${Buffer.from(pair, "utf8").toString("base64")}`;
+}
+
 /** SHA-256 (hex) of a file, streamed. */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash("sha256");
@@ -40,23 +71,36 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
-/** Cache paths for a URL: data file (keeps a short extension from the URL) and JSON sidecar. */
+/**
+ * Cache paths for a URL: data file (keeps a short extension from the URL) and JSON sidecar, both named
+ * by the SHA-256 of the URL without its credentials.
+ */
 export function cachePaths(url: string, cacheDir: string): { file: string; meta: string } {
-  const key = createHash("sha256").update(url).digest("hex");
+  const key = createHash("sha256").update(redactUrl(url)).digest("hex");
   const ext = extname(new URL(url).pathname).toLowerCase();
   const safeExt = /^\.[a-z0-9]{1,8}$/.test(ext) ? ext : "";
   const dir = join(cacheDir, "downloads");
   return { file: join(dir, key + safeExt), meta: join(dir, `${key}.json`) };
 }
 
-/** Fetch `url` into the cache (or reuse the cached copy) under the limits of `ctx`. */
-export async function fetchToCache(url: string, ctx: LoadContext): Promise<FetchResult> {
-  if (!isUrl(url)) throw new UserError(`${url} is not an http(s) URL.`, "Pass an http:// or https:// URL or a local path.");
+/**
+ * Fetch `url` into the cache (or reuse the cached copy) under the limits of `ctx`. `policy` decides
+ * which addresses may be connected to when `ctx.allowPrivateUrls` is off (tests inject their own).
+ */
+export async function fetchToCache(url: string, ctx: LoadContext, policy: NetPolicy = DEFAULT_NET_POLICY): Promise<FetchResult> {
+  const shown = redactUrl(url);
+  if (!isUrl(url)) throw new UserError(`${shown} is not an http(s) URL.`, "Pass an http:// or https:// URL or a local path.");
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    throw new UserError(`${shown} is not a valid URL.`, "Check the URL (host name, port and escaping).");
+  }
   const paths = cachePaths(url, ctx.cacheDir);
   const cached = await readCached(paths);
   if (cached) return cached;
   await mkdir(join(ctx.cacheDir, "downloads"), { recursive: true });
-  const result = await download(url, paths.file, ctx);
+  const result = await download(target, shown, paths.file, ctx, ctx.allowPrivateUrls ? permissive(policy) : policy);
   await writeFile(paths.meta, JSON.stringify({ ...result, from_cache: undefined }, null, 2));
   return result;
 }
@@ -73,46 +117,71 @@ async function readCached(paths: { file: string; meta: string }): Promise<FetchR
   }
 }
 
-async function download(url: string, dest: string, ctx: LoadContext): Promise<FetchResult> {
+/** Download `target` (shown as `url`, its form without credentials) to `dest`. */
+async function download(target: URL, url: string, dest: string, ctx: LoadContext, policy: NetPolicy): Promise<FetchResult> {
   const timeout = AbortSignal.timeout(ctx.downloadTimeoutMs);
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
   const tmp = `${dest}.${randomBytes(6).toString("hex")}.part`;
+  const agent = guardedAgent(policy, ctx.downloadTimeoutMs);
   try {
-    const { body, finalUrl } = await openFollowingRedirects(url, ctx, signal);
+    const { body, finalUrl } = await openFollowingRedirects(target, url, ctx, signal, { agent, policy });
     const { bytes, sha256 } = await streamToFile(body, tmp, url, ctx.maxDownloadBytes);
     await rename(tmp, dest);
     return { path: dest, sha256, bytes, from_cache: false, url, final_url: finalUrl, fetched_at: new Date().toISOString() };
   } catch (e) {
     await rm(tmp, { force: true });
     throw translateError(e, url, ctx, timeout);
+  } finally {
+    void agent.destroy().catch(() => {});
   }
 }
 
 type Body = AsyncIterable<Buffer | Uint8Array> & { destroy?: (err?: Error) => void; dump?: () => Promise<void> };
 
-/** GET `url`, following up to ctx.maxRedirects redirects; checks status and Content-Length. */
-async function openFollowingRedirects(url: string, ctx: LoadContext, signal: AbortSignal): Promise<{ body: Body; finalUrl: string }> {
-  let current = url;
+/**
+ * GET `target`, following up to ctx.maxRedirects redirects (each hop checked by the SSRF guard);
+ * checks status and Content-Length. The URL's credentials go only to its own origin, as a header.
+ */
+async function openFollowingRedirects(target: URL, url: string, ctx: LoadContext, signal: AbortSignal, net: { agent: Dispatcher; policy: NetPolicy }): Promise<{ body: Body; finalUrl: string }> {
+  const authorization = basicAuthorization(target);
+  let current = new URL(redactUrl(target.href));
   for (let hops = 0; ; hops++) {
-    const res = await request(current, { method: "GET", signal, headersTimeout: ctx.downloadTimeoutMs, bodyTimeout: ctx.downloadTimeoutMs });
+    const headers = authorization && current.origin === target.origin ? { authorization } : {};
+    let res: Dispatcher.ResponseData;
+    try {
+      checkLiteralHost(current, net.policy);
+      res = await request(current, { method: "GET", headers, signal, dispatcher: net.agent, headersTimeout: ctx.downloadTimeoutMs, bodyTimeout: ctx.downloadTimeoutMs });
+    } catch (e) {
+      const blocked = findBlocked(e);
+      if (blocked && hops > 0) blocked.redirectedTo = current.href;
+      throw e;
+    }
     const location = res.headers["location"];
     if (res.statusCode >= 300 && res.statusCode < 400 && location) {
       await res.body.dump();
       if (hops >= ctx.maxRedirects) throw new UserError(`${url} redirected more than ${ctx.maxRedirects} times.`, "Check the URL (it may redirect in a loop) or download the file manually.");
-      current = new URL(String(location), current).toString();
-      if (!isUrl(current)) throw new UserError(`${url} redirected to a non-http(s) location (${current}).`, "Download the file manually.");
+      let next: URL;
+      try {
+        next = new URL(String(location), current);
+      } catch {
+        throw new UserError(`${url} redirected to an invalid location.`, "Download the file manually.");
+      }
+      if (!isUrl(next.href)) throw new UserError(`${url} redirected to a non-http(s) location (${redactUrl(next.href)}).`, "Download the file manually.");
+      // Credentials written into a redirect's Location are not used (nor kept).
+      current = new URL(redactUrl(next.href));
       continue;
     }
     if (res.statusCode !== 200) {
       await res.body.dump();
-      throw new UserError(`Downloading ${url} failed with HTTP ${res.statusCode}.`, "Check the URL and that the file is publicly accessible.");
+      const auth = res.statusCode === 401 || res.statusCode === 403 ? " For a protected file, put the credentials in the URL (https://user:password@host/...): they are sent to that host only and never stored." : "";
+      throw new UserError(`Downloading ${url} failed with HTTP ${res.statusCode}.`, `Check the URL and that the file is accessible.${auth}`);
     }
     const declared = Number(res.headers["content-length"]);
     if (Number.isFinite(declared) && declared > ctx.maxDownloadBytes) {
       res.body.destroy();
       throw tooLarge(url, declared, ctx.maxDownloadBytes);
     }
-    return { body: res.body, finalUrl: current };
+    return { body: res.body, finalUrl: hops === 0 ? url : current.href };
   }
 }
 
@@ -144,10 +213,26 @@ function tooLarge(url: string, bytes: number, limit: number): UserError {
 function translateError(e: unknown, url: string, ctx: LoadContext, timeout: AbortSignal): Error {
   if (e instanceof UserError) return e;
   if (ctx.signal?.aborted) return new CancelledError("download cancelled");
+  const blocked = findBlocked(e);
+  if (blocked) {
+    return new UserError(
+      `Refused to download ${url}${blocked.redirectedTo ? ` (redirected to ${blocked.redirectedTo})` : ""}: ${blocked.message}. By default the server only fetches public internet addresses, so that a client cannot make it read this machine's or its network's internal services.`,
+      "Download the file yourself and load it by its local path, or, if you trust every client of this server, start it with --allow-private-urls (env CEBRA_MCP_ALLOW_PRIVATE_URLS=1): any client can then make the server read this machine's and its network's internal services.",
+      "url_not_allowed",
+    );
+  }
   const name = (e as Error)?.name ?? "";
   const code = (e as { code?: string })?.code ?? "";
   if (timeout.aborted || /Timeout/i.test(name) || /TIMEOUT/.test(code)) {
     return new UserError(`Downloading ${url} timed out after ${ctx.downloadTimeoutMs} ms.`, "Retry later, raise the download timeout, or download the file manually.");
   }
   return new UserError(`Downloading ${url} failed: ${(e as Error)?.message ?? String(e)}.`, "Check the URL and the network connection, or download the file manually.");
+}
+
+/** The BlockedAddressError behind `e` (undici may wrap connection errors in `cause`). */
+function findBlocked(e: unknown): BlockedAddressError | null {
+  for (let cur = e, depth = 0; cur && depth < 5; cur = (cur as { cause?: unknown }).cause, depth++) {
+    if (cur instanceof BlockedAddressError) return cur;
+  }
+  return null;
 }

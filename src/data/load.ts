@@ -13,7 +13,7 @@ import { basename, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../util/errors.js";
 import { movieFromArray, DEFAULT_MOVIE_RATE_HZ } from "./arrays.js";
-import { fetchToCache, isUrl, sha256File, type FetchResult } from "./fetch.js";
+import { fetchToCache, isUrl, redactUrl, sha256File, type FetchResult } from "./fetch.js";
 import { loadBuiltin } from "./formats/builtin.js";
 import { detectFormat, formatNamed, probeFile, type SourceFile } from "./formats/index.js";
 import { withHdf5 } from "./formats/hdf5.js";
@@ -68,7 +68,8 @@ async function loadSourceFile(source: string, opts: LoadOptions, ctx: LoadContex
 async function resolveFile(source: string, ctx: LoadContext, allowFolder = false): Promise<ResolvedFile & { isFolder: boolean }> {
   if (isUrl(source)) {
     const download = await fetchToCache(source, ctx);
-    return { path: download.path, name: source, source, download, isFolder: false };
+    // download.url is the URL without credentials: the only form that is stored or shown.
+    return { path: download.path, name: download.url, source: download.url, download, isFolder: false };
   }
   const path = resolve(source.startsWith("file://") ? fileURLToPath(source) : source);
   ctx.checkPath(path);
@@ -95,7 +96,7 @@ async function loadFile(file: ResolvedFile, opts: LoadOptions, ctx: LoadContext)
 async function attachMovie(rec: Recording, movie: string | MovieSource, opts: LoadOptions, ctx: LoadContext): Promise<Recording> {
   const src: MovieSource = typeof movie === "string" ? { path: movie } : movie;
   const { movie: m, sha256 } = await loadMovie(src, opts.stimulus ?? DEFAULT_STIMULUS, ctx);
-  const info = { source: src.path, dataset: src.dataset ?? null, sha256, n_frames: m.n_frames, height: m.height, width: m.width };
+  const info = { source: redactUrl(src.path), dataset: src.dataset ?? null, sha256, n_frames: m.n_frames, height: m.height, width: m.width };
   return { ...rec, movie: m, provenance: { ...rec.provenance, source_metadata: { ...rec.provenance.source_metadata, movie: info } } };
 }
 

@@ -9,7 +9,10 @@ import { cachePaths, fetchToCache } from "../../src/data/fetch.js";
 import { loadRecording } from "../../src/data/load.js";
 import { writeNpz } from "../../src/data/formats/npz.js";
 import { UserError } from "../../src/util/errors.js";
-import { ctxFor, tmpDir } from "./helpers.js";
+import { ctxFor as baseCtxFor, tmpDir } from "./helpers.js";
+
+/** The test server is on loopback, which the SSRF guard refuses by default (test/data/ssrf.test.ts): opt in. */
+const ctxFor: typeof baseCtxFor = (root, over = {}) => baseCtxFor(root, { allowPrivateUrls: true, ...over });
 
 const fixture = writeNpz({ neural: { dtype: "<f4", shape: [4, 2], data: [1, 2, 3, 4, 5, 6, 7, 8] }, sampling_rate_hz: { dtype: "<f8", shape: [], data: [10] } });
 const fixtureSha = createHash("sha256").update(fixture).digest("hex");

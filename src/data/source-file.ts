@@ -46,6 +46,8 @@ export interface OpenOptions {
   allowFolder?: boolean;
   /** Name for messages (default: the path). */
   name?: string;
+  /** Verify through /proc/self/fd (default: where it exists); false takes the fallback (for tests). */
+  procFd?: boolean;
 }
 
 /**
@@ -55,15 +57,16 @@ export interface OpenOptions {
  */
 export async function openVerified(path: string, check: (realPath: string) => void, opts: OpenOptions = {}): Promise<OpenedFile> {
   const name = opts.name ?? path;
+  const procFd = opts.procFd ?? HAS_PROC_FD;
   // Refuse special files before opening them: opening a device can have effects of its own.
   refuseKind(await stat(path).catch((e: NodeJS.ErrnoException) => fail(e, path, name)), name, opts.allowFolder);
   const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY).catch((e: NodeJS.ErrnoException) => fail(e, path, name));
   try {
     const st = await handle.stat();
     refuseKind(st, name, opts.allowFolder);
-    const realPath = HAS_PROC_FD ? await verifyProcFd(handle.fd, check, name) : await verifyByInode(path, st, check, name);
+    const realPath = procFd ? await verifyProcFd(handle.fd, check, name) : await verifyByInode(path, st, check, name);
     return {
-      path: HAS_PROC_FD ? `${PROC_FD}/${handle.fd}` : realPath,
+      path: procFd ? `${PROC_FD}/${handle.fd}` : realPath,
       name,
       realPath,
       isFolder: st.isDirectory(),

@@ -16,7 +16,8 @@ import { openVerified, withVerifiedFile } from "../../src/data/source-file.js";
 import { AllowedRoots } from "../../src/store/roots.js";
 import { DEFAULT_INTAKE_LIMITS } from "../../src/data/options.js";
 import { UserError } from "../../src/util/errors.js";
-import { tmpDir } from "./helpers.js";
+import { withHdf5 } from "../../src/data/formats/hdf5.js";
+import { put, tmpDir, writeH5 } from "./helpers.js";
 
 const root = realpathSync(tmpDir("cebra-source-root-"));
 const outside = realpathSync(tmpDir("cebra-source-outside-"));
@@ -57,6 +58,22 @@ test("a verified file is read through its handle: swapping the symlink afterward
   assert.equal(file.handle.fd, -1, "closed");
 });
 
+test("h5wasm reads the verified file even when the symlink is swapped before it opens it", async () => {
+  await writeH5(join(root, "in.h5"), (f) => put(f, "/neural", Float32Array.from([1, 2, 3, 4]), { shape: [2, 2] }));
+  await writeH5(join(outside, "out.h5"), (f) => put(f, "/neural", Float32Array.from([777, 777, 777, 777]), { shape: [2, 2] }));
+  const link = join(root, "flip.h5");
+  symlinkSync(join(root, "in.h5"), link);
+  const file = await openVerified(link, check);
+  try {
+    symlinkSync(join(outside, "out.h5"), join(root, "flip-next.h5"));
+    renameSync(join(root, "flip-next.h5"), link);
+    const values = await withHdf5(file, ctx, (reader) => Array.from(reader.readNumeric("/neural", "f32").data));
+    assert.deepEqual(values, linux ? [1, 2, 3, 4] : values);
+  } finally {
+    await file.close();
+  }
+});
+
 test("a symlink whose target is outside the roots is refused after opening, naming the real file", async () => {
   writeFileSync(join(outside, "secret.bin"), "secret");
   symlinkSync(join(outside, "secret.bin"), join(root, "escape.bin"));
@@ -64,6 +81,20 @@ test("a symlink whose target is outside the roots is refused after opening, nami
   mkdirSync(join(outside, "frames"));
   symlinkSync(join(outside, "frames"), join(root, "frames-link"));
   await assert.rejects(openVerified(join(root, "frames-link"), check, { allowFolder: true }), isUserError("outside_roots", /outside the allowed roots/));
+});
+
+test("without /proc/self/fd the fallback checks the real path and compares device and inode", async () => {
+  writeFileSync(join(root, "plain.bin"), "plain");
+  symlinkSync(join(root, "plain.bin"), join(root, "plain-link.bin"));
+  const file = await openVerified(join(root, "plain-link.bin"), check, { procFd: false });
+  try {
+    assert.deepEqual([file.path, file.realPath, (await file.handle.readFile()).toString()], [join(root, "plain.bin"), join(root, "plain.bin"), "plain"]);
+  } finally {
+    await file.close();
+  }
+  writeFileSync(join(outside, "far.bin"), "far");
+  symlinkSync(join(outside, "far.bin"), join(root, "far-link.bin"));
+  await assert.rejects(openVerified(join(root, "far-link.bin"), check, { procFd: false }), isUserError("outside_roots", /far\.bin is not allowed/));
 });
 
 test("named pipes and devices are refused before they are read, without blocking", { timeout: 10_000 }, async () => {

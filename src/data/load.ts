@@ -86,7 +86,12 @@ async function openSource(source: string, ctx: LoadContext, allowFolder = false)
 
 /** The check for a download: the opened file must be the cache file itself. */
 function sameFile(path: string, name: string): (realPath: string) => void {
-  const expected = realpathSync(path);
+  let expected = path;
+  try {
+    expected = realpathSync(path);
+  } catch {
+    /* gone already: openVerified reports it as not found */
+  }
   return (realPath) => {
     if (realPath !== expected) throw new UserError(`The cached download of ${name} changed while it was being opened.`, "Load it again.", "file_changed");
   };

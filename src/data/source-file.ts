@@ -64,6 +64,8 @@ export async function openVerified(path: string, check: (realPath: string) => vo
   try {
     const st = await handle.stat();
     refuseKind(st, name, opts.allowFolder);
+    // Unlinked after the open: its path no longer names it, so it cannot be checked.
+    if (st.nlink === 0) throw changed(name);
     const realPath = procFd ? await verifyProcFd(handle.fd, check, name) : await verifyByInode(path, st, check, name);
     return {
       path: procFd ? `${PROC_FD}/${handle.fd}` : realPath,
@@ -93,11 +95,12 @@ export async function withVerifiedFile<T>(path: string, check: (realPath: string
 /** Linux: the kernel's path of the open file must be inside the roots and be its own real path. */
 async function verifyProcFd(fd: number, check: (p: string) => void, name: string): Promise<string> {
   const real = readlinkSync(`${PROC_FD}/${fd}`);
-  // "(deleted)": the file was unlinked after the open; not a real path: it also cannot be checked.
-  if (!real.startsWith("/") || real.endsWith(" (deleted)")) throw changed(name);
+  // Not a path ("pipe:[…]", or outside this process's root): nothing to check it against.
+  if (!real.startsWith("/")) throw changed(name);
   check(real);
-  // A symlink put in place of one of its folders after the open would make the check resolve elsewhere.
-  if (realpathSync.native(real) !== real) throw changed(name);
+  // A symlink put in place of one of its folders after the open (or the file unlinked: the kernel then
+  // appends " (deleted)") would make the check resolve elsewhere than the handle.
+  if (realOrNull(real) !== real) throw changed(name);
   return real;
 }
 
@@ -110,6 +113,14 @@ async function verifyByInode(path: string, opened: Stats, check: (p: string) => 
   const now = await stat(real).catch(() => null);
   if (!now || now.dev !== opened.dev || now.ino !== opened.ino) throw changed(name);
   return real;
+}
+
+function realOrNull(p: string): string | null {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    return null;
+  }
 }
 
 function refuseKind(st: Stats, name: string, allowFolder = false): void {

@@ -2,7 +2,8 @@
  * `loadRecording`: the one entry point that turns a source (local path, http(s) URL or
  * "builtin:allen-like") into a validated Recording with full provenance.
  *
- * Steps: resolve the source (URL → download cache; local path → ctx.checkPath), pick the format (the
+ * Steps: resolve the source (URL → download cache; local path → ctx.checkPath), open it once and
+ * verify the handle (source-file.ts: every later read goes through it), pick the format (the
  * `format` option, else detected by the registry in formats/index.ts: magic bytes "\x93NUMPY", zip
  * "PK", HDF5 signature at 0 or after a 512+ byte userblock; then the extension), load, attach an
  * overriding movie, validate, apply the NaN policy, then the requested preprocessing

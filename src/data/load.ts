@@ -2,13 +2,14 @@
  * `loadRecording`: the one entry point that turns a source (local path, http(s) URL or
  * "builtin:allen-like") into a validated Recording with full provenance.
  *
- * Steps: resolve the source (URL → download cache; local path → ctx.checkPath), pick the format (the
+ * Steps: resolve the source (URL → download cache; local path → ctx.checkPath), open it once and
+ * verify the handle (source-file.ts: every later read goes through it), pick the format (the
  * `format` option, else detected by the registry in formats/index.ts: magic bytes "\x93NUMPY", zip
  * "PK", HDF5 signature at 0 or after a 512+ byte userblock; then the extension), load, attach an
  * overriding movie, validate, apply the NaN policy, then the requested preprocessing
  * (time_range → repeats → select_units → zscore), all recorded in provenance.
  */
-import { stat } from "node:fs/promises";
+import { realpathSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../util/errors.js";
@@ -24,6 +25,7 @@ import { npzArrays, readWhole } from "./formats/npz.js";
 import { ARRAY_ROLES, LOAD_FORMATS, NAN_POLICIES, throwIfCancelled, type LoadContext, type LoadOptions, type MovieSource } from "./options.js";
 import { selectRepeats, selectUnits, sliceTime, zscore } from "./preprocess.js";
 import type { Movie, Recording } from "./recording.js";
+import { openVerified, type OpenedFile } from "./source-file.js";
 import { applyNanPolicy, validateRecording } from "./validate.js";
 
 export { ARRAY_ROLES, DEFAULT_INTAKE_LIMITS, LOAD_FORMATS, LOAD_OPTIONS_SCHEMA, NAN_POLICIES } from "./options.js";
@@ -34,6 +36,9 @@ interface ResolvedFile extends SourceFile {
   source: string;
   download?: FetchResult;
 }
+
+/** A resolved file opened once and verified (src/data/source-file.ts): read it through `path`, then close it. */
+type OpenedSource = ResolvedFile & OpenedFile;
 
 /** Load a recording from a local path, an http(s) URL or "builtin:allen-like". */
 export async function loadRecording(source: string, opts: LoadOptions, ctx: LoadContext): Promise<Recording> {
@@ -49,23 +54,56 @@ export async function loadRecording(source: string, opts: LoadOptions, ctx: Load
 }
 
 async function loadSourceFile(source: string, opts: LoadOptions, ctx: LoadContext): Promise<Recording> {
+  const file = await openSource(source, ctx);
+  try {
+    const rec = await loadFile(file, opts, ctx);
+    const sha256 = file.download?.sha256 ?? (await sha256File(file.path));
+    const download = file.download && { from_cache: file.download.from_cache, bytes: file.download.bytes, final_url: file.download.final_url, fetched_at: file.download.fetched_at };
+    return {
+      ...rec,
+      provenance: {
+        ...rec.provenance,
+        source: file.source,
+        sha256,
+        ...(file.download ? { cached_path: file.download.path, source_metadata: { ...rec.provenance.source_metadata, download } } : {}),
+      },
+    };
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Resolve `source` and open the file once (a folder too, with allowFolder): the handle is verified
+ * against the roots (a download against its cache path) and every later read goes through it, so a
+ * symlink swapped after the check cannot redirect the read.
+ */
+async function openSource(source: string, ctx: LoadContext, allowFolder = false): Promise<OpenedSource> {
   const file = await resolveFile(source, ctx);
-  const rec = await loadFile(file, opts, ctx);
-  const sha256 = file.download?.sha256 ?? (await sha256File(file.path));
-  const download = file.download && { from_cache: file.download.from_cache, bytes: file.download.bytes, final_url: file.download.final_url, fetched_at: file.download.fetched_at };
-  return {
-    ...rec,
-    provenance: {
-      ...rec.provenance,
-      source: file.source,
-      sha256,
-      ...(file.download ? { cached_path: file.path, source_metadata: { ...rec.provenance.source_metadata, download } } : {}),
-    },
+  const check = file.download ? sameFile(file.path, file.name) : (p: string) => ctx.checkPath(p);
+  const opened = await openVerified(file.path, check, { allowFolder, name: file.name });
+  return { ...opened, source: file.source, ...(file.download ? { download: file.download } : {}) };
+}
+
+/** The check for a download: the opened file must be the cache file itself. */
+function sameFile(path: string, name: string): (realPath: string) => void {
+  let expected = path;
+  try {
+    expected = realpathSync(path);
+  } catch {
+    /* gone already: openVerified reports it as not found */
+  }
+  return (realPath) => {
+    if (realPath !== expected) throw new UserError(`The cached download of ${name} changed while it was being opened.`, "Load it again.", "file_changed");
   };
 }
 
-/** URL → cached download; local path (or file:// URL) → absolute path checked with ctx.checkPath. */
-async function resolveFile(source: string, ctx: LoadContext, allowFolder = false): Promise<ResolvedFile & { isFolder: boolean }> {
+/**
+ * URL → cached download; local path (or file:// URL) → absolute path checked with ctx.checkPath (an
+ * early, readable refusal; openSource checks the opened handle again). Missing files and folders are
+ * reported by openSource.
+ */
+async function resolveFile(source: string, ctx: LoadContext): Promise<ResolvedFile & { isFolder?: boolean }> {
   if (isUrl(source)) {
     const download = await fetchToCache(source, ctx);
     // download.url is the URL without credentials: the only form that is stored or shown.
@@ -73,19 +111,14 @@ async function resolveFile(source: string, ctx: LoadContext, allowFolder = false
   }
   const path = resolve(source.startsWith("file://") ? fileURLToPath(source) : source);
   ctx.checkPath(path);
-  const st = await stat(path).catch(() => null);
-  if (!st) throw new UserError(`File not found: ${path}.`, "Check the path (relative paths are resolved against the server's working directory).");
-  if (st.isDirectory() && !allowFolder) {
-    throw new UserError(`${path} is a folder, not a recording file.`, "Pass a .npz, .npy, .nwb or .h5 file (a folder of movie frames goes in the movie option).");
-  }
-  return { path, name: path, source: path, isFolder: st.isDirectory() };
+  return { path, name: path, source: path };
 }
 
 /** Load with the format the `format` option names, else with the detected one. */
 async function loadFile(file: ResolvedFile, opts: LoadOptions, ctx: LoadContext): Promise<Recording> {
   // checkOptions has accepted the name, and the registry has a format for every LOAD_FORMATS name.
   if (opts.format) return formatNamed(opts.format)!.load(file, opts, ctx);
-  const format = detectFormat(await probeFile(file.path));
+  const format = detectFormat(await probeFile(file));
   if (!format) {
     throw new UserError(`Cannot tell the format of ${file.name} (not .npy, .npz or HDF5/NWB).`, `Convert it to .npz (see docs/DATA.md) or pass format: one of ${LOAD_FORMATS.join(", ")}.`);
   }
@@ -106,12 +139,20 @@ async function attachMovie(rec: Recording, movie: string | MovieSource, opts: Lo
  * Returns the movie and the SHA-256 of the file (null for folders).
  */
 async function loadMovie(src: MovieSource, stimulus: string, ctx: LoadContext): Promise<{ movie: Movie; sha256: string | null }> {
-  const file = await resolveFile(src.path, ctx, true);
+  const file = await openSource(src.path, ctx, true);
+  try {
+    return await readMovieFile(file, src, stimulus, ctx);
+  } finally {
+    await file.close();
+  }
+}
+
+async function readMovieFile(file: OpenedSource, src: MovieSource, stimulus: string, ctx: LoadContext): Promise<{ movie: Movie; sha256: string | null }> {
   const rate = src.frame_rate_hz ?? DEFAULT_MOVIE_RATE_HZ;
-  if (file.isFolder) return { movie: await readFrameFolder(file.path, rate, (p) => ctx.checkPath(p), ctx.signal), sha256: null };
+  if (file.isFolder) return { movie: await readFrameFolder(file.path, rate, (p) => ctx.checkPath(p), ctx.signal, file.name), sha256: null };
   const sha256 = file.download?.sha256 ?? (await sha256File(file.path));
-  const kind = detectFormat(await probeFile(file.path))?.name;
-  const fileName = basename(file.path);
+  const kind = detectFormat(await probeFile(file))?.name;
+  const fileName = basename(file.download?.path ?? file.name);
   if (kind === "npy") return { movie: movieFromNdArray(readNpyFile(file.path, file.name), file.name, rate), sha256 };
   if (kind === "npz") {
     const key = src.dataset ?? "movie";

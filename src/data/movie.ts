@@ -3,7 +3,7 @@
  * `.npy`/`.npz` array, or from a folder of PNG/JPEG frames (sorted naturally by file name).
  */
 import { readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import sharp from "sharp";
 import { UserError } from "../util/errors.js";
 import { movieFromArray, toKind } from "./arrays.js";
@@ -11,6 +11,7 @@ import type { Hdf5Reader } from "./formats/hdf5.js";
 import type { NdArray } from "./arrays.js";
 import { throwIfCancelled } from "./options.js";
 import type { Movie } from "./recording.js";
+import { withVerifiedFile } from "./source-file.js";
 
 /** Image extensions accepted in a frame folder. */
 const FRAME_EXTENSIONS = /\.(png|jpe?g)$/i;
@@ -49,33 +50,41 @@ export async function listFrameFiles(dir: string): Promise<string[]> {
 }
 
 /**
- * Read a folder of PNG/JPEG frames as one grayscale movie. `checkPath` is called for every file.
- * All frames must have the same size.
+ * Read a folder of PNG/JPEG frames as one grayscale movie. All frames must have the same size.
+ * The folder is opened once and its handle verified with `checkPath` (its real path), then listed
+ * and its frames opened through that handle; each frame is opened once, verified with `checkPath`
+ * (its real path: a frame may be a symlink) and read through its handle before it is decoded, so
+ * neither the folder nor a frame can be swapped for one outside the roots (src/data/source-file.ts).
+ * `name` is the folder's name in messages and in the movie's source (default `dir`).
  */
-export async function readFrameFolder(dir: string, frameRate: number, checkPath: (p: string) => void, signal?: AbortSignal): Promise<Movie> {
-  const files = await listFrameFiles(dir);
-  if (files.length === 0) throw new UserError(`The folder ${dir} has no .png/.jpg/.jpeg frames.`, "Put the movie frames in the folder as images named in order (frame0001.png, ...).");
-  let frames: Uint8Array | null = null;
-  let width = 0;
-  let height = 0;
-  for (let i = 0; i < files.length; i++) {
-    throwIfCancelled(signal);
-    checkPath(files[i]);
-    const img = await readGrayFrame(files[i]);
-    if (!frames) {
-      ({ width, height } = img);
-      frames = new Uint8Array(files.length * width * height);
-    } else if (img.width !== width || img.height !== height) {
-      throw new UserError(`Frame ${files[i]} is ${img.width}×${img.height} but the first frame is ${width}×${height}.`, "Make every frame in the folder the same size.");
+export async function readFrameFolder(dir: string, frameRate: number, checkPath: (p: string) => void, signal?: AbortSignal, name = dir): Promise<Movie> {
+  return withVerifiedFile(dir, checkPath, { allowFolder: true, name }, async (folder) => {
+    if (!folder.isFolder) throw new UserError(`${name} is a file, not a folder of frames.`, "Pass a folder of PNG/JPEG frames, or a .npy/.npz/NWB movie file.");
+    const files = await listFrameFiles(folder.path);
+    if (files.length === 0) throw new UserError(`The folder ${name} has no .png/.jpg/.jpeg frames.`, "Put the movie frames in the folder as images named in order (frame0001.png, ...).");
+    let frames: Uint8Array | null = null;
+    let width = 0;
+    let height = 0;
+    for (let i = 0; i < files.length; i++) {
+      throwIfCancelled(signal);
+      const frameName = join(name, basename(files[i]));
+      const bytes = await withVerifiedFile(files[i], checkPath, { name: frameName }, (f) => f.handle.readFile());
+      const img = await readGrayFrame(bytes, frameName);
+      if (!frames) {
+        ({ width, height } = img);
+        frames = new Uint8Array(files.length * width * height);
+      } else if (img.width !== width || img.height !== height) {
+        throw new UserError(`Frame ${frameName} is ${img.width}×${img.height} but the first frame is ${width}×${height}.`, "Make every frame in the folder the same size.");
+      }
+      frames.set(img.data, i * width * height);
     }
-    frames.set(img.data, i * width * height);
-  }
-  return { frames: frames!, n_frames: files.length, height, width, frame_rate_hz: frameRate, source: dir };
+    return { frames: frames!, n_frames: files.length, height, width, frame_rate_hz: frameRate, source: name };
+  });
 }
 
-async function readGrayFrame(file: string): Promise<{ data: Uint8Array; width: number; height: number }> {
+async function readGrayFrame(bytes: Uint8Array, file: string): Promise<{ data: Uint8Array; width: number; height: number }> {
   try {
-    const { data, info } = await sharp(file).greyscale().removeAlpha().raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(bytes).greyscale().removeAlpha().raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
   } catch (e) {
     throw new UserError(`Could not decode the image ${file} (${(e as Error).message}).`, "Use PNG or JPEG frames.");

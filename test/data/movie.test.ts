@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import sharp from "sharp";
 import { listFrameFiles, readFrameFolder } from "../../src/data/movie.js";
@@ -60,12 +60,13 @@ test("frames of different sizes, empty folders and unreadable images are UserErr
   await assert.rejects(readFrameFolder(bad, 30, allow), (e) => e instanceof UserError && /Could not decode/.test(e.message));
 });
 
-test("checkPath is called for every frame file", async () => {
+test("checkPath is called for the folder and every frame file, with their real paths", async () => {
   const dir = join(tmpDir(), "checked");
   await writeFrames(dir, ["1.png", "2.png", "3.png"]);
   const seen: string[] = [];
   await readFrameFolder(dir, 30, (p) => seen.push(p));
-  assert.deepEqual(seen, ["1.png", "2.png", "3.png"].map((n) => join(dir, n)));
+  const real = realpathSync(dir);
+  assert.deepEqual(seen, [real, ...["1.png", "2.png", "3.png"].map((n) => join(real, n))]);
   await assert.rejects(
     readFrameFolder(dir, 30, (p) => {
       if (p.endsWith("2.png")) throw new UserError(`Path ${p} is outside the allowed roots.`, "Move it.");

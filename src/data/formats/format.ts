@@ -21,9 +21,12 @@ export interface FileProbe {
 
 /** A local file ready to read. */
 export interface SourceFile {
+  /** Where to read it: for a verified local file `/proc/self/fd/N` of its open handle (src/data/source-file.ts). */
   path: string;
   /** Name for messages: the path or the URL it was downloaded from. */
   name: string;
+  /** The file's verified real path (symlinks resolved), when `path` is an alias of it: extensions come from here. */
+  realPath?: string;
 }
 
 /** One recording format: a value of the `format` option, how it is detected and how it loads. */

@@ -11,7 +11,7 @@ import { open } from "node:fs/promises";
 import { extname } from "node:path";
 import type { LoadFormat } from "../options.js";
 import { BUILTIN_FORMAT } from "./builtin.js";
-import { PROBE_BYTES, type FileFormat, type FileProbe } from "./format.js";
+import { PROBE_BYTES, type FileFormat, type FileProbe, type SourceFile } from "./format.js";
 import { NPY_FORMAT } from "./npy.js";
 import { NPZ_FORMAT } from "./npz.js";
 import { HDF5_FORMATS } from "./nwb.js";
@@ -26,16 +26,16 @@ export function formatNamed(name: LoadFormat): FileFormat | undefined {
   return FORMATS.find((f) => f.name === name);
 }
 
-/** The first bytes and the extension of a local file. */
-export async function probeFile(path: string): Promise<FileProbe> {
+/** The first bytes (read from `file.path`) and the extension (of its real path, not of a /proc/self/fd alias) of a local file. */
+export async function probeFile(file: SourceFile): Promise<FileProbe> {
   const head = new Uint8Array(PROBE_BYTES);
-  const fh = await open(path, "r");
+  const fh = await open(file.path, "r");
   try {
     await fh.read(head, 0, head.length, 0);
   } finally {
     await fh.close();
   }
-  return { head, ext: extname(path).toLowerCase() };
+  return { head, ext: extname(file.realPath ?? file.path).toLowerCase() };
 }
 
 /** The format of a probed file: signatures first (in registry order), then extensions; undefined if none fits. */

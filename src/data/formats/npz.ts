@@ -76,14 +76,6 @@ function archiveArrays(zip: ZipArchive, name: string): NamedArrays {
   };
 }
 
-/** The archive members `recordingFromArrays` will read for `opts` (roles whose key is present). */
-function membersToRead(zip: ZipArchive, opts: LoadOptions): ZipEntry[] {
-  const members = npyMembers(zip);
-  const roles = ARRAY_ROLES.filter((role) => role !== "movie" || opts.movie === undefined);
-  const keys = new Set(roles.map((role) => opts.keys?.[role] ?? role));
-  return [...keys].flatMap((key) => members.get(key) ?? []);
-}
-
 /** Opens an archive held in memory (directory checked); a non-zip is a UserError naming it. */
 function openBytes(bytes: Uint8Array, name: string, limits?: Pick<IntakeLimits, "maxLoadBytes" | "maxInflateRatio">): ZipArchive {
   return ZipArchive.open(bytesSource(bytes), name, zipLimits(limits));
@@ -117,22 +109,37 @@ export async function readWhole(file: SourceFile): Promise<Uint8Array> {
 }
 
 /**
- * The `.npz` recording format: members in the named-array convention (docs/DATA.md). The archive is
- * read through one file descriptor with positioned reads; only the members for the roles being read
- * are inflated, after their total declared size was checked against the load budget.
+ * Runs `use` on the `.npy` members of the archive at `file`, read through one file descriptor with
+ * positioned reads (closed afterwards); `toRead`, the members `use` will read, are checked against the
+ * load budget from their declared sizes before anything is inflated.
+ */
+export function withNpzFile<T>(file: SourceFile, limits: Pick<IntakeLimits, "maxLoadBytes" | "maxInflateRatio">, toRead: readonly string[], use: (arrays: NamedArrays) => T): T {
+  const zip = ZipArchive.openFile(file.path, file.name, zipLimits(limits));
+  try {
+    const members = npyMembers(zip);
+    zip.checkDeclared(toRead.flatMap((key) => members.get(key) ?? []));
+    return use(archiveArrays(zip, file.name));
+  } finally {
+    zip.close();
+  }
+}
+
+/** The array names `recordingFromArrays` reads for `opts` (one per role; missing ones are skipped). */
+function roleKeys(opts: LoadOptions): string[] {
+  const roles = ARRAY_ROLES.filter((role) => role !== "movie" || opts.movie === undefined);
+  return [...new Set(roles.map((role) => opts.keys?.[role] ?? role))];
+}
+
+/**
+ * The `.npz` recording format: members in the named-array convention (docs/DATA.md). Only the members
+ * for the roles being read are inflated, after their total declared size was checked against the budget.
  */
 export const NPZ_FORMAT: FileFormat = {
   name: "npz",
   signature: isZip,
   extensions: [".npz"],
   async load(file, opts, ctx) {
-    const zip = ZipArchive.openFile(file.path, file.name, zipLimits(ctx));
-    try {
-      zip.checkDeclared(membersToRead(zip, opts));
-      return recordingFromArrays(archiveArrays(zip, file.name), opts, { format: "npz", noun: "member" });
-    } finally {
-      zip.close();
-    }
+    return withNpzFile(file, ctx, roleKeys(opts), (arrays) => recordingFromArrays(arrays, opts, { format: "npz", noun: "member" }));
   },
 };
 

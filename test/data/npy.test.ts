@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseNpy, readNpyFile, writeNpy } from "../../src/data/formats/npy.js";
 import { UserError } from "../../src/util/errors.js";
@@ -195,6 +195,12 @@ test("the declared size is held to the caller's budget before anything is alloca
     () => readNpyFile(path, "budget.npy", 1024 ** 2 - 1),
     (e) => e instanceof UserError && e.code === "limit_exceeded" && /budget\.npy.*needs 1048576 bytes.*load budget of 1048575 bytes/.test(e.message) && /--max-load-bytes/.test(e.message),
   );
+  // More data than one array can hold (a sparse 5 GiB file): refused before allocating.
+  const sparse = join(tmpDir(), "sparse.npy");
+  const header = npyBytes("<f4", [5 * 2 ** 28], new Uint8Array(0));
+  writeFileSync(sparse, header);
+  truncateSync(sparse, header.length + 5 * 2 ** 30);
+  assert.throws(() => readNpyFile(sparse, "sparse.npy"), (e) => e instanceof UserError && /sparse\.npy.*more than one array can hold/.test(e.message));
   // Decoding that widens (float16 → float32) or reorders (Fortran) counts the second array too.
   const halves = npyBytes("<f2", [1024], new Uint8Array(2048));
   assert.throws(() => parseNpy(halves, "h.npy", { budgetBytes: 4096 }), (e) => e instanceof UserError && /needs 6144 bytes/.test(e.message));

@@ -130,6 +130,13 @@ test("ZIP64 archives (central extras, end record and locator) are read, also wit
   } finally {
     zip.close();
   }
+  // With the ratio limit lifted, 5 GiB is still more than one array can hold: refused, not a RangeError.
+  const lifted = open(archive([zeroNeural("neural.npy", 5 * GiB)], "full"), { ...LIMITS, maxInflateRatio: 5000 });
+  try {
+    throwsUser(() => lifted.read(lifted.get("neural.npy")!), /more than one array can hold/);
+  } finally {
+    lifted.close();
+  }
 });
 
 test("a member that is itself a zip archive is refused as a nested archive", () => {

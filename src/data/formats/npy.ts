@@ -14,6 +14,7 @@
  *
  * NPY_FORMAT is the `.npy` entry of the format registry (formats/index.ts).
  */
+import { constants as bufferConstants } from "node:buffer";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { UserError } from "../../util/errors.js";
 import { lazyArrays, recordingFromArrays, type NdArray, type TypedArray } from "../arrays.js";
@@ -161,6 +162,13 @@ function checkData(h: NpyHeader, available: number, name: string, budgetBytes: n
     throw new UserError(
       `${name} is corrupt: its header declares shape (${h.shape.join(", ")}) of ${h.dtype} = ${need} bytes, but ${available} bytes of data follow.`,
       "Re-save the array with numpy.save (the header does not describe the data).",
+    );
+  }
+  if (need > bufferConstants.MAX_LENGTH) {
+    throw new UserError(
+      `${name}: the array (shape (${h.shape.join(", ")}) of ${h.dtype}) holds ${need} bytes, more than one array can hold here (${bufferConstants.MAX_LENGTH} bytes).`,
+      "Save it in parts (e.g. one file per block of time) or as HDF5, or load a subset of it.",
+      "limit_exceeded",
     );
   }
   const memory = npyMemoryBytes(h);

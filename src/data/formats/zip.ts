@@ -17,6 +17,7 @@
  * archive's running total within the budget, and verifies the size and CRC-32 at the end. A member
  * whose bytes start with a zip signature is refused as a nested archive.
  */
+import { constants as bufferConstants } from "node:buffer";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { crc32 } from "node:zlib";
 import { Inflate } from "fflate";
@@ -184,6 +185,13 @@ export class ZipArchive {
    */
   read(entry: ZipEntry): Uint8Array {
     this.checkDeclared([entry]);
+    if (entry.size > bufferConstants.MAX_LENGTH) {
+      throw new UserError(
+        `${this.name}: member ${entry.name} is ${entry.size} bytes uncompressed, more than one array can hold here (${bufferConstants.MAX_LENGTH} bytes).`,
+        "Save the array in parts (separate .npy files) or as HDF5, or load a subset of it.",
+        "limit_exceeded",
+      );
+    }
     const out = new Uint8Array(entry.size);
     this.used += entry.size;
     const got = this.stream(entry, out, true);

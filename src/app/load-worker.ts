@@ -11,7 +11,7 @@
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { loadRecording, type IntakeLimits, type LoadOptions } from "../data/load.js";
 import type { Recording } from "../data/recording.js";
-import { serializeError, type SerializedError } from "../util/errors.js";
+import { UserError, serializeError, type SerializedError } from "../util/errors.js";
 import { AllowedRoots } from "../store/roots.js";
 
 /** Where a worker load may read from and how it may download: the plain-data form of a LoadContext. */
@@ -62,11 +62,24 @@ async function main(port: MessagePort, job: LoadJob): Promise<void> {
     const ctx = AllowedRoots.create(roots, cwd).loadContext(cacheDir, intake);
     recording = await loadRecording(job.source, job.opts, ctx);
   } catch (e) {
-    port.postMessage({ type: "error", error: serializeError(e) } satisfies LoadWorkerMessage);
+    port.postMessage({ type: "error", error: serializeError(allocationFailure(e, job.source) ?? e) } satisfies LoadWorkerMessage);
     return;
   }
   // The buffers are detached here after the transfer: nothing in this thread touches them again.
   postRecording(port, recording);
+}
+
+/**
+ * A UserError for an array that could not be allocated (array data live outside the V8 heap, so this
+ * is a RangeError, not a dead worker), or undefined for any other error.
+ */
+export function allocationFailure(e: unknown, source: string): UserError | undefined {
+  if (!(e instanceof RangeError) || !/allocation failed|Invalid (typed )?array (buffer )?length|Array buffer allocation/i.test(e.message)) return undefined;
+  return new UserError(
+    `Loading ${source} needs a larger array than this machine can allocate now (${e.message}).`,
+    "Load a part of it (time_range, select_units, or a smaller file), free memory, or lower --max-load-bytes (env CEBRA_MCP_MAX_LOAD_BYTES) so such files are refused up front.",
+    "limit_exceeded",
+  );
 }
 
 if (parentPort) void main(parentPort, workerData as LoadJob);

@@ -16,7 +16,7 @@ import { redactUrl } from "../data/fetch.js";
 import type { LoadOptions } from "../data/load.js";
 import type { Recording } from "../data/recording.js";
 import { summarizeRecording, type RecordingStore, type RecordingSummary } from "../store/recordings.js";
-import { CancelledError, rebuildError } from "../util/errors.js";
+import { CancelledError, UserError, rebuildError } from "../util/errors.js";
 import type { LoadJob, LoadLimits, LoadWorkerMessage } from "./load-worker.js";
 
 export type { LoadLimits } from "./load-worker.js";
@@ -61,14 +61,20 @@ const WORKER_URL = new URL("./load-worker.js", import.meta.url);
 
 /**
  * Loads `source` with `opts` (exactly as `loadRecording` does) in a worker thread, reading local files
- * only inside `limits.roots`. Rejects with the loader's UserError (problem, fix and code kept), with
- * CancelledError when `signal` aborts (the worker is terminated at once), and with an Error if the
- * worker crashes or exits without a result.
+ * only inside `limits.roots`. The worker's V8 heap is capped at `limits.loadWorkerHeapMb` (array data
+ * live outside that heap and are held to `maxLoadBytes` by the loaders). Rejects with the loader's
+ * UserError (problem, fix and code kept), with CancelledError when `signal` aborts (the worker is
+ * terminated at once), and with a UserError when the worker runs out of its memory budget, crashes or
+ * exits without a result; the server itself keeps serving.
  */
 export function loadRecordingInWorker(source: string, opts: LoadOptions, limits: LoadLimits, signal?: AbortSignal): Promise<Recording> {
   if (signal?.aborted) return Promise.reject(new CancelledError("load cancelled"));
   const job: LoadJob = { source, opts, limits };
-  const worker = new Worker(WORKER_URL, { workerData: job, stdout: true });
+  const worker = new Worker(WORKER_URL, {
+    workerData: job,
+    stdout: true,
+    resourceLimits: { maxOldGenerationSizeMb: limits.loadWorkerHeapMb, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB, stackSizeMb: WORKER_STACK_MB },
+  });
   // stdout is the MCP stdio channel: anything a library prints in the worker goes to stderr instead.
   worker.stdout.pipe(process.stderr, { end: false });
 
@@ -87,8 +93,27 @@ export function loadRecordingInWorker(source: string, opts: LoadOptions, limits:
       if (m.type === "done") finish(() => resolve(m.recording));
       else finish(() => reject(rebuildError(m.error)));
     });
-    worker.on("error", (e) => finish(() => reject(new Error(`The loading worker crashed while loading ${source}: ${e.message}`))));
-    worker.on("exit", (code) => finish(() => reject(new Error(`The loading worker exited (code ${code}) without a result for ${source}.`))));
+    worker.on("error", (e) => finish(() => reject(workerFailure(e, source, limits))));
+    worker.on("exit", (code) =>
+      finish(() => reject(new UserError(`Loading ${source} stopped: the loading thread exited (code ${code}) without a result.`, LOAD_RETRY_FIX, "load_failed"))),
+    );
   });
+}
+
+/** Young-generation and stack sizes of the loading worker (MB); the old generation is `loadWorkerHeapMb`. */
+const WORKER_YOUNG_GENERATION_MB = 64;
+const WORKER_STACK_MB = 8;
+const LOAD_RETRY_FIX = "Check that the file is a valid recording (re-save or re-download it) and try again; the server is still running.";
+
+/** The UserError for a loading worker that died: out of its memory budget, or crashed. */
+function workerFailure(e: Error & { code?: string }, source: string, limits: LoadLimits): UserError {
+  if (e.code === "ERR_WORKER_OUT_OF_MEMORY") {
+    return new UserError(
+      `Loading ${source} ran out of its memory budget (a ${limits.loadWorkerHeapMb} MB heap for the loading thread) and was stopped; the file holds more structure than the budget allows, or is hostile.`,
+      "Load a part of it (time_range, select_units, or a smaller file), or raise the budget with the environment variable CEBRA_MCP_LOAD_HEAP_MB (heap) or --max-load-bytes SIZE / CEBRA_MCP_MAX_LOAD_BYTES (array data) on a machine with enough memory.",
+      "limit_exceeded",
+    );
+  }
+  return new UserError(`Loading ${source} failed: the loading thread crashed (${e.message.split("\n")[0].slice(0, 300)}).`, LOAD_RETRY_FIX, "load_failed");
 }
 

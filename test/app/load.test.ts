@@ -10,7 +10,7 @@ import path from "node:path";
 import { loadRecording, type LoadOptions } from "../../src/data/load.js";
 import { writeNpz } from "../../src/data/formats/npz.js";
 import type { Recording } from "../../src/data/recording.js";
-import { recordingBuffers } from "../../src/app/load-worker.js";
+import { allocationFailure, recordingBuffers } from "../../src/app/load-worker.js";
 import { loadRecordingInWorker, type LoadLimits } from "../../src/app/load.js";
 import { AllowedRoots } from "../../src/store/roots.js";
 import { DEFAULT_INTAKE_LIMITS } from "../../src/data/load.js";
@@ -97,6 +97,32 @@ test("other loader UserErrors keep their problem, fix and code", async () => {
     assert.equal(e.code, "bad_input");
     return true;
   });
+});
+
+test("a worker that runs out of its heap budget rejects with a UserError naming the budget; the next load works", async () => {
+  await assert.rejects(loadRecordingInWorker("builtin:allen-like", { builtin: SMALL_BUILTIN }, { ...limits, loadWorkerHeapMb: 4 }), (e: unknown) => {
+    assert.ok(e instanceof UserError);
+    assert.equal(e.code, "limit_exceeded");
+    assert.match(e.problem, /ran out of its memory budget \(a 4 MB heap/);
+    assert.match(e.fix, /CEBRA_MCP_LOAD_HEAP_MB/);
+    return true;
+  });
+  const rec = await loadRecordingInWorker("builtin:allen-like", { builtin: SMALL_BUILTIN }, limits);
+  assert.ok(rec.n_samples > 0);
+});
+
+test("an array too large to allocate becomes a UserError; other errors pass through", () => {
+  let failure: unknown;
+  try {
+    new Float64Array(2 ** 40);
+  } catch (e) {
+    failure = e;
+  }
+  const err = allocationFailure(failure, "big.npz");
+  assert.ok(err instanceof UserError && /big\.npz needs a larger array/.test(err.problem) && /--max-load-bytes/.test(err.fix));
+  assert.equal(allocationFailure(new RangeError("Array buffer allocation failed"), "x")?.code, "limit_exceeded");
+  assert.equal(allocationFailure(new TypeError("x is not a function"), "x"), undefined);
+  assert.equal(allocationFailure(new RangeError("Maximum call stack size exceeded"), "x"), undefined);
 });
 
 test("aborting the signal terminates the load with CancelledError", async () => {

@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseNpy, readNpyFile, writeNpy } from "../../src/data/formats/npy.js";
 import { UserError } from "../../src/util/errors.js";
@@ -145,4 +145,77 @@ test("readNpyFile reads from disk like parseNpy", () => {
   writeFileSync(path, bytes);
   assert.deepEqual(readNpyFile(path), parseNpy(bytes, path));
   assert.deepEqual(Array.from(readNpyFile(path).data), [1, 300, -1, -300]);
+});
+
+test("header lies are clear UserErrors: 1e12 elements, bad dims, header length, trailing data, bad dtypes", () => {
+  const lies: [Uint8Array, RegExp][] = [
+    [npyBytes("<f4", [1e12], new Uint8Array(16)), /truncated.*4000000000000 bytes/],
+    [npyBytes("<f8", [2 ** 40, 2 ** 40], new Uint8Array(16)), /too large/],
+    [npyBytes("<f4", [3], new Uint8Array(12), { dict: "{'descr': '<f4', 'fortran_order': False, 'shape': (-3,), }" }), /invalid dimension '-3'/],
+    [npyBytes("<f4", [3], new Uint8Array(12), { dict: "{'descr': '<f4', 'fortran_order': False, 'shape': (1.5,), }" }), /invalid dimension '1\.5'/],
+    [npyBytes("<f4", [3], new Uint8Array(12), { dict: "{'descr': '<f4', 'fortran_order': False, 'shape': (0x3,), }" }), /invalid dimension '0x3'/],
+    [npyBytes("<f4", [3], new Uint8Array(12), { dict: "{'descr': '<f4', 'fortran_order': False, 'shape': (3e0,), }" }), /invalid dimension '3e0'/],
+    [npyBytes("<f4", [3], new Uint8Array(20)), /corrupt: its header declares shape \(3\) of <f4 = 12 bytes, but 20 bytes of data follow/],
+    [npyBytes("<f3", [3], new Uint8Array(12)), /unsupported dtype '<f3'/],
+    [npyBytes("<b2", [3], new Uint8Array(12)), /unsupported dtype/],
+    [npyBytes("<c16", [3], new Uint8Array(48)), /complex numbers/],
+    [npyBytes("<f4", [3], new Uint8Array(12), { dict: "{'descr': '<f4', 'shape': (3,), }" }), /no 'fortran_order'/],
+  ];
+  for (const [bytes, pattern] of lies) assert.throws(() => parseNpy(bytes, "lie.npy"), (e) => e instanceof UserError && /lie\.npy/.test(e.message) && pattern.test(e.message), String(pattern));
+  // A v2 header whose length field claims 4 GiB: refused unread, in memory and on disk.
+  const huge = npyBytes("<f4", [3], new Uint8Array(12), { version: 2 });
+  new DataView(huge.buffer).setUint32(8, 0xfffffff0, true);
+  assert.throws(() => parseNpy(huge, "hdr.npy"), (e) => e instanceof UserError && /header claims to be 4294967292 bytes/.test(e.message));
+  const dir = tmpDir();
+  writeFileSync(join(dir, "hdr.npy"), huge);
+  assert.throws(() => readNpyFile(join(dir, "hdr.npy")), (e) => e instanceof UserError && /header claims/.test(e.message));
+  // A v1 header length shorter than the header text: the dict is cut and its entries are missing.
+  const short = npyBytes("<f4", [3], new Uint8Array(12));
+  new DataView(short.buffer).setUint16(8, 20, true);
+  assert.throws(() => parseNpy(short, "cut.npy"), (e) => e instanceof UserError && /no '(shape|descr|fortran_order)' entry/.test(e.message));
+});
+
+test("Fortran order and big-endian data are read correctly, also together on disk", () => {
+  const shape = [2, 3];
+  const cOrder = [1, 2, 3, 4, 5, 6];
+  const fOrder = [1, 4, 2, 5, 3, 6];
+  const path = join(tmpDir(), "fbe.npy");
+  writeFileSync(path, npyBytes(">f4", shape, encode(fOrder, 4, (d, o, v) => d.setFloat32(o, v, false)), { fortran: true }));
+  const a = readNpyFile(path);
+  assert.deepEqual(a.shape, shape);
+  assert.equal(a.dtype, "<f4");
+  assert.deepEqual(Array.from(a.data), cOrder);
+});
+
+test("the declared size is held to the caller's budget before anything is allocated", () => {
+  const path = join(tmpDir(), "budget.npy");
+  writeFileSync(path, npyBytes("<f4", [1024, 256], new Uint8Array(1024 * 256 * 4)));
+  assert.equal(readNpyFile(path, "budget.npy", 2 * 1024 ** 2).data.length, 1024 * 256);
+  assert.throws(
+    () => readNpyFile(path, "budget.npy", 1024 ** 2 - 1),
+    (e) => e instanceof UserError && e.code === "limit_exceeded" && /budget\.npy.*needs 1048576 bytes.*load budget of 1048575 bytes/.test(e.message) && /--max-load-bytes/.test(e.message),
+  );
+  // More data than one array can hold (a sparse 5 GiB file): refused before allocating.
+  const sparse = join(tmpDir(), "sparse.npy");
+  const header = npyBytes("<f4", [5 * 2 ** 28], new Uint8Array(0));
+  writeFileSync(sparse, header);
+  truncateSync(sparse, header.length + 5 * 2 ** 30);
+  assert.throws(() => readNpyFile(sparse, "sparse.npy"), (e) => e instanceof UserError && /sparse\.npy.*more than one array can hold/.test(e.message));
+  // Decoding that widens (float16 → float32) or reorders (Fortran) counts the second array too.
+  const halves = npyBytes("<f2", [1024], new Uint8Array(2048));
+  assert.throws(() => parseNpy(halves, "h.npy", { budgetBytes: 4096 }), (e) => e instanceof UserError && /needs 6144 bytes/.test(e.message));
+  assert.equal(parseNpy(halves, "h.npy", { budgetBytes: 6144 }).data.length, 1024);
+});
+
+test("parseNpy with an owned, aligned buffer decodes in place; otherwise it copies", () => {
+  const bytes = writeNpy({ dtype: "<f4", shape: [4], data: [1, 2, 3, 4] });
+  const owned = parseNpy(bytes, "o.npy", { owned: true });
+  assert.equal(owned.data.buffer, bytes.buffer);
+  assert.deepEqual(Array.from(owned.data), [1, 2, 3, 4]);
+  const copied = parseNpy(bytes, "c.npy");
+  assert.notEqual(copied.data.buffer, bytes.buffer);
+  // Unaligned data in an owned buffer are copied to an aligned one.
+  const shifted = new Uint8Array(bytes.length + 1);
+  shifted.set(bytes, 1);
+  assert.deepEqual(Array.from(parseNpy(shifted.subarray(1), "u.npy", { owned: true }).data), [1, 2, 3, 4]);
 });

@@ -5,17 +5,20 @@
  * byte order, and C or Fortran order. Data always come back in C order and native (little-endian)
  * byte order. float16 is widened to Float32Array; int64/uint64 become Float64Array when every value
  * is an exactly representable integer (|v| ≤ 2^53), otherwise the file is refused.
- * The declared shape × itemsize is checked against the bytes available BEFORE anything is allocated,
- * so a truncated or hostile header cannot trigger a giant allocation.
+ * The declared shape × itemsize is checked against the bytes present (fewer is "truncated", more is
+ * refused too) and against the caller's byte budget BEFORE anything is allocated, so a truncated or
+ * hostile header cannot trigger a giant allocation; headers over 1 MiB are refused unread.
  *
  * Writing produces a version-1 header padded to 64 bytes, little-endian, C order, which
  * `numpy.load` reads directly (used to hand embeddings to numpy users).
  *
  * NPY_FORMAT is the `.npy` entry of the format registry (formats/index.ts).
  */
+import { constants as bufferConstants } from "node:buffer";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { UserError } from "../../util/errors.js";
 import { lazyArrays, recordingFromArrays, type NdArray, type TypedArray } from "../arrays.js";
+import { loadBudgetBytes } from "../options.js";
 import type { FileFormat } from "./format.js";
 
 
@@ -37,6 +40,8 @@ interface NpyHeader {
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 const SUPPORTED = "b1, i1, u1, i2, u2, i4, u4, i8, u8, f2, f4, f8";
 const MAX_EXACT_BIG = 2n ** 53n;
+/** Longest header accepted (numpy writes under 100 bytes for numeric arrays; np.load caps it at 10,000). */
+const MAX_HEADER_BYTES = 1024 * 1024;
 
 /** True if `bytes` starts with the `.npy` magic string. */
 function isNpy(bytes: Uint8Array): boolean {
@@ -66,7 +71,7 @@ function parseNpyHeader(bytes: Uint8Array, name: string): NpyHeader {
 }
 
 /** Total header size in bytes (magic + version + length field + header text) from the first 12 bytes. */
-function npyHeaderLength(bytes: Uint8Array, name: string): number {
+export function npyHeaderLength(bytes: Uint8Array, name: string): number {
   if (bytes.length < 10 || !isNpy(bytes)) {
     throw new UserError(`${name} is not a .npy file (missing the \\x93NUMPY magic).`, "Pass a file written by numpy.save, or name the format with the `format` option.");
   }
@@ -75,7 +80,11 @@ function npyHeaderLength(bytes: Uint8Array, name: string): number {
   if (major === 1) return 10 + view.getUint16(8, true);
   if (major === 2 || major === 3) {
     if (bytes.length < 12) throw new UserError(`${name}: the .npy header is truncated.`, "Re-save the array with numpy.save.");
-    return 12 + view.getUint32(8, true);
+    const len = 12 + view.getUint32(8, true);
+    if (len > MAX_HEADER_BYTES) {
+      throw new UserError(`${name}: the .npy header claims to be ${len} bytes long, more than the ${MAX_HEADER_BYTES} read; the file is corrupt or not a numeric array.`, "Re-save the array with numpy.save.");
+    }
+    return len;
   }
   throw new UserError(`${name}: unsupported .npy format version ${major}.${bytes[7]}.`, "Re-save the array with numpy.save (format versions 1.0–3.0 are supported).");
 }
@@ -118,8 +127,8 @@ function parseShape(text: string, name: string): number[] {
   if (!m) throw new UserError(`${name}: the .npy header has no 'shape' entry.`, "Re-save the array with numpy.save.");
   const parts = m[1].split(",").map((s) => s.trim()).filter((s) => s.length > 0);
   return parts.map((p) => {
-    const n = Number(p.replace(/L$/, ""));
-    if (!Number.isSafeInteger(n) || n < 0) throw new UserError(`${name}: invalid dimension '${p}' in the .npy shape.`, "Re-save the array with numpy.save.");
+    const n = /^\d+L?$/.test(p) ? Number(p.replace(/L$/, "")) : NaN;
+    if (!Number.isSafeInteger(n)) throw new UserError(`${name}: invalid dimension '${p}' in the .npy shape.`, "Re-save the array with numpy.save.");
     return n;
   });
 }
@@ -129,7 +138,19 @@ function npyDataBytes(h: NpyHeader): number {
   return h.count * h.itemsize;
 }
 
-function ensureAvailable(h: NpyHeader, available: number, name: string): void {
+/** Bytes a decoded array needs: the raw data, plus a second array when it is widened or reordered. */
+function npyMemoryBytes(h: NpyHeader): number {
+  const raw = npyDataBytes(h);
+  const widened = h.kind === "f" && h.itemsize === 2 ? 4 * h.count : h.itemsize === 8 && h.kind !== "f" ? 8 * h.count : 0;
+  const reordered = h.fortranOrder && h.shape.length > 1 ? Math.max(raw, widened) : 0;
+  return raw + widened + reordered;
+}
+
+/**
+ * Refuses data that do not match the header (fewer bytes: truncated; more: corrupt) and arrays
+ * whose decoding would pass `budgetBytes`; runs before anything is allocated.
+ */
+function checkData(h: NpyHeader, available: number, name: string, budgetBytes: number): void {
   const need = npyDataBytes(h);
   if (need > available) {
     throw new UserError(
@@ -137,22 +158,56 @@ function ensureAvailable(h: NpyHeader, available: number, name: string): void {
       "Re-download or re-save the file; it was cut short.",
     );
   }
+  if (need < available) {
+    throw new UserError(
+      `${name} is corrupt: its header declares shape (${h.shape.join(", ")}) of ${h.dtype} = ${need} bytes, but ${available} bytes of data follow.`,
+      "Re-save the array with numpy.save (the header does not describe the data).",
+    );
+  }
+  if (need > bufferConstants.MAX_LENGTH) {
+    throw new UserError(
+      `${name}: the array (shape (${h.shape.join(", ")}) of ${h.dtype}) holds ${need} bytes, more than one array can hold here (${bufferConstants.MAX_LENGTH} bytes).`,
+      "Save it in parts (e.g. one file per block of time) or as HDF5, or load a subset of it.",
+      "limit_exceeded",
+    );
+  }
+  const memory = npyMemoryBytes(h);
+  if (memory > budgetBytes) {
+    throw new UserError(
+      `${name}: the array (shape (${h.shape.join(", ")}) of ${h.dtype}) needs ${memory} bytes of memory to read, more than the load budget of ${budgetBytes} bytes (the smaller of --max-load-bytes and half the free memory).`,
+      "Load a part of it (save a smaller slice), free memory, or raise the budget with --max-load-bytes SIZE (env CEBRA_MCP_MAX_LOAD_BYTES).",
+      "limit_exceeded",
+    );
+  }
 }
 
-/** Parse a whole `.npy` file held in memory. */
-export function parseNpy(bytes: Uint8Array, name: string): NdArray {
+/** Shape and dtype an `.npy` header declares, from the file's first bytes (`head` holds the whole header). */
+export function npyInfo(head: Uint8Array, name: string): { shape: number[]; dtype: string; dataBytes: number; headerBytes: number } {
+  const h = parseNpyHeader(head, name);
+  return { shape: h.shape, dtype: h.dtype, dataBytes: npyDataBytes(h), headerBytes: h.dataOffset };
+}
+
+/**
+ * Parse a whole `.npy` file held in memory. `owned`: the caller gives `bytes` up (a fresh buffer
+ * nobody else uses), so the data are decoded in place when aligned, without a copy.
+ */
+export function parseNpy(bytes: Uint8Array, name: string, opts: { owned?: boolean; budgetBytes?: number } = {}): NdArray {
   const h = parseNpyHeader(bytes, name);
-  ensureAvailable(h, bytes.length - h.dataOffset, name);
-  // slice() copies into a fresh, aligned ArrayBuffer that we then own and may byte-swap in place.
-  const raw = bytes.slice(h.dataOffset, h.dataOffset + npyDataBytes(h));
+  checkData(h, bytes.length - h.dataOffset, name, opts.budgetBytes ?? Infinity);
+  const start = bytes.byteOffset + h.dataOffset;
+  const raw =
+    opts.owned && start % h.itemsize === 0
+      ? bytes.subarray(h.dataOffset, h.dataOffset + npyDataBytes(h))
+      : // slice() copies into a fresh, aligned ArrayBuffer that we then own and may byte-swap in place.
+        bytes.slice(h.dataOffset, h.dataOffset + npyDataBytes(h));
   return decodeNpyData(h, raw, name);
 }
 
 /**
- * Read a `.npy` file from disk: header first, size checked against the file size, then the data
- * read straight into one buffer (no second copy of the file).
+ * Read a `.npy` file from disk: header first, sizes checked against the file size and
+ * `budgetBytes`, then the data read straight into one buffer (no second copy of the file).
  */
-export function readNpyFile(path: string, name = path): NdArray {
+export function readNpyFile(path: string, name = path, budgetBytes = Infinity): NdArray {
   const fd = openSync(path, "r");
   try {
     const size = fstatSync(fd).size;
@@ -161,9 +216,9 @@ export function readNpyFile(path: string, name = path): NdArray {
     const headerLen = npyHeaderLength(head, name);
     if (headerLen > size) throw new UserError(`${name}: the .npy header is truncated.`, "Re-save the array with numpy.save.");
     const headerBytes = new Uint8Array(headerLen);
-    readSync(fd, headerBytes, 0, headerLen, 0);
+    readFully(fd, headerBytes, 0);
     const h = parseNpyHeader(headerBytes, name);
-    ensureAvailable(h, size - h.dataOffset, name);
+    checkData(h, size - h.dataOffset, name, budgetBytes);
     const raw = new Uint8Array(npyDataBytes(h));
     readFully(fd, raw, h.dataOffset);
     return decodeNpyData(h, raw, name);
@@ -177,9 +232,9 @@ export const NPY_FORMAT: FileFormat = {
   name: "npy",
   signature: isNpy,
   extensions: [".npy"],
-  async load(file, opts) {
+  async load(file, opts, ctx) {
     const key = opts.keys?.neural ?? "neural";
-    const nd = readNpyFile(file.path, file.name);
+    const nd = readNpyFile(file.path, file.name, loadBudgetBytes(ctx));
     return recordingFromArrays(lazyArrays(file.name, new Map([[key, () => nd]])), opts, { format: "npy", noun: "member" });
   },
 };

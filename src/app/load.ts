@@ -70,6 +70,8 @@ const WORKER_URL = new URL("./load-worker.js", import.meta.url);
 export function loadRecordingInWorker(source: string, opts: LoadOptions, limits: LoadLimits, signal?: AbortSignal): Promise<Recording> {
   if (signal?.aborted) return Promise.reject(new CancelledError("load cancelled"));
   const job: LoadJob = { source, opts, limits };
+  // What messages may show of the source: a URL without its credentials.
+  const shown = redactUrl(source);
   const worker = new Worker(WORKER_URL, {
     workerData: job,
     stdout: true,
@@ -93,9 +95,9 @@ export function loadRecordingInWorker(source: string, opts: LoadOptions, limits:
       if (m.type === "done") finish(() => resolve(m.recording));
       else finish(() => reject(rebuildError(m.error)));
     });
-    worker.on("error", (e) => finish(() => reject(workerFailure(e, source, limits))));
+    worker.on("error", (e) => finish(() => reject(workerFailure(e, shown, limits))));
     worker.on("exit", (code) =>
-      finish(() => reject(new UserError(`Loading ${source} stopped: the loading thread exited (code ${code}) without a result.`, LOAD_RETRY_FIX, "load_failed"))),
+      finish(() => reject(new UserError(`Loading ${shown} stopped: the loading thread exited (code ${code}) without a result.`, LOAD_RETRY_FIX, "load_failed"))),
     );
   });
 }

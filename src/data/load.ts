@@ -21,8 +21,8 @@ import { withHdf5 } from "./formats/hdf5.js";
 import { readFrameFolder, readMovieDataset, movieFromNdArray, templatePaths } from "./movie.js";
 import { readNpyFile } from "./formats/npy.js";
 import { DEFAULT_STIMULUS } from "./formats/nwb/allen2p.js";
-import { npzArrays, readWhole } from "./formats/npz.js";
-import { ARRAY_ROLES, LOAD_FORMATS, NAN_POLICIES, throwIfCancelled, type LoadContext, type LoadOptions, type MovieSource } from "./options.js";
+import { withNpzFile } from "./formats/npz.js";
+import { ARRAY_ROLES, LOAD_FORMATS, NAN_POLICIES, loadBudgetBytes, throwIfCancelled, type LoadContext, type LoadOptions, type MovieSource } from "./options.js";
 import { selectRepeats, selectUnits, sliceTime, zscore } from "./preprocess.js";
 import type { Movie, Recording } from "./recording.js";
 import { openVerified, type OpenedFile } from "./source-file.js";
@@ -153,10 +153,10 @@ async function readMovieFile(file: OpenedSource, src: MovieSource, stimulus: str
   const sha256 = file.download?.sha256 ?? (await sha256File(file.path));
   const kind = detectFormat(await probeFile(file))?.name;
   const fileName = basename(file.download?.path ?? file.name);
-  if (kind === "npy") return { movie: movieFromNdArray(readNpyFile(file.path, file.name), file.name, rate), sha256 };
+  if (kind === "npy") return { movie: movieFromNdArray(readNpyFile(file.path, file.name, loadBudgetBytes(ctx)), file.name, rate), sha256 };
   if (kind === "npz") {
     const key = src.dataset ?? "movie";
-    const arr = npzArrays(await readWhole(file), file.name).read(key, "u8");
+    const arr = withNpzFile(file, ctx, [key], (arrays) => arrays.read(key, "u8"));
     return { movie: movieFromArray(arr, `${file.name}:${key}`, rate, `${fileName}:${key}`), sha256 };
   }
   if (kind === "hdf5") {

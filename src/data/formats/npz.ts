@@ -4,7 +4,6 @@
  * running total capped) and parsed with our own `.npy` parser. Also a writer for tests and workspace
  * exports (fflate's zipSync), and NPZ_FORMAT, the `.npz` entry of the format registry (formats/index.ts).
  */
-import { readFile } from "node:fs/promises";
 import { zipSync, type Zippable } from "fflate";
 import { UserError } from "../../util/errors.js";
 import { type NamedArrays, type NdArray, recordingFromArrays, toKind } from "../arrays.js";
@@ -97,15 +96,6 @@ export function readNpzMembers(bytes: Uint8Array, name: string, limits?: Pick<In
 /** The members of an `.npz` held in memory as lazily inflated, lazily parsed named arrays. */
 export function npzArrays(bytes: Uint8Array, name: string, limits?: Pick<IntakeLimits, "maxLoadBytes" | "maxInflateRatio">): NamedArrays {
   return archiveArrays(openBytes(bytes, name, limits), name);
-}
-
-/** The bytes of a whole file (for small archives such as a movie `.npz`). */
-export async function readWhole(file: SourceFile): Promise<Uint8Array> {
-  try {
-    return await readFile(file.path);
-  } catch (e) {
-    throw new UserError(`Could not read ${file.name} (${(e as Error).message}).`, "Files over 2 GiB cannot be read whole; save the arrays as separate .npy files or as HDF5.");
-  }
 }
 
 /**

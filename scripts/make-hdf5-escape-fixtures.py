@@ -10,8 +10,9 @@ Layout (every reference is RELATIVE, so the tests can copy the two folders anywh
   root/external-link-group.h5 /data -> external link to ../outside/secret.h5:/grp (read /data/neural)
   root/vds.h5                /neural virtual dataset whose source is ../outside/secret.h5:/neural
   root/vds-missing.h5        /neural virtual dataset whose source file does not exist
+  root/vds-movie.h5          /movie uint8 [3, 4, 4] virtual dataset from ../outside/secret.h5:/movie
   outside/secret.bin         80 float32 values 777.25 (the "secret")
-  outside/secret.h5          /neural and /grp/neural: float32 [20, 4] of 777.25
+  outside/secret.h5          /neural and /grp/neural: float32 [20, 4] of 777.25; /movie uint8 [3, 4, 4] of 115
 Also test/fixtures/hdf5-bomb/chunk-bomb.h5: /neural uint8 [128 Mi] of zeros in ONE gzip chunk (about
 130 KB on disk): reading even one element would inflate 128 MiB inside h5wasm's heap.
 
@@ -45,6 +46,7 @@ with open(os.path.join(outside, "secret.bin"), "wb") as fh:
 with h5py.File(os.path.join(outside, "secret.h5"), "w", libver="earliest") as f:
     f.create_dataset("neural", data=SECRET)
     f.create_dataset("grp/neural", data=SECRET)
+    f.create_dataset("movie", data=np.full((3, 4, 4), 115, dtype="u1"))
 
 # External storage: the name is stored as given and opened relative to the working directory.
 with h5py.File(os.path.join(root, "external-storage.h5"), "w", libver="earliest") as f:
@@ -60,12 +62,12 @@ with h5py.File(os.path.join(root, "external-link-group.h5"), "w", libver="earlie
     f["data"] = h5py.ExternalLink("../outside/secret.h5", "/grp")
 
 
-def vds(name, source):
-    layout = h5py.VirtualLayout(shape=SECRET.shape, dtype="<f4")
-    layout[:] = h5py.VirtualSource(source, "neural", shape=SECRET.shape)
+def vds(name, source, dataset="neural", shape=SECRET.shape, dtype="<f4"):
+    layout = h5py.VirtualLayout(shape=shape, dtype=dtype)
+    layout[:] = h5py.VirtualSource(source, dataset, shape=shape)
     with h5py.File(os.path.join(root, name), "w", libver="latest") as f:
         common(f)
-        f.create_virtual_dataset("neural", layout, fillvalue=0)
+        f.create_virtual_dataset(dataset, layout, fillvalue=0)
 
 
 # h5py stores the source file name as given; chdir so the name stays relative.
@@ -73,6 +75,7 @@ cwd = os.getcwd()
 os.chdir(root)
 vds("vds.h5", "../outside/secret.h5")
 vds("vds-missing.h5", "../outside/missing.h5")
+vds("vds-movie.h5", "../outside/secret.h5", "movie", (3, 4, 4), "u1")
 os.chdir(cwd)
 bomb_dir = os.path.join(base, "..", "hdf5-bomb")
 os.makedirs(bomb_dir, exist_ok=True)

@@ -36,6 +36,7 @@ function cause(text: string): { cause: string; fix: string } {
       fix: "Re-save the dataset with gzip (h5py: compression='gzip') or without compression; if it already uses gzip, the file is corrupted: re-download or re-export it.",
     };
   }
+  if (/signature not found/.test(t)) return { cause: "it is not an HDF5 file (no HDF5 signature)", fix: "Point the source at an HDF5/NWB file, or set format to the file's real format." };
   if (/eoa|eof|end of file|truncat|addr overflow|address overflow|file is smaller|read failed|short read|out of bounds|beyond/.test(t)) {
     return { cause: "the file looks truncated (it ends before the data it describes)", fix: "Re-download or re-copy the complete file." };
   }
@@ -48,6 +49,7 @@ function cause(text: string): { cause: string; fix: string } {
 /** One readable line from an h5wasm/HDF5 error: the most specific HDF5 message, without source paths. */
 export function hdf5Reason(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
+  if (/^Aborted\(/.test(msg.trim())) return "the HDF5 library aborted while parsing the file";
   const lines = msg.split("\n").map((l) => l.trim()).filter(Boolean);
   // HDF5 error stacks: the most specific message is the last "#NNN: <file> line N in fn(): message" line.
   const diag = lines.filter((l) => /^#\d+:/.test(l));
@@ -55,6 +57,12 @@ export function hdf5Reason(e: unknown): string {
   // Whatever is left must not carry C source paths or stack markers.
   last = last.replace(/\/__w\/\S*/g, "").replace(/#\d+:/g, "").replace(/\s+/g, " ").trim();
   return (last || "unknown error").slice(0, 200);
+}
+
+/** `name` could not be opened as HDF5, as a UserError with the likely cause. */
+export function hdf5OpenFailure(name: string, e: unknown): UserError {
+  const c = cause(e instanceof Error ? e.message : String(e));
+  return new UserError(`${name} could not be opened as HDF5: ${c.cause} (HDF5: ${hdf5Reason(e)}).`, `Check that the file is a complete HDF5/NWB file. ${c.fix}`);
 }
 
 /** An h5wasm failure while doing `action` on `what` ("file" or "file:/dataset") as a UserError. */

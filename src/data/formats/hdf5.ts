@@ -22,7 +22,7 @@ import { UserError } from "../../util/errors.js";
 import { recordingFromArrays, toKind, transposeInto, type KindArrays, type NamedArrays, type NumericKind, type TypedArray } from "../arrays.js";
 import { bigIntsToFloat64 } from "./npy.js";
 import { allowOpen, blockedOpens, clearBlocked, installConfinement } from "./hdf5-confine.js";
-import { escapeError, hdf5Failure, hdf5Reason } from "./hdf5-errors.js";
+import { escapeError, hdf5Failure, hdf5OpenFailure } from "./hdf5-errors.js";
 import { DEFAULT_INTAKE_LIMITS, INFLATE_RATIO_GRACE_BYTES, loadBudgetBytes, throwIfCancelled, type IntakeLimits, type LoadContext, type LoadOptions } from "../options.js";
 import type { Recording } from "../recording.js";
 import type { SourceFile } from "./format.js";
@@ -123,7 +123,7 @@ export class Hdf5Reader {
     } catch (e) {
       release();
       clearBlocked();
-      throw new UserError(`${name} could not be opened as HDF5 (${hdf5Reason(e)}).`, "Check that the file is a complete HDF5/NWB file (re-download it if it was cut short).");
+      throw hdf5OpenFailure(name, e);
     }
   }
 

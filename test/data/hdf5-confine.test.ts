@@ -168,3 +168,21 @@ test("decompression bombs: a gzip chunk that inflates to 128 MiB is refused befo
     lax.close();
   }
 });
+
+test("decompression bombs: many datasets each under the grace size add up to a refused total", async () => {
+  const file = join(base, "many.h5");
+  // 5 gzip-chunked datasets of 20 MiB zeros each (~100 KB on disk in all), written chunk by chunk.
+  await writeH5(file, (f) => {
+    for (let i = 0; i < 5; i++) put(f, `/d${i}`, new Uint8Array(20 * 1024 * 1024), { chunks: [1024 * 1024] });
+  });
+  const r = await Hdf5Reader.open(file, "many.h5", { limits: { maxLoadBytes: 8 * 1024 ** 3, maxInflateRatio: 200 } });
+  try {
+    for (let i = 0; i < 3; i++) assert.equal(r.readNumeric(`/d${i}`, "u8").data.length, 20 * 1024 * 1024);
+    assert.throws(
+      () => r.readNumeric("/d3", "u8"),
+      (e) => e instanceof UserError && /many\.h5:\/d3 declares 20\.0 MiB of data \(80\.0 MiB with what was read before\) in a .* file, more than 200× its size: refused as a decompression bomb/.test(e.message),
+    );
+  } finally {
+    r.close();
+  }
+});

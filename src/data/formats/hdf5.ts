@@ -361,13 +361,15 @@ export class Hdf5Reader {
   }
 
   /**
-   * Count a read of `bytes` against the budgets before it happens: the load budget (per read and in
-   * total) and the inflate ratio, so a corrupt or hostile shape cannot trigger a giant allocation.
+   * Count a read of `bytes` against the budgets before it happens: the inflate ratio and the load
+   * budget, both for the reader's running total (many datasets just under the grace size add up), so a
+   * corrupt or hostile shape cannot trigger a giant allocation.
    */
   private charge(p: string, bytes: number): void {
-    if (this.isBomb(bytes)) {
+    if (this.isBomb(this.bytesRead + bytes)) {
+      const total = this.bytesRead ? ` (${formatBytes(this.bytesRead + bytes)} with what was read before)` : "";
       throw new UserError(
-        `${this.what(p)} declares ${formatBytes(bytes)} of data in a ${formatBytes(this.fileBytes)} file, more than ${this.maxInflateRatio}× its size: refused as a decompression bomb (or a corrupted shape).`,
+        `${this.what(p)} declares ${formatBytes(bytes)} of data${total} in a ${formatBytes(this.fileBytes)} file, more than ${this.maxInflateRatio}× its size: refused as a decompression bomb (or a corrupted shape).`,
         "If the data is genuine, re-save it with less compression, or raise CEBRA_MCP_MAX_INFLATE_RATIO.",
       );
     }

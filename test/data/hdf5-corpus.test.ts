@@ -9,12 +9,17 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import h5wasm from "h5wasm/node";
+import { Hdf5Reader } from "../../src/data/formats/hdf5.js";
 import { loadRecording } from "../../src/data/load.js";
 import { UserError } from "../../src/util/errors.js";
 import { ctxFor, put, range, tmpDir, writeH5 } from "./helpers.js";
 import { writeAllen2pV1, writeAllen2pV2, writeAllenNeuropixels } from "./nwb-fixtures.js";
 
+/** The source tree's fixtures (tests run from dist/test/data). */
+const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), "../../../test/fixtures");
 const dir = process.env.CEBRA_CORPUS_DIR ?? tmpDir("cebra-h5-corpus-");
 
 /** Deterministic PRNG (mulberry32). */
@@ -131,4 +136,32 @@ test("corrupted HDF5/NWB files load or fail with one clear UserError (≥ 200 va
     console.log(`${total} variants, ${loaded} loaded`);
     for (const [k, n] of [...reasons].sort((a, b) => b[1] - a[1])) console.log(n, k);
   }
+});
+
+test("absent paths in an intact file are absent, not errors; a damaged local heap is a clear look-up error", async () => {
+  const file = join(dir, "links.h5");
+  await writeH5(file, (f) => {
+    put(f, "/neural", Float32Array.of(1, 2, 3, 4), { shape: [2, 2] });
+    f.create_group("g");
+    const g = f.get("g") as InstanceType<typeof h5wasm.Group>;
+    g.create_soft_link("/nowhere", "broken");
+    g.create_soft_link("/neural", "soft");
+  });
+  const r = await Hdf5Reader.open(file, "links.h5");
+  try {
+    for (const p of ["/neural/x", "/neural/x/y", "/g/broken", "/g/broken/x", "/g/soft/x", "/missing/a/b", "", "/g/../neural"]) assert.equal(r.has(p), false, p);
+    assert.equal(r.isDataset("/g/soft"), true);
+  } finally {
+    r.close();
+  }
+  // An h5py file with a version-0 superblock (symbol tables with local heaps), its heap overwritten.
+  const bytes = readFileSync(join(FIXTURES, "hdf5-escape", "outside", "secret.h5"));
+  const heap = bytes.indexOf("HEAP");
+  assert.ok(heap > 0);
+  const damaged = join(dir, "heap.h5");
+  writeFileSync(damaged, bytes.map((b, i) => (i > heap && i < heap + 40 ? b ^ 0xff : b)));
+  await assert.rejects(loadRecording(damaged, {}, ctxFor(dir)), (e) => {
+    assertClear("damaged heap", e);
+    return /Could not look up .*heap\.h5:\S+: the file looks corrupted/.test((e as Error).message) && /h5dump/.test((e as UserError).fix);
+  });
 });

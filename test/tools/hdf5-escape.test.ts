@@ -12,7 +12,7 @@
  */
 import test, { after, before } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -112,4 +112,21 @@ test("a movie from an escaping file is refused as well, and the server keeps ser
   const ok = await callOk<{ recording_id: string }>(client, "load_recording", { source: "builtin:allen-like", builtin: SMALL_BUILTIN });
   assert.ok(ok.data.recording_id);
   assertClean(ok.text);
+});
+
+test("corrupted HDF5 files through the server: one clear error each, never an HDF5 stack or an internal error", async () => {
+  const good = readFileSync(path.join(outside, "secret.h5"));
+  const damaged: [string, Buffer][] = [
+    ["truncated.h5", good.subarray(0, Math.floor(good.length / 2))],
+    ["superblock.h5", Buffer.from(good.map((b, i) => (i >= 8 && i < 24 ? b ^ 0x5a : b)))],
+    ["heap.h5", Buffer.from(good.map((b, i) => (i > good.indexOf("HEAP") && i < good.indexOf("HEAP") + 40 ? b ^ 0xff : b)))],
+  ];
+  for (const [name, bytes] of damaged) {
+    writeFileSync(path.join(root, name), bytes);
+    const err = await callError(client, "load_recording", { source: path.join(root, name), format: "hdf5" });
+    assert.match(err, new RegExp(name.replace(".", "\\.")), err);
+    assert.match(err, /corrupted|truncated|not an HDF5|has no dataset/, err);
+    assert.ok(!err.split("\n")[0].includes("#0"), err);
+    assertClean(err);
+  }
 });

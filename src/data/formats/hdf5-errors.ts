@@ -27,9 +27,15 @@ function shortName(p: string): string {
   return s.replace(/[\r\n]+/g, " ");
 }
 
-/** The likely cause of an h5wasm failure, in words, with its fix. */
-function cause(text: string): { cause: string; fix: string } {
-  const t = text.toLowerCase();
+/** The likely cause of an h5wasm failure, in words, with its fix: from HDF5's most specific message, else its whole stack. */
+function cause(reason: string, e: unknown): { cause: string; fix: string } {
+  const specific = classify(reason.toLowerCase());
+  return specific ?? classify((e instanceof Error ? e.message : String(e)).toLowerCase()) ?? CORRUPTED;
+}
+
+const CORRUPTED = { cause: "the file looks corrupted (HDF5 could not parse its structures)", fix: "Re-download or re-export the file; `h5dump -H <file>` shows where it breaks." };
+
+function classify(t: string): { cause: string; fix: string } | undefined {
   if (/filter|h5z|decompress|plugin/.test(t)) {
     return {
       cause: "the dataset uses a compression filter cebra-mcp cannot decode, or its compressed data is corrupted",
@@ -43,7 +49,8 @@ function cause(text: string): { cause: string; fix: string } {
   if (/memory|alloc|invalid (typed )?array length|array buffer allocation/.test(t)) {
     return { cause: "the dataset's declared layout is too large to read (the file is likely corrupted)", fix: "Check the file with h5dump -H; re-export it if the shapes are wrong." };
   }
-  return { cause: "the file looks corrupted (HDF5 could not parse its structures)", fix: "Re-download or re-export the file; `h5dump -H <file>` shows where it breaks." };
+  if (/version|signature|checksum|corrupt|bad |invalid|unknown|unable to load|can't decode/.test(t)) return CORRUPTED;
+  return undefined;
 }
 
 /** One readable line from an h5wasm/HDF5 error: the most specific HDF5 message, without source paths. */
@@ -61,7 +68,7 @@ export function hdf5Reason(e: unknown): string {
 
 /** `name` could not be opened as HDF5, as a UserError with the likely cause. */
 export function hdf5OpenFailure(name: string, e: unknown): UserError {
-  const c = cause(e instanceof Error ? e.message : String(e));
+  const c = cause(hdf5Reason(e), e);
   return new UserError(`${name} could not be opened as HDF5: ${c.cause} (HDF5: ${hdf5Reason(e)}).`, `Check that the file is a complete HDF5/NWB file. ${c.fix}`);
 }
 
@@ -69,6 +76,6 @@ export function hdf5OpenFailure(name: string, e: unknown): UserError {
 export function hdf5Failure(what: string, action: string, e: unknown): UserError {
   if (e instanceof UserError) return e;
   const reason = hdf5Reason(e);
-  const c = cause(e instanceof Error ? e.message : String(e));
+  const c = cause(reason, e);
   return new UserError(`Could not ${action} ${what}: ${c.cause} (HDF5: ${reason}).`, c.fix);
 }

@@ -298,34 +298,39 @@ export class Hdf5Reader {
 
   /**
    * The object at `p`, or null when there is none. Refuses (UserError) a path that is, or passes
-   * through, an external link: the guard keeps HDF5 from opening the target, so h5wasm reports the
-   * link itself (or fails below it).
+   * through, an external link (the guard keeps HDF5 from opening the target, so h5wasm reports the
+   * link itself, or fails below it), and a path HDF5 fails to look up (damaged structures).
    */
   private entity(p: string) {
     clearBlocked();
     let e: ReturnType<H5File["get"]> | undefined;
+    let failure: { error: unknown } | undefined;
     try {
       e = this.file.get(p);
-    } catch {
-      e = undefined;
+    } catch (error) {
+      failure = { error };
     }
     if (e instanceof ExternalLink) throw escapeError(this.what(p), "an external link", [e.filename]);
     if (e instanceof h5wasm.Dataset || e instanceof h5wasm.Group) return e;
     const blocked = blockedOpens();
-    // Missing or unreadable: an external link on the way down explains it.
+    // Missing or unreadable: an external link on the way down explains it; a path through a dataset
+    // or a missing group is simply absent; an HDF5 error below intact groups means damaged structures.
     const parts = p.split("/").filter(Boolean);
-    for (let i = 1; i < parts.length; i++) {
+    let parentIsGroup = true;
+    for (let i = 1; i < parts.length && parentIsGroup; i++) {
       const prefix = `/${parts.slice(0, i).join("/")}`;
       let link: unknown;
       try {
         link = this.file.get(prefix);
-      } catch {
-        link = undefined;
+      } catch (error) {
+        if (blocked.length) throw escapeError(this.what(p), "an external link", blocked);
+        throw hdf5Failure(this.what(prefix), "look up", error);
       }
       if (link instanceof ExternalLink) throw escapeError(this.what(p), "an external link", [link.filename]);
-      if (!(link instanceof h5wasm.Group)) break;
+      parentIsGroup = link instanceof h5wasm.Group;
     }
     if (blocked.length) throw escapeError(this.what(p), "an external link", blocked);
+    if (failure && parentIsGroup && parts.length > 0) throw hdf5Failure(this.what(p), "look up", failure.error);
     return null;
   }
 

@@ -130,3 +130,14 @@ test("corrupted HDF5 files through the server: one clear error each, never an HD
     assertClean(err);
   }
 });
+
+test("an HDF5 chunk bomb (128 MiB in one gzip chunk of a 130 KB file) is refused at once; the server keeps answering", async () => {
+  const bomb = path.join(root, "chunk-bomb.h5");
+  cpSync(path.join(FIXTURES, "..", "hdf5-bomb", "chunk-bomb.h5"), bomb);
+  const t0 = Date.now();
+  const err = await callError(client, "load_recording", { source: bomb, format: "hdf5" });
+  assert.match(err, /chunk-bomb\.h5:neural is stored in chunks of 128\.0 MiB each.*decompression bomb/, err);
+  assert.ok(Date.now() - t0 < 30_000);
+  assertClean(err);
+  await callOk(client, "load_recording", { source: "builtin:allen-like", builtin: SMALL_BUILTIN });
+});

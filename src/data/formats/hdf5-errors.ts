@@ -43,7 +43,7 @@ function classify(t: string): { cause: string; fix: string } | undefined {
     };
   }
   if (/signature not found/.test(t)) return { cause: "it is not an HDF5 file (no HDF5 signature)", fix: "Point the source at an HDF5/NWB file, or set format to the file's real format." };
-  if (/eoa|eof|end of file|truncat|addr overflow|address overflow|file is smaller|read failed|short read|out of bounds|beyond/.test(t)) {
+  if (/eoa|eof|end of file|truncat|addr overflow|address overflow|file is smaller|short read|beyond the end/.test(t)) {
     return { cause: "the file looks truncated (it ends before the data it describes)", fix: "Re-download or re-copy the complete file." };
   }
   if (/memory|alloc|invalid (typed )?array length|array buffer allocation/.test(t)) {

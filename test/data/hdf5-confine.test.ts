@@ -6,9 +6,9 @@
  * Each escape is first shown to work with raw h5wasm (positive control: without the guard, the outside
  * bytes come back), then refused through Hdf5Reader with the outside value in no message.
  */
-import test from "node:test";
+import test, { after } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, readdirSync } from "node:fs";
+import { cpSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import h5wasm from "h5wasm/node";
@@ -24,6 +24,7 @@ const base = tmpDir("cebra-h5-confine-");
 cpSync(join(FIXTURES, "hdf5-escape"), base, { recursive: true });
 const root = join(base, "root");
 const outside = join(base, "outside");
+after(() => rmSync(base, { recursive: true, force: true }));
 
 /** Raw h5wasm read of `dataset` in `file` (no reader open, so no guard), from `cwd`. */
 async function rawRead(file: string, dataset: string, cwd = process.cwd()): Promise<number[]> {

@@ -6,9 +6,9 @@
  * whose message is one clear text: no HDF5 error stack ("HDF5-DIAG", "#000:", "major:"), no C source
  * path ("/__w/"), no JS internal error.
  */
-import test from "node:test";
+import test, { after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import h5wasm from "h5wasm/node";
@@ -21,6 +21,9 @@ import { writeAllen2pV1, writeAllen2pV2, writeAllenNeuropixels } from "./nwb-fix
 /** The source tree's fixtures (tests run from dist/test/data). */
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), "../../../test/fixtures");
 const dir = process.env.CEBRA_CORPUS_DIR ?? tmpDir("cebra-h5-corpus-");
+after(() => {
+  if (!process.env.CEBRA_CORPUS_DIR) rmSync(dir, { recursive: true, force: true });
+});
 
 /** Deterministic PRNG (mulberry32). */
 function rng(seed: number): () => number {

@@ -99,7 +99,7 @@ function checkIntegral(data: TypedArray, lo: number, hi: number, what: string, t
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (!Number.isInteger(v) || v < lo || v > hi) {
-      throw new UserError(`${what}: value ${v} at flat index ${i} is not a ${target} integer.`, `Store ${what} as integers in ${target} range.`);
+      throw new UserError(`${what}: the value at flat index ${i} is not a ${target} integer (fractional, non-finite or out of range).`, `Store ${what} as integers in ${target} range.`);
     }
   }
 }

@@ -23,7 +23,7 @@ export function validateRecording(rec: Recording): void {
   if (T === 0 || N === 0) throw new UserError(`${name} is empty (${T} samples × ${N} units).`, "Load a file with at least one sample and one unit (check the keys, time range and filters).");
   if (rec.neural.length !== T * N) throw new UserError(`${name}: neural has ${rec.neural.length} values, expected ${T} × ${N}.`, "Check the shape of the neural array.");
   if (!(rec.sampling_rate_hz > 0 && Number.isFinite(rec.sampling_rate_hz))) {
-    throw new UserError(`${name}: sampling rate ${rec.sampling_rate_hz} Hz is not a positive number.`, "Pass sampling_rate_hz.");
+    throw new UserError(`${name}: the sampling rate is not a positive finite number.`, "Pass sampling_rate_hz.");
   }
   const sameLength = (what: string, n: number | undefined, expected = T) => {
     if (n !== undefined && n !== expected) {
@@ -64,9 +64,9 @@ function checkFrames(rec: Recording, name: string): void {
   if (rec.frame_features) limits.push([rec.frame_features.data.length / rec.frame_features.dim, "frame_features has that many rows"]);
   for (let t = 0; t < rec.frame.length; t++) {
     const f = rec.frame[t];
-    if (f < -1) throw new UserError(`${name}: frame label ${f} at sample ${t} is negative (only -1 = no frame is allowed).`, "Fix the frame labels.");
+    if (f < -1) throw new UserError(`${name}: a frame label below -1 at sample ${t} (only -1 = no frame is allowed).`, "Fix the frame labels.");
     for (const [limit, why] of limits) {
-      if (f >= limit) throw new UserError(`${name}: frame index ${f} at sample ${t} is outside the movie (${why}; valid 0..${limit - 1}).`, "Check that the movie matches the recording (option movie) and the frame labels.");
+      if (f >= limit) throw new UserError(`${name}: frame index out of range at sample ${t} (${why}; valid 0..${limit - 1}).`, "Check that the movie matches the recording (option movie) and the frame labels.");
     }
   }
 }

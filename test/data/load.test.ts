@@ -154,7 +154,7 @@ test("the movie option attaches a movie from a frame folder, a .npy or another N
 
   const short = file("short.npy");
   writeFileSync(short, writeNpy({ dtype: "|u1", shape: [2, 1, 1], data: [0, 1] }));
-  await assert.rejects(loadRecording(rec, { movie: short, sampling_rate_hz: 30 }, ctx), (e) => e instanceof UserError && /outside the movie/.test(e.message));
+  await assert.rejects(loadRecording(rec, { movie: short, sampling_rate_hz: 30 }, ctx), (e) => e instanceof UserError && /frame index out of range at sample 2 \(the movie has 2 frames/.test(e.message));
 
   const np = file("np.nwb");
   const twoP = file("template.nwb");

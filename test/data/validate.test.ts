@@ -70,8 +70,8 @@ test("mismatched lengths between neural and labels are refused, naming the label
 
 test("frame indices outside the movie or the frame features are refused", () => {
   const movie = { frames: new Uint8Array(3 * 2 * 2), n_frames: 3, height: 2, width: 2, frame_rate_hz: 30, source: "m" };
-  assert.throws(() => validateRecording(makeRecording(4, 1, { frame: Int32Array.of(0, 1, 3, -1), movie })), (e) => e instanceof UserError && /frame index 3 at sample 2 is outside the movie/.test(e.message));
-  assert.throws(() => validateRecording(makeRecording(2, 1, { frame: Int32Array.of(0, -2) })), (e) => e instanceof UserError && /-2/.test(e.message));
+  assert.throws(() => validateRecording(makeRecording(4, 1, { frame: Int32Array.of(0, 1, 3, -1), movie })), (e) => e instanceof UserError && /frame index out of range at sample 2 \(the movie has 3 frames; valid 0..2\)/.test(e.message) && !/frame index 3/.test(e.message));
+  assert.throws(() => validateRecording(makeRecording(2, 1, { frame: Int32Array.of(0, -2) })), (e) => e instanceof UserError && /a frame label below -1 at sample 1/.test(e.message) && !/-2/.test(e.message));
   const frame_features = { data: new Float32Array(2), dim: 1, columns: ["f0"], method: "t" };
   assert.throws(() => validateRecording(makeRecording(2, 1, { frame: Int32Array.of(0, 2), frame_features })), UserError);
   assert.throws(() => validateRecording(makeRecording(2, 1, { movie, frame_features })), (e) => e instanceof UserError && /frame_features has 2 rows but the movie has 3/.test(e.message));

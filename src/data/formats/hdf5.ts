@@ -4,27 +4,54 @@
  *
  * Every read goes through {@link Hdf5Reader}: it records the paths read (for provenance), reads in
  * slices of at most 256 MB along the first axis (h5wasm's wasm32 heap caps single reads at 2 GiB),
- * converts int64 (BigInt64Array) to exact Numbers, and turns h5wasm/HDF5 failures (unsupported
- * compression filters, float16, non-numeric types) into UserErrors naming the file and the dataset.
+ * converts int64 (BigInt64Array) to exact Numbers, and turns every h5wasm/HDF5 failure (corrupted or
+ * truncated files, unsupported compression filters, float16, non-numeric types) into a UserError naming
+ * the file and the dataset (hdf5-errors.ts), never an HDF5 error stack.
+ *
+ * Confinement (hdf5-confine.ts): HDF5 may open only the file named to {@link Hdf5Reader.open}; a
+ * dataset kept in another file (external storage, external link, virtual dataset) is refused by name.
+ * Budgets: no read, and no reader's running total, may exceed the load budget (loadBudgetBytes), and a
+ * dataset (or chunk) larger than INFLATE_RATIO_GRACE_BYTES may not exceed the file's size times
+ * maxInflateRatio: the file's size bounds its compressed storage, so more is a decompression bomb (or a
+ * huge shape over unwritten storage, which HDF5 reads as fill values).
  * Reads are synchronous (h5wasm); callers may run loaders in a worker thread.
  */
 import { statSync } from "node:fs";
-import h5wasm from "h5wasm/node";
+import h5wasm, { ExternalLink } from "h5wasm/node";
 import { UserError } from "../../util/errors.js";
 import { recordingFromArrays, toKind, transposeInto, type KindArrays, type NamedArrays, type NumericKind, type TypedArray } from "../arrays.js";
 import { bigIntsToFloat64 } from "./npy.js";
-import { throwIfCancelled, type LoadContext, type LoadOptions } from "../options.js";
+import { allowOpen, blockedOpens, clearBlocked, installConfinement } from "./hdf5-confine.js";
+import { escapeError, hdf5Failure, hdf5OpenFailure } from "./hdf5-errors.js";
+import { DEFAULT_INTAKE_LIMITS, INFLATE_RATIO_GRACE_BYTES, loadBudgetBytes, throwIfCancelled, type IntakeLimits, type LoadContext, type LoadOptions } from "../options.js";
 import type { Recording } from "../recording.js";
 import type { SourceFile } from "./format.js";
 
 type H5File = InstanceType<typeof h5wasm.File>;
 type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
 type H5Group = InstanceType<typeof h5wasm.Group>;
+type H5Metadata = H5Dataset["metadata"];
 
 /** Largest single slice read from HDF5. */
 const MAX_SLICE_BYTES = 256 * 1024 * 1024;
-/** Deflate cannot expand data more than ~1032:1; nothing in an HDF5 file can exceed this ratio. */
-const MAX_EXPANSION = 1032;
+/**
+ * Largest chunk HDF5 may decompress: a partial read inflates whole chunks inside h5wasm's wasm heap
+ * (at most 2 GiB, never given back), which no JS-side limit sees. Real files use chunks of kilobytes
+ * to a few megabytes.
+ */
+const MAX_CHUNK_BYTES = 256 * 1024 * 1024;
+
+/** The limits a reader enforces. */
+export type Hdf5Limits = Pick<IntakeLimits, "maxLoadBytes" | "maxInflateRatio">;
+
+/** How {@link Hdf5Reader.open} reads. */
+export interface Hdf5OpenOptions {
+  signal?: AbortSignal;
+  /** Load budget and inflate ratio (default DEFAULT_INTAKE_LIMITS). */
+  limits?: Hdf5Limits;
+  /** Largest single slice in bytes (default 256 MB; smaller in tests). */
+  maxSliceBytes?: number;
+}
 
 /** HDF5 type classes (H5T_class_t) we read as numbers. */
 const H5T_INTEGER = 0;
@@ -34,10 +61,14 @@ const H5T_ENUM = 8;
 
 let ready: Promise<void> | null = null;
 
-/** Initialise h5wasm once and make HDF5 errors (e.g. unsupported filters) throw instead of returning garbage. */
+/**
+ * Initialise h5wasm once, make HDF5 errors (e.g. unsupported filters) throw instead of returning
+ * garbage (the error stack goes into the exception; nothing is printed), and confine file opens.
+ */
 export function h5Ready(): Promise<void> {
   ready ??= h5wasm.ready.then((Module) => {
     Module.activate_throwing_error_handler();
+    installConfinement();
   });
   return ready;
 }
@@ -57,30 +88,56 @@ export type Ranges = [number, number][];
 export class Hdf5Reader {
   /** Dataset paths read so far, in order. */
   readonly keysRead: string[] = [];
+  /** Bytes read so far (held to the load budget). */
+  private bytesRead = 0;
+  private closed = false;
 
   private constructor(
     private readonly file: H5File,
     /** File name for messages. */
     readonly name: string,
-    /** Size of the file in bytes (bounds what a dataset can plausibly hold). */
+    /** Size of the file in bytes (bounds what its compressed datasets can hold). */
     private readonly fileBytes: number,
+    /** Ends this reader's permission to open its file (hdf5-confine.ts). */
+    private readonly release: () => void,
+    private readonly budgetBytes: number,
+    private readonly maxInflateRatio: number,
     private readonly signal?: AbortSignal,
     /** Largest single slice in bytes (default {@link MAX_SLICE_BYTES}; smaller in tests). */
     readonly maxSliceBytes = MAX_SLICE_BYTES,
   ) {}
 
-  /** Open `path` read-only (`name` is used in messages). */
-  static async open(path: string, name: string, signal?: AbortSignal, maxSliceBytes = MAX_SLICE_BYTES): Promise<Hdf5Reader> {
+  /**
+   * Open `path` read-only (`name` is used in messages). While the reader is open HDF5 may open this
+   * exact path (and the paths of other open readers), no other file.
+   */
+  static async open(path: string, name: string, opts: Hdf5OpenOptions = {}): Promise<Hdf5Reader> {
     await h5Ready();
+    const limits = opts.limits ?? DEFAULT_INTAKE_LIMITS;
+    const release = allowOpen(path);
     try {
-      return new Hdf5Reader(new h5wasm.File(path, "r"), name, statSync(path).size, signal, maxSliceBytes);
+      const fileBytes = statSync(path).size;
+      clearBlocked();
+      const file = new h5wasm.File(path, "r");
+      return new Hdf5Reader(file, name, fileBytes, release, loadBudgetBytes(limits), limits.maxInflateRatio, opts.signal, opts.maxSliceBytes ?? MAX_SLICE_BYTES);
     } catch (e) {
-      throw new UserError(`${name} could not be opened as HDF5 (${firstLine(e)}).`, "Check that the file is a complete HDF5/NWB file (re-download it if it was cut short).");
+      release();
+      clearBlocked();
+      throw hdf5OpenFailure(name, e);
     }
   }
 
   close(): void {
-    this.file.close();
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.file.close();
+    } catch {
+      // Closing a damaged file can fail after its data was read or refused; nothing is left to release in HDF5.
+    } finally {
+      this.release();
+      clearBlocked();
+    }
   }
 
   /** True if a dataset or group exists at `p` (intermediate groups may be missing). */
@@ -101,7 +158,7 @@ export class Hdf5Reader {
   /** Names of the children of group `p` ([] if it is not a group). */
   children(p: string): string[] {
     const g = this.entity(p);
-    return g instanceof h5wasm.Group ? (g as H5Group).keys() : [];
+    return g instanceof h5wasm.Group ? this.call(p, "list the members of", () => (g as H5Group).keys()) : [];
   }
 
   /** The dataset at `p`, or a UserError naming the path and the file with `fix`. */
@@ -115,12 +172,12 @@ export class Hdf5Reader {
 
   /** Shape of dataset `p` ([] for a scalar). */
   shape(p: string, fix = "Check the dataset path."): number[] {
-    return this.dataset(p, fix).shape ?? [];
+    return this.meta(this.dataset(p, fix), p).shape ?? [];
   }
 
   /** numpy-style dtype ("<f4", "<i8", "|u1", ...) of dataset `p`, or "other" for non-numeric types. */
   dtype(p: string): string {
-    const m = this.dataset(p, "Check the dataset path.").metadata;
+    const m = this.meta(this.dataset(p, "Check the dataset path."), p);
     if (m.type === H5T_FLOAT) return `<f${m.size}`;
     if (m.type === H5T_INTEGER || m.type === H5T_ENUM) return `${m.size === 1 ? "|" : "<"}${m.signed ? "i" : "u"}${m.size}`;
     return "other";
@@ -132,22 +189,28 @@ export class Hdf5Reader {
    */
   readNumeric<K extends NumericKind>(p: string, kind: K, opts: { ranges?: Ranges; fix?: string } = {}): { shape: number[]; data: KindArrays[K] } {
     const ds = this.dataset(p, opts.fix ?? "Check the dataset path.");
-    this.checkNumeric(ds, p);
+    const m = this.meta(ds, p);
+    this.checkNumeric(m, p);
+    this.checkReadable(m, p);
     this.noteRead(p);
-    const full = ds.shape ?? [];
-    if (full.length === 0) return { shape: [], data: toKind(this.guard(p, () => scalarArray(ds.value)), kind, this.what(p)) };
+    const full = m.shape ?? [];
+    if (full.length === 0) {
+      this.charge(p, m.size);
+      return { shape: [], data: toKind(this.guard(p, () => scalarArray(ds.value)), kind, this.what(p)) };
+    }
     const ranges = resolveRanges(full, opts.ranges ?? [], this.what(p));
     const shape = ranges.map(([a, b]) => b - a);
     const rowElems = shape.slice(1).reduce((a, b) => a * b, 1);
     const total = shape[0] * rowElems;
-    this.checkPlausibleSize(p, total * ds.metadata.size);
+    this.charge(p, total * m.size);
     const out = allocKind(kind, total);
-    const rowsPerSlice = Math.max(1, Math.floor(this.maxSliceBytes / Math.max(1, rowElems * ds.metadata.size)));
+    const rowsPerSlice = Math.max(1, Math.floor(this.maxSliceBytes / Math.max(1, rowElems * m.size)));
     const rest = ranges.slice(1);
     for (let r0 = ranges[0][0]; r0 < ranges[0][1]; r0 += rowsPerSlice) {
       throwIfCancelled(this.signal);
       const r1 = Math.min(ranges[0][1], r0 + rowsPerSlice);
       const block = this.guard(p, () => asNumbers(ds.slice([[r0, r1], ...rest]), this.what(p)));
+      if (block.length !== (r1 - r0) * rowElems) throw new UserError(`${this.what(p)} returned ${block.length} values where its shape promises ${(r1 - r0) * rowElems}.`, "The file is corrupted; re-download or re-export it.");
       out.set(toKind(block, kind, this.what(p)), (r0 - ranges[0][0]) * rowElems);
     }
     return { shape, data: out };
@@ -156,8 +219,11 @@ export class Hdf5Reader {
   /** Read a string dataset (fixed-length or variable-length) as JS strings, trailing NULs/spaces stripped. */
   readStrings(p: string, fix = "Check the dataset path."): string[] {
     const ds = this.dataset(p, fix);
-    if (ds.metadata.type !== H5T_STRING) throw new UserError(`${this.what(p)} is not a string dataset.`, fix);
+    const m = this.meta(ds, p);
+    if (m.type !== H5T_STRING) throw new UserError(`${this.what(p)} is not a string dataset.`, fix);
+    this.checkReadable(m, p);
     this.noteRead(p);
+    this.charge(p, (m.shape ?? []).reduce((a, b) => a * b, 1) * Math.max(m.size, 16));
     const v = this.guard(p, () => ds.value);
     const list = Array.isArray(v) ? v : [v];
     return list.map((s) => String(s).replace(/[\0\s]+$/, ""));
@@ -168,7 +234,7 @@ export class Hdf5Reader {
     if (!this.isDataset(p)) return undefined;
     try {
       const ds = this.dataset(p, "");
-      if (ds.metadata.type === H5T_STRING) return this.readStrings(p)[0];
+      if (this.meta(ds, p).type === H5T_STRING) return this.readStrings(p)[0];
       const v = this.readNumeric(p, "f64").data;
       return v.length > 0 ? String(v[0]) : undefined;
     } catch {
@@ -190,21 +256,33 @@ export class Hdf5Reader {
   attr(p: string, name: string): unknown {
     const e = this.entity(p);
     if (!e || !("attrs" in e)) return undefined;
-    const a = (e as H5Dataset).attrs[name];
-    return a ? a.value : undefined;
+    return this.call(p, `read attribute ${name} of`, () => {
+      const a = (e as H5Dataset).attrs[name];
+      return a ? a.value : undefined;
+    });
   }
 
-  /** Up to `limit` dataset paths with shapes and dtypes, for error messages. */
+  /** Up to `limit` dataset paths with shapes, for error messages (entries that cannot be read are left out). */
   listDatasets(limit = 40): string[] {
     const out: string[] = [];
-    for (const p of this.guard("/", () => this.file.paths())) {
+    let paths: string[];
+    try {
+      paths = this.call("/", "list the datasets of", () => this.file.paths());
+    } catch {
+      return out;
+    }
+    for (const p of paths) {
       if (out.length >= limit) {
         out.push("...");
         break;
       }
-      const e = this.entity(p);
       const abs = p.startsWith("/") ? p : `/${p}`;
-      if (e instanceof h5wasm.Dataset) out.push(`${abs} (${((e as H5Dataset).shape ?? []).join("×") || "scalar"})`);
+      try {
+        const e = this.entity(abs);
+        if (e instanceof h5wasm.Dataset) out.push(`${abs} (${(this.meta(e as H5Dataset, abs).shape ?? []).join("×") || "scalar"})`);
+      } catch {
+        // an external link or a damaged entry: not listed
+      }
     }
     return out;
   }
@@ -218,26 +296,98 @@ export class Hdf5Reader {
     if (!this.keysRead.includes(p)) this.keysRead.push(p);
   }
 
+  /**
+   * The object at `p`, or null when there is none. Refuses (UserError) a path that is, or passes
+   * through, an external link (the guard keeps HDF5 from opening the target, so h5wasm reports the
+   * link itself, or fails below it), and a path HDF5 fails to look up (damaged structures).
+   */
   private entity(p: string) {
+    clearBlocked();
+    let e: ReturnType<H5File["get"]> | undefined;
+    let failure: { error: unknown } | undefined;
     try {
-      return this.file.get(p);
-    } catch {
-      return null;
+      e = this.file.get(p);
+    } catch (error) {
+      failure = { error };
     }
+    if (e instanceof ExternalLink) throw escapeError(this.what(p), "an external link", [e.filename]);
+    if (e instanceof h5wasm.Dataset || e instanceof h5wasm.Group) return e;
+    const blocked = blockedOpens();
+    // Missing or unreadable: an external link on the way down explains it; a path through a dataset
+    // or a missing group is simply absent; an HDF5 error below intact groups means damaged structures.
+    const parts = p.split("/").filter(Boolean);
+    let parentIsGroup = true;
+    for (let i = 1; i < parts.length && parentIsGroup; i++) {
+      const prefix = `/${parts.slice(0, i).join("/")}`;
+      let link: unknown;
+      try {
+        link = this.file.get(prefix);
+      } catch (error) {
+        if (blocked.length) throw escapeError(this.what(p), "an external link", blocked);
+        throw hdf5Failure(this.what(prefix), "look up", error);
+      }
+      if (link instanceof ExternalLink) throw escapeError(this.what(p), "an external link", [link.filename]);
+      parentIsGroup = link instanceof h5wasm.Group;
+    }
+    if (blocked.length) throw escapeError(this.what(p), "an external link", blocked);
+    if (failure && parentIsGroup && parts.length > 0) throw hdf5Failure(this.what(p), "look up", failure.error);
+    return null;
+  }
+
+  /** Metadata of `ds` (shape, type), with HDF5 failures as UserErrors. */
+  private meta(ds: H5Dataset, p: string): H5Metadata {
+    return this.call(p, "read the header of", () => ds.metadata);
   }
 
   /**
-   * Refuse reads larger than the file could hold even at deflate's maximum ratio (~1032:1), so a
-   * corrupt or hostile shape cannot trigger a giant allocation.
+   * Refuse, before any byte is read, a dataset whose data lies in other files (a virtual dataset: with
+   * its sources missing HDF5 would silently return fill values) or whose chunks are too large to inflate.
    */
-  private checkPlausibleSize(p: string, bytes: number): void {
-    if (bytes > this.fileBytes * MAX_EXPANSION + MAX_SLICE_BYTES) {
-      throw new UserError(`${this.what(p)} declares ${bytes} bytes of data, more than a ${this.fileBytes}-byte file can hold.`, "The file is corrupt or truncated; re-download it.");
+  private checkReadable(m: H5Metadata, p: string): void {
+    const sources = (m as { virtual_sources?: { file_name: string; dset_name: string }[] }).virtual_sources;
+    if (sources && sources.length) {
+      throw escapeError(this.what(p), "a virtual dataset", sources.map((s) => `${s.file_name}:${s.dset_name}`));
+    }
+    const chunks = m.chunks;
+    if (chunks && chunks.length) {
+      const chunkBytes = chunks.reduce((a, b) => a * b, 1) * m.size;
+      if (chunkBytes > MAX_CHUNK_BYTES || this.isBomb(chunkBytes)) {
+        throw new UserError(
+          `${this.what(p)} is stored in chunks of ${formatBytes(chunkBytes)} each; cebra-mcp decompresses at most ${formatBytes(MAX_CHUNK_BYTES)} per chunk and no more than ${this.maxInflateRatio}× the file's ${formatBytes(this.fileBytes)} (more is treated as a decompression bomb).`,
+          "Re-save the dataset with smaller chunks (h5py: chunks=True picks sizes of about 1 MB).",
+        );
+      }
     }
   }
 
-  private checkNumeric(ds: H5Dataset, p: string): void {
-    const m = ds.metadata;
+  /** True if `bytes` of data cannot have come from this file's compressed storage at an honest ratio. */
+  private isBomb(bytes: number): boolean {
+    return bytes > INFLATE_RATIO_GRACE_BYTES && bytes > this.fileBytes * this.maxInflateRatio;
+  }
+
+  /**
+   * Count a read of `bytes` against the budgets before it happens: the inflate ratio and the load
+   * budget, both for the reader's running total (many datasets just under the grace size add up), so a
+   * corrupt or hostile shape cannot trigger a giant allocation.
+   */
+  private charge(p: string, bytes: number): void {
+    if (this.isBomb(this.bytesRead + bytes)) {
+      const total = this.bytesRead ? ` (${formatBytes(this.bytesRead + bytes)} with what was read before)` : "";
+      throw new UserError(
+        `${this.what(p)} declares ${formatBytes(bytes)} of data${total} in a ${formatBytes(this.fileBytes)} file, more than ${this.maxInflateRatio}× its size: refused as a decompression bomb (or a corrupted shape).`,
+        "If the data is genuine, re-save it with less compression, or raise CEBRA_MCP_MAX_INFLATE_RATIO.",
+      );
+    }
+    if (this.bytesRead + bytes > this.budgetBytes) {
+      throw new UserError(
+        `Reading ${this.what(p)} (${formatBytes(bytes)}${this.bytesRead ? `, after ${formatBytes(this.bytesRead)} already read` : ""}) would exceed the load budget of ${formatBytes(this.budgetBytes)} (--max-load-bytes, and at most half the free memory).`,
+        "Load part of the recording (time_range, keys naming smaller datasets), free memory, or raise --max-load-bytes (CEBRA_MCP_MAX_LOAD_BYTES).",
+      );
+    }
+    this.bytesRead += bytes;
+  }
+
+  private checkNumeric(m: H5Metadata, p: string): void {
     if (m.type !== H5T_INTEGER && m.type !== H5T_FLOAT && m.type !== H5T_ENUM) {
       throw new UserError(`${this.what(p)} is not a numeric dataset (HDF5 type class ${m.type}).`, "Point the option at a numeric dataset.");
     }
@@ -246,27 +396,38 @@ export class Hdf5Reader {
     }
   }
 
-  /** Run an h5wasm call, converting library errors into a UserError naming the dataset. */
+  /** Run an h5wasm call that reads data of `p`: a refused open means external storage, anything else a UserError with its likely cause. */
   private guard<T>(p: string, fn: () => T): T {
+    clearBlocked();
     try {
       return fn();
     } catch (e) {
       if (e instanceof UserError) throw e;
-      throw new UserError(
-        `Could not read ${this.what(p)}: ${firstLine(e)}.`,
-        "If the dataset uses a compression filter other than gzip/szip/shuffle (e.g. lzf or blosc), re-save it with gzip (h5py: compression='gzip').",
-      );
+      const blocked = blockedOpens();
+      if (blocked.length) throw escapeError(this.what(p), "external storage", blocked);
+      throw hdf5Failure(this.what(p), "read", e);
+    }
+  }
+
+  /** Run an h5wasm call that reads structure (metadata, names, attributes) of `p`. */
+  private call<T>(p: string, action: string, fn: () => T): T {
+    clearBlocked();
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      const blocked = blockedOpens();
+      if (blocked.length) throw escapeError(this.what(p), "an external link", blocked);
+      throw hdf5Failure(this.what(p), action, e);
     }
   }
 }
 
-function firstLine(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  const lines = msg.split("\n").map((l) => l.trim()).filter(Boolean);
-  // HDF5 error stacks: the most specific message is the last "#NNN: ... in fn(): message" line.
-  const diag = lines.filter((l) => /^#\d+:/.test(l));
-  const last = diag.length ? diag[diag.length - 1].replace(/^.*\):\s*/, "") : lines[0] ?? "unknown error";
-  return last.slice(0, 200);
+function formatBytes(n: number): string {
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GiB`;
+  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${n} bytes`;
 }
 
 function resolveRanges(shape: number[], ranges: Ranges, what: string): Ranges {
@@ -336,7 +497,7 @@ export function loadGenericHdf5(reader: Hdf5Reader, opts: LoadOptions): Recordin
 
 /** Opens `file`, runs `fn` on the reader and closes it again. */
 export async function withHdf5<T>(file: SourceFile, ctx: LoadContext, fn: (reader: Hdf5Reader) => T): Promise<T> {
-  const reader = await Hdf5Reader.open(file.path, file.name, ctx.signal);
+  const reader = await Hdf5Reader.open(file.path, file.name, { signal: ctx.signal, limits: ctx });
   try {
     return fn(reader);
   } finally {

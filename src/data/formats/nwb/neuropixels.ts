@@ -134,7 +134,7 @@ function checkIndex(reader: Hdf5Reader, ends: Float64Array): void {
   for (let i = 0; i < ends.length; i++) {
     const [a, b] = spikeRange(ends, i);
     if (!(a <= b && b <= total)) {
-      throw new UserError(`${reader.what(`${UNITS}/spike_times_index`)} is not a valid index into ${total} spike times (unit row ${i}: [${a}, ${b})).`, "The units table is corrupt; re-download the file.");
+      throw new UserError(`${reader.what(`${UNITS}/spike_times_index`)} is not a valid index into ${total} spike times (unit row ${i} has an invalid or decreasing end).`, "The units table is corrupt; re-download the file.");
     }
   }
 }

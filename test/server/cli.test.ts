@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { parseServeArgs } from "../../src/cli/args.js";
 import { UserError } from "../../src/util/errors.js";
+import { DEFAULT_INTAKE_LIMITS } from "../../src/data/load.js";
 import { VERSION } from "../../src/version.js";
 import { MAIN_JS } from "../helpers/mcp.js";
 
@@ -52,4 +53,27 @@ test("unknown commands and bad flags exit with code 2 and a fix on stderr", () =
   assert.equal(badPort.code, 2);
   assert.match(badPort.stderr, /not a valid port/);
   assert.equal(badPort.stdout, "", "nothing on stdout");
+});
+
+test("intake limits: defaults, flags and environment variables, with sizes in units", () => {
+  const defaults = parseServeArgs([], {}, "/cwd").intake;
+  assert.deepEqual(defaults, DEFAULT_INTAKE_LIMITS);
+  assert.equal(defaults.allowPrivateUrls, false);
+  const fromEnv = parseServeArgs([], {
+    CEBRA_MCP_ALLOW_PRIVATE_URLS: "1",
+    CEBRA_MCP_MAX_LOAD_BYTES: "512MiB",
+    CEBRA_MCP_MAX_INFLATE_RATIO: "50",
+    CEBRA_MCP_LOAD_HEAP_MB: "256",
+    CEBRA_MCP_MAX_DOWNLOAD_BYTES: "1GB",
+    CEBRA_MCP_DOWNLOAD_TIMEOUT_S: "30",
+  }, "/cwd").intake;
+  assert.deepEqual(fromEnv, { ...DEFAULT_INTAKE_LIMITS, allowPrivateUrls: true, maxLoadBytes: 512 * 1024 ** 2, maxInflateRatio: 50, loadWorkerHeapMb: 256, maxDownloadBytes: 1e9, downloadTimeoutMs: 30_000 });
+  const fromFlags = parseServeArgs(["--allow-private-urls", "--max-load-bytes", "2GiB"], { CEBRA_MCP_MAX_LOAD_BYTES: "1GiB" }, "/cwd").intake;
+  assert.equal(fromFlags.allowPrivateUrls, true);
+  assert.equal(fromFlags.maxLoadBytes, 2 * 1024 ** 3);
+  assert.equal(parseServeArgs([], { CEBRA_MCP_ALLOW_PRIVATE_URLS: "0" }, "/cwd").intake.allowPrivateUrls, false);
+  for (const bad of ["-1", "lots", "8XB", "0"]) {
+    assert.throws(() => parseServeArgs(["--max-load-bytes", bad], {}), (e: unknown) => e instanceof UserError && /8GiB/.test(e.fix), bad);
+  }
+  assert.throws(() => parseServeArgs([], { CEBRA_MCP_LOAD_HEAP_MB: "many" }), (e: unknown) => e instanceof UserError && /CEBRA_MCP_LOAD_HEAP_MB/.test(e.problem));
 });

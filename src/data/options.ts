@@ -181,7 +181,7 @@ export const DEFAULT_INTAKE_LIMITS: IntakeLimits = {
   maxRedirects: 5,
   allowPrivateUrls: false,
   maxLoadBytes: 8 * 1024 ** 3,
-  maxInflateRatio: 200,
+  maxInflateRatio: 900,
   loadWorkerHeapMb: 1024,
 };
 

@@ -97,7 +97,7 @@ test("default limits: single, multi-member and lying bombs are refused; peak RSS
   const conn = await serve("default");
   const pid = serverPid(conn.workspace);
   const times = [];
-  times.push(await refused(conn, files.single, /single\.npz: member neural\.npy would inflate \d+ bytes to 2147483\d+ bytes .* limit of 200:1.*CEBRA_MCP_MAX_INFLATE_RATIO/s));
+  times.push(await refused(conn, files.single, /single\.npz: member neural\.npy would inflate \d+ bytes to 2147483\d+ bytes .* limit of 900:1.*CEBRA_MCP_MAX_INFLATE_RATIO/s));
   await stillServes(conn);
   times.push(await refused(conn, files.multi, /multi\.npz: member \w+\.npy would inflate \d+ bytes to 107374\d+ bytes.*decompression bomb/s));
   await stillServes(conn);

@@ -73,7 +73,7 @@ const REFUSE_FIX = "Re-save the arrays with numpy.savez or numpy.savez_compresse
 const LIMIT_FIX =
   "If the archive is genuine, raise the load budget with --max-load-bytes SIZE (env CEBRA_MCP_MAX_LOAD_BYTES) on a machine with enough free memory, or save the arrays uncompressed (numpy.savez) or as separate .npy files.";
 const RATIO_FIX =
-  "Real recordings compress far less than this; if the archive is genuine, raise the limit with the environment variable CEBRA_MCP_MAX_INFLATE_RATIO or save it uncompressed with numpy.savez.";
+  "Dense recordings compress far less than this (an almost-empty spike-count matrix can come close); if the archive is genuine, raise the limit with the environment variable CEBRA_MCP_MAX_INFLATE_RATIO or save it uncompressed with numpy.savez.";
 
 /** Reads from a file descriptor (not closed by the source unless `owned`). */
 export function fdSource(fd: number, owned = false): ZipSource {

@@ -69,7 +69,9 @@ export function loadRecordingInWorker(source: string, opts: LoadOptions, limits:
   const job: LoadJob = { source, opts, limits };
   const worker = new Worker(WORKER_URL, { workerData: job, stdout: true });
   // stdout is the MCP stdio channel: anything a library prints in the worker goes to stderr instead.
-  worker.stdout.pipe(process.stderr, { end: false });
+  // (Forwarded chunk by chunk, not piped: each pipe adds listeners to the shared process.stderr, and
+  // more than ten concurrent loads triggered MaxListenersExceededWarning.)
+  worker.stdout.on("data", (chunk: Buffer) => process.stderr.write(chunk));
 
   return new Promise<Recording>((resolve, reject) => {
     let settled = false;

@@ -107,16 +107,29 @@ function unknownKeyMessage(key: string, valid: string[], path: PropertyKey[], op
   return `Unknown ${kind} '${key}' for ${where}. ${hints.filter(Boolean).join(" ")}`;
 }
 
-/** The valid name nearest to `key` (edit distance ≤ a third of its length, at least 1), if any. */
+/**
+ * The valid name nearest to `key`: within an edit distance of a third of its length, else an
+ * abbreviation or extension of it (same first word, one a subsequence of the other: max_iters for
+ * max_iterations).
+ */
 function closest(key: string, valid: string[]): string | undefined {
-  const limit = Math.max(1, Math.floor(key.length / 3));
+  const k = key.toLowerCase();
+  const limit = Math.max(1, Math.floor(k.length / 3));
   let best: string | undefined;
   let bestDistance = limit + 1;
   for (const name of valid) {
-    const d = editDistance(key.toLowerCase(), name.toLowerCase());
+    const d = editDistance(k, name.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [name, d];
   }
-  return best;
+  return best ?? valid.find((name) => abbreviates(k, name.toLowerCase()));
+}
+
+function abbreviates(a: string, b: string): boolean {
+  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+  if (short.length < 3 || short.length * 2 < long.length || short.split("_")[0] !== long.split("_")[0]) return false;
+  let i = 0;
+  for (const ch of long) if (ch === short[i]) i++;
+  return i === short.length;
 }
 
 function editDistance(a: string, b: string): number {

@@ -70,7 +70,7 @@ async function call(name: string, args: Record<string, unknown>): Promise<CallTo
   return (await client.callTool({ name, arguments: args })) as CallToolResult;
 }
 
-test("an unknown top-level argument is refused, with the nearest valid name and the full list", async () => {
+test("an unknown top-level argument is refused, with the nearest valid name and the full list", { timeout: 120_000 }, async () => {
   const r = await call("nested", { color_by: "time" });
   assert.equal(r.isError, true);
   const text = textOf(r);
@@ -79,13 +79,13 @@ test("an unknown top-level argument is refused, with the nearest valid name and 
   assert.match(text, /Valid arguments: colour_by, free, keys, movie, segments\./);
 });
 
-test("an argument that belongs to another tool says which", async () => {
+test("an argument that belongs to another tool says which", { timeout: 120_000 }, async () => {
   const text = textOf(await call("nested", { bins: 3 }));
   assert.match(text, /Unknown argument 'bins'/);
   assert.match(text, /'bins' is an argument of other\./);
 });
 
-test("unknown fields inside nested objects, lists of objects and union branches are refused with their path", async () => {
+test("unknown fields inside nested objects, lists of objects and union branches are refused with their path", { timeout: 120_000 }, async () => {
   const movie = textOf(await call("nested", { movie: { path: "m.npy", fps: 30 } }));
   assert.match(movie, /movie\.fps/);
   assert.match(movie, /Unknown field 'fps' for 'movie' of tool nested\. Valid fields: frame_rate_hz, path\./);
@@ -95,13 +95,13 @@ test("unknown fields inside nested objects, lists of objects and union branches 
   assert.match(branch, /Unknown field 'columns' for 'colour_by'.*Did you mean 'column'\?/);
 });
 
-test("several unknown arguments are all named", async () => {
+test("several unknown arguments are all named", { timeout: 120_000 }, async () => {
   const text = textOf(await call("nested", { a1: 1, movie: { path: "p", zz: 1 } }));
   assert.match(text, /'a1'/);
   assert.match(text, /'zz'/);
 });
 
-test("records and open objects keep accepting any key; valid calls still pass and keep their defaults", async () => {
+test("records and open objects keep accepting any key; valid calls still pass and keep their defaults", { timeout: 120_000 }, async () => {
   const r = await call("nested", { keys: { neural: "X", anything: "Y" }, free: { a: 1, b: 2 }, segments: [{ start: 0, end: 1 }] });
   assert.notEqual(r.isError, true, textOf(r));
   const echoed = JSON.parse(textOf(r));
@@ -110,7 +110,7 @@ test("records and open objects keep accepting any key; valid calls still pass an
   assert.notEqual((await call("other", {})).isError, true);
 });
 
-test("the advertised schemas close every fixed-property object and leave records open", async () => {
+test("the advertised schemas close every fixed-property object and leave records open", { timeout: 120_000 }, async () => {
   const { tools } = await client.listTools();
   const schema = tools.find((t) => t.name === "nested")!.inputSchema as Record<string, any>;
   assert.equal(schema.additionalProperties, false);
@@ -121,7 +121,7 @@ test("the advertised schemas close every fixed-property object and leave records
   assert.notEqual(schema.properties.free.additionalProperties, false);
 });
 
-test("the real catalog over stdio: color_by and misplaced options are refused, every tool schema is closed", async (t) => {
+test("the real catalog over stdio: color_by and misplaced options are refused, every tool schema is closed", { timeout: 120_000 }, async (t) => {
   const conn: StdioConnection = await connectStdio({ workspace: path.join(tmp.dir, "stdio-ws") });
   t.after(() => conn.close());
   const { tools } = await conn.client.listTools();

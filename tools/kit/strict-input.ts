@@ -28,21 +28,35 @@ export interface StrictInputOptions {
 /** The tool's zod input schema as a strict Standard Schema for `registerTool`. */
 export function strictInputSchema(schema: z.ZodObject, opts: StrictInputOptions): StandardSchemaWithJSON {
   const std = schema["~standard"];
-  const json = std.jsonSchema.input({ target: TARGET });
   return {
     "~standard": {
       version: 1,
       vendor: "cebra-mcp",
       validate: (value, options) => {
-        const issues = unknownKeyIssues(value, json, opts);
+        const issues = unknownKeyIssues(value, converted(schema).open, opts);
         return issues.length > 0 ? { issues } : std.validate(value, options);
       },
       jsonSchema: {
-        input: (o) => closeObjects(std.jsonSchema.input(o)),
+        input: (o) => (o.target === TARGET && !o.libraryOptions ? structuredClone(converted(schema).closed) : closeObjects(std.jsonSchema.input(o))),
         output: (o) => std.jsonSchema.output(o),
       },
     },
   };
+}
+
+/**
+ * The input JSON Schema of a zod schema as zod writes it and closed, converted once per schema: the
+ * HTTP transport builds a server (and registers every tool) per request.
+ */
+const CONVERTED = new WeakMap<z.ZodObject, { open: JsonSchema; closed: JsonSchema }>();
+function converted(schema: z.ZodObject): { open: JsonSchema; closed: JsonSchema } {
+  let entry = CONVERTED.get(schema);
+  if (!entry) {
+    const open = schema["~standard"].jsonSchema.input({ target: TARGET });
+    entry = { open, closed: closeObjects(open) };
+    CONVERTED.set(schema, entry);
+  }
+  return entry;
 }
 
 /** The top-level argument names of a tool's input schema. */

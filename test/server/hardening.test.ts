@@ -167,6 +167,23 @@ test("stdio: invalid JSON and non-JSON-RPC lines are answered with errors; the s
   assert.equal(await raw.close(), 0);
 });
 
+test("stdio: 40 responses written while the client is not reading all arrive whole once it reads, with no listener build-up", { timeout: 120_000 }, async (t) => {
+  const raw = new RawStdio(path.join(tmp.dir, "ws-backpressure"));
+  t.after(() => raw.close());
+  await raw.request(INITIALIZE);
+  raw.send({ jsonrpc: "2.0", method: "notifications/initialized" });
+  raw.child.stdout.pause();
+  // Each tools/list answer is tens of kB: 40 of them overflow the pipe, so writes wait for drain.
+  for (let i = 0; i < 40; i++) raw.send({ jsonrpc: "2.0", id: `list-${i}`, method: "tools/list", params: {} });
+  await new Promise((r) => setTimeout(r, 1500));
+  raw.child.stdout.resume();
+  for (let i = 0; i < 40; i++) {
+    const answer = await raw.next((m) => m.id === `list-${i}`);
+    assert.ok((answer.result as { tools: unknown[] }).tools.length > 5);
+  }
+  assert.doesNotMatch(raw.stderr, /MaxListenersExceeded|memory leak detected/);
+});
+
 /** A raw HTTP/1.1 exchange over a socket (so Host can be missing, empty or repeated). */
 function rawHttp(port: number, head: string, body: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

@@ -78,7 +78,9 @@ export function loadRecordingInWorker(source: string, opts: LoadOptions, limits:
     resourceLimits: { maxOldGenerationSizeMb: limits.loadWorkerHeapMb, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB, stackSizeMb: WORKER_STACK_MB },
   });
   // stdout is the MCP stdio channel: anything a library prints in the worker goes to stderr instead.
-  worker.stdout.pipe(process.stderr, { end: false });
+  // (Forwarded chunk by chunk, not piped: each pipe adds listeners to the shared process.stderr, and
+  // more than ten concurrent loads triggered MaxListenersExceededWarning.)
+  worker.stdout.on("data", (chunk: Buffer) => process.stderr.write(chunk));
 
   return new Promise<Recording>((resolve, reject) => {
     let settled = false;

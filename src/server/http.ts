@@ -7,10 +7,12 @@
  *
  * Safety, checked in this order for every request:
  *  1. only `/mcp` is served (404 otherwise);
- *  2. Host and Origin must name an allowed host (localhost names, the bound host, `--allowed-host`),
+ *  2. exactly one Host header, non-empty and a bare `host[:port]`, else 400 (RFC 9112 §3.2; node's own
+ *     check answers a missing Host with an empty body and does not see an empty or repeated one);
+ *  3. Host and Origin must name an allowed host (localhost names, the bound host, `--allowed-host`),
  *     else 403 — the DNS-rebinding guard;
- *  3. with a token configured, `Authorization: Bearer <token>` must match (constant time), else 401;
- *  4. request bodies over `maxBodyBytes` are refused with 413.
+ *  4. with a token configured, `Authorization: Bearer <token>` must match (constant time), else 401;
+ *  5. request bodies over `maxBodyBytes` are refused with 413.
  * Binding to a non-loopback address without a token is refused at startup.
  */
 import http from "node:http";
@@ -81,9 +83,12 @@ export async function startHttpServer(app: AppState, catalog: Catalog, cfg: Http
   const checkOrigin = originValidation(hostnames);
   const tokenDigest = cfg.token ? sha256(cfg.token) : undefined;
 
-  const server = http.createServer((req, res) => {
+  // requireHostHeader: false lets the check below answer a missing Host with a JSON body.
+  const server = http.createServer({ requireHostHeader: false }, (req, res) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     if (path !== MCP_PATH) return sendJsonError(res, 404, `Not found. The MCP endpoint is ${MCP_PATH}.`);
+    const badHost = hostHeaderProblem(req);
+    if (badHost) return sendJsonError(res, 400, badHost);
     if (!checkHost(req, res) || !checkOrigin(req, res)) return;
     if (tokenDigest && !bearerMatches(req, tokenDigest)) {
       res.setHeader("WWW-Authenticate", 'Bearer realm="cebra-mcp"');
@@ -130,6 +135,21 @@ function sendJsonError(res: http.ServerResponse, status: number, message: string
   if (res.headersSent) return void res.end();
   res.writeHead(status, { "Content-Type": "application/json" });
   res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }));
+}
+
+/** A bare `host[:port]`: a DNS name or IPv4 address, or a bracketed IPv6 address. */
+const HOST_VALUE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::\d{1,5})?$/;
+
+/** Why the request's Host header is unusable (missing, empty, repeated, malformed), or undefined. */
+function hostHeaderProblem(req: http.IncomingMessage): string | undefined {
+  const values: string[] = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === "host") values.push(req.rawHeaders[i + 1]!.trim());
+  const fix = "Send exactly one Host header naming this server, e.g. 'Host: 127.0.0.1:3100'.";
+  if (values.length === 0) return `Bad Request: missing Host header. ${fix}`;
+  if (values.length > 1) return `Bad Request: ${values.length} Host headers. ${fix}`;
+  if (values[0] === "") return `Bad Request: empty Host header. ${fix}`;
+  if (!HOST_VALUE.test(values[0]!)) return `Bad Request: malformed Host header (not a bare host[:port]). ${fix}`;
+  return undefined;
 }
 
 function bearerMatches(req: http.IncomingMessage, tokenDigest: Buffer): boolean {

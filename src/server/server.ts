@@ -11,6 +11,7 @@ import { SERVER_INSTRUCTIONS } from "./instructions.js";
 import { CONFORMANCE_SERVER_OPTIONS, registerConformanceFixtures } from "./conformance-tools.js";
 import type { Catalog } from "../../tools/kit/catalog.js";
 import type { Tool, ToolContext } from "../../tools/kit/define.js";
+import { argumentNames, strictInputSchema } from "../../tools/kit/strict-input.js";
 
 /** Cap on array/object elements in one tools/call (DoS guard; the SDK's maxToolInputElements). */
 const MAX_TOOL_INPUT_ELEMENTS = 10_000;
@@ -26,7 +27,8 @@ export function createServer(app: AppState, catalog: Catalog): McpServer {
       ...(app.config.conformance ? CONFORMANCE_SERVER_OPTIONS : {}),
     },
   );
-  for (const tool of catalog.tools) registerTool(server, app, tool);
+  const takers = argumentTakers(catalog.tools);
+  for (const tool of catalog.tools) registerTool(server, app, tool, (arg) => (takers.get(arg) ?? []).filter((name) => name !== tool.name));
   for (const register of catalog.resources) register(server, app);
   for (const register of catalog.prompts) register(server, app);
   // Hidden `serve --conformance`: the reference fixtures the MCP conformance suite calls.
@@ -34,13 +36,21 @@ export function createServer(app: AppState, catalog: Catalog): McpServer {
   return server;
 }
 
-function registerTool(server: McpServer, app: AppState, tool: Tool): void {
+/** For each top-level argument name, the tools that take it (named in "unknown argument" errors). */
+function argumentTakers(tools: readonly Tool[]): Map<string, string[]> {
+  const takers = new Map<string, string[]>();
+  for (const tool of tools) for (const arg of argumentNames(tool.inputSchema)) takers.set(arg, [...(takers.get(arg) ?? []), tool.name]);
+  return takers;
+}
+
+/** Registers one tool; its input schema is made strict (unknown arguments are refused, not dropped). */
+function registerTool(server: McpServer, app: AppState, tool: Tool, elsewhere: (argument: string) => string[]): void {
   server.registerTool(
     tool.name,
     {
       title: tool.title,
       description: tool.description,
-      inputSchema: tool.inputSchema,
+      inputSchema: strictInputSchema(tool.inputSchema, { toolName: tool.name, elsewhere }),
       ...(tool.outputSchema ? { outputSchema: tool.outputSchema } : {}),
       annotations: { title: tool.title, ...tool.annotations },
     },

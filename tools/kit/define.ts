@@ -1,8 +1,10 @@
 /**
  * The tool pattern. Each MCP tool lives in its own file `tools/<name>.ts` and exports
  * `defineTool({ name, title, description, inputSchema, outputSchema?, annotations, handler })`;
- * `tools/index.ts` lists them. The server registers every listed tool, builds a ToolContext per call
- * and wraps the handler so errors become `isError` results (src/server/errors.ts).
+ * `tools/index.ts` lists them. The server registers every listed tool with a strict version of its
+ * input schema (tools/kit/strict-input.ts: unknown arguments are refused, at any depth, not dropped),
+ * builds a ToolContext per call and wraps the handler so errors become `isError` results
+ * (src/server/errors.ts).
  *
  * Rules for tools (see docs/SERVER.md): zod 4 object schemas with `.describe()` on every field and
  * explicit `.min/.max` on integers; descriptions written for a model (what, when, what comes back,

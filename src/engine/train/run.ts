@@ -33,7 +33,10 @@ export function trainModel(sessions: SessionData[], cfg: TrainConfig, opts: Trai
   if (opts.signal?.aborted) return Promise.reject(new CancelledError("training cancelled before it started"));
   const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
   const job: WorkerJob = { sessions, cfg, resumeFrom: opts.resumeFrom, cancelFlag, progressIntervalMs: opts.progressIntervalMs };
-  const worker = new Worker(WORKER_URL, { workerData: job });
+  const worker = new Worker(WORKER_URL, { workerData: job, stdout: true });
+  // On stdio, the process's stdout is the MCP channel: whatever onnxruntime or a library prints in the
+  // training thread goes to stderr instead (forwarded chunk by chunk, adding no listener to stderr).
+  worker.stdout.on("data", (chunk: Buffer) => process.stderr.write(chunk));
   const cancel = () => Atomics.store(cancelFlag, 0, 1);
   opts.signal?.addEventListener("abort", cancel, { once: true });
 

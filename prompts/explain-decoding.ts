@@ -41,7 +41,7 @@ export function registerExplainPrompt(server: McpServer, ctx: PromptContext): vo
       title: "Explain a decoding to a non-expert",
       description:
         "Explains where a decoding came from and what it shows — data source and checksum, preprocessing, model and training, held-out test, accuracy against chance and controls, limits — in plain language, from the provenance stored in the workspace.",
-      argsSchema: z.object({
+      argsSchema: z.strictObject({
         decoding_id: idArgument(ctx, "decoding", "Decoding to explain (dec_…, from decode_video_frames or decode_labels)."),
         audience: choiceArgument(Object.keys(AUDIENCES), `Who the explanation is for: ${Object.keys(AUDIENCES).join(", ")} (default non-expert).`).optional(),
       }),

@@ -19,7 +19,7 @@ export function registerHypothesisPrompt(server: McpServer, ctx: PromptContext):
       title: "Which labels explain the neural code?",
       description:
         "A controlled comparison of CEBRA models trained with different labels (stimulus features, time only, behaviour) on the same recording, with shuffled-label and chance controls, several seeds, and a cautious verdict.",
-      argsSchema: z.object({
+      argsSchema: z.strictObject({
         recording_id: idArgument(ctx, "recording", "Recording to analyse (rec_…; call list_artifacts or load_recording first)."),
         hypotheses: choiceArgument(HYPOTHESIS_CHOICES, `Comma-separated labels to compare: frame_features, continuous, discrete, time, hybrid, shuffled (default "${DEFAULT_HYPOTHESES}").`).optional(),
         seeds: z.string().regex(/^[1-9]\d?$/, "a number of seeds such as 3").optional().describe("Training seeds per hypothesis (default 3)."),

@@ -15,7 +15,7 @@ export function registerMovieDecodingPrompt(server: McpServer, ctx: PromptContex
       title: "Guided movie-decoding analysis",
       description:
         "Step-by-step plan for decoding which movie frame a mouse saw from its neural activity: load, train a CEBRA model, decode a held-out repeat against chance and controls, render the reconstruction, and report it honestly.",
-      argsSchema: z.object({
+      argsSchema: z.strictObject({
         recording: idArgument(ctx, "recording", `A loaded recording id (rec_…), or a source to load (path, URL, ${BUILTIN}). Default: ${BUILTIN}.`, [BUILTIN]).optional(),
         test_repeat: z.string().regex(/^\d+$/, "a repeat index such as 9").optional().describe("Movie repeat to hold out for testing (default: the last one)."),
       }),

@@ -79,6 +79,8 @@ test("movie_decoding_analysis: defaults to the built-in recording; uses a given 
   const withPath = textOf(await client.getPrompt({ name: "movie_decoding_analysis", arguments: { recording: "data/session.nwb" } }));
   assert.match(withPath, /load_recording with source "data\/session\.nwb"\./);
   await assert.rejects(client.getPrompt({ name: "movie_decoding_analysis", arguments: { test_repeat: "last" } }), /test_repeat/);
+  // Unknown arguments are refused by name, not silently dropped (as for tools).
+  await assert.rejects(client.getPrompt({ name: "movie_decoding_analysis", arguments: { recording_id: ids.recording } }), /Unrecognized key: "recording_id"/);
 });
 
 test("hypothesis_testing: names each hypothesis, the seeds and the controls", async (t) => {

@@ -120,7 +120,7 @@ interface LiveJob {
   done: Promise<void>;
   resolveDone: () => void;
   persistTimer?: NodeJS.Timeout;
-  /** When the manifest was last written (Date.now()). */
+  /** When progress was last written (Date.now()); status changes are written at once and do not count. */
   persistedMs?: number;
   startedMs?: number;
 }
@@ -346,19 +346,19 @@ export class JobRegistry {
     job.resolveDone();
   }
 
-  /** Writes the manifest soon: at once (next tick) if the last write is older than the interval, else when it will be. */
+  /** Writes the progress soon: at once (next tick) for the first report or when the last write is older than the interval, else when it will be. */
   private schedulePersist(job: LiveJob): void {
     if (job.persistTimer) return;
     const wait = job.persistedMs === undefined ? 0 : Math.max(0, job.persistedMs + this.persistIntervalMs - Date.now());
     job.persistTimer = setTimeout(() => {
       job.persistTimer = undefined;
+      job.persistedMs = Date.now();
       void this.persist(job);
     }, wait);
     job.persistTimer.unref();
   }
 
   private async persist(job: LiveJob): Promise<void> {
-    job.persistedMs = Date.now();
     try {
       await this.workspace.update(job.record.id, { summary: summaryOf(job.record), meta: snapshot(job.record) });
     } catch (e) {

@@ -3,6 +3,7 @@
  * movie/features), the NaN/Inf policy (count, refuse or repair, record in provenance), and warnings for
  * degenerate data (constant units, all-zero data, constant labels) that loads but cannot train.
  */
+import { ARCHITECTURES } from "../../models/index.js";
 import { UserError } from "../util/errors.js";
 import type { NanPolicy } from "./options.js";
 import { takeUnits, withStep } from "./preprocess.js";
@@ -189,8 +190,8 @@ export function firstFew(names: string[], n = 5): string {
 
 /**
  * Warnings for data that loads but cannot train well: every unit constant or all zeros (no neural
- * signal: training refuses it), some units constant, a discrete label with a single value, constant
- * continuous label columns. A load succeeds with these, so the user can inspect the file.
+ * signal: training refuses it), some units constant, fewer samples than some models' receptive field,
+ * a discrete label with a single value, constant continuous label columns. A load succeeds with these, so the user can inspect the file.
  */
 export function degenerateWarnings(rec: Recording): string[] {
   const name = nameOf(rec);
@@ -205,6 +206,10 @@ export function degenerateWarnings(rec: Recording): string[] {
     out.push(`${name}: ${what}, so ${NO_SIGNAL}; training on it will be refused. Check that the right array was read (keys, neural_layout), and the nan_policy, time_range and select_units used.`);
   } else if (constant.length > 0 && T > 1) {
     out.push(`${name}: ${constant.length} of ${N} units are constant over time (zero variance; units ${ids(constant)}); they carry no information for an embedding.`);
+  }
+  const tooShort = ARCHITECTURES.map((a) => ({ name: a.name, rf: a.offset[0] + a.offset[1] })).filter((a) => a.rf > T);
+  if (tooShort.length) {
+    out.push(`${name}: only ${T} samples, fewer than the receptive field of ${firstFew(tooShort.map((a) => `${a.name} (${a.rf})`), 8)}, so ${tooShort.length > 1 ? "these models" : "this model"} cannot train on it; use a model with a shorter receptive field or more data.`);
   }
   if (rec.discrete && T > 1 && constantColumns(Float32Array.from(rec.discrete.data), 1).length === 1) {
     out.push(`${name}: discrete label '${rec.discrete.name}' has the same value (${rec.discrete.data[0]}) at every sample; behaviour-contrastive training on it cannot learn anything (use mode "time" or other labels).`);

@@ -68,7 +68,7 @@ test("a job killed with the server (kill -9) is shown as interrupted at the last
   await first.client.close().catch(() => undefined);
 
   const lastSeen = seen.progress!.step;
-  const rate = seen.progress!.steps_per_s ?? (probe.data.steps_per_s ?? 100);
+  const rate = Math.max(seen.progress!.steps_per_s ?? 0, probe.data.steps_per_s ?? 0, 100);
   const second = await connectStdio({ workspace, cwd: tmp.dir });
   try {
     const { data, text } = await callOk<JobView>(second.client, "get_job", { job_id: jobId });

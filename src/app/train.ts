@@ -86,6 +86,7 @@ export const TRAINING_RESULT_SCHEMA = z.object({
   device_used: z.string(),
   device_notes: z.array(z.string()),
   wall_time_s: z.number(),
+  warnings: z.array(z.string()).describe("What the training data checks warned about (constant units or labels); empty if nothing."),
 });
 
 export type TrainingResult = z.output<typeof TRAINING_RESULT_SCHEMA>;
@@ -164,6 +165,7 @@ async function runTraining(
       config,
       resumeFrom: shuffled ? undefined : resume?.model,
       signal: control.signal,
+      onWarnings: shuffled ? undefined : (ws) => ws.forEach((w) => control.warn(w)),
       onProgress: (p) =>
         control.report({
           step: offset + p.step - (resume && !shuffled ? resume.model.steps_done : 0),
@@ -215,6 +217,7 @@ function trainingResult(
     device_used: m.device_used,
     device_notes: m.device_notes,
     wall_time_s: m.wall_time_s,
+    warnings: real.warnings,
   };
 }
 

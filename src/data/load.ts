@@ -26,7 +26,7 @@ import { ARRAY_ROLES, LOAD_FORMATS, NAN_POLICIES, loadBudgetBytes, throwIfCancel
 import { selectRepeats, selectUnits, sliceTime, zscore } from "./preprocess.js";
 import type { Movie, Recording } from "./recording.js";
 import { openVerified, type OpenedFile } from "./source-file.js";
-import { applyNanPolicy, validateRecording } from "./validate.js";
+import { applyNanPolicy, validateRecording, withDegenerateWarnings } from "./validate.js";
 
 export { ARRAY_ROLES, DEFAULT_INTAKE_LIMITS, LOAD_FORMATS, LOAD_OPTIONS_SCHEMA, NAN_POLICIES } from "./options.js";
 export type { ArrayRole, BuiltinParams, IntakeLimits, LoadContext, LoadFormat, LoadOptions, MovieSource, NanPolicy, NeuropixelsOptions, QualityThresholds } from "./options.js";
@@ -50,7 +50,7 @@ export async function loadRecording(source: string, opts: LoadOptions, ctx: Load
   else if (opts.movie !== undefined) rec = await attachMovie(rec, opts.movie, opts, ctx);
   validateRecording(rec);
   rec = applyNanPolicy(rec, opts.nan_policy ?? "error");
-  return preprocess(rec, opts);
+  return withDegenerateWarnings(preprocess(rec, opts));
 }
 
 async function loadSourceFile(source: string, opts: LoadOptions, ctx: LoadContext): Promise<Recording> {

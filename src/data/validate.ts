@@ -1,7 +1,9 @@
 /**
  * Checks every loaded Recording must pass (non-empty, consistent lengths, frame indices inside the
- * movie/features) and the NaN/Inf policy (count, refuse or repair, record in provenance).
+ * movie/features), the NaN/Inf policy (count, refuse or repair, record in provenance), and warnings for
+ * degenerate data (constant units, all-zero data, constant labels) that loads but cannot train.
  */
+import { ARCHITECTURES } from "../../models/index.js";
 import { UserError } from "../util/errors.js";
 import type { NanPolicy } from "./options.js";
 import { takeUnits, withStep } from "./preprocess.js";
@@ -152,4 +154,77 @@ export function interpolateNonFinite(data: Float32Array, cols: number): Float32A
     }
   }
   return out;
+}
+
+/** The columns of a [rows, cols] array whose values are all equal (zero variance); NaN counts as a value of its own. */
+export function constantColumns(data: Float32Array, cols: number): number[] {
+  if (cols === 0 || data.length === 0) return [];
+  const same = new Uint8Array(cols).fill(1);
+  let left = cols;
+  for (let i = cols; i < data.length && left > 0; i += cols) {
+    for (let c = 0; c < cols; c++) {
+      if (same[c] && !(data[i + c] === data[c] || Object.is(data[i + c], data[c]))) {
+        same[c] = 0;
+        left--;
+      }
+    }
+  }
+  const out: number[] = [];
+  same.forEach((s, c) => s && out.push(c));
+  return out;
+}
+
+/** Words of the load warning for data without any neural signal (views test for it to change their next step). */
+export const NO_SIGNAL = "there is no neural signal";
+
+/** True when every value is 0. */
+function allZero(data: Float32Array): boolean {
+  for (let i = 0; i < data.length; i++) if (data[i] !== 0) return false;
+  return true;
+}
+
+/** "a, b, c" for the first `n` names, "a, b, c …" when there are more. */
+export function firstFew(names: string[], n = 5): string {
+  return names.slice(0, n).join(", ") + (names.length > n ? " …" : "");
+}
+
+/**
+ * Warnings for data that loads but cannot train well: every unit constant or all zeros (no neural
+ * signal: training refuses it), some units constant, fewer samples than some models' receptive field,
+ * a discrete label with a single value, constant continuous label columns. A load succeeds with these, so the user can inspect the file.
+ */
+export function degenerateWarnings(rec: Recording): string[] {
+  const name = nameOf(rec);
+  const N = rec.n_neurons;
+  const T = rec.n_samples;
+  if (T === 0 || N === 0) return [];
+  const out: string[] = [];
+  const constant = constantColumns(rec.neural, N);
+  const ids = (cols: number[]) => firstFew(cols.map((j) => rec.unit_ids[j] ?? String(j)));
+  if (constant.length === N && T > 1) {
+    const what = allZero(rec.neural) ? `every value of neural is 0 (${T} samples × ${N} units)` : `all ${N} units are constant over time (zero variance)`;
+    out.push(`${name}: ${what}, so ${NO_SIGNAL}; training on it will be refused. Check that the right array was read (keys, neural_layout), and the nan_policy, time_range and select_units used.`);
+  } else if (constant.length > 0 && T > 1) {
+    out.push(`${name}: ${constant.length} of ${N} units are constant over time (zero variance; units ${ids(constant)}); they carry no information for an embedding.`);
+  }
+  const tooShort = ARCHITECTURES.map((a) => ({ name: a.name, rf: a.offset[0] + a.offset[1] })).filter((a) => a.rf > T);
+  if (tooShort.length) {
+    out.push(`${name}: only ${T} samples, fewer than the receptive field of ${firstFew(tooShort.map((a) => `${a.name} (${a.rf})`), 8)}, so ${tooShort.length > 1 ? "these models" : "this model"} cannot train on it; use a model with a shorter receptive field or more data.`);
+  }
+  if (rec.discrete && T > 1 && constantColumns(Float32Array.from(rec.discrete.data), 1).length === 1) {
+    out.push(`${name}: discrete label '${rec.discrete.name}' has the same value (${rec.discrete.data[0]}) at every sample; behaviour-contrastive training on it cannot learn anything (use mode "time" or other labels).`);
+  }
+  if (rec.continuous && T > 1) {
+    const c = constantColumns(rec.continuous.data, rec.continuous.dim);
+    const cols = c.map((j) => rec.continuous!.columns[j] ?? String(j));
+    if (c.length === rec.continuous.dim) out.push(`${name}: every continuous label column (${firstFew(cols)}) is constant; behaviour-contrastive training on them cannot learn anything (use mode "time" or other labels).`);
+    else if (c.length) out.push(`${name}: continuous label column${c.length > 1 ? "s" : ""} ${firstFew(cols)} ${c.length > 1 ? "are" : "is"} constant and cannot shape behaviour-contrastive training.`);
+  }
+  return out;
+}
+
+/** `rec` with its degenerate-data warnings (degenerateWarnings) appended. */
+export function withDegenerateWarnings(rec: Recording): Recording {
+  const warnings = degenerateWarnings(rec);
+  return warnings.length ? { ...rec, warnings: [...rec.warnings, ...warnings] } : rec;
 }

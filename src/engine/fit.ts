@@ -1,10 +1,12 @@
 /**
- * One CEBRA fit of a recording, end to end: choose the training samples and labels (prepare.ts), train
+ * One CEBRA fit of a recording, end to end: choose the training samples and labels (prepare.ts), check
+ * them against the model (checks.ts: refuse data that can only train to chance, warn about the rest), train
  * in a worker (train/run.ts), embed the WHOLE recording (transform.ts, one row per sample, so decoders can
  * use any split), and score the model on the held-out samples (evaluate.ts). The shuffled-label control
  * is the same call with `shuffle_labels: true`: same samples, configuration, seed and steps.
  */
 import type { Recording } from "../data/recording.js";
+import { checkTrainingData } from "./train/checks.js";
 import { evaluateInfoNCE, type InfoNCEResult } from "./train/evaluate.js";
 import { prepareTraining, type PrepareOptions, type PreparedTraining } from "./train/prepare.js";
 import { trainModel } from "./train/run.js";
@@ -19,6 +21,8 @@ export interface FitOptions extends PrepareOptions {
   /** Batches for the held-out InfoNCE (0 skips it). Default 50. */
   evaluate_batches?: number;
   onProgress?: (p: TrainProgress) => void;
+  /** Called with the warnings about the training data (checks.ts) before training starts. */
+  onWarnings?: (warnings: string[]) => void;
   signal?: AbortSignal;
 }
 
@@ -31,10 +35,14 @@ export interface FitResult {
   dim: number;
   /** InfoNCE and goodness of fit on the held-out samples, or null when nothing is held out / skipped. */
   heldout: InfoNCEResult | null;
+  /** What the training data checks warned about (constant units, constant labels). */
+  warnings: string[];
 }
 
 export async function fitEmbedding(rec: Recording, opts: FitOptions): Promise<FitResult> {
   const prepared = prepareTraining(rec, opts);
+  const warnings = checkTrainingData(rec, prepared, opts.config);
+  if (warnings.length) opts.onWarnings?.(warnings);
   const config: TrainConfig = { ...opts.config, conditional: prepared.conditional, hybrid: prepared.hybrid };
   const model = await trainModel([prepared.session], config, { onProgress: opts.onProgress, signal: opts.signal, resumeFrom: opts.resumeFrom });
   const embedding = await transformRecording(model, rec.neural, rec.n_samples, rec.n_neurons);
@@ -44,5 +52,5 @@ export async function fitEmbedding(rec: Recording, opts: FitOptions): Promise<Fi
   if (batches > 0 && prepared.heldout && !opts.signal?.aborted && prepared.heldout.n_samples > model.architecture.receptive_field + config.time_offsets) {
     heldout = await evaluateInfoNCE(model, prepared.heldout, { num_batches: batches });
   }
-  return { model, prepared, embedding, embedding_rows: embedding.length / dim, dim, heldout };
+  return { model, prepared, embedding, embedding_rows: embedding.length / dim, dim, heldout, warnings };
 }

@@ -7,8 +7,10 @@
  * cancelled — either throw `CancelledError`, or return a partial result (kept, status "cancelled").
  *
  * Every job is also a workspace artifact (`jobs/<id>/manifest.json`, meta = the JobRecord), rewritten
- * atomically on every status change and at most every `persistIntervalMs` while running. A job that
- * was queued or running when a previous server process died is shown as "interrupted".
+ * atomically on every status change and, while it runs, on its first progress report and then at most
+ * every `persistIntervalMs`, so after a kill -9 the stored step is at most that interval old. A job that
+ * was queued or running when a previous server process died is shown as "interrupted" at the last step
+ * it recorded.
  */
 import { CancelledError, UserError } from "../util/errors.js";
 import { roundTo } from "../util/stats.js";
@@ -70,6 +72,8 @@ export interface JobRecord {
   error?: JobError;
   /** Why a job was cancelled ("cancel_job", "server shutdown" ...). */
   cancel_reason?: string;
+  /** What the work warned about while running (e.g. constant units in the training data); absent if nothing. */
+  warnings?: string[];
 }
 
 /** Handed to the work function. */
@@ -79,6 +83,8 @@ export interface JobControl {
   readonly signal: AbortSignal;
   /** Reports progress. `total` defaults to the spec's total; rate and ETA are computed unless given. */
   report(p: { step: number; total?: number; message?: string; metrics?: Record<string, number>; steps_per_s?: number; eta_s?: number }): void;
+  /** Records a warning on the job (shown with its progress and result; repeated texts are kept once). */
+  warn(message: string): void;
   /** Throws CancelledError if the job was cancelled. */
   throwIfCancelled(): void;
 }
@@ -114,6 +120,8 @@ interface LiveJob {
   done: Promise<void>;
   resolveDone: () => void;
   persistTimer?: NodeJS.Timeout;
+  /** When progress was last written (Date.now()); status changes are written at once and do not count. */
+  persistedMs?: number;
   startedMs?: number;
 }
 
@@ -291,6 +299,7 @@ export class JobRegistry {
       id: job.record.id,
       signal: controller.signal,
       report: (p) => this.report(job, p),
+      warn: (message) => this.warn(job, message),
       throwIfCancelled: () => {
         if (controller.signal.aborted) throw new CancelledError(`job ${job.record.id} cancelled`);
       },
@@ -317,6 +326,15 @@ export class JobRegistry {
     this.notify(job);
   }
 
+  private warn(job: LiveJob, message: string): void {
+    if (isTerminal(job.record.status)) return;
+    const warnings = (job.record.warnings ??= []);
+    if (warnings.includes(message)) return;
+    warnings.push(message);
+    this.schedulePersist(job);
+    this.notify(job);
+  }
+
   private async finish(job: LiveJob, status: JobStatus): Promise<void> {
     if (isTerminal(job.record.status)) return; // e.g. marked interrupted at shutdown, work returned later
     job.record.status = status;
@@ -328,12 +346,15 @@ export class JobRegistry {
     job.resolveDone();
   }
 
+  /** Writes the progress soon: at once (next tick) for the first report or when the last write is older than the interval, else when it will be. */
   private schedulePersist(job: LiveJob): void {
     if (job.persistTimer) return;
+    const wait = job.persistedMs === undefined ? 0 : Math.max(0, job.persistedMs + this.persistIntervalMs - Date.now());
     job.persistTimer = setTimeout(() => {
       job.persistTimer = undefined;
+      job.persistedMs = Date.now();
       void this.persist(job);
-    }, this.persistIntervalMs);
+    }, wait);
     job.persistTimer.unref();
   }
 
@@ -359,11 +380,13 @@ export class JobRegistry {
   private async markInterrupted(): Promise<void> {
     for (const m of await this.workspace.manifests<JobRecord>("job")) {
       if (isTerminal(m.meta.status)) continue;
+      const p = m.meta.status === "running" ? m.meta.progress : undefined;
+      const at = p ? ` at step ${p.step}/${p.total} (progress last saved ${m.updated_at})` : "";
       const record: JobRecord = {
         ...m.meta,
         status: "interrupted",
         finished_at: new Date().toISOString(),
-        error: { message: "The server process stopped before this job finished.", fix: "Start the job again." },
+        error: { message: `The server process stopped${at} before this job finished; its unfinished work was not saved.`, fix: "Start the job again." },
       };
       await this.workspace.update(m.id, { summary: summaryOf(record), meta: record });
     }

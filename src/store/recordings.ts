@@ -6,6 +6,7 @@
  */
 import type { NdArray, TypedArray } from "../data/arrays.js";
 import { readNpyFile, writeNpy } from "../data/formats/npy.js";
+import { NO_SIGNAL } from "../data/validate.js";
 import { roundTo } from "../util/stats.js";
 import { nFramesOf, repeatsOf, type Modality, type Movie, type Provenance, type Recording } from "../data/recording.js";
 import { LruCache } from "./lru.js";
@@ -93,6 +94,11 @@ export function recordingOneLine(s: RecordingSummary): string {
   if (s.n_repeats > 0 || s.n_frames > 0) parts.push(`${s.n_repeats} repeats × ${s.n_frames} frames`);
   if (s.has_movie) parts.push("movie");
   return parts.join(", ");
+}
+
+/** True when the load found no neural signal at all (every unit constant): training on it is refused. */
+export function lacksNeuralSignal(s: RecordingSummary): boolean {
+  return s.warnings.some((w) => w.includes(NO_SIGNAL));
 }
 
 /** Saves and loads recordings in a workspace. */

@@ -65,7 +65,7 @@ test("an .npz following the convention loads every role, with provenance", async
   assert.equal(p.sha256, sha(path));
   assert.ok(!Number.isNaN(Date.parse(p.loaded_at)));
   assert.deepEqual(p.keys_read, ["neural", "timestamps", "unit_ids", "frame", "repeat", "continuous", "discrete", "movie", "frame_features"]);
-  assert.deepEqual(rec.warnings, []);
+  assert.deepEqual(rec.warnings.filter((w) => !/receptive field/.test(w)), [], "only the note that the tiny file is too short for some models");
 });
 
 test("keys override member names; a missing neural member lists what the file holds", async () => {
@@ -89,7 +89,7 @@ test("a plain .npy loads as neural only; 30 Hz is assumed with a warning; unit_m
   const um = await loadRecording(path, { neural_layout: "unit_major", sampling_rate_hz: 10 }, ctx);
   assert.deepEqual([um.n_samples, um.n_neurons], [T, N]);
   assert.equal(um.neural[1 * N + 2], 2 * T + 1, "sample 1 of unit 2");
-  assert.deepEqual(um.warnings, []);
+  assert.deepEqual(um.warnings.filter((w) => !/receptive field/.test(w)), []);
 });
 
 test("formats are detected by magic bytes whatever the extension", async () => {

@@ -188,3 +188,39 @@ test("cancel after completion changes nothing", async () => {
   assert.equal(after.status, "succeeded");
   assert.equal(after.cancel_reason, undefined);
 });
+
+test("progress is written on the first report, then throttled; a restart shows the recorded step and warnings", async () => {
+  const dir = path.join(tmp.dir, `ws${n++}`);
+  const ws = await Workspace.open(dir);
+  const jobs = await JobRegistry.open(ws, { persistIntervalMs: 60_000 });
+  const g = gate();
+  const reported = gate();
+  const job = await jobs.start({
+    type: "dummy", summary: "throttled", total: 100,
+    run: async (ctl) => {
+      ctl.report({ step: 7 });
+      ctl.warn("3 of 8 units are constant");
+      ctl.warn("3 of 8 units are constant");
+      ctl.report({ step: 8 });
+      reported.open();
+      await g.promise;
+      return 1;
+    },
+  });
+  await reported.promise;
+  const deadline = Date.now() + 5000;
+  let stored = (await ws.get<JobRecord>(job.id, "job")).meta;
+  while (stored.progress?.step !== 8 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 10));
+    stored = (await ws.get<JobRecord>(job.id, "job")).meta;
+  }
+  assert.equal(stored.progress?.step, 8, "the first write (next tick) carries the latest step, not the 60 s throttle");
+  assert.deepEqual(stored.warnings, ["3 of 8 units are constant"], "a warning is kept once");
+  // A second process finds it running (the first one "died") and marks it interrupted at that step.
+  const restarted = await JobRegistry.open(await Workspace.open(dir));
+  const seen = await restarted.get(job.id);
+  assert.equal(seen.status, "interrupted");
+  assert.equal(seen.progress?.step, 8);
+  assert.match(seen.error?.message ?? "", /stopped at step 8\/100 \(progress last saved .*\) before this job finished; its unfinished work was not saved/);
+  g.open();
+});

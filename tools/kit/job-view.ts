@@ -31,6 +31,7 @@ export const JOB_VIEW_SCHEMA = z.object({
   result: z.unknown().optional().describe("Result of the work when finished (ids of created artifacts, metrics)."),
   error: z.object({ message: z.string(), fix: z.string().optional(), code: z.string().optional() }).optional(),
   cancel_reason: z.string().optional(),
+  warnings: z.array(z.string()).optional().describe("What the work warned about (e.g. constant units or labels in the training data)."),
   created_at: z.string(),
   started_at: z.string().optional(),
   finished_at: z.string().optional(),
@@ -53,6 +54,7 @@ export function jobView(r: JobRecord): JobView {
     ...(r.result !== undefined ? { result: r.result } : {}),
     ...(r.error ? { error: r.error } : {}),
     ...(r.cancel_reason ? { cancel_reason: r.cancel_reason } : {}),
+    ...(r.warnings?.length ? { warnings: r.warnings } : {}),
     created_at: r.created_at,
     ...(r.started_at ? { started_at: r.started_at } : {}),
     ...(r.finished_at ? { finished_at: r.finished_at } : {}),
@@ -66,7 +68,8 @@ export function jobText(v: JobView): string {
   const p = v.progress;
   const progress = p ? ` — step ${p.step}/${p.total} (${Math.round(p.fraction * 100)}%)${p.metrics?.loss !== undefined ? `, loss ${p.metrics.loss.toFixed(4)}` : ""}${p.eta_s !== undefined && v.status === "running" ? `, ETA ${Math.round(p.eta_s)} s` : ""}` : "";
   const err = v.error ? `\nError: ${v.error.message}${v.error.fix ? ` Fix: ${v.error.fix}` : ""}` : "";
-  return `Job ${v.job_id} (${v.type}) is ${v.status}${progress}.${err}\nNext: ${v.next}`;
+  const warn = v.warnings?.length ? `\nWarnings:${v.warnings.map((w) => `\n- ${w}`).join("")}` : "";
+  return `Job ${v.job_id} (${v.type}) is ${v.status}${progress}.${err}${warn}\nNext: ${v.next}`;
 }
 
 function nextHint(r: JobRecord): string {
@@ -80,8 +83,11 @@ function nextHint(r: JobRecord): string {
       return r.result !== undefined ? "The partial result in result is usable; start a new job to train further." : "Start a new job if the work is still needed.";
     case "failed":
       return r.error?.fix ?? "Fix the inputs named in error and start a new job.";
-    case "interrupted":
-      return "The server stopped during this job; start it again.";
+    case "interrupted": {
+      const at = r.progress && r.started_at ? ` at step ${r.progress.step}/${r.progress.total}` : "";
+      const again = r.type === "train_embedding" ? "call train_embedding again with the same arguments (to keep a partial model next time, stop a run with cancel_job rather than the server)" : "start it again";
+      return `The server stopped during this job${at}; nothing from the unfinished run was saved, so ${again}.`;
+    }
   }
 }
 

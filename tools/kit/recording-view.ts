@@ -1,7 +1,7 @@
 /** How a loaded recording is shown in tool results (load_recording). */
-import { recordingOneLine, type RecordingSummary } from "../../src/store/recordings.js";
+import { lacksNeuralSignal, recordingOneLine, type RecordingSummary } from "../../src/store/recordings.js";
 
-/** The text block of a load: one line on the data, the labels and movie, any warnings, and what to call next. */
+/** The text block of a load: one line on the data, the labels and movie, any warnings (one per line), and what to call next. */
 export function describeLoadedRecording(id: string, s: RecordingSummary): string {
   const labels = [
     s.label_columns.frame_features.length ? `frame_features (${s.label_columns.frame_features.length} dims)` : "",
@@ -12,7 +12,8 @@ export function describeLoadedRecording(id: string, s: RecordingSummary): string
     `Loaded ${id}: ${recordingOneLine(s)}.`,
     `Labels: ${labels.join("; ") || "none"}.${s.movie ? ` Movie: ${s.movie.n_frames} frames ${s.movie.height}×${s.movie.width} px.` : ""}`,
   ];
-  if (s.warnings.length) lines.push(`Warnings: ${s.warnings.join(" | ")}`);
-  lines.push(`Next: train_embedding with recording_id "${id}".`);
+  if (s.warnings.length) lines.push(`Warnings:${s.warnings.map((w) => `\n- ${w}`).join("")}`);
+  if (lacksNeuralSignal(s)) lines.push("Next: check the source and load options named in the warning; training on this recording is refused.");
+  else lines.push(`Next: train_embedding with recording_id "${id}".`);
   return lines.join("\n");
 }

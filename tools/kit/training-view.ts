@@ -17,6 +17,7 @@ export const TRAINING_VIEW_SCHEMA = z.object({
     heldout_goodness_of_fit_bits: true, steps_done: true, steps_per_s: true, device_used: true, device_notes: true,
     wall_time_s: true, labels: true, split: true,
   }).partial().shape,
+  warnings: z.array(z.string()).optional().describe("What the training data checks warned about (constant units or labels)."),
   error: z.object({ message: z.string(), fix: z.string().optional() }).optional(),
   next: z.string(),
 });
@@ -50,6 +51,7 @@ export function trainingView(record: JobRecord): TrainingView {
           split: result.split,
         }
       : {}),
+    ...(record.warnings?.length ? { warnings: record.warnings } : {}),
     ...(record.error ? { error: { message: record.error.message, ...(record.error.fix ? { fix: record.error.fix } : {}) } } : {}),
     next: result && !result.cancelled ? `Call decode_video_frames with model_id "${result.model_id}" (movies) or decode_labels.` : view.next,
   };
@@ -72,10 +74,16 @@ export function trainingText(o: TrainingView): string {
       `Training ${o.status}: model ${o.model_id}, embedding ${o.embedding_id}${o.shuffled_model_id ? `, shuffled-label control ${o.shuffled_model_id}` : ""}.`,
       `${o.steps_done} steps on ${o.device_used} at ${f(o.steps_per_s, 1)} steps/s (${f(o.wall_time_s, 1)} s). Final loss ${f(o.final_loss)}; goodness of fit ${f(o.goodness_of_fit_bits, 2)} bits (train), ${f(o.heldout_goodness_of_fit_bits, 2)} bits (held out).`,
       `Labels: ${o.labels}. Split: ${o.split}.`,
+      ...warningLines(o.warnings),
       `Next: ${o.next}`,
     ].join("\n");
   }
   const p = o.progress;
   const err = o.error ? `\nError: ${o.error.message}${o.error.fix ? ` Fix: ${o.error.fix}` : ""}` : "";
-  return `Training job ${o.job_id} is ${o.status}${p ? ` — step ${p.step}/${p.total}${p.eta_s !== undefined ? `, ETA ${Math.round(p.eta_s)} s` : ""}` : ""}.${err}\nNext: ${o.next}`;
+  const warn = warningLines(o.warnings).map((l) => `\n${l}`).join("");
+  return `Training job ${o.job_id} is ${o.status}${p ? ` — step ${p.step}/${p.total}${p.eta_s !== undefined ? `, ETA ${Math.round(p.eta_s)} s` : ""}` : ""}.${err}${warn}\nNext: ${o.next}`;
+}
+
+function warningLines(warnings: string[] | undefined): string[] {
+  return warnings?.length ? ["Warnings:", ...warnings.map((w) => `- ${w}`)] : [];
 }

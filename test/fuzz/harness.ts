@@ -58,6 +58,8 @@ export interface FuzzReport {
   failures: number;
   /** Runner processes started (first start, recycling and restarts after crash/hang/memory). */
   runner_starts: number;
+  /** Mean time from fork to a runner being ready (the price of recycling/isolation), in ms. */
+  runner_start_ms: number;
   mean_case_ms: number;
   slowest: Pick<CaseResult, "id" | "loader" | "seed" | "via" | "ms" | "outcome" | "mutations">[];
   peak_rss_mb: { max: number; id: string; runner_max: number; mcp_server_max: number };
@@ -91,6 +93,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const results: CaseResult[] = [];
   let next = 0;
   let starts = 0;
+  let startMs = 0;
   const log = o.log ?? (() => undefined);
   let lastLog = performance.now();
 
@@ -100,6 +103,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     let done = 0;
     const start = async () => {
       starts++;
+      const ts = performance.now();
       serverPid = 0;
       done = 0;
       const c = fork(CHILD, [], { env: { ...process.env, CEBRA_FUZZ_INIT: JSON.stringify(init) }, stdio: ["ignore", "ignore", "inherit", "ipc"] });
@@ -111,6 +115,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
         c.once("exit", (code) => reject(new Error(`fuzz runner exited (code ${code}) before it was ready`)));
       });
       child = c;
+      startMs += performance.now() - ts;
     };
     const stop = (c: ChildProcess | null) => {
       if (!c) return;
@@ -182,7 +187,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   } finally {
     if (!o.keep) rmSync(base, { recursive: true, force: true });
   }
-  return report(o, results, started, (performance.now() - t0) / 1000, starts, base);
+  return report(o, results, started, (performance.now() - t0) / 1000, { starts, ms: starts ? startMs / starts : 0 }, base);
 }
 
 function oneLine(s: string): string {
@@ -194,7 +199,7 @@ function shape(message: string): string {
   return oneLine(message).replace(/\/[^\s:'"),]+/g, "<path>").replace(/\d+(\.\d+)?/g, "N").slice(0, 160);
 }
 
-function report(o: FuzzOptions, results: CaseResult[], started: Date, wall: number, starts: number, base: string): FuzzReport {
+function report(o: FuzzOptions, results: CaseResult[], started: Date, wall: number, runners: { starts: number; ms: number }, base: string): FuzzReport {
   const counts = zero();
   const perLoader: Record<string, Record<Outcome, number>> = {};
   const perRoute: Record<string, Record<Outcome, number>> = {};
@@ -224,7 +229,8 @@ function report(o: FuzzOptions, results: CaseResult[], started: Date, wall: numb
     per_loader: perLoader,
     per_route: perRoute,
     failures: failing.length,
-    runner_starts: starts,
+    runner_starts: runners.starts,
+    runner_start_ms: Math.round(runners.ms),
     mean_case_ms: results.length ? Math.round(results.reduce((s, r) => s + r.ms, 0) / results.length) : 0,
     slowest: [...results].sort((a, b) => b.ms - a.ms).slice(0, 10).map(({ id, loader, seed, via, ms, outcome, mutations }) => ({ id, loader, seed, via, ms, outcome, mutations })),
     peak_rss_mb: {

@@ -73,7 +73,7 @@ function table(title: string, rows: Record<string, Record<string, number>>): str
 
 function summary(r: FuzzReport): string {
   const lines = [
-    `fuzz: seed ${r.seed}, ${r.cases} cases in ${r.wall_s} s (${r.mean_case_ms} ms/case mean, ${r.runner_starts} runner starts) on ${r.machine.cpus}× ${r.machine.cpu_model}, node ${r.machine.node}`,
+    `fuzz: seed ${r.seed}, ${r.cases} cases in ${r.wall_s} s (${r.mean_case_ms} ms/case mean, ${r.runner_starts} runner starts of ${r.runner_start_ms} ms) on ${r.machine.cpus}× ${r.machine.cpu_model}, node ${r.machine.node}`,
     table("outcome", { all: r.counts }),
     table("loader", r.per_loader),
     table("route", r.per_route),

@@ -69,6 +69,15 @@ export function memoryOf(pid: number | "self"): { hwm: number; rss: number } {
   }
 }
 
+/**
+ * The workspace of a runner and its MCP server (recordings that load are saved there): one per runner
+ * process, removed when the runner ends (by the driver when it kills one), so a long run does not fill
+ * the disk.
+ */
+export function runnerWorkspace(root: string, pid: number): string {
+  return path.join(root, `.workspace-${pid}`);
+}
+
 function resetPeak(pid: number | "self"): void {
   try {
     writeFileSync(`/proc/${pid}/clear_refs`, "5");
@@ -84,7 +93,7 @@ class McpServer {
     const s = new McpServer();
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: [MAIN_JS, "serve", "--workspace", path.join(root, ".workspace")],
+      args: [MAIN_JS, "serve", "--workspace", runnerWorkspace(root, process.pid)],
       cwd: root,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
       stderr: "ignore",
@@ -107,7 +116,7 @@ function hasSecret(rec: Recording): boolean {
 }
 
 async function runInProcess(file: string, opts: object, init: ChildInit, worker: boolean, hostile: boolean): Promise<Classified> {
-  const limits = { ...DEFAULT_INTAKE_LIMITS, roots: [init.root], cwd: init.root, cacheDir: path.join(init.root, ".workspace") };
+  const limits = { ...DEFAULT_INTAKE_LIMITS, roots: [init.root], cwd: init.root, cacheDir: runnerWorkspace(init.root, process.pid) };
   const signal = AbortSignal.timeout(init.hangMs);
   try {
     const { roots, cwd, cacheDir, ...intake } = limits;
@@ -183,7 +192,10 @@ async function main(): Promise<void> {
     );
   });
   process.on("disconnect", () => {
-    void (server?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+    void (server?.close() ?? Promise.resolve()).finally(() => {
+      rmSync(runnerWorkspace(init.root, process.pid), { recursive: true, force: true });
+      process.exit(0);
+    });
   });
   process.send?.({ type: "ready" } satisfies ChildMessage);
 }

@@ -11,12 +11,12 @@
  * every `recycle` cases (a fresh process and MCP server) so slow leaks cannot pile up.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { FAILURES, OUTCOMES, type Outcome } from "./classify.js";
-import { memoryOf, type CaseInfo, type CaseResult, type ChildInit, type ChildMessage, type ParentMessage, type Route } from "./child.js";
+import { memoryOf, runnerWorkspace, type CaseInfo, type CaseResult, type ChildInit, type ChildMessage, type ParentMessage, type Route } from "./child.js";
 import { caseRng } from "./rng.js";
 import { buildSeeds } from "./seeds.js";
 
@@ -117,10 +117,19 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       child = c;
       startMs += performance.now() - ts;
     };
-    const stop = (c: ChildProcess | null) => {
+    /** Kills a runner (and its MCP server) mid-case; its case file goes to failures/, its workspace away. */
+    const stop = (c: ChildProcess | null, info: CaseInfo) => {
       if (!c) return;
       if (serverPid) try { process.kill(serverPid, "SIGKILL"); } catch { /* gone */ }
       c.kill("SIGKILL");
+      const stem = info.id.replace(":", "-");
+      for (const name of existsSync(path.join(root, "cases")) ? readdirSync(path.join(root, "cases")) : []) {
+        if (name.startsWith(`${stem}.`)) {
+          mkdirSync(path.join(base, "failures"), { recursive: true });
+          renameSync(path.join(root, "cases", name), path.join(base, "failures", name));
+        }
+      }
+      if (c.pid) rmSync(runnerWorkspace(root, c.pid), { recursive: true, force: true });
     };
     while (next < indices.length) {
       const index = indices[next++];
@@ -137,7 +146,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
         let info: CaseInfo = { id: `${o.seed}:${index}`, index, loader: "?", seed: "?", mutations: [], via };
         const fail = (outcome: Outcome, message: string, peak = 0) => {
           cleanup();
-          stop(c);
+          stop(c, info);
           child = null;
           resolve({ ...info, ms: Math.round(performance.now() - t1), peak_rss_mb: Math.round(peak), outcome, message });
         };

@@ -412,6 +412,10 @@ export function mutateHdf5(rng: Rng, bytes: Uint8Array, hostile: boolean, out: s
     out.push("h5.as-is");
     return bytes;
   }
+  if (rng.chance(0.2)) {
+    const lied = hdf5DimsLie(rng, bytes, out);
+    if (lied) return lied;
+  }
   const zone = rng.weighted([[30, "superblock"], [40, "structure"], [30, "anywhere"]] as const);
   let hot: [number, number] | undefined;
   if (zone === "superblock") hot = [0, 96];
@@ -427,6 +431,49 @@ export function mutateHdf5(rng: Rng, bytes: Uint8Array, hostile: boolean, out: s
   const n = rng.weighted([[60, 1], [30, 2], [10, 3]] as const);
   for (let i = 0; i < n; i++) b = byteMutation(rng, b, out, hot);
   return b;
+}
+
+/**
+ * Offsets of the dimension arrays of HDF5 dataspace messages: version 1 (1, rank, flags, 5 reserved
+ * bytes, then rank 8-byte sizes) and version 2 (2, rank, flags, type, then the sizes), rank 1–3, with
+ * plausible sizes (1 … 10⁷). Returns [offset of the first size, rank, has max sizes].
+ */
+function dataspaces(b: Uint8Array): [number, number, boolean][] {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const found: [number, number, boolean][] = [];
+  for (let i = 0; i + 40 <= b.length; i++) {
+    const v = b[i];
+    const rank = b[i + 1];
+    const flags = b[i + 2];
+    if ((v !== 1 && v !== 2) || rank < 1 || rank > 3 || flags > 1) continue;
+    if (v === 1 && (b[i + 3] | b[i + 4] | b[i + 5] | b[i + 6] | b[i + 7]) !== 0) continue;
+    if (v === 2 && b[i + 3] !== 1) continue; // simple dataspace
+    const at = i + (v === 1 ? 8 : 4);
+    if (at + 8 * rank * (flags ? 2 : 1) > b.length) continue;
+    let ok = true;
+    for (let k = 0; k < rank; k++) {
+      const d = dv.getBigUint64(at + 8 * k, true);
+      if (d < 1n || d > 10_000_000n) ok = false;
+    }
+    if (ok) found.push([at, rank, flags === 1]);
+  }
+  return found;
+}
+
+/** Rewrites one dimension of a dataspace message: 10¹², 2⁶³, 0, ×1000, +1 (and the max size with it, or not). */
+function hdf5DimsLie(rng: Rng, b: Uint8Array, out: string[]): Uint8Array | null {
+  const spaces = dataspaces(b);
+  if (!spaces.length) return null;
+  const [at, rank, hasMax] = rng.pick(spaces);
+  const k = rng.int(rank);
+  const c = b.slice();
+  const dv = new DataView(c.buffer);
+  const old = dv.getBigUint64(at + 8 * k, true);
+  const lie = rng.pick([10n ** 12n, 2n ** 63n, 0n, old * 1000n, old + 1n, 2n ** 32n + old, 0xffffffffffffffffn]);
+  dv.setBigUint64(at + 8 * k, lie, true);
+  if (hasMax && rng.chance(0.5)) dv.setBigUint64(at + 8 * (rank + k), lie, true);
+  out.push(`h5.dims@${at}[${k}]=${lie}`);
+  return c;
 }
 
 // ---------- options ----------

@@ -8,7 +8,9 @@
  * the runner at hangMs + 15 s if it does not answer: "hang"), and the RSS of the runner and of its MCP
  * server, polled every 100 ms and read as VmHWM after each case, under `memLimitMb` (the driver
  * kills both at the limit: "memory"). A runner that dies mid-case is a "crash". Runners are recycled
- * every `recycle` cases (a fresh process and MCP server) so slow leaks cannot pile up.
+ * every `recycle` cases (a fresh process and MCP server) so slow leaks cannot pile up, and at once after
+ * a failing case or when its RSS stays above a quarter of the limit (h5wasm's heap never shrinks), so
+ * one case's leftovers cannot be blamed on the next.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
@@ -183,6 +185,12 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       }
       results.push(r);
       done++;
+      // A runner that kept memory (h5wasm's heap never shrinks) or saw a failure (a wasm abort can leave
+      // h5wasm unusable) is replaced, so the next case starts as a server's fresh loading worker does.
+      if (child && (FAILURES.includes(r.outcome) || memoryOf((child as ChildProcess).pid ?? 0).rss > o.memLimitMb / 4)) {
+        (child as ChildProcess).disconnect();
+        child = null;
+      }
       if (FAILURES.includes(r.outcome)) log(`FAIL ${r.outcome} ${r.id} [${r.loader}/${r.seed}/${r.via}] ${r.mutations.join(" ")}: ${oneLine(r.message).slice(0, 300)}`);
       if (performance.now() - lastLog > 10_000) {
         lastLog = performance.now();

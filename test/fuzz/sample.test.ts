@@ -13,7 +13,7 @@ import { buildSeeds, SECRET } from "./seeds.js";
 import { classifyError, classifyToolResult } from "./classify.js";
 import { CancelledError, UserError } from "../../src/util/errors.js";
 import { crc32, inflateRawSync } from "node:zlib";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -47,10 +47,14 @@ test("outcomes: clear UserErrors pass; raw internals, dead workers, timeouts and
   assert.equal(classifyToolResult(false, "Loaded rec_1: 120 samples", false).outcome, "ok");
 });
 
-test("a case is a pure function of (seed, index)", async () => {
+test("a case is a pure function of (seed, index): seeds are byte-identical from run to run", async () => {
   const base = mkdtempSync(path.join(os.tmpdir(), "cebra-fuzz-test-"));
   try {
-    const seeds = await buildSeeds(path.join(base, "root"), path.join(base, "outside"));
+    const seeds = await buildSeeds(path.join(base, "a", "root"), path.join(base, "a", "outside"));
+    const again = await buildSeeds(path.join(base, "b", "root"), path.join(base, "b", "outside"));
+    assert.deepEqual(again.map((s) => s.name), seeds.map((s) => s.name));
+    // Absolute external links name the run's temp folder; every other seed is identical.
+    for (const [i, s] of seeds.entries()) if (!s.name.includes("extlink") || s.name.includes("relative")) assert.ok(readFileSync(s.file).equals(readFileSync(again[i].file)), `seed ${s.name} differs between runs`);
     for (const i of [0, 1, 17, 99]) {
       const a = makeCase(CI_SEED, i, seeds);
       const b = makeCase(CI_SEED, i, seeds);

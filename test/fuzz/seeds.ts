@@ -87,8 +87,40 @@ function f16(v: number): number {
   return sign | (exp << 10) | ((x >>> 13) & 0x3ff);
 }
 
-/** Writes every seed under `<root>/seeds` (and the outside files under `outside`); returns them. */
+/** The time stamped into seed files (zip entry times, HDF5 object times): fixed, so seeds are byte-identical on every run. */
+const SEED_TIME = Date.UTC(2026, 0, 1);
+
+/**
+ * Writes every seed under `<root>/seeds` (and the outside files under `outside`); returns them. Seeds
+ * are byte-identical from run to run (a case id means the same bytes on every run of the same tree):
+ * HDF5 object times come from h5wasm's clock, which reads Date.now (pinned while the seeds are
+ * written), and zip entry times are overwritten.
+ */
 export async function buildSeeds(root: string, outside: string): Promise<Seed[]> {
+  const now = Date.now;
+  Date.now = () => SEED_TIME;
+  try {
+    return await writeSeeds(root, outside);
+  } finally {
+    Date.now = now;
+  }
+}
+
+/** Sets every entry time of a zip archive (local headers and central directory) to 1980-01-01. */
+function pinZipTimes(b: Uint8Array): Uint8Array {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let eocd = b.length - 22;
+  while (eocd >= 0 && dv.getUint32(eocd, true) !== 0x06054b50) eocd--;
+  let p = dv.getUint32(eocd + 16, true);
+  for (let k = dv.getUint16(eocd + 10, true); k > 0; k--) {
+    dv.setUint32(p + 12, 0x21, true);
+    dv.setUint32(dv.getUint32(p + 42, true) + 10, 0x21, true);
+    p += 46 + dv.getUint16(p + 28, true) + dv.getUint16(p + 30, true) + dv.getUint16(p + 32, true);
+  }
+  return b;
+}
+
+async function writeSeeds(root: string, outside: string): Promise<Seed[]> {
   const dir = path.join(root, "seeds");
   mkdirSync(dir, { recursive: true });
   mkdirSync(outside, { recursive: true });
@@ -127,9 +159,9 @@ export async function buildSeeds(root: string, outside: string): Promise<Seed[]>
     continuous: { dtype: "<f4", shape: [T, 2], data: values(T * 2, 3) },
     movie: { dtype: "|u1", shape: [F, 4, 6], data: Array.from({ length: F * 24 }, (_, i) => (i * 13) % 256) },
   };
-  add("npz-stored", "npz", ".npz", writeNpz(arrays));
-  add("npz-deflated", "npz", ".npz", writeNpz(arrays, { compress: true }));
-  add("npz-neural-only", "npz", ".npz", writeNpz({ neural: arrays.neural }, { compress: true }));
+  add("npz-stored", "npz", ".npz", pinZipTimes(writeNpz(arrays)));
+  add("npz-deflated", "npz", ".npz", pinZipTimes(writeNpz(arrays, { compress: true })));
+  add("npz-neural-only", "npz", ".npz", pinZipTimes(writeNpz({ neural: arrays.neural }, { compress: true })));
   add(
     "npz-zip64-numpy",
     "npz",

@@ -11,7 +11,7 @@
  * - escape: data from a file outside the allowed root came back (as values or inside a message).
  */
 import { CancelledError, UserError } from "../../src/util/errors.js";
-import { SECRET } from "./seeds.js";
+import { FIXTURE_SECRET, SECRET } from "./seeds.js";
 
 export const OUTCOMES = ["ok", "user_error", "internal_error", "crash", "hang", "memory", "escape"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -39,7 +39,7 @@ export function internalMarker(text: string): string | null {
 
 /** True if `text` shows the sentinel value of the files outside the root. */
 export function leaksSecret(text: string): boolean {
-  return text.includes(String(SECRET));
+  return text.includes(String(SECRET)) || text.includes(String(FIXTURE_SECRET));
 }
 
 export interface Classified {

@@ -34,6 +34,8 @@ export interface Seed {
 
 /** The value every element of the files outside the root holds. */
 export const SECRET = 98765;
+/** The value of the repository's escape fixtures' outside files (test/fixtures/hdf5-escape/outside). */
+export const FIXTURE_SECRET = 777.25;
 
 const T = 120;
 const N = 12;
@@ -190,7 +192,7 @@ async function writeSeeds(root: string, outside: string): Promise<Seed[]> {
   add("nwb-neuropixels", "hdf5", ".nwb", null);
 
   // HDF5 escapes: external links to a file outside the root, whose every value is SECRET.
-  const secret = path.join(outside, "secret.h5");
+  const secret = path.join(outside, "fuzz-secret.h5");
   await writeH5(secret, (f) => {
     put(f, "/neural", Float32Array.from({ length: T * N }, () => SECRET), { shape: [T, N] });
     put(f, "/frame", BigInt64Array.from({ length: T }, () => BigInt(SECRET)));
@@ -219,15 +221,28 @@ async function writeSeeds(root: string, outside: string): Promise<Seed[]> {
   });
   add("h5-huge-declared", "hdf5", ".h5", null, true);
 
-  // Fixtures made with h5py by the HDF5 confinement work (external storage, VDS), when present.
-  if (existsSync(ESCAPE_FIXTURES)) {
-    const fixtureDir = path.join(dir, "hdf5-escape");
-    mkdirSync(fixtureDir, { recursive: true });
-    for (const name of readdirSync(ESCAPE_FIXTURES).sort()) {
-      copyFileSync(path.join(ESCAPE_FIXTURES, name), path.join(fixtureDir, name));
-      if (name.endsWith(".h5")) seeds.push({ name: `fixture-${name.slice(0, -3)}`, loader: "hdf5", ext: ".h5", file: path.join(fixtureDir, name), hostile: true });
+  // Fixtures made with h5py by the HDF5 confinement work (external storage, links, VDS). They name
+  // "../outside/secret.*" relative to their own folder (external storage: relative to the process's
+  // working directory, the root), so they go in the root itself and their outside files in `outside`,
+  // next to it. Mutated cases are written to <root>/cases/, for which "../outside" is <root>/outside:
+  // the secret files go there too, so that a case that got through the HDF5 guard would show 777.25
+  // (any file but the one named is refused, inside a root or not).
+  const fixtureRoot = path.join(ESCAPE_FIXTURES, "root");
+  if (existsSync(fixtureRoot)) {
+    const fixtureOutside = path.join(ESCAPE_FIXTURES, "outside");
+    mkdirSync(path.join(root, "outside"), { recursive: true });
+    for (const name of readdirSync(fixtureOutside).sort()) {
+      copyFileSync(path.join(fixtureOutside, name), path.join(outside, name));
+      copyFileSync(path.join(fixtureOutside, name), path.join(root, "outside", name));
+    }
+    for (const name of readdirSync(fixtureRoot).sort()) {
+      if (!name.endsWith(".h5")) continue;
+      const file = path.join(root, `fixture-${name}`);
+      copyFileSync(path.join(fixtureRoot, name), file);
+      seeds.push({ name: `fixture-${name.slice(0, -3)}`, loader: "hdf5", ext: ".h5", file, hostile: true });
     }
   }
+
   return seeds;
 }
 

@@ -13,6 +13,7 @@ import { loadRecording, type IntakeLimits, type LoadOptions } from "../data/load
 import type { Recording } from "../data/recording.js";
 import { UserError, serializeError, type SerializedError } from "../util/errors.js";
 import { AllowedRoots } from "../store/roots.js";
+import { watchNativeCalls } from "../data/formats/hdf5-watch.js";
 
 /** Where a worker load may read from and how it may download: the plain-data form of a LoadContext. */
 export interface LoadLimits extends IntakeLimits {
@@ -29,6 +30,11 @@ export interface LoadJob {
   source: string;
   opts: LoadOptions;
   limits: LoadLimits;
+  /**
+   * One float64 shared with the server thread: when the current call into the HDF5 library began
+   * (Date.now()), 0 while none runs. The server stops this worker when a call stalls.
+   */
+  nativeCallStarted: SharedArrayBuffer;
 }
 
 export type LoadWorkerMessage = { type: "done"; recording: Recording } | { type: "error"; error: SerializedError };
@@ -56,6 +62,8 @@ function postRecording(port: MessagePort, recording: Recording): void {
 }
 
 async function main(port: MessagePort, job: LoadJob): Promise<void> {
+  const started = new Float64Array(job.nativeCallStarted);
+  watchNativeCalls((ms) => (started[0] = ms));
   let recording: Recording;
   try {
     const { roots, cwd, cacheDir, ...intake } = job.limits;

@@ -69,7 +69,8 @@ const WORKER_URL = new URL("./load-worker.js", import.meta.url);
  */
 export function loadRecordingInWorker(source: string, opts: LoadOptions, limits: LoadLimits, signal?: AbortSignal): Promise<Recording> {
   if (signal?.aborted) return Promise.reject(new CancelledError("load cancelled"));
-  const job: LoadJob = { source, opts, limits };
+  const nativeCallStarted = new SharedArrayBuffer(8);
+  const job: LoadJob = { source, opts, limits, nativeCallStarted };
   // What messages may show of the source: a URL without its credentials.
   const shown = redactUrl(source);
   const worker = new Worker(WORKER_URL, {
@@ -88,11 +89,45 @@ export function loadRecordingInWorker(source: string, opts: LoadOptions, limits:
       if (settled) return;
       settled = true;
       signal?.removeEventListener("abort", cancel);
+      clearTimeout(timer);
+      clearInterval(stallCheck);
       void worker.terminate();
       f();
     };
     const cancel = () => finish(() => reject(new CancelledError("load cancelled")));
     signal?.addEventListener("abort", cancel, { once: true });
+    // A corrupted file can send a reader into a loop that never returns (seen once in 10,000 fuzz
+    // cases): the thread is stopped after loadTimeoutMs instead of holding a core forever.
+    const timer = setTimeout(
+      () =>
+        finish(() =>
+          reject(
+            new UserError(
+              `Loading ${shown} took longer than ${formatMs(limits.loadTimeoutMs)} and was stopped; a corrupted file can make a reader loop.`,
+              "Check the file (re-save or re-download it); if it is genuine and just very large, load a part of it (time_range, select_units) or raise the limit with CEBRA_MCP_LOAD_TIMEOUT_S.",
+              "limit_exceeded",
+            ),
+          ),
+        ),
+      limits.loadTimeoutMs,
+    );
+    // One call into the HDF5 library that runs past nativeStallMs is a loop on a corrupted file
+    // (src/data/formats/hdf5-watch.ts): nothing in the worker can interrupt it, so it is stopped here.
+    const callStarted = new Float64Array(nativeCallStarted);
+    const stallCheck = setInterval(() => {
+      const t = callStarted[0]!;
+      if (t > 0 && Date.now() - t > limits.nativeStallMs) {
+        finish(() =>
+          reject(
+            new UserError(
+              `Loading ${shown} was stopped: the HDF5 library spent more than ${formatMs(limits.nativeStallMs)} in one call, which an intact file never needs (reads are sliced to 64 MiB); the file is most likely corrupted and made the library loop.`,
+              "Check the file (h5dump -H, or re-download / re-export it). If it is genuine and on a very slow disk, raise the limit with CEBRA_MCP_HDF5_STALL_S.",
+              "limit_exceeded",
+            ),
+          ),
+        );
+      }
+    }, Math.min(1000, limits.nativeStallMs / 4));
     worker.on("message", (m: LoadWorkerMessage) => {
       if (m.type === "done") finish(() => resolve(m.recording));
       else finish(() => reject(rebuildError(m.error)));
@@ -102,6 +137,11 @@ export function loadRecordingInWorker(source: string, opts: LoadOptions, limits:
       finish(() => reject(new UserError(`Loading ${shown} stopped: the loading thread exited (code ${code}) without a result.`, LOAD_RETRY_FIX, "load_failed"))),
     );
   });
+}
+
+/** "15 s", "200 ms". */
+function formatMs(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
 }
 
 /** Young-generation and stack sizes of the loading worker (MB); the old generation is `loadWorkerHeapMb`. */

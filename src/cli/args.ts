@@ -2,7 +2,8 @@
  * Command-line flags of `cebra-mcp serve` → ServerConfig. Environment variables fill in what flags
  * leave out: CEBRA_MCP_WORKSPACE, CEBRA_MCP_ROOTS (path-delimiter separated), CEBRA_MCP_TOKEN,
  * CEBRA_MCP_ALLOW_PRIVATE_URLS, CEBRA_MCP_MAX_LOAD_BYTES, CEBRA_MCP_MAX_INFLATE_RATIO, CEBRA_MCP_LOAD_HEAP_MB,
- * CEBRA_MCP_MAX_DOWNLOAD_BYTES, CEBRA_MCP_DOWNLOAD_TIMEOUT_S (the intake limits, docs/SECURITY.md).
+ * CEBRA_MCP_MAX_DOWNLOAD_BYTES, CEBRA_MCP_DOWNLOAD_TIMEOUT_S, CEBRA_MCP_LOAD_TIMEOUT_S, CEBRA_MCP_HDF5_STALL_S (the intake limits,
+ * docs/SECURITY.md).
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -40,6 +41,8 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     ...optional("loadWorkerHeapMb", env.CEBRA_MCP_LOAD_HEAP_MB, (v) => parsePositive(v, "CEBRA_MCP_LOAD_HEAP_MB")),
     ...optional("maxDownloadBytes", env.CEBRA_MCP_MAX_DOWNLOAD_BYTES, (v) => parseByteSize(v, "CEBRA_MCP_MAX_DOWNLOAD_BYTES")),
     ...optional("downloadTimeoutMs", env.CEBRA_MCP_DOWNLOAD_TIMEOUT_S, (v) => parsePositive(v, "CEBRA_MCP_DOWNLOAD_TIMEOUT_S") * 1000),
+    ...optional("loadTimeoutMs", env.CEBRA_MCP_LOAD_TIMEOUT_S, (v) => parsePositive(v, "CEBRA_MCP_LOAD_TIMEOUT_S") * 1000),
+    ...optional("nativeStallMs", env.CEBRA_MCP_HDF5_STALL_S, (v) => parsePositive(v, "CEBRA_MCP_HDF5_STALL_S") * 1000),
   };
   const token = values.token ?? env.CEBRA_MCP_TOKEN;
   if (values.http !== undefined) {

@@ -173,6 +173,13 @@ export interface IntakeLimits {
   maxInflateRatio: number;
   /** V8 heap budget of the loading worker, in MB (Worker resourceLimits.maxOldGenerationSizeMb). */
   loadWorkerHeapMb: number;
+  /** Longest a load (in its worker, downloads included) may take before the worker is stopped. */
+  loadTimeoutMs: number;
+  /**
+   * Longest one call into the HDF5 library may run before the loading worker is stopped (a corrupted
+   * file can make it loop; reads are sliced to ≤ 64 MiB per call, see formats/hdf5-watch.ts).
+   */
+  nativeStallMs: number;
 }
 
 export const DEFAULT_INTAKE_LIMITS: IntakeLimits = {
@@ -183,6 +190,8 @@ export const DEFAULT_INTAKE_LIMITS: IntakeLimits = {
   maxLoadBytes: 8 * 1024 ** 3,
   maxInflateRatio: 900,
   loadWorkerHeapMb: 1024,
+  loadTimeoutMs: 30 * 60 * 1000,
+  nativeStallMs: 15 * 1000,
 };
 
 /** Members and datasets smaller than this (uncompressed) are not held to maxInflateRatio. */

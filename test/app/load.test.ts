@@ -5,8 +5,10 @@
  */
 import test, { after } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { copyFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { watchNativeCalls, wrapNativeCalls } from "../../src/data/formats/hdf5-watch.js";
 import { loadRecording, type LoadOptions } from "../../src/data/load.js";
 import { writeNpz } from "../../src/data/formats/npz.js";
 import type { Recording } from "../../src/data/recording.js";
@@ -123,6 +125,59 @@ test("an array too large to allocate becomes a UserError; other errors pass thro
   assert.equal(allocationFailure(new RangeError("Array buffer allocation failed"), "x")?.code, "limit_exceeded");
   assert.equal(allocationFailure(new TypeError("x is not a function"), "x"), undefined);
   assert.equal(allocationFailure(new RangeError("Maximum call stack size exceeded"), "x"), undefined);
+});
+
+test("a load that runs past loadTimeoutMs is stopped with a UserError naming the limit; the next load works", async () => {
+  // The default-size builtin takes seconds to simulate: with a 200 ms limit the worker is stopped mid-load.
+  const started = performance.now();
+  await assert.rejects(loadRecordingInWorker("builtin:allen-like", {}, { ...limits, loadTimeoutMs: 200 }), (e: unknown) => {
+    assert.ok(e instanceof UserError);
+    assert.equal(e.code, "limit_exceeded");
+    assert.match(e.problem, /took longer than 200 ms and was stopped/);
+    assert.match(e.fix, /CEBRA_MCP_LOAD_TIMEOUT_S/);
+    return true;
+  });
+  assert.ok(performance.now() - started < 5000, "stopped at the limit, not after the load");
+  const rec = await loadRecordingInWorker("builtin:allen-like", { builtin: SMALL_BUILTIN }, limits);
+  assert.ok(rec.n_samples > 0);
+});
+
+test("an HDF5 file that makes the library loop is stopped by the stall watchdog with a clear error", async () => {
+  const fixture = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../test/fixtures/hdf5-loop/vlen-heap-loop.nwb");
+  const file = path.join(tmp.dir, "loop.nwb");
+  copyFileSync(fixture, file);
+  const started = performance.now();
+  await assert.rejects(loadRecordingInWorker(file, {}, { ...limits, nativeStallMs: 2000 }), (e: unknown) => {
+    assert.ok(e instanceof UserError);
+    assert.equal(e.code, "limit_exceeded");
+    assert.match(e.problem, /loop\.nwb was stopped: the HDF5 library spent more than 2 s in one call/);
+    assert.match(e.fix, /CEBRA_MCP_HDF5_STALL_S/);
+    return true;
+  });
+  const seconds = (performance.now() - started) / 1000;
+  assert.ok(seconds < 10, `stopped ${seconds.toFixed(1)} s after the start (limit 2 s, checked every 0.5 s)`);
+});
+
+test("the native-call clock sees the outermost call start and end, nested calls once", () => {
+  const seen: number[] = [];
+  const fake: Record<string, unknown> = {
+    get_type: () => 1,
+    get_keys: function (this: Record<string, unknown>) {
+      return (this.get_type as () => number)() + 1;
+    },
+    ccall: () => 0,
+  };
+  wrapNativeCalls(fake);
+  watchNativeCalls((ms) => seen.push(ms));
+  try {
+    assert.equal((fake.get_keys as () => number).call(fake), 2);
+    (fake.ccall as () => number)();
+  } finally {
+    watchNativeCalls(null);
+  }
+  assert.equal(seen.length, 2, "one start and one end for the nested call; ccall is not wrapped");
+  assert.ok(seen[0]! > 0);
+  assert.equal(seen[1], 0);
 });
 
 test("aborting the signal terminates the load with CancelledError", async () => {

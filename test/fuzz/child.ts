@@ -155,9 +155,13 @@ async function runViaMcp(file: string, opts: object, init: ChildInit, hostile: b
   }
 }
 
-async function runCase(init: ChildInit, index: number, via: Route): Promise<CaseResult> {
-  const mcp = via === "mcp";
+async function runCase(init: ChildInit, index: number, route: Route): Promise<CaseResult> {
   const c = makeCase(init.runSeed, index, init.seeds);
+  // HDF5 reads run synchronously inside WebAssembly: a reader that loops on a corrupted file can only
+  // be stopped by the thread that started the load (the server's stall watchdog, src/data/formats/
+  // hdf5-watch.ts). So HDF5 cases never take the direct route; they take the server's worker path.
+  const via: Route = route === "direct" && c.loader === "hdf5" ? "worker" : route;
+  const mcp = via === "mcp";
   const dir = path.join(init.root, "cases");
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${c.id.replace(":", "-")}${c.ext}`);

@@ -3,7 +3,7 @@
  * plus the generic-HDF5 loader (caller-named dataset paths, same roles as the `.npz` convention).
  *
  * Every read goes through {@link Hdf5Reader}: it records the paths read (for provenance), reads in
- * slices of at most 256 MB along the first axis (h5wasm's wasm32 heap caps single reads at 2 GiB),
+ * slices of at most 64 MiB along the first axis (h5wasm's wasm32 heap caps single reads at 2 GiB; the stall watchdog),
  * converts int64 (BigInt64Array) to exact Numbers, and turns every h5wasm/HDF5 failure (corrupted or
  * truncated files, unsupported compression filters, float16, non-numeric types) into a UserError naming
  * the file and the dataset (hdf5-errors.ts), never an HDF5 error stack.
@@ -23,6 +23,7 @@ import { recordingFromArrays, toKind, transposeInto, type KindArrays, type Named
 import { bigIntsToFloat64 } from "./npy.js";
 import { allowOpen, blockedOpens, clearBlocked, installConfinement } from "./hdf5-confine.js";
 import { escapeError, hdf5Failure, hdf5OpenFailure } from "./hdf5-errors.js";
+import { wrapNativeCalls } from "./hdf5-watch.js";
 import { DEFAULT_INTAKE_LIMITS, INFLATE_RATIO_GRACE_BYTES, loadBudgetBytes, throwIfCancelled, type IntakeLimits, type LoadContext, type LoadOptions } from "../options.js";
 import type { Recording } from "../recording.js";
 import type { SourceFile } from "./format.js";
@@ -32,8 +33,8 @@ type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
 type H5Group = InstanceType<typeof h5wasm.Group>;
 type H5Metadata = H5Dataset["metadata"];
 
-/** Largest single slice read from HDF5. */
-const MAX_SLICE_BYTES = 256 * 1024 * 1024;
+/** Largest single slice read from HDF5 (small enough that one native call stays far below the stall limit, hdf5-watch.ts). */
+const MAX_SLICE_BYTES = 64 * 1024 * 1024;
 /**
  * Largest chunk HDF5 may decompress: a partial read inflates whole chunks inside h5wasm's wasm heap
  * (at most 2 GiB, never given back), which no JS-side limit sees. Real files use chunks of kilobytes
@@ -49,7 +50,7 @@ export interface Hdf5OpenOptions {
   signal?: AbortSignal;
   /** Load budget and inflate ratio (default DEFAULT_INTAKE_LIMITS). */
   limits?: Hdf5Limits;
-  /** Largest single slice in bytes (default 256 MB; smaller in tests). */
+  /** Largest single slice in bytes (default 64 MiB; smaller in tests). */
   maxSliceBytes?: number;
 }
 
@@ -63,12 +64,14 @@ let ready: Promise<void> | null = null;
 
 /**
  * Initialise h5wasm once, make HDF5 errors (e.g. unsupported filters) throw instead of returning
- * garbage (the error stack goes into the exception; nothing is printed), and confine file opens.
+ * garbage (the error stack goes into the exception; nothing is printed), confine file opens, and let a
+ * watchdog see every native call (hdf5-watch.ts).
  */
 export function h5Ready(): Promise<void> {
   ready ??= h5wasm.ready.then((Module) => {
     Module.activate_throwing_error_handler();
     installConfinement();
+    wrapNativeCalls(Module as unknown as Record<string, unknown>);
   });
   return ready;
 }
@@ -460,7 +463,7 @@ function scalarArray(v: unknown): TypedArray {
 
 /**
  * Read samples [t0, t1) of a 2-D activity dataset as time-major float32 [t1 - t0, N]. `unitMajor`
- * datasets ([N, T], e.g. Allen NWB 1.x dF/F) are read in blocks of units (≤ 256 MB each) and
+ * datasets ([N, T], e.g. Allen NWB 1.x dF/F) are read in blocks of units (≤ 64 MiB each) and
  * transposed block by block, so memory stays at the output size plus one block.
  */
 export function readTimeMajor(reader: Hdf5Reader, path: string, unitMajor: boolean, t0: number, t1: number, fix: string): { data: Float32Array; n_units: number } {

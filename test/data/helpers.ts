@@ -2,7 +2,7 @@
  * Shared helpers for the data tests: temp folders, a LoadContext, hand-built .npy bytes,
  * and h5wasm writing helpers (intermediate groups, typed datasets).
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, sep } from "node:path";
 import h5wasm from "h5wasm/node";
@@ -13,9 +13,14 @@ import type { Recording } from "../../src/data/recording.js";
 
 export type H5File = InstanceType<typeof h5wasm.File>;
 
-/** A fresh temp folder. */
+const made: string[] = [];
+
+/** A fresh temp folder, removed when the test process exits. */
 export function tmpDir(prefix = "cebra-data-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (made.length === 0) process.once("exit", () => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  made.push(dir);
+  return dir;
 }
 
 /** A LoadContext that allows paths under `root` only (as the server does) and caches in `root/.cache`. */

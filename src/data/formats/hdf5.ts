@@ -22,7 +22,7 @@ import { UserError } from "../../util/errors.js";
 import { recordingFromArrays, toKind, transposeInto, type KindArrays, type NamedArrays, type NumericKind, type TypedArray } from "../arrays.js";
 import { bigIntsToFloat64 } from "./npy.js";
 import { allowOpen, blockedOpens, clearBlocked, installConfinement } from "./hdf5-confine.js";
-import { escapeError, hdf5Failure, hdf5OpenFailure } from "./hdf5-errors.js";
+import { escapeError, hdf5Failure, hdf5OpenFailure, type EscapeKind } from "./hdf5-errors.js";
 import { wrapNativeCalls } from "./hdf5-watch.js";
 import { DEFAULT_INTAKE_LIMITS, INFLATE_RATIO_GRACE_BYTES, loadBudgetBytes, throwIfCancelled, type IntakeLimits, type LoadContext, type LoadOptions } from "../options.js";
 import type { Recording } from "../recording.js";
@@ -401,26 +401,22 @@ export class Hdf5Reader {
 
   /** Run an h5wasm call that reads data of `p`: a refused open means external storage, anything else a UserError with its likely cause. */
   private guard<T>(p: string, fn: () => T): T {
-    clearBlocked();
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof UserError) throw e;
-      const blocked = blockedOpens();
-      if (blocked.length) throw escapeError(this.what(p), "external storage", blocked);
-      throw hdf5Failure(this.what(p), "read", e);
-    }
+    return this.call(p, "read", fn, "external storage");
   }
 
-  /** Run an h5wasm call that reads structure (metadata, names, attributes) of `p`. */
-  private call<T>(p: string, action: string, fn: () => T): T {
+  /**
+   * Run an h5wasm call that reads structure (metadata, names, attributes) of `p`, or with `escape`
+   * "external storage" its data: a refused open of another file becomes the escape error, anything
+   * else a UserError with its likely cause.
+   */
+  private call<T>(p: string, action: string, fn: () => T, escape: EscapeKind = "an external link"): T {
     clearBlocked();
     try {
       return fn();
     } catch (e) {
       if (e instanceof UserError) throw e;
       const blocked = blockedOpens();
-      if (blocked.length) throw escapeError(this.what(p), "an external link", blocked);
+      if (blocked.length) throw escapeError(this.what(p), escape, blocked);
       throw hdf5Failure(this.what(p), action, e);
     }
   }

@@ -154,6 +154,9 @@ async function runTraining(
   const resume = req.resume_from ? await loadModel(deps.workspace, req.resume_from) : null;
   const steps = req.config.max_iterations;
   const config = resume ? { ...resume.model.config, max_iterations: resume.model.steps_done + steps, device: req.config.device, threads: req.config.threads } : req.config;
+  // InfoNCE at chance (all similarities equal) is log(batch size), once per objective (hybrid sums two).
+  const chanceLoss = (req.mode === "hybrid" ? 2 : 1) * Math.log(config.batch_size);
+  const chanceText = `${req.mode === "hybrid" ? "2·" : ""}log(${config.batch_size}) = ${chanceLoss.toFixed(3)}`;
   const fit = (shuffled: boolean, offset: number) =>
     fitEmbedding(rec, {
       mode: req.mode,
@@ -166,22 +169,39 @@ async function runTraining(
       resumeFrom: shuffled ? undefined : resume?.model,
       signal: control.signal,
       onWarnings: shuffled ? undefined : (ws) => ws.forEach((w) => control.warn(w)),
-      onProgress: (p) =>
+      onProgress: (p) => {
+        const phaseStep = p.step - (resume && !shuffled ? resume.model.steps_done : 0);
         control.report({
-          step: offset + p.step - (resume && !shuffled ? resume.model.steps_done : 0),
-          message: `${shuffled ? "shuffled-label control: " : ""}step ${p.step}/${p.total_steps} loss=${p.loss.toFixed(4)}`,
+          step: offset + phaseStep,
+          phase: shuffled ? "training shuffled-label control" : "training model",
+          phase_step: phaseStep,
+          phase_total: steps,
+          message: shuffled
+            ? `shuffled-label control: step ${phaseStep}/${steps} loss=${p.loss.toFixed(4)}; its labels are shuffled, so its loss stays near chance ${chanceText} instead of falling like the model's`
+            : `model: step ${phaseStep}/${steps} loss=${p.loss.toFixed(4)} (chance ${chanceText})`,
           metrics: { loss: p.loss, align: p.align, uniform: p.uniform, temperature: p.temperature },
           steps_per_s: p.steps_per_s,
           eta_s: p.eta_s + (shuffled || !req.shuffled_control ? 0 : steps / Math.max(p.steps_per_s, 1e-9)),
-        }),
+        });
+        // The last step is reported after it is taken; the fit then embeds every sample and scores the held-out part.
+        if (p.step >= p.total_steps) {
+          const what = shuffled ? "shuffled-label control" : "model";
+          control.report({ step: offset + phaseStep, phase: `embedding (${what})`, phase_step: phaseStep, phase_total: steps, message: `embedding every sample with the trained ${what} and scoring the held-out loss` });
+        }
+      },
     });
+  /** Reports a step without training (saving): the counters stay where training left them. */
+  const saving = (what: "model" | "shuffled-label control", offset: number, done: number) =>
+    control.report({ step: offset + done, phase: `saving ${what}`, phase_step: done, phase_total: steps, message: `saving the ${what} and its embedding to the workspace` });
   const ctx = { recording_id: req.recording_id, recording_sha256: rec.provenance.sha256, mode: req.mode, labels: req.labels ?? null, resumed_from: req.resume_from };
   const real = await fit(false, 0);
+  saving("model", 0, real.model.steps_done - (resume?.model.steps_done ?? 0));
   const ids = await saveFit(deps.workspace, real, ctx);
   let shuffled: FitResult | null = null;
   let shuffledId: string | null = null;
   if (req.shuffled_control && !real.model.cancelled) {
     shuffled = await fit(true, steps);
+    saving("shuffled-label control", steps, shuffled.model.steps_done);
     shuffledId = (await saveFit(deps.workspace, shuffled, { ...ctx, control_of: ids.model_id })).model_id;
   }
   return trainingResult(req, real, ids, shuffled, shuffledId);

@@ -33,6 +33,13 @@ interface JobProgress {
   total: number;
   /** Phase text, e.g. "step 120/1000 loss=5.91". */
   message?: string;
+  /**
+   * The part of the work running now (e.g. "training model", "training shuffled-label control", "saving"),
+   * with its own step counter; `step`/`total` count the whole job. Absent in manifests written before phases.
+   */
+  phase?: string;
+  phase_step?: number;
+  phase_total?: number;
   /** Latest metric values (loss, align, uniform, temperature ...). */
   metrics?: Record<string, number>;
   steps_per_s?: number;
@@ -82,7 +89,7 @@ export interface JobControl {
   /** Aborted when the job is cancelled (cancel_job, server shutdown). */
   readonly signal: AbortSignal;
   /** Reports progress. `total` defaults to the spec's total; rate and ETA are computed unless given. */
-  report(p: { step: number; total?: number; message?: string; metrics?: Record<string, number>; steps_per_s?: number; eta_s?: number }): void;
+  report(p: { step: number; total?: number; message?: string; phase?: string; phase_step?: number; phase_total?: number; metrics?: Record<string, number>; steps_per_s?: number; eta_s?: number }): void;
   /** Records a warning on the job (shown with its progress and result; repeated texts are kept once). */
   warn(message: string): void;
   /** Throws CancelledError if the job was cancelled. */
@@ -317,6 +324,9 @@ export class JobRegistry {
       total,
       elapsed_s: roundTo(elapsed, 3),
       ...(p.message !== undefined ? { message: p.message } : {}),
+      ...(p.phase !== undefined ? { phase: p.phase } : {}),
+      ...(p.phase_step !== undefined ? { phase_step: p.phase_step } : {}),
+      ...(p.phase_total !== undefined ? { phase_total: p.phase_total } : {}),
       ...(p.metrics ? { metrics: p.metrics } : {}),
       ...(rate !== undefined ? { steps_per_s: roundTo(rate, 3) } : {}),
       ...(eta !== undefined ? { eta_s: roundTo(eta, 3) } : {}),

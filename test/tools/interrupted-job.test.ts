@@ -80,7 +80,7 @@ test("a job killed with the server (kill -9) is shown as interrupted at the last
     const slack = rate * 4;
     assert.ok(Math.abs(recorded - lastSeen) <= slack, `recorded step ${recorded} is not within ${Math.round(slack)} steps of the last seen ${lastSeen} (${rate.toFixed(0)} steps/s)`);
     assert.match(data.error?.message ?? "", new RegExp(`stopped at step ${recorded}/${total}`));
-    assert.match(text, new RegExp(`interrupted — step ${recorded}/${total}`));
+    assert.match(text, new RegExp(`was interrupted — training model: step ${recorded}/${total}, loss [0-9.]+ \\(whole job: step ${recorded}/${total} `));
     assert.match(data.next, /nothing from the unfinished run was saved/);
     assert.match(data.next, /train_embedding again/);
     const listed = await callOk<{ artifacts: { id: string; summary: string }[] }>(second.client, "list_artifacts", { kind: "job" });

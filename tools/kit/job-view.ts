@@ -21,6 +21,9 @@ export const JOB_VIEW_SCHEMA = z.object({
       total: z.number(),
       fraction: z.number(),
       message: z.string().optional(),
+      phase: z.string().optional().describe("What runs now, e.g. training model, training shuffled-label control, embedding (model), saving model."),
+      phase_step: z.number().optional().describe("Step within the phase; step/total count the whole job."),
+      phase_total: z.number().optional(),
       metrics: z.record(z.string(), z.number()).optional(),
       steps_per_s: z.number().optional(),
       eta_s: z.number().optional(),
@@ -66,10 +69,39 @@ export function jobView(r: JobRecord): JobView {
 /** One or two lines for the text block of a job result. */
 export function jobText(v: JobView): string {
   const p = v.progress;
-  const progress = p ? ` — step ${p.step}/${p.total} (${Math.round(p.fraction * 100)}%)${p.metrics?.loss !== undefined ? `, loss ${p.metrics.loss.toFixed(4)}` : ""}${p.eta_s !== undefined && v.status === "running" ? `, ETA ${Math.round(p.eta_s)} s` : ""}` : "";
   const err = v.error ? `\nError: ${v.error.message}${v.error.fix ? ` Fix: ${v.error.fix}` : ""}` : "";
   const warn = v.warnings?.length ? `\nWarnings:${v.warnings.map((w) => `\n- ${w}`).join("")}` : "";
-  return `Job ${v.job_id} (${v.type}) is ${v.status}${progress}.${err}${warn}\nNext: ${v.next}`;
+  return `Job ${v.job_id} (${v.type}) ${statusPhrase(v.status)}${p ? ` — ${progressPhrase(p, v.status)}` : ""}.${err}${warn}\nNext: ${v.next}`;
+}
+
+/** "is running", "succeeded", "was cancelled": a status as the predicate of a sentence. */
+export function statusPhrase(status: JobView["status"]): string {
+  switch (status) {
+    case "queued":
+    case "running":
+      return `is ${status}`;
+    case "succeeded":
+    case "failed":
+      return status;
+    case "cancelled":
+    case "interrupted":
+      return `was ${status}`;
+  }
+}
+
+/**
+ * Where a job stands: the phase with its own step counter and loss when the job reports phases
+ * ("training shuffled-label control: step 120/500, loss 6.2401 (whole job: step 620/1000, 62%)"), and why a
+ * phase's loss differs (the progress message) while the job runs.
+ */
+export function progressPhrase(p: Omit<NonNullable<JobView["progress"]>, "elapsed_s">, status: JobView["status"]): string {
+  const loss = p.metrics?.loss !== undefined ? `, loss ${p.metrics.loss.toFixed(4)}` : "";
+  const eta = p.eta_s !== undefined && status === "running" ? `, ETA ${Math.round(p.eta_s)} s` : "";
+  const whole = `step ${p.step}/${p.total} (${Math.round(p.fraction * 100)}%)`;
+  // A finished job's last phase (saving) says nothing more than "succeeded"; a stopped job's phase says where it stopped.
+  if (p.phase === undefined || p.phase_step === undefined || status === "succeeded") return `${whole}${loss}${eta}`;
+  const why = status === "running" && p.message && p.message.includes(";") ? ` — ${p.message.slice(p.message.indexOf(";") + 1).trim()}` : "";
+  return `${p.phase}: step ${p.phase_step}/${p.phase_total ?? p.total}${loss} (whole job: ${whole}${eta})${why}`;
 }
 
 function nextHint(r: JobRecord): string {

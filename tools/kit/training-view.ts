@@ -6,15 +6,15 @@ import { z } from "zod";
 import { TRAINING_RESULT_SCHEMA, type TrainingResult } from "../../src/app/train.js";
 import type { JobRecord } from "../../src/store/jobs.js";
 import { UserError } from "../../src/util/errors.js";
-import { jobView } from "./job-view.js";
+import { JOB_VIEW_SCHEMA, jobView, progressPhrase, statusPhrase } from "./job-view.js";
 
 export const TRAINING_VIEW_SCHEMA = z.object({
   job_id: z.string(),
   status: z.string(),
-  progress: z.object({ step: z.number(), total: z.number(), fraction: z.number(), message: z.string().optional(), eta_s: z.number().optional() }).optional(),
+  progress: JOB_VIEW_SCHEMA.shape.progress.unwrap().pick({ step: true, total: true, fraction: true, message: true, phase: true, phase_step: true, phase_total: true, metrics: true, eta_s: true }).optional(),
   ...TRAINING_RESULT_SCHEMA.pick({
     model_id: true, embedding_id: true, shuffled_model_id: true, final_loss: true, goodness_of_fit_bits: true,
-    heldout_goodness_of_fit_bits: true, steps_done: true, steps_per_s: true, device_used: true, device_notes: true,
+    heldout_goodness_of_fit_bits: true, shuffled_heldout_goodness_of_fit_bits: true, steps_done: true, steps_per_s: true, device_used: true, device_notes: true,
     wall_time_s: true, labels: true, split: true,
   }).partial().shape,
   warnings: z.array(z.string()).optional().describe("What the training data checks warned about (constant units or labels)."),
@@ -33,7 +33,7 @@ export function trainingView(record: JobRecord): TrainingView {
   return {
     job_id: record.id,
     status: record.status,
-    ...(p ? { progress: { step: p.step, total: p.total, fraction: p.fraction, message: p.message, eta_s: p.eta_s } } : {}),
+    ...(p ? { progress: { step: p.step, total: p.total, fraction: p.fraction, message: p.message, phase: p.phase, phase_step: p.phase_step, phase_total: p.phase_total, metrics: p.metrics, eta_s: p.eta_s } } : {}),
     ...(result
       ? {
           model_id: result.model_id,
@@ -42,6 +42,7 @@ export function trainingView(record: JobRecord): TrainingView {
           final_loss: result.final_loss,
           goodness_of_fit_bits: result.goodness_of_fit_bits,
           heldout_goodness_of_fit_bits: result.heldout_goodness_of_fit_bits,
+          shuffled_heldout_goodness_of_fit_bits: result.shuffled_heldout_goodness_of_fit_bits,
           steps_done: result.steps_done,
           steps_per_s: result.steps_per_s,
           device_used: result.device_used,
@@ -73,6 +74,7 @@ export function trainingText(o: TrainingView): string {
     return [
       `Training ${o.status}: model ${o.model_id}, embedding ${o.embedding_id}${o.shuffled_model_id ? `, shuffled-label control ${o.shuffled_model_id}` : ""}.`,
       `${o.steps_done} steps on ${o.device_used} at ${f(o.steps_per_s, 1)} steps/s (${f(o.wall_time_s, 1)} s). Final loss ${f(o.final_loss)}; goodness of fit ${f(o.goodness_of_fit_bits, 2)} bits (train), ${f(o.heldout_goodness_of_fit_bits, 2)} bits (held out).`,
+      ...fitReading(o),
       `Labels: ${o.labels}. Split: ${o.split}.`,
       ...warningLines(o.warnings),
       `Next: ${o.next}`,
@@ -81,7 +83,26 @@ export function trainingText(o: TrainingView): string {
   const p = o.progress;
   const err = o.error ? `\nError: ${o.error.message}${o.error.fix ? ` Fix: ${o.error.fix}` : ""}` : "";
   const warn = warningLines(o.warnings).map((l) => `\n${l}`).join("");
-  return `Training job ${o.job_id} is ${o.status}${p ? ` — step ${p.step}/${p.total}${p.eta_s !== undefined ? `, ETA ${Math.round(p.eta_s)} s` : ""}` : ""}.${err}${warn}\nNext: ${o.next}`;
+  const status = o.status as Parameters<typeof statusPhrase>[0];
+  return `Training job ${o.job_id} ${statusPhrase(status)}${p ? ` — ${progressPhrase(p, status)}` : ""}.${err}${warn}\nNext: ${o.next}`;
+}
+
+/**
+ * How to read the goodness of fit: 0 bits is chance (loss = log batch size) and the shuffled-label
+ * control, trained identically, is the measured floor; the model's held-out bits above the control's are
+ * what the labels explain.
+ */
+function fitReading(o: TrainingView): string[] {
+  const model = o.heldout_goodness_of_fit_bits ?? o.goodness_of_fit_bits;
+  if (model === null || model === undefined) return [];
+  const which = o.heldout_goodness_of_fit_bits !== null && o.heldout_goodness_of_fit_bits !== undefined ? "held-out" : "training";
+  const control = o.shuffled_heldout_goodness_of_fit_bits;
+  if (control === null || control === undefined) {
+    return [`Reading: 0 bits is chance (loss = log of the batch size); pass shuffled_control: true to measure the floor this data gives with shuffled labels.`];
+  }
+  const margin = model - control;
+  const verdict = margin > 0 ? `${margin.toFixed(2)} bits above it: structure the shuffled labels do not give` : "not above it: the labels add nothing measurable here";
+  return [`Reading: 0 bits is chance; the shuffled-label control, trained the same way, reaches ${control.toFixed(2)} bits held out, and the model's ${which} ${model.toFixed(2)} bits are ${verdict}.`];
 }
 
 function warningLines(warnings: string[] | undefined): string[] {

@@ -1,6 +1,6 @@
 /** compare_embeddings: consistency (R² of linear maps) between embeddings of runs or of datasets. */
 import { z } from "zod";
-import { compareEmbeddings } from "../src/app/compare.js";
+import { compareEmbeddings, consistencyReading } from "../src/app/compare.js";
 import { defineTool, structuredResult } from "./kit/define.js";
 
 const INPUT = z.object({
@@ -33,6 +33,7 @@ export const compareEmbeddingsTool = defineTool({
     const text = [
       `Consistency between ${r.between} (${r.embeddings.length} embeddings${r.label ? `, aligned by ${r.label} in ${r.bins} bins` : ""}): mean R² ${r.mean_r2.toFixed(3)}.`,
       ...lines,
+      consistencyReading(r),
     ].join("\n");
     const out: z.output<typeof OUTPUT> = { ...r };
     return structuredResult(text, out);

@@ -22,7 +22,7 @@ interface CompareRequest {
   bins?: number;
 }
 
-interface CompareResult {
+export interface CompareResult {
   between: "runs" | "datasets";
   embeddings: { model_id: string; embedding_id: string; recording_id: string; rows: number; dim: number; control: string | null }[];
   /** R² of the linear map source → target, per ordered pair. */
@@ -69,6 +69,32 @@ export async function compareEmbeddings(deps: { workspace: Workspace; recordings
   }
   const pairs = res.pairs.map(([a, b], i) => ({ source: String(a), target: String(b), r2: res.scores[i] }));
   return { between, embeddings, pairs, mean_r2: mean(res.scores), label: typeof label === "string" ? label : label.column, bins };
+}
+
+/**
+ * How to read the mean R²: what 1 and 0 mean, and the measured reference point where the ids include a
+ * shuffled-label control (pairs of real models against pairs involving a control, same recording and
+ * protocol). Without a control there is no published threshold to compare with, so the sentence says how to get one.
+ */
+export function consistencyReading(r: CompareResult): string {
+  const scale = "R² 1 means the embeddings are the same up to a linear map, 0 that a linear map predicts no better than the mean";
+  const controlModels = new Set(r.embeddings.filter((e) => e.control !== null).map((e) => e.model_id));
+  if (r.between === "runs" && controlModels.size > 0) {
+    const real = r.pairs.filter((p) => !controlModels.has(p.source) && !controlModels.has(p.target) && p.source !== p.target).map((p) => p.r2);
+    const withControl = r.pairs.filter((p) => controlModels.has(p.source) !== controlModels.has(p.target)).map((p) => p.r2);
+    if (real.length && withControl.length) {
+      const a = mean(real);
+      const b = mean(withControl);
+      return `Reading: ${scale}; pairs of trained models average ${a.toFixed(3)}, pairs with a shuffled-label control ${b.toFixed(3)}, so the models agree ${a > b ? `${(a - b).toFixed(3)} more than with a control` : "no more than with a control"}.`;
+    }
+    if (withControl.length) {
+      return `Reading: ${scale}; every pair here involves a shuffled-label control (mean ${mean(withControl).toFixed(3)}), which is the agreement expected without label structure: add a second trained model (another seed) to ids to compare models with it.`;
+    }
+  }
+  const how = r.between === "runs"
+    ? "for a measured floor, add a shuffled-label control (shuffled_model_id from train_embedding) to ids"
+    : "compare with the same score between runs of one recording (seeds) to see how much is lost across recordings";
+  return `Reading: ${scale}; ${how}.`;
 }
 
 function labelValues(rec: Recording, label: "frame" | { column: string }, id: string): Float64Array {

@@ -31,7 +31,7 @@ export function controlsView(s: DecodingSummary): z.output<typeof CONTROLS_SCHEM
   return out;
 }
 
-/** One line per control, with its headline score. */
+/** One line per control, with its headline score, and a line that reads the model's score against chance and the controls. */
 export function controlsText(s: DecodingSummary): string {
   const lines: string[] = [];
   for (const [name, c] of Object.entries(s.controls)) {
@@ -39,7 +39,44 @@ export function controlsText(s: DecodingSummary): string {
     if (c.status !== "ok") lines.push(`Control ${name}: not run — ${c.reason}`);
     else lines.push(`Control ${name}: ${headline(c.scores as unknown as Record<string, unknown>)}`);
   }
-  return lines.join("\n");
+  const reading = readingText(s);
+  return [...lines, ...(reading ? [reading] : [])].join("\n");
+}
+
+/**
+ * The reference points that make the headline score readable, measured on this data with the same
+ * protocol: chance, the shuffled-label control (should sit near chance) and the best raw-activity kNN
+ * (what the recording gives without a model); the model's margin over the latter is its contribution.
+ */
+export function readingText(s: DecodingSummary): string | null {
+  const score = headlineValue(s.scores as unknown as Record<string, unknown>);
+  const chance = headlineValue(s.chance as unknown as Record<string, unknown>);
+  if (!score || !chance || score.kind !== chance.kind) return null;
+  const fmt = score.kind === "accuracy" ? pct : (x: number) => x.toFixed(3);
+  const diff = (x: number) => (score.kind === "accuracy" ? `${(Math.abs(x) * 100).toFixed(1)} points` : Math.abs(x).toFixed(3));
+  const value = (name: string) => {
+    const c = s.controls[name as keyof typeof s.controls];
+    const v = c?.status === "ok" ? headlineValue(c.scores as unknown as Record<string, unknown>) : null;
+    return v && v.kind === score.kind ? v.value : null;
+  };
+  const parts = [`chance ${fmt(chance.value)}`];
+  const shuffled = value("shuffled_labels");
+  if (shuffled !== null) parts.push(`shuffled-label control ${fmt(shuffled)}`);
+  const raw = (["raw_per_sample", "raw_window_averaged"] as const)
+    .map((name) => ({ name, v: value(name) }))
+    .filter((r): r is { name: "raw_per_sample" | "raw_window_averaged"; v: number } => r.v !== null)
+    .sort((a, b) => b.v - a.v)[0];
+  if (raw) parts.push(`best raw-activity kNN ${fmt(raw.v)} (${raw.name === "raw_per_sample" ? "per sample" : "window-averaged"})`);
+  const margin = raw ? raw.v : shuffled ?? chance.value;
+  const against = raw ? "the raw activity" : shuffled !== null ? "the shuffled-label control" : "chance";
+  const d = score.value - margin;
+  return `Reading: the model's ${fmt(score.value)} against ${parts.join(", ")}: ${diff(d)} ${d >= 0 ? "above" : "below"} ${against}.`;
+}
+
+function headlineValue(scores: Record<string, unknown>): { kind: "accuracy" | "r2"; value: number } | null {
+  if (typeof scores.accuracy === "number") return { kind: "accuracy", value: scores.accuracy };
+  if (typeof scores.r2_mean === "number") return { kind: "r2", value: scores.r2_mean };
+  return null;
 }
 
 function headline(scores: Record<string, unknown>): string {

@@ -14,9 +14,10 @@ export const TRAINING_VIEW_SCHEMA = z.object({
   progress: JOB_VIEW_SCHEMA.shape.progress.unwrap().pick({ step: true, total: true, fraction: true, message: true, phase: true, phase_step: true, phase_total: true, metrics: true, eta_s: true }).optional(),
   ...TRAINING_RESULT_SCHEMA.pick({
     model_id: true, embedding_id: true, shuffled_model_id: true, final_loss: true, goodness_of_fit_bits: true,
-    heldout_goodness_of_fit_bits: true, shuffled_heldout_goodness_of_fit_bits: true, steps_done: true, steps_per_s: true, device_used: true, device_notes: true,
+    heldout_goodness_of_fit_bits: true, steps_done: true, steps_per_s: true, device_used: true, device_notes: true,
     wall_time_s: true, labels: true, split: true,
   }).partial().shape,
+  shuffled_heldout_goodness_of_fit_bits: z.number().optional().describe("Held-out goodness of fit of the shuffled-label control (bits; 0 is chance), when it was trained and scored."),
   warnings: z.array(z.string()).optional().describe("What the training data checks warned about (constant units or labels)."),
   error: z.object({ message: z.string(), fix: z.string().optional() }).optional(),
   next: z.string(),
@@ -42,7 +43,7 @@ export function trainingView(record: JobRecord): TrainingView {
           final_loss: result.final_loss,
           goodness_of_fit_bits: result.goodness_of_fit_bits,
           heldout_goodness_of_fit_bits: result.heldout_goodness_of_fit_bits,
-          shuffled_heldout_goodness_of_fit_bits: result.shuffled_heldout_goodness_of_fit_bits,
+          ...(result.shuffled_heldout_goodness_of_fit_bits !== null ? { shuffled_heldout_goodness_of_fit_bits: result.shuffled_heldout_goodness_of_fit_bits } : {}),
           steps_done: result.steps_done,
           steps_per_s: result.steps_per_s,
           device_used: result.device_used,
@@ -98,7 +99,8 @@ function fitReading(o: TrainingView): string[] {
   const which = o.heldout_goodness_of_fit_bits !== null && o.heldout_goodness_of_fit_bits !== undefined ? "held-out" : "training";
   const control = o.shuffled_heldout_goodness_of_fit_bits;
   if (control === null || control === undefined) {
-    return [`Reading: 0 bits is chance (loss = log of the batch size); pass shuffled_control: true to measure the floor this data gives with shuffled labels.`];
+    const how = o.shuffled_model_id ? "decode_video_frames with shuffled_control: true compares the model with its control" : "pass shuffled_control: true to measure the floor this data gives with shuffled labels";
+    return [`Reading: 0 bits is chance (loss = log of the batch size); ${how}.`];
   }
   const margin = model - control;
   const verdict = margin > 0 ? `${margin.toFixed(2)} bits above it: structure the shuffled labels do not give` : "not above it: the labels add nothing measurable here";

@@ -146,6 +146,31 @@ test("every result of a realistic analysis fits the context budget", async (t) =
   });
 });
 
+test("a 1000-neuron, 36,000-sample recording: decoding, renders and resources stay within budget", async () => {
+  const big = { n_cells: 1000, n_frames: 900, n_repeats: 40, frame_height: 32, frame_width: 64, feature_dim: 8, seed: 4 };
+  const load = await call("load_recording", { source: "builtin:allen-like", builtin: big });
+  const rec = load.structuredContent as { recording_id: string; n_samples: number; n_neurons: number };
+  assert.deepEqual([rec.n_samples, rec.n_neurons], [36_000, 1000]);
+  await read(`recording://${rec.recording_id}`, "recording://rec_… (1000 neurons)");
+  const train = await call("train_embedding", { recording_id: rec.recording_id, ...SMALL_TRAINING, train_repeats: Array.from({ length: 39 }, (_, r) => r), wait_seconds: 50 });
+  const tr = train.structuredContent as { job_id: string; status: string; model_id?: string };
+  assert.equal(tr.status, "succeeded");
+  await read(`job://${tr.job_id}`, "job://job_… (1000 neurons)");
+  const dec = await call("decode_video_frames", { model_id: tr.model_id, test_repeat: 39, skip_raw_controls: true });
+  const id = (dec.structuredContent as { decoding_id: string }).decoding_id;
+  await read(`decoding://${id}`, "decoding://dec_… (summary, 1000 neurons)");
+  await read(`decoding://${id}?offset=820&limit=500`, "decoding://dec_…?offset=820 (1000 neurons)");
+  await call("render_reconstruction", { decoding_id: id, layout: "timeline" });
+  await call("plot_embedding", { model_id: tr.model_id });
+});
+
+// Marked todo until the schema work (parameter descriptions, shorter tool descriptions) lands: it measures
+// and asserts the budget but does not fail the run yet. Remove the todo then.
+test("tools/list fits its budget", { todo: "tools/list was 34.4k characters; the schema rewrite brings it under 20,000" }, async () => {
+  const list = await client.listTools();
+  record("tools/list", JSON.stringify(list).length, BUDGETS.tools_list);
+});
+
 test("outside strict mode an over-budget result is cut to fit, keeping its blocks and naming where the rest is", () => {
   const saved = process.env.CEBRA_MCP_STRICT_BUDGETS;
   delete process.env.CEBRA_MCP_STRICT_BUDGETS;

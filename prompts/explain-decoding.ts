@@ -2,7 +2,8 @@
  * Prompt `explain_decoding`: explain a decoding's provenance to a non-expert. The prompt embeds the
  * decoding's lineage from the workspace (decoding → model → recording …: summaries and metadata, i.e.
  * source, checksum, preprocessing, training settings, protocol, scores) as a resource block, so the
- * explanation rests on recorded facts rather than on what the model remembers.
+ * explanation rests on recorded facts rather than on what the model remembers. The block is fitted to the
+ * prompt budget (tools/kit/budget.ts): distant ancestors' metadata becomes a pointer to their resource.
  */
 import { ProtocolError, ProtocolErrorCode, type GetPromptResult, type McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";

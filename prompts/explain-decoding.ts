@@ -2,12 +2,14 @@
  * Prompt `explain_decoding`: explain a decoding's provenance to a non-expert. The prompt embeds the
  * decoding's lineage from the workspace (decoding → model → recording …: summaries and metadata, i.e.
  * source, checksum, preprocessing, training settings, protocol, scores) as a resource block, so the
- * explanation rests on recorded facts rather than on what the model remembers.
+ * explanation rests on recorded facts rather than on what the model remembers. The block is fitted to the
+ * prompt budget (tools/kit/budget.ts): distant ancestors' metadata becomes a pointer to their resource.
  */
 import { ProtocolError, ProtocolErrorCode, type GetPromptResult, type McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { UserError } from "../src/util/errors.js";
 import { choiceArgument, idArgument, type PromptContext } from "./complete.js";
+import { BUDGETS } from "../tools/kit/budget.js";
 
 const EXPLAIN_PROMPT = "explain_decoding";
 
@@ -47,15 +49,16 @@ export function registerExplainPrompt(server: McpServer, ctx: PromptContext): vo
       }),
     },
     async ({ decoding_id, audience }): Promise<GetPromptResult> => {
-      const lineage = await lineageOf(ctx, decoding_id);
       const who = AUDIENCES[audience ?? "non-expert"] ?? audience!;
+      const text = explainText(decoding_id, who);
+      const lineage = fitLineage(await lineageOf(ctx, decoding_id), BUDGETS.prompt - text.length);
       return {
         description: `Explain decoding ${decoding_id}`,
         messages: [
-          { role: "user", content: { type: "text", text: explainText(decoding_id, who) } },
+          { role: "user", content: { type: "text", text } },
           {
             role: "user",
-            content: { type: "resource", resource: { uri: `decoding://${decoding_id}`, mimeType: "application/json", text: JSON.stringify({ lineage }, null, 1) } },
+            content: { type: "resource", resource: { uri: `decoding://${decoding_id}`, mimeType: "application/json", text: lineage } },
           },
         ],
       };
@@ -107,10 +110,26 @@ async function entryOf(ctx: PromptContext, id: string): Promise<LineageEntry | u
   return { id: m.id, kind: m.kind, uri, created_at: m.created_at, summary: m.summary, parents: m.parents, meta };
 }
 
+/**
+ * The lineage as compact JSON within `room` characters (the prompt budget, tools/kit/budget.ts): the
+ * metadata of the most distant ancestors is replaced by a pointer to their resource first, so the
+ * decoding's own record stays; if even the pointers do not fit, distant ancestors are listed by id only.
+ */
+function fitLineage(lineage: LineageEntry[], room: number): string {
+  const entries: (LineageEntry | { id: string; uri: string })[] = lineage.map((e) => ({ ...e }));
+  const text = () => JSON.stringify({ lineage: entries });
+  for (let i = entries.length - 1; i >= 0 && text().length > room; i--) {
+    const e = entries[i] as LineageEntry;
+    entries[i] = { ...e, meta: { omitted: "too long for this prompt", read: e.uri } };
+  }
+  for (let i = entries.length - 1; i > 0 && text().length > room; i--) entries[i] = { id: entries[i].id, uri: entries[i].uri };
+  return text();
+}
+
 /** The instructions. */
 function explainText(decodingId: string, audience: string): string {
   return [
-    `Explain decoding ${decodingId} to ${audience}. Base every statement on the provenance attached below (the decoding and everything it was derived from); read decoding://${decodingId} if you need the per-sample rows. Do not invent numbers that are not there; say "not recorded" instead.`,
+    `Explain decoding ${decodingId} to ${audience}. Base every statement on the provenance attached below (the decoding and everything it was derived from); read decoding://${decodingId} for its summary (error quantiles, worst and typical rows) if you need more; per-sample rows are paged (decoding://${decodingId}?offset=0&limit=100), so read only the pages you need. Do not invent numbers that are not there; say "not recorded" instead.`,
     "",
     "Cover, in short plain paragraphs:",
     "1. The data: what was recorded (animal, brain area and method if known; how many neurons; how long), where it came from (file, URL or simulator, with its checksum) and every preprocessing step applied.",

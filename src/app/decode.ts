@@ -173,8 +173,61 @@ async function store<R extends FrameDecodeResult | LabelDecodeResult>(
   const meta: DecodingMeta = { kind, model_id: r.model_id, embedding_id: r.embedding_id, recording_id: r.model.meta.recording_id, shuffled_model_id: r.shuffled_model_id, summary: out.summary };
   const body = { kind, model_id: r.model_id, embedding_id: r.embedding_id, recording_id: meta.recording_id, shuffled_model_id: r.shuffled_model_id, created_at: new Date().toISOString(), summary: out.summary, main: out.main, controls };
   const parents = [r.model_id, r.embedding_id, meta.recording_id, ...(r.shuffled_model_id ? [r.shuffled_model_id] : [])];
-  const stored = await saveDecoding(deps.workspace, { summary, parents, meta, full: body });
-  return stored as StoredDecoding<R>;
+  const stored = (await saveDecoding(deps.workspace, { summary, parents, meta, full: body })) as StoredDecoding<R>;
+  await deps.workspace.writeFile(stored.decoding_id, DECODING_TABLE_FILE, decodingTableCsv(stored));
+  return stored;
+}
+
+/** The complete per-sample table of a decoding, as CSV in its artifact (results and resources name its path). */
+export const DECODING_TABLE_FILE = "rows.csv";
+
+/** The path of a decoding's per-sample CSV, writing it first if the decoding predates it. */
+export async function decodingTablePath(ws: Workspace, full: StoredDecoding<FrameDecodeResult | LabelDecodeResult>): Promise<string> {
+  const manifest = await ws.get(full.decoding_id, "decoding");
+  if (!manifest.files?.[DECODING_TABLE_FILE]) await ws.writeFile(full.decoding_id, DECODING_TABLE_FILE, decodingTableCsv(full));
+  return ws.filePath(full.decoding_id, DECODING_TABLE_FILE);
+}
+
+const csvCell = (v: unknown): string => (v === null || v === undefined ? "" : typeof v === "number" ? String(Number.isInteger(v) ? v : Number(v.toPrecision(6))) : String(v));
+
+/**
+ * One row per decoded test sample: the main decoder's truth, prediction, error and confidence, then each
+ * control's prediction for the same sample (empty where a control did not run or skipped the sample).
+ */
+export function decodingTableCsv(full: StoredDecoding<FrameDecodeResult | LabelDecodeResult>): string {
+  const controls = (Object.entries(full.controls) as [string, DecodeControls[keyof DecodeControls]][])
+    .filter(([, c]) => c?.status === "ok")
+    .map(([name, c]) => {
+      const bySample = new Map<number, unknown>();
+      for (const row of (c as { result: { rows: { sample: number; predicted_frame?: number; predicted?: unknown }[] } }).result.rows) {
+        bySample.set(row.sample, row.predicted_frame ?? row.predicted);
+      }
+      return { name, bySample };
+    });
+  const m = full.main;
+  let header: string[];
+  let cells: (row: never) => unknown[];
+  if (m.kind === "frames") {
+    header = ["sample", "time_s", "true_frame", "predicted_frame", "error_frames", `correct_within_${m.window}`, "confidence"];
+    cells = (r: FrameDecodeResult["rows"][number]) => [r.sample, r.time_s, r.true_frame, r.predicted_frame, r.error, r.error === null ? null : Math.abs(r.error) < m.window ? 1 : 0, r.confidence];
+  } else if (m.kind === "labels_discrete") {
+    header = ["sample", "time_s", "true_label", "predicted", "correct", "confidence"];
+    cells = (r: (typeof m.rows)[number]) => [r.sample, r.time_s, r.true_label, r.predicted, r.correct ? 1 : 0, r.confidence];
+  } else {
+    const cols = m.scores.columns;
+    header = ["sample", "time_s", ...cols.map((c) => `true_${c}`), ...cols.map((c) => `predicted_${c}`), ...cols.map((c) => `error_${c}`)];
+    cells = (r: (typeof m.rows)[number]) => [r.sample, r.time_s, ...r.true_label, ...r.predicted, ...r.error];
+  }
+  header.push(...controls.map((c) => `${c.name}_predicted`));
+  const lines = [header.join(",")];
+  for (const row of m.rows as { sample: number }[]) {
+    const ctl = controls.map((c) => {
+      const v = c.bySample.get(row.sample);
+      return Array.isArray(v) ? v.map(csvCell).join(";") : csvCell(v);
+    });
+    lines.push([...cells(row as never).map(csvCell), ...ctl].join(","));
+  }
+  return lines.join("\n") + "\n";
 }
 
 /** Control results without neighbour lists (the predictions per sample stay). */

@@ -2,7 +2,7 @@
  * Rendering stored results: reconstructions of a decoding (frames looked up in the recording's movie)
  * and embedding plots. Full-resolution files go into a render artifact; previews are returned inline.
  */
-import { renderReconstruction, plotEmbedding, type RenderResult, type PreviewImage, type SampleSelection } from "../render/index.js";
+import { renderReconstruction, plotEmbedding, type RenderResult, type PreviewImage, type ReconstructionImage, type SampleSelection } from "../render/index.js";
 import { selectContinuous, type Recording } from "../data/recording.js";
 import type { FrameDecodeResult } from "../decode/types.js";
 import { LOG_FILE } from "../engine/train/export.js";
@@ -20,12 +20,14 @@ interface StoredRender<I extends PreviewImage> {
   render: RenderResult<I>;
   /** Absolute paths of the full-resolution files. */
   files: { name: string; path: string; mime_type: string; width: number; height: number }[];
+  /** Absolute paths of the tables stored beside them (CSV). */
+  tables: { name: string; path: string }[];
 }
 
 async function storeRender<I extends PreviewImage>(
-  ws: Workspace, render: RenderResult<I>, summary: string, parents: string[], meta: Record<string, unknown>,
+  ws: Workspace, render: RenderResult<I>, summary: string, parents: string[], meta: Record<string, unknown>, tables: Record<string, string> = {},
 ): Promise<StoredRender<I>> {
-  const files: Record<string, Uint8Array> = {};
+  const files: Record<string, Uint8Array | string> = { ...tables };
   for (const f of render.full_resolution) files[f.name] = f.data;
   const m = await ws.create("render", { summary, parents, meta: { ...meta, notes: render.notes }, files });
   return {
@@ -34,7 +36,22 @@ async function storeRender<I extends PreviewImage>(
     files: render.full_resolution.map((f) => ({
       name: f.name, path: ws.filePath(m.id, f.name), mime_type: f.mime_type, width: f.width, height: f.height,
     })),
+    tables: Object.keys(tables).map((name) => ({ name, path: ws.filePath(m.id, name) })),
   };
+}
+
+/** Name of the per-frame table (CSV) a reconstruction render stores beside its images. */
+export const FRAMES_SHOWN_FILE = "frames_shown.csv";
+
+/** Every frame a reconstruction shows, one row per image and sample (the result lists only a summary). */
+function framesShownCsv(images: readonly ReconstructionImage[]): string {
+  const lines = ["image,sample,true_frame,predicted_frame,error"];
+  images.forEach((im, i) => {
+    for (const f of im.frames_shown) {
+      lines.push(`${i},${f.sample},${f.true_frame ?? ""},${f.predicted_frame},${f.true_frame === null ? "" : f.predicted_frame - f.true_frame}`);
+    }
+  });
+  return lines.join("\n") + "\n";
 }
 
 interface ReconstructionRequest {
@@ -75,7 +92,7 @@ export async function renderStoredReconstruction(deps: { workspace: Workspace; r
   });
   const stored = await storeRender(deps.workspace, render, `${req.layout} of ${req.decoding_id}`, [req.decoding_id, full.recording_id], {
     decoding_id: req.decoding_id, layout: req.layout, selection: req.selection,
-  });
+  }, { [FRAMES_SHOWN_FILE]: framesShownCsv(render.images) });
   return { ...stored, decoding: full };
 }
 

@@ -9,7 +9,7 @@ Typical workflow:
 2. train_embedding(recording_id, ...) runs as a job: it returns model_id if training ends within wait_seconds (default 40), else status running and a job_id; then poll get_job(job_id, wait_seconds ≤ 55). cancel_job stops it (the partial model is kept).
 3. decode_video_frames(model_id) → decoding_id with accuracy, errors and chance on the held-out repeat (decode_labels for recordings without a movie).
 4. render_reconstruction(decoding_id) → true vs decoded frames; plot_embedding and compare_embeddings (consistency across seeds) inspect the embedding.
-Ids (rec_…, mdl_…, emb_…, dec_…, rnd_…, job_…) are handles: pass them between tools. list_artifacts shows everything in the workspace, also from earlier sessions. Artifacts are readable as resources, e.g. recording://rec_…, job://job_…, decoding://dec_….
+Ids (rec_…, mdl_…, emb_…, dec_…, rnd_…, job_…) are handles: pass them between tools. list_artifacts shows everything in the workspace, also from earlier sessions. Artifacts are readable as resources, e.g. recording://rec_…, job://job_…, decoding://dec_… (a summary; per-sample rows come in pages, decoding://dec_…?offset=0&limit=100, and as a CSV file whose path it names). Tool results and resource pages are kept small: long tables are summarised and saved as workspace files; read those files only when you need every row.
 
 Controls: every decoding reports chance and the same kNN protocol on raw activity (per sample, and averaged over the model's receptive field); shuffled_control adds a model trained on shuffled labels. A result that does not beat the raw-activity controls is not evidence that the embedding helps; one that does not beat the shuffled control is not evidence of decoding. Report them side by side.
 

@@ -12,6 +12,7 @@ import { CONFORMANCE_SERVER_OPTIONS, registerConformanceFixtures } from "./confo
 import type { Catalog } from "../../tools/kit/catalog.js";
 import type { Tool, ToolContext } from "../../tools/kit/define.js";
 import { argumentNames, strictInputSchema } from "../../tools/kit/strict-input.js";
+import { budgetToolResult } from "../../tools/kit/budget.js";
 
 /** Cap on array/object elements in one tools/call (DoS guard; the SDK's maxToolInputElements). */
 const MAX_TOOL_INPUT_ELEMENTS = 10_000;
@@ -61,7 +62,7 @@ function registerTool(server: McpServer, app: AppState, tool: Tool, elsewhere: (
 /** Runs a handler with its ToolContext; every failure becomes an `isError` result. */
 async function runTool(app: AppState, tool: Tool, args: unknown, mcp: ServerContext): Promise<CallToolResult> {
   try {
-    return await tool.handler(args, toolContext(app, tool.name, mcp));
+    return budgetToolResult(tool.name, await tool.handler(args, toolContext(app, tool.name, mcp)));
   } catch (e) {
     return toolErrorResult(e, tool.name);
   }

@@ -104,7 +104,7 @@ export interface LabelDecoding {
   table_uri: string;
 }
 
-/** What the decoding:// resource holds for a frame decoding (the fields these tests read). */
+/** The stored decoding (decoding.json in the artifact, beside the CSV that decoding://{id} names): the fields these tests read. */
 export interface StoredFrameDecoding {
   decoding_id: string;
   kind: "frames";
@@ -239,4 +239,32 @@ export function assertWorkspaceConsistent(root: string): Record<string, string[]
     }
   }
   return ids;
+}
+
+/**
+ * The stored decoding behind decoding://{id}: the resource is a summary (and pages of rows) that names
+ * the complete CSV; the full record with neighbour lists sits beside it in the artifact as decoding.json.
+ */
+export async function readStoredDecoding(client: { readResource(p: { uri: string }): Promise<{ contents: unknown[] }> }, id: string): Promise<StoredFrameDecoding> {
+  const res = await client.readResource({ uri: `decoding://${id}` });
+  const summary = JSON.parse((res.contents[0] as { text: string }).text) as { decoding_id: string; rows: { total: number }; full_table: { csv: string } };
+  assert.equal(summary.decoding_id, id);
+  const full = JSON.parse(readFileSync(path.join(path.dirname(summary.full_table.csv), "decoding.json"), "utf8")) as StoredFrameDecoding;
+  assert.equal(summary.rows.total, full.main.rows.length, "the summary counts every stored row");
+  return full;
+}
+
+/** Frames a render shows: its list, or (when summarised) every row of the CSV it names, per image. */
+export function framesShownOf(shown: FrameShown[] | { count: number; all_frames_file: string }): { all: FrameShown[]; perImage: Map<number, FrameShown[]> } {
+  const perImage = new Map<number, FrameShown[]>();
+  if (Array.isArray(shown)) return { all: shown, perImage };
+  const lines = readFileSync(shown.all_frames_file, "utf8").trim().split("\n").slice(1);
+  const all = lines.map((l) => {
+    const [image, sample, truth, predicted] = l.split(",");
+    const f = { sample: Number(sample), true_frame: truth === "" ? null : Number(truth), predicted_frame: Number(predicted) };
+    perImage.set(Number(image), [...(perImage.get(Number(image)) ?? []), f]);
+    return f;
+  });
+  assert.equal(all.length, shown.count, "the summary counts every frame in the CSV");
+  return { all, perImage };
 }

@@ -11,8 +11,8 @@ import type { CallToolResult, Client } from "@modelcontextprotocol/client";
 import { callOk, connectHttp, startTestHttpServer, textOf, type Era, type HttpTestServer } from "../helpers/mcp.js";
 import { tempDir } from "../helpers/tmp.js";
 import {
-  MOVIE_BUILTIN, SMALL_TRAINING, assertImageWithinBudget, assertResultSize, imagesOf,
-  type FrameDecoding, type FrameShown, type StoredFrameDecoding, type TrainResult,
+  MOVIE_BUILTIN, SMALL_TRAINING, assertImageWithinBudget, assertResultSize, imagesOf, readStoredDecoding,
+  type FrameDecoding, type FrameShown, type TrainResult,
 } from "./analysis-fixtures.js";
 
 const tmp = tempDir();
@@ -48,7 +48,8 @@ for (const era of ["legacy", "auto"] as const satisfies readonly Era[]) {
     assert.equal(dec.controls.raw_per_sample?.status, "ok");
     assert.equal(dec.controls.shuffled_labels?.status, "not_run");
 
-    const table = JSON.parse(((await client.readResource({ uri: dec.table_uri })).contents[0] as { text: string }).text) as StoredFrameDecoding;
+    assert.equal(dec.table_uri, `decoding://${dec.decoding_id}`);
+    const table = await readStoredDecoding(client, dec.decoding_id);
     assert.equal(table.main.rows.length, dec.rows_total);
     assert.deepEqual(table.main.rows.slice(0, dec.rows.length).map((r) => r.predicted_frame), dec.rows.map((r) => r.predicted_frame));
 

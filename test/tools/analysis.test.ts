@@ -14,7 +14,7 @@ import { callError, callOk, connectStdio, textOf, type StdioConnection } from ".
 import { tempDir } from "../helpers/tmp.js";
 import {
   MOVIE_BUILTIN, SMALL_TRAINING, assertActionable, assertImageWithinBudget, assertResultSize, assertWorkspaceConsistent,
-  imagesOf, majorityFrame, median, uniformChance, writeLinearTrackNpz,
+  framesShownOf, imagesOf, majorityFrame, median, readStoredDecoding, uniformChance, writeLinearTrackNpz,
   type FrameDecoding, type FrameShown, type LabelDecoding, type StoredFrameDecoding, type TrainResult,
 } from "./analysis-fixtures.js";
 
@@ -40,8 +40,7 @@ const movie = { recording_id: "", model_id: "", embedding_id: "", decoding_id: "
 const track = { recording_id: "", model_id: "", embedding_id: "", decoding_id: "" };
 
 async function readDecoding(id: string): Promise<StoredFrameDecoding> {
-  const res = await client.readResource({ uri: `decoding://${id}` });
-  return JSON.parse((res.contents[0] as { text: string }).text) as StoredFrameDecoding;
+  return readStoredDecoding(client, id);
 }
 
 /** Provenance of one row: error = predicted − true, neighbours from training repeats only, nearest first, confidence = vote share. */
@@ -70,9 +69,10 @@ async function checkRender(result: CallToolResult, decoding: StoredFrameDecoding
   assert.equal(result.structuredContent, undefined, "image tools return no structuredContent (Claude Code would drop the images)");
   assert.equal(result.content[0]?.type, "text");
   const provenance = JSON.parse(textOf({ content: [result.content[0]!] } as CallToolResult)) as {
-    decoding_id: string; render_id: string; layout: string; model_id: string; recording_id: string; frames_shown: FrameShown[];
+    decoding_id: string; render_id: string; layout: string; model_id: string; recording_id: string; frames_shown: FrameShown[] | { count: number; all_frames_file: string };
     full_resolution_files: { path: string; mime_type: string }[];
   };
+  const shown = framesShownOf(provenance.frames_shown);
   assert.equal(provenance.decoding_id, decoding.decoding_id);
   assert.equal(provenance.layout, layout);
   assert.equal(provenance.model_id, decoding.model_id);
@@ -80,11 +80,21 @@ async function checkRender(result: CallToolResult, decoding: StoredFrameDecoding
   assert.match(provenance.render_id, /^rnd_/);
   const images = imagesOf(result);
   assert.ok(images.length >= 1, `${layout}: at least one image`);
-  const metaFrames = images.flatMap((im) => im._meta?.["cebra-mcp/frames_shown"] as FrameShown[]);
-  assert.deepEqual(metaFrames, provenance.frames_shown, `${layout}: image _meta frames_shown matches the text provenance`);
-  assert.ok(provenance.frames_shown.length >= 1);
+  if (Array.isArray(provenance.frames_shown)) {
+    const metaFrames = images.flatMap((im) => im._meta?.["cebra-mcp/frames_shown"] as FrameShown[]);
+    assert.deepEqual(metaFrames, provenance.frames_shown, `${layout}: image _meta frames_shown matches the text provenance`);
+  } else {
+    // Summarised: each image's _meta lists its frames (or summarises them), and the CSV the text names has them all.
+    assert.ok(textOf(result).includes(provenance.frames_shown.all_frames_file), `${layout}: the text names the frames CSV`);
+    images.forEach((im, i) => {
+      const meta = im._meta?.["cebra-mcp/frames_shown"] as FrameShown[] | { count: number };
+      if (Array.isArray(meta)) assert.deepEqual(meta, shown.perImage.get(i), `${layout}: image ${i} _meta matches the CSV`);
+      else assert.equal(meta.count, shown.perImage.get(i)?.length, `${layout}: image ${i} _meta counts its frames`);
+    });
+  }
+  assert.ok(shown.all.length >= 1);
   const bySample = new Map(decoding.main.rows.map((r) => [r.sample, r]));
-  for (const f of provenance.frames_shown) {
+  for (const f of shown.all) {
     const row = bySample.get(f.sample);
     assert.ok(row, `${layout}: shown sample ${f.sample} was decoded`);
     assert.equal(f.true_frame, row.true_frame, `${layout}: sample ${f.sample} true frame`);
@@ -99,7 +109,7 @@ async function checkRender(result: CallToolResult, decoding: StoredFrameDecoding
     assert.ok(existsSync(f.path) && statSync(f.path).size > 0, `full-resolution file ${f.path} exists`);
     assert.ok(tail.includes(f.path), `the text names ${f.path}`);
   }
-  return { render_id: provenance.render_id, frames: provenance.frames_shown, pages };
+  return { render_id: provenance.render_id, frames: shown.all, pages };
 }
 
 test("movie path over stdio: load → train → decode → table → renders → plot → artifacts", async (t) => {
@@ -161,7 +171,7 @@ test("movie path over stdio: load → train → decode → table → renders →
   });
 
   let table: StoredFrameDecoding;
-  await t.test("resources/read decoding://{id} returns the full table, consistent with the scores", async () => {
+  await t.test("the stored decoding behind decoding://{id} holds the full table, consistent with the scores", async () => {
     table = await readDecoding(decoding.decoding_id);
     assert.equal(table.decoding_id, decoding.decoding_id);
     assert.equal(table.kind, "frames");
@@ -308,9 +318,17 @@ test("decode_labels: a linear-track recording without a movie (position labels)"
     }
     assert.equal(data.controls.shuffled_labels?.status, "not_run");
     assert.match(text, /r²/);
-    const res = await client.readResource({ uri: data.table_uri });
-    const full = JSON.parse((res.contents[0] as { text: string }).text) as { kind: string; main: { rows: { sample: number; true_label: number[]; predicted: number[]; error: number[] }[] } };
+    const full = (await readStoredDecoding(client, data.decoding_id)) as unknown as { kind: string; main: { rows: { sample: number; true_label: number[]; predicted: number[]; error: number[] }[] } };
     assert.equal(full.kind, "labels");
+    // The resource pages hold the same rows, one object per sample with a column per label.
+    const paged: Record<string, number>[] = [];
+    for (let uri: string | null = `${data.table_uri}?offset=0&limit=500`; uri; ) {
+      const page = JSON.parse(((await client.readResource({ uri })).contents[0] as { text: string }).text) as { rows: Record<string, number>[]; page: { next: string | null } };
+      paged.push(...page.rows);
+      uri = page.page.next;
+    }
+    assert.deepEqual(paged.map((r) => r.sample), full.main.rows.map((r) => r.sample));
+    assert.ok(paged.every((r, i) => Math.abs(r[`predicted_${data.scores.columns[0]}`]! - full.main.rows[i]!.predicted[0]!) < 1e-4));
     assert.equal(full.main.rows.length, 300);
     assert.ok(full.main.rows.every((r) => r.sample >= 1200), "only held-out samples are decoded");
     for (const r of full.main.rows) r.error.forEach((e, j) => assert.ok(Math.abs(e - (r.predicted[j]! - r.true_label[j]!)) < 1e-5));

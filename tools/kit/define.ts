@@ -11,7 +11,7 @@
  * what to call next); tools that return images declare NO outputSchema (Claude Code drops `content`
  * when `structuredContent` is present); tools with an outputSchema return complete structuredContent.
  */
-import type { CallToolResult, ServerContext, ToolAnnotations } from "@modelcontextprotocol/server";
+import type { CallToolResult, ServerContext, StandardSchemaWithJSON, ToolAnnotations } from "@modelcontextprotocol/server";
 import type { z } from "zod";
 import type { LoadLimits } from "../../src/app/load.js";
 import type { JobRegistry } from "../../src/store/jobs.js";
@@ -19,6 +19,7 @@ import type { RecordingStore } from "../../src/store/recordings.js";
 import type { AllowedRoots } from "../../src/store/roots.js";
 import type { Workspace } from "../../src/store/workspace.js";
 import type { ServerConfig } from "../../src/app/config.js";
+import { portableStandardSchema } from "./portable-schema.js";
 
 /** Everything a tool handler may use. One per call. */
 export interface ToolContext {
@@ -69,7 +70,8 @@ export interface Tool {
   title: string;
   description: string;
   inputSchema: z.ZodObject;
-  outputSchema?: z.ZodObject;
+  /** The output schema as registered: zod validates, the advertised JSON Schema is portable (portable-schema.ts). */
+  outputSchema?: StandardSchemaWithJSON;
   annotations: ToolAnnotations;
   /** Called with arguments already validated against `inputSchema` by the SDK. */
   handler(args: unknown, ctx: ToolContext): Promise<CallToolResult>;
@@ -82,7 +84,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject | undefi
     title: def.title,
     description: def.description,
     inputSchema: def.inputSchema,
-    ...(def.outputSchema ? { outputSchema: def.outputSchema } : {}),
+    ...(def.outputSchema ? { outputSchema: portableStandardSchema(def.outputSchema) } : {}),
     annotations: def.annotations,
     handler: (args, ctx) => def.handler(args as z.output<I>, ctx),
   };

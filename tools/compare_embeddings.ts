@@ -5,9 +5,9 @@ import { defineTool, structuredResult } from "./kit/define.js";
 
 const INPUT = z.object({
   ids: z.array(z.string().min(1).max(64)).min(2).max(20).describe("Model ids (mdl_…) or embedding ids (emb_…) to compare."),
-  between: z.enum(["runs", "datasets"]).optional().describe("runs: same recording, sample by sample (e.g. seeds or settings); datasets: different recordings aligned by a label. Default: runs if all come from one recording."),
-  label: z.union([z.literal("frame"), z.object({ column: z.string().min(1).max(128) })]).optional().describe("datasets: the 1-D label that aligns them (default frame; or a continuous column)."),
-  bins: z.number().int().min(3).max(1000).default(100).describe("datasets: label bins (CEBRA default 100)."),
+  between: z.enum(["runs", "datasets"]).optional().describe("runs: one recording, sample by sample (default if one); datasets: aligned by a label."),
+  label: z.union([z.literal("frame"), z.object({ column: z.string().min(1).max(128).describe("Continuous label column.") })]).optional().describe("datasets: the 1-D label that aligns them (default frame)."),
+  bins: z.number().int().min(3).max(1000).default(100).describe("datasets: number of label bins (CEBRA: 100)."),
 });
 
 const OUTPUT = z.object({
@@ -23,7 +23,7 @@ export const compareEmbeddingsTool = defineTool({
   name: "compare_embeddings",
   title: "Consistency between embeddings",
   description:
-    "CEBRA's consistency score: for every ordered pair, the R² of a linear map from one embedding to the other. Between runs (same recording: are embeddings from different seeds or settings the same up to a linear transform?) or between datasets (different recordings aligned by binned frame index or a label column). High consistency across seeds supports that the structure is in the data, not in the initialisation.",
+    "CEBRA's consistency score: the R² of a linear map between each ordered pair of embeddings, between runs (seeds, settings) or datasets (aligned by a label). Returns each pair's R² and the mean; high across seeds means the structure is in the data.",
   inputSchema: INPUT,
   outputSchema: OUTPUT,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

@@ -10,11 +10,11 @@ const INPUT = z.object({
   labels: z
     .union([z.enum(["continuous", "discrete"]), z.array(z.string().min(1).max(128)).min(1).max(64)])
     .optional()
-    .describe("What to decode: the recording's continuous labels (default when present), discrete labels, or named continuous columns."),
-  k: z.number().int().min(1).max(1000).optional().describe("Fixed number of neighbours (default: chosen from 1,4,9,16,25,49 on the last 20% of the training samples)."),
+    .describe("continuous (default when present), discrete, or a list of continuous column names."),
+  k: z.number().int().min(1).max(1000).optional().describe("Neighbours (default: the best of 1,4,9,16,25,49 on the last 20% of training samples)."),
   metric: METRIC,
-  shuffled_control: z.boolean().default(false).describe("Also decode the shuffled-label model (trains it now unless train_embedding made it)."),
-  skip_raw_controls: z.boolean().default(false),
+  shuffled_control: z.boolean().default(false).describe("Also decode the shuffled-label model (trained now unless train_embedding made it)."),
+  skip_raw_controls: z.boolean().default(false).describe("Skip the raw-activity kNN controls."),
 });
 
 const OUTPUT = z.object({
@@ -38,10 +38,10 @@ export const decodeLabelsTool = defineTool({
   name: "decode_labels",
   title: "Decode labels of held-out samples",
   description:
-    "For recordings without a movie (e.g. a rat's position on a track): decodes continuous labels (kNN regression; r² and median absolute error per column) or discrete labels (accuracy, confusion counts) from a trained CEBRA embedding, on the samples the model did not train on. The same protocol runs on raw activity per sample and averaged over the model's receptive field (and optionally a shuffled-label model) so the result can be judged. Use decode_video_frames for movies.",
+    "Decodes continuous (r², median error) or discrete (accuracy) labels of held-out samples from a CEBRA embedding by kNN, with raw-activity (and shuffled-label) controls; for recordings without a movie. Returns decoding_id and scores. Next: plot_embedding.",
   inputSchema: INPUT,
   outputSchema: OUTPUT,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   async handler(args, ctx) {
     const d = await decodeAndStoreLabels(ctx, { ...args, signal: ctx.signal, onProgress: (step, total, message) => void ctx.progress(step, total, message) });
     const m = d.main;

@@ -8,13 +8,13 @@ export const getJob = defineTool({
   name: "get_job",
   title: "Get job status",
   description:
-    "Returns a job's status (queued, running, succeeded, failed, cancelled, interrupted), progress (step/total, loss, steps/s, ETA), a short loss history, and when finished its result (e.g. model_id) or error. With wait_seconds > 0 it blocks until the job finishes or the time is up, sending progress notifications meanwhile; poll again while status is running.",
+    "Returns a job's status, progress (step/total, loss, ETA), a short loss history and, when finished, its result (e.g. model_id) or error. Optionally waits for it; call again while status is running.",
   inputSchema: z.object({
-    job_id: z.string().min(1).max(64).describe("Job id (job_…) returned by the tool that started the job."),
-    wait_seconds: z.number().min(0).max(55).default(0).describe("Wait up to this many seconds for the job to finish (0 = return at once)."),
+    job_id: z.string().min(1).max(64).describe("Job id (job_…) from the tool that started it."),
+    wait_seconds: z.number().min(0).max(55).default(0).describe("Seconds to wait for the job to finish (0 = return at once)."),
   }),
   outputSchema: JOB_VIEW_SCHEMA,
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler({ job_id, wait_seconds }, ctx) {
     const record = await followJob(ctx, job_id, wait_seconds);
     const view = jobView(record);

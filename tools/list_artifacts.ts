@@ -20,7 +20,7 @@ export const listArtifacts = defineTool({
   name: "list_artifacts",
   title: "List workspace artifacts",
   description:
-    "Lists artifacts in the workspace, newest first: recordings (rec_…), models (mdl_…), embeddings (emb_…), decodings (dec_…), renders (rnd_…) and jobs (job_…), with id, size and a one-line summary. Includes artifacts from earlier sessions. Use it to find an id to pass to another tool, or after an 'unknown id' error.",
+    "Lists workspace artifacts (recordings, models, embeddings, decodings, renders, jobs; earlier sessions too), newest first, with id, size and summary. Use it to find an id, e.g. after an 'unknown id' error.",
   inputSchema: z.object({
     kind: z.enum(ALL_KINDS).optional().describe("Only this kind; omit for all."),
     limit: z.number().int().min(1).max(100).default(25).describe("Maximum artifacts returned (newest first)."),

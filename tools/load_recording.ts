@@ -7,7 +7,7 @@ import { defineTool, structuredResult } from "./kit/define.js";
 import { describeLoadedRecording } from "./kit/recording-view.js";
 
 const INPUT = z.object({
-  source: z.string().min(1).max(4096).describe("Local path (.npz, .npy, .nwb, .h5), http(s) URL, or builtin:allen-like."),
+  source: z.string().min(1).max(4096).describe("Local .npz/.npy/.nwb/.h5 path, http(s) URL (downloaded, cached) or builtin:allen-like."),
   ...LOAD_OPTIONS_SCHEMA.shape,
 });
 
@@ -46,10 +46,10 @@ export const loadRecordingTool = defineTool({
   name: "load_recording",
   title: "Load recording",
   description:
-    "Loads neural data recorded while a movie was shown and stores it in the workspace. Sources: a local .npz/.npy/.nwb (Allen 2P or Neuropixels)/.h5 file, an http(s) URL (downloaded and cached), or builtin:allen-like (a realistic simulated V1 dataset with its movie; fast, offline). Optional preprocessing: nan_policy, time_range, repeats, select_units, zscore. Returns recording_id with shapes, repeats, frames, label columns, warnings and provenance. Next: train_embedding with the recording_id.",
+    "Loads neural data (and the movie shown) from a file, an http(s) URL or builtin:allen-like (simulated V1, offline) into the workspace, with optional preprocessing. Returns recording_id, shapes, repeats, frames, label columns and warnings. Next: train_embedding.",
   inputSchema: INPUT,
   outputSchema: OUTPUT,
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async handler(args, ctx) {
     const { recording_id, summary } = await loadAndStoreRecording(ctx, args);
     return structuredResult(describeLoadedRecording(recording_id, summary), { recording_id, uri: artifactUri("recording", recording_id), ...summary });

@@ -8,12 +8,12 @@ import { embeddingPlotResult } from "./kit/render-view.js";
 const INPUT = z.object({
   ...MODEL_OR_EMBEDDING,
   colour_by: z
-    .union([z.enum(["frame", "time", "repeat", "discrete", "none"]), z.object({ column: z.string().min(1).max(128) })])
+    .union([z.enum(["frame", "time", "repeat", "discrete", "none"]), z.object({ column: z.string().min(1).max(128).describe("Continuous label column.") })])
     .default("frame")
-    .describe("Colour points by movie frame, time, repeat, the discrete label, or a continuous column {column: name}."),
+    .describe("Colour by movie frame, time, repeat, the discrete label, or {column: name}."),
   samples: z.enum(["all", "train", "test"]).default("all").describe("Which samples to plot (test = held out from training)."),
   dims: z.union([z.literal(2), z.literal(3)]).optional().describe("2-D or 3-D (default 3 when the embedding has ≥ 3 dims)."),
-  projection: z.enum(["first", "pca"]).default("first").describe("first embedding dimensions (as CEBRA plots) or top principal components."),
+  projection: z.enum(["first", "pca"]).default("first").describe("first: the first embedding dimensions (as CEBRA); pca: top principal components."),
   include_loss: z.boolean().default(true).describe("Add the training loss curve panel."),
 });
 
@@ -21,9 +21,9 @@ export const plotEmbeddingTool = defineTool({
   name: "plot_embedding",
   title: "Plot an embedding",
   description:
-    "Plots a CEBRA embedding as a PNG: a 2-D or 3-D scatter of its first dimensions (or PCA) coloured by movie frame, time, repeat or a label, plus the training loss curve. Use it to see whether the embedding is organised by the stimulus (shuffled-label controls should look unstructured). The file is saved in the workspace (path in the text).",
+    "Plots an embedding as a PNG: 2-D or 3-D scatter coloured by frame, time, repeat or a label, with the loss curve, to see whether it is organised by the stimulus. Returns the image and its workspace path.",
   inputSchema: INPUT,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   async handler(args, ctx) {
     const r = await plotStoredEmbedding(ctx, {
       model_id: args.model_id,

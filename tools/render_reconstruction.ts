@@ -7,11 +7,11 @@ import { reconstructionResult } from "./kit/render-view.js";
 const INPUT = z.object({
   decoding_id: z.string().min(1).max(64).describe("Decoding id (dec_…) from decode_video_frames."),
   layout: z.enum(["side_by_side", "contact_sheet", "animation", "timeline"]).default("side_by_side").describe(
-    "side_by_side: true frame above decoded frame per time step; contact_sheet: many decoded tiles; animation: animated WebP of true | decoded; timeline: decoded vs true frame index over time.",
+    "side_by_side: true above decoded frame; contact_sheet: decoded tiles; animation: true | decoded; timeline: decoded vs true index.",
   ),
-  start: z.number().int().min(0).max(100_000_000).optional().describe("First sample index of the range (default: first decoded sample)."),
-  end: z.number().int().min(1).max(100_000_000).optional().describe("End sample index (exclusive)."),
-  count: z.number().int().min(1).max(5000).optional().describe("How many samples, evenly spaced in the range (default depends on the layout)."),
+  start: z.number().int().min(0).max(100_000_000).optional().describe("First sample index (default: the first decoded)."),
+  end: z.number().int().min(1).max(100_000_000).optional().describe("End sample index, exclusive (default: the last decoded + 1)."),
+  count: z.number().int().min(1).max(5000).optional().describe("Samples, evenly spaced in the range (default per layout)."),
   samples: z.array(z.number().int().min(0).max(100_000_000)).min(1).max(300).optional().describe("Explicit sample indices (overrides start/end/count)."),
 });
 
@@ -19,9 +19,9 @@ export const renderReconstructionTool = defineTool({
   name: "render_reconstruction",
   title: "Render decoded frames",
   description:
-    "Shows a decoding as images: for each time step the frame that was on screen and the frame retrieved from the stimulus movie by the decoded index (not generated), each tile labelled with time, decoded and true index, error and confidence. Layouts: side_by_side, contact_sheet, animation (WebP), timeline (index plot). Previews fit client limits; full-resolution files are saved in the workspace (paths in the text). Provenance (decoded/true frame per tile) is in the JSON text block and the image _meta.",
+    "Shows a decoding as an image: the frame on screen and the movie frame at the decoded index (retrieved, not generated) per sample, or decoded vs true index over time. Returns a preview and the workspace paths of the full-size files.",
   inputSchema: INPUT,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   async handler(args, ctx) {
     const r = await renderStoredReconstruction(ctx, {
       decoding_id: args.decoding_id,

@@ -30,18 +30,18 @@ const USER_CONFIG = TRAIN_CONFIG_SCHEMA.pick({
  */
 export const TRAINING_ARGS_SCHEMA = z.object({
   recording_id: z.string().min(1).max(64).describe("Recording id (rec_…) from load_recording."),
-  mode: z.enum(["behavior", "time", "hybrid"]).default("behavior").describe("behavior: positives share labels (CEBRA-Behavior); time: positives are Δ later (CEBRA-Time, no labels); hybrid: both objectives."),
+  mode: z.enum(["behavior", "time", "hybrid"]).default("behavior").describe("behavior: positives share labels; time: positives are time_offsets later (no labels); hybrid: both."),
   labels: z
     .union([z.enum(["frame_features", "frame", "continuous", "discrete"]), z.array(z.string().min(1).max(128)).min(1).max(64)])
     .optional()
-    .describe("Labels for behavior/hybrid: frame_features (default for movies: features of the frame shown), frame (frame id as a discrete label), continuous, discrete, or a list of continuous column names."),
+    .describe("behavior/hybrid labels: frame_features (movie default), frame (id as discrete), continuous, discrete, or continuous column names."),
   ...USER_CONFIG.shape,
   model_architecture: z.enum(listArchitectures().map((a) => a.name) as [string, ...string[]]).default(DEFAULT_TRAIN_CONFIG.model_architecture).describe(USER_CONFIG.shape.model_architecture.description!),
   max_iterations: USER_CONFIG.shape.max_iterations.unwrap().default(2000).describe(USER_CONFIG.shape.max_iterations.description!),
-  train_repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(10_000).optional().describe("Movie repeats to train on (default: all but the last, which is held out for decoding)."),
-  train_fraction: z.number().gt(0).max(1).optional().describe("For recordings without repeats: the first fraction trains, the rest is held out (default 0.8)."),
-  resume_from: z.string().min(1).max(64).optional().describe("Continue this model (mdl_…) for max_iterations more steps from its saved optimizer state; its recording, labels, split and settings are reused. The result is a new model."),
-  shuffled_control: z.boolean().default(false).describe("Also train the same model on shuffled labels (doubles the cost); decode_video_frames then reports it as a control."),
+  train_repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(10_000).optional().describe("Repeat indices to train on (default: all but the last, held out)."),
+  train_fraction: z.number().gt(0).max(1).optional().describe("Without repeats: the first fraction trains, the rest is held out (default 0.8)."),
+  resume_from: z.string().min(1).max(64).optional().describe("Model id (mdl_…) to continue for max_iterations more steps with its settings; gives a new model."),
+  shuffled_control: z.boolean().default(false).describe("Also train on shuffled labels as a control (doubles the time)."),
 });
 
 type TrainingArgs = z.output<typeof TRAINING_ARGS_SCHEMA>;

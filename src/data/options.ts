@@ -34,11 +34,11 @@ export type NanPolicy = (typeof NAN_POLICIES)[number];
 /** Where to take the stimulus movie from, when it is not (or should not be) the file's own template. */
 const MOVIE_SOURCE_SCHEMA = z.object({
   /** Local path or http(s) URL: a `.npy` [F,H,W] uint8, an `.npz` (member `movie`), an HDF5/NWB file, or a folder of PNG/JPEG frames. */
-  path: z.string().min(1).max(4096),
+  path: z.string().min(1).max(4096).describe("Path or URL."),
   /** HDF5 dataset path (NWB files default to the stimulus template of `LoadOptions.stimulus`). */
-  dataset: z.string().max(512).optional().describe("HDF5 dataset path"),
+  dataset: z.string().max(512).optional().describe("HDF5 dataset path."),
   /** Frames per second of the movie (default 30). */
-  frame_rate_hz: z.number().positive().max(1000).optional(),
+  frame_rate_hz: z.number().positive().max(1000).optional().describe("Movie frames per second (default 30)."),
 });
 export type MovieSource = z.output<typeof MOVIE_SOURCE_SCHEMA>;
 
@@ -68,23 +68,24 @@ const NEUROPIXELS_SCHEMA = z
     /** Override some quality thresholds (see QualityThresholds). */
     quality: z
       .object({
-        isi_violations_max: z.number().min(0).optional(),
-        presence_ratio_min: z.number().min(0).max(1).optional(),
-        amplitude_cutoff_max: z.number().min(0).optional(),
-        quality: z.string().nullable().optional(),
+        isi_violations_max: z.number().min(0).optional().describe("Max ISI violations ratio (default 0.5)."),
+        presence_ratio_min: z.number().min(0).max(1).optional().describe("Min presence ratio (default 0.95)."),
+        amplitude_cutoff_max: z.number().min(0).optional().describe("Max amplitude cutoff (default 0.1)."),
+        quality: z.string().nullable().optional().describe("Required unit quality label (default good; null = any)."),
       })
-      .optional(),
+      .optional()
+      .describe("Unit quality thresholds (AllenSDK defaults)."),
     /** Keep only units whose area (electrode `location`, e.g. "VISp") is in this list. */
     areas: z.array(z.string().min(1).max(64)).max(50).optional().describe('Keep units in these areas, e.g. ["VISp"].'),
   })
-  .describe("Allen Neuropixels NWB: binning, presentation block, unit quality.");
+  .describe("Allen Neuropixels NWB: binning, presentations, unit quality.");
 export type NeuropixelsOptions = z.output<typeof NEUROPIXELS_SCHEMA>;
 
 /** Parameters of the built-in simulator by name (see src/data/builtin/params.ts, which checks every name and value). */
 const BUILTIN_PARAMS_SCHEMA = z
   .record(z.string(), z.union([z.number(), z.string()]))
   .describe(
-    "builtin:allen-like simulator parameters, e.g. {seed: 1, modality: 'calcium'|'neuropixels', n_cells: 300, n_frames: 900, n_repeats: 10, frame_height: 152, frame_width: 304, feature_dim: 16}. All names, units and realistic ranges: resource builtin://allen-like/parameters.",
+    "builtin:allen-like parameters, e.g. {n_cells: 300, seed: 1}; all: resource builtin://allen-like/parameters.",
   );
 export type BuiltinParams = z.output<typeof BUILTIN_PARAMS_SCHEMA>;
 
@@ -95,24 +96,24 @@ export const LOAD_OPTIONS_SCHEMA = z.object({
   /** `.npz` member names / HDF5 dataset paths per role, overriding the defaults (`neural`, `timestamps`, ...). */
   keys: z
     .partialRecord(z.enum(ARRAY_ROLES), z.string().min(1).max(512))
-    .describe("Array name (npz member / HDF5 path) per role, if not the role's own name.")
+    .describe("Array name (npz member / HDF5 path) per role (default: the role's name).")
     .optional(),
   /** Layout of the `neural` array in `.npz`/`.npy`/generic HDF5: "time_major" [T,N] (default) or "unit_major" [N,T]. */
-  neural_layout: z.enum(["time_major", "unit_major"]).optional().describe("neural array is [T,N] (default) or [N,T]."),
+  neural_layout: z.enum(["time_major", "unit_major"]).optional().describe("neural is [T,N] (time_major, default) or [N,T]."),
   /** Sampling rate in Hz; overrides the file. Default: from the file, else from timestamps, else 30 Hz with a warning. */
-  sampling_rate_hz: z.number().positive().max(100_000).optional().describe("Override the sampling rate."),
+  sampling_rate_hz: z.number().positive().max(100_000).optional().describe("Sampling rate in Hz (default: from the file or timestamps, else 30)."),
   /** Names of the continuous label columns (`.npz`/`.npy`/generic HDF5), e.g. ["position"]. Default c0, c1, … */
-  continuous_columns: z.array(z.string().min(1).max(128)).min(1).max(1024).optional().describe('Names of the continuous label columns, e.g. ["position"] (default c0, c1, …).'),
+  continuous_columns: z.array(z.string().min(1).max(128)).min(1).max(1024).optional().describe('Continuous label column names, e.g. ["position"] (default c0, c1, …).'),
   /** Modality for `.npz`/`.npy`/generic HDF5 (default: "spikes" for integer data, else "other"). */
-  modality: z.enum(["calcium", "spikes", "other"]).optional(),
+  modality: z.enum(["calcium", "spikes", "other"]).optional().describe("Default: spikes for integer data, else other."),
   /** What the neural values are for `.npz`/`.npy`/generic HDF5 (default: "spike_counts" for integer data, else "unknown"). */
-  signal: z.string().min(1).max(64).optional().describe("What neural values are: dff, events, spike_counts, rates ..."),
+  signal: z.string().min(1).max(64).optional().describe("What values are: dff, events, spike_counts, rates … (default by dtype)."),
   /** NaN/Inf handling (default "error"); see NanPolicy. */
-  nan_policy: z.enum(NAN_POLICIES).optional().describe("NaN/Inf in neural: error (default), zero, interpolate, drop_units."),
+  nan_policy: z.enum(NAN_POLICIES).optional().describe("What to do with NaN/Inf in neural (default error)."),
   /** Stimulus movie: a path/URL or MovieSource overriding the file's template; false = do not load any movie. */
   movie: z
     .union([z.literal(false), z.string().min(1).max(4096), MOVIE_SOURCE_SCHEMA])
-    .describe("Stimulus movie: path/URL of a .npy [F,H,W] uint8, .npz, NWB/HDF5 or frame folder; false = load no movie. Default: the file's own template if any.")
+    .describe("Movie: path/URL of a .npy [F,H,W] uint8, .npz, NWB/HDF5 or frame folder; false = none (default: the file's own).")
     .optional(),
   /** Allen stimulus name for NWB files (default "natural_movie_one"). */
   stimulus: z.string().min(1).max(128).optional().describe("Allen stimulus name (default natural_movie_one)."),
@@ -126,14 +127,14 @@ export const LOAD_OPTIONS_SCHEMA = z.object({
   /** Built-in simulator parameters for source "builtin:allen-like". */
   builtin: BUILTIN_PARAMS_SCHEMA.optional(),
   /** Keep samples with timestamps in [start, end) seconds. */
-  time_range: z.object({ start: z.number().optional(), end: z.number().optional() }).optional().describe("Keep samples with timestamps in [start, end) s."),
+  time_range: z.object({ start: z.number().optional().describe("Start, s (inclusive)."), end: z.number().optional().describe("End, s (exclusive).") }).optional().describe("Keep samples with timestamps in [start, end)."),
   /** Keep samples of these repeat indices only (repeat labels are kept as they are). */
   repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(1000).optional().describe("Keep only these repeat indices."),
   /** Sample `count` units with a seeded RNG (with replacement if `replace`, as CEBRA's pseudo-mice). */
   select_units: z
     .object({
-      count: z.number().int().min(1).max(100_000),
-      seed: z.number().int().min(0).max(4294967295).optional(),
+      count: z.number().int().min(1).max(100_000).describe("Units to keep."),
+      seed: z.number().int().min(0).max(4294967295).optional().describe("Random seed (default 0)."),
       replace: z.boolean().optional().describe("Sample with replacement (CEBRA pseudo-mice)."),
     })
     .optional()

@@ -52,7 +52,6 @@ function registerTool(server: McpServer, app: AppState, tool: Tool, elsewhere: (
       title: tool.title,
       description: tool.description,
       inputSchema: strictInputSchema(tool.inputSchema, { toolName: tool.name, elsewhere }),
-      ...(tool.outputSchema ? { outputSchema: tool.outputSchema } : {}),
       annotations: { title: tool.title, ...tool.annotations },
     },
     (args: unknown, ctx: ServerContext) => runTool(app, tool, args, ctx),

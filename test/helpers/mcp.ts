@@ -19,8 +19,9 @@ export const MAIN_JS = path.resolve(path.dirname(fileURLToPath(import.meta.url))
 export type Era = "legacy" | "auto";
 
 /**
- * Connects a client and lists the tools once: the SDK client then validates every tool result's
- * structuredContent against the tool's outputSchema, so a mismatch fails the test.
+ * Connects a client and lists the tools once. (The catalog's tools advertise no outputSchema; the
+ * server checks every structuredContent against the tool's zod output schema, tools/kit/define.ts,
+ * so a mismatch fails the call and the test.)
  */
 async function connectClient(transport: Parameters<Client["connect"]>[0], era: Era = "legacy"): Promise<Client> {
   const client = new Client({ name: "cebra-mcp-test", version: "0.0.0" }, { versionNegotiation: { mode: era } });

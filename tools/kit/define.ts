@@ -7,9 +7,16 @@
  * (src/server/errors.ts).
  *
  * Rules for tools (see docs/SERVER.md): zod 4 object schemas with `.describe()` on every field and
- * explicit `.min/.max` on integers; descriptions written for a model (what, when, what comes back,
- * what to call next); tools that return images declare NO outputSchema (Claude Code drops `content`
- * when `structuredContent` is present); tools with an outputSchema return complete structuredContent.
+ * explicit `.min/.max` on integers; descriptions written for a model (what comes back, what to call
+ * next, in one or two sentences); tools that return images declare NO outputSchema (Claude Code drops
+ * `content` when `structuredContent` is present); tools with an outputSchema return complete
+ * structuredContent.
+ *
+ * Output schemas are the contract of `structuredContent` but are NOT advertised in `tools/list`: they
+ * were 13.5k of its 36k characters, context a client pays on every conversation, while models are
+ * not shown them by most clients (the text block says what came back). Instead every successful
+ * result is checked here against the tool's zod output schema, so a mismatch is a server bug that
+ * fails the call (and its tests) exactly as the SDK's client-side check did.
  */
 import type { CallToolResult, ServerContext, ToolAnnotations } from "@modelcontextprotocol/server";
 import type { z } from "zod";
@@ -69,7 +76,6 @@ export interface Tool {
   title: string;
   description: string;
   inputSchema: z.ZodObject;
-  outputSchema?: z.ZodObject;
   annotations: ToolAnnotations;
   /** Called with arguments already validated against `inputSchema` by the SDK. */
   handler(args: unknown, ctx: ToolContext): Promise<CallToolResult>;
@@ -82,10 +88,21 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject | undefi
     title: def.title,
     description: def.description,
     inputSchema: def.inputSchema,
-    ...(def.outputSchema ? { outputSchema: def.outputSchema } : {}),
     annotations: def.annotations,
-    handler: (args, ctx) => def.handler(args as z.output<I>, ctx),
+    handler: async (args, ctx) => {
+      const result = await def.handler(args as z.output<I>, ctx);
+      if (def.outputSchema && !result.isError) checkOutput(def.name, def.outputSchema, result.structuredContent);
+      return result;
+    },
   };
+}
+
+/** Throws (an internal error) when a tool's structuredContent does not match its output schema. */
+function checkOutput(tool: string, schema: z.ZodObject, content: unknown): void {
+  const parsed = schema.safeParse(content);
+  if (parsed.success) return;
+  const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`);
+  throw new Error(`${tool} returned structuredContent that does not match its output schema (${issues.join("; ")})`);
 }
 
 /** A result with one text block and the structured content the outputSchema describes. */

@@ -6,9 +6,9 @@ const artifactId = (description: string) => z.string().min(1).max(64).describe(d
 
 /** What a decoder reads: a trained model or one of its embeddings. */
 export const MODEL_OR_EMBEDDING = {
-  model_id: artifactId("Model id (mdl_…) from train_embedding. Give this or embedding_id.").optional(),
+  model_id: artifactId("Model id (mdl_…); give this or embedding_id.").optional(),
   embedding_id: artifactId("Embedding id (emb_…) instead of model_id.").optional(),
 };
 
 /** kNN distance of the decoders. */
-export const METRIC = z.enum(["cosine", "euclidean"]).default("cosine");
+export const METRIC = z.enum(["cosine", "euclidean"]).default("cosine").describe("kNN distance in the embedding.");

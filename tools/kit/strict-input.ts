@@ -4,7 +4,7 @@
  * its defaults and the model would never learn why. `strictInputSchema` wraps a tool's zod schema in
  * a Standard Schema that the SDK registers instead:
  *  - advertised: the zod JSON Schema with `additionalProperties: false` on every object with fixed
- *    properties (records and open objects are left as they are);
+ *    properties (records and open objects are left as they are), made portable (portable-schema.ts);
  *  - validated: first every object in the arguments, at any depth (load options, movie source,
  *    training config), is checked against the properties the schema allows there; an unknown key is
  *    refused, naming it, the closest valid name and every valid one; then zod validates as before.
@@ -12,6 +12,7 @@
  */
 import type { StandardSchemaWithJSON } from "@modelcontextprotocol/server";
 import type { z } from "zod";
+import { portableSchema } from "./portable-schema.js";
 
 type JsonSchema = Record<string, unknown>;
 type Issue = { message: string; path: PropertyKey[] };
@@ -37,7 +38,7 @@ export function strictInputSchema(schema: z.ZodObject, opts: StrictInputOptions)
         return issues.length > 0 ? { issues } : std.validate(value, options);
       },
       jsonSchema: {
-        input: (o) => (o.target === TARGET && !o.libraryOptions ? structuredClone(converted(schema).closed) : closeObjects(std.jsonSchema.input(o))),
+        input: (o) => (o.target === TARGET && !o.libraryOptions ? structuredClone(converted(schema).closed) : portableSchema(closeObjects(std.jsonSchema.input(o)))),
         output: (o) => std.jsonSchema.output(o),
       },
     },
@@ -53,7 +54,7 @@ function converted(schema: z.ZodObject): { open: JsonSchema; closed: JsonSchema 
   let entry = CONVERTED.get(schema);
   if (!entry) {
     const open = schema["~standard"].jsonSchema.input({ target: TARGET });
-    entry = { open, closed: closeObjects(open) };
+    entry = { open, closed: portableSchema(closeObjects(open)) };
     CONVERTED.set(schema, entry);
   }
   return entry;

@@ -164,9 +164,7 @@ test("a 1000-neuron, 36,000-sample recording: decoding, renders and resources st
   await call("plot_embedding", { model_id: tr.model_id });
 });
 
-// Marked todo until the schema work (parameter descriptions, shorter tool descriptions) lands: it measures
-// and asserts the budget but does not fail the run yet. Remove the todo then.
-test("tools/list fits its budget", { todo: "tools/list was 34.4k characters; the schema rewrite brings it under 20,000" }, async () => {
+test("tools/list fits its budget", async () => {
   const list = await client.listTools();
   record("tools/list", JSON.stringify(list).length, BUDGETS.tools_list);
 });

@@ -6,8 +6,8 @@ import { reconstructionResult } from "./kit/render-view.js";
 
 const INPUT = z.object({
   decoding_id: z.string().min(1).max(64).describe("Decoding id (dec_…) from decode_video_frames."),
-  layout: z.enum(["side_by_side", "contact_sheet", "animation", "timeline"]).default("side_by_side").describe(
-    "side_by_side: true above decoded frame; contact_sheet: decoded tiles; animation: true | decoded; timeline: decoded vs true index.",
+  layout: z.enum(["side_by_side", "contact_sheet", "pairs", "animation", "timeline"]).default("side_by_side").describe(
+    "side_by_side: true above decoded frame; contact_sheet: decoded tiles; pairs: true | decoded tiles; animation: true | decoded; timeline: decoded vs true index.",
   ),
   start: z.number().int().min(0).max(100_000_000).optional().describe("First sample index (default: the first decoded)."),
   end: z.number().int().min(1).max(100_000_000).optional().describe("End sample index, exclusive (default: the last decoded + 1)."),

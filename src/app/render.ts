@@ -2,7 +2,7 @@
  * Rendering stored results: reconstructions of a decoding (frames looked up in the recording's movie)
  * and embedding plots. Full-resolution files go into a render artifact; previews are returned inline.
  */
-import { renderReconstruction, plotEmbedding, type RenderResult, type PreviewImage, type ReconstructionImage, type SampleSelection } from "../render/index.js";
+import { renderReconstruction, plotEmbedding, type AccuracyReference, type RenderResult, type PreviewImage, type ReconstructionImage, type SampleSelection } from "../render/index.js";
 import { selectContinuous, type Recording } from "../data/recording.js";
 import type { FrameDecodeResult } from "../decode/types.js";
 import { LOG_FILE } from "../engine/train/export.js";
@@ -13,7 +13,7 @@ import type { StoredDecoding } from "./decode.js";
 import type { RecordingStore } from "../store/recordings.js";
 import type { Workspace } from "../store/workspace.js";
 
-export type ReconstructionLayout = "side_by_side" | "contact_sheet" | "animation" | "timeline";
+export type ReconstructionLayout = "side_by_side" | "contact_sheet" | "pairs" | "animation" | "timeline";
 
 interface StoredRender<I extends PreviewImage> {
   render_id: string;
@@ -88,12 +88,30 @@ export async function renderStoredReconstruction(deps: { workspace: Workspace; r
       accuracy: m.scores.accuracy,
       window_frames: m.window,
       decoder: `kNN (k=${m.k}, ${m.metric})`,
+      chance_accuracy: m.chance.accuracy,
+      controls: controlReferences(full),
     },
   });
   const stored = await storeRender(deps.workspace, render, `${req.layout} of ${req.decoding_id}`, [req.decoding_id, full.recording_id], {
     decoding_id: req.decoding_id, layout: req.layout, selection: req.selection,
   }, { [FRAMES_SHOWN_FILE]: framesShownCsv(render.images) });
   return { ...stored, decoding: full };
+}
+
+/** Names of a frame decoding's controls as drawn on its figures, in the order shown. */
+const CONTROL_NAMES: [keyof StoredDecoding<FrameDecodeResult>["controls"], string][] = [
+  ["raw_window_averaged", "raw activity, window-averaged"],
+  ["raw_per_sample", "raw activity, per sample"],
+  ["shuffled_labels", "shuffled-label CEBRA"],
+];
+
+/** Each control's accuracy as measured for this decoding, or that it was not computed. */
+function controlReferences(full: StoredDecoding<FrameDecodeResult>): AccuracyReference[] {
+  return CONTROL_NAMES.map(([key, name]) => {
+    const c = full.controls[key];
+    if (c?.status === "ok" && c.result.kind === "frames") return { name, accuracy: c.result.scores.accuracy };
+    return { name, not_run: c?.status === "not_run" ? c.reason : "not computed" };
+  });
 }
 
 export interface EmbeddingPlotRequest {

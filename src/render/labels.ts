@@ -26,7 +26,7 @@ export function decodeStatus(row: DecodedRow, windowFrames: number): DecodeStatu
 export function decodedTileLines(row: DecodedRow, windowFrames: number): string[] {
   const status = decodeStatus(row, windowFrames);
   const truth = row.true_frame === null ? "true n/a" : `true #${row.true_frame}`;
-  const err = row.error === null ? "err n/a" : `err ${formatError(row.error)} fr`;
+  const err = row.error === null ? "err n/a" : `err ${row.error > 0 ? "+" : ""}${formatError(row.error)} fr`;
   return [
     `t=${row.time_s.toFixed(2)} s (sample ${row.sample})`,
     `decoded #${row.predicted_frame} · ${truth}`,
@@ -55,6 +55,23 @@ export function provenanceLine(summary: ReconstructionSummary, shown: number, to
   parts.push(`showing ${shown} of ${total} decoded samples`);
   return parts.join(" · ");
 }
+
+/**
+ * The reference points that make the accuracy readable: chance and each control of this decoding
+ * (or that it was not computed). Undefined when the summary carries neither.
+ */
+export function referenceLine(summary: ReconstructionSummary): string | undefined {
+  const parts: string[] = [];
+  if (summary.chance_accuracy !== undefined) parts.push(`chance ${pct(summary.chance_accuracy)}`);
+  for (const c of summary.controls ?? []) parts.push(c.accuracy === undefined ? `${c.name}: not computed` : `${c.name} ${pct(c.accuracy)}`);
+  if (parts.length === 0) return undefined;
+  return `Compare with: ${parts.join(" · ")} (same window and test samples).`;
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+
+/** How the signed error in tile labels reads. */
+export const ERROR_KEY = "err = decoded − true in frames (+ = decoded frame later in the movie, − = earlier)";
 
 /** Explains the border colours. */
 export function borderLegend(windowFrames: number): string {

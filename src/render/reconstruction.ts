@@ -15,12 +15,13 @@ import { renderSheetFullResolution, renderSheetPreview, type SheetKind } from ".
 import { renderTimeline } from "./timeline.js";
 import type { DecodedRow, MovieFrames, ReconstructionImage, ReconstructionSummary, RenderResult, SampleSelection } from "./types.js";
 
-export type ReconstructionLayout = "side_by_side" | "contact_sheet" | "animation" | "timeline";
+export type ReconstructionLayout = "side_by_side" | "contact_sheet" | "pairs" | "animation" | "timeline";
 
 /** Default and maximum number of samples per layout (animations default to consecutive samples). */
 export const LAYOUT_SAMPLE_LIMITS: Readonly<Record<ReconstructionLayout, SelectionLimits>> = Object.freeze({
   side_by_side: { default_count: 8, max_count: 48 },
   contact_sheet: { default_count: 24, max_count: 150 },
+  pairs: { default_count: 12, max_count: 60 },
   animation: { default_count: 60, max_count: 300, contiguous_default: true },
   timeline: { default_count: 5000, max_count: 5000 },
 });

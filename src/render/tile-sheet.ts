@@ -1,6 +1,7 @@
 /**
  * Still montages of movie tiles: the `side_by_side` layout (per time step a column with the true
- * frame above the decoded frame) and the `contact_sheet` layout (decoded tiles only). Both wrap
+ * frame above the decoded frame), the `pairs` layout (per time step the true frame left of the
+ * decoded one) and the `contact_sheet` layout (decoded tiles only). All wrap
  * into a grid whose tile size is chosen as large as the budget allows; each decoded tile gets a
  * colour-coded border and a three-line label strip, and the header states that decoded frames
  * are retrieved, not generated.
@@ -11,6 +12,8 @@ import { RgbCanvas, TileSource, tileHeightFor } from "./canvas.js";
 import {
   borderLegend,
   decodedTileLines,
+  ERROR_KEY,
+  referenceLine,
   decodeStatus,
   provenanceLine,
   RETRIEVAL_STATEMENT,
@@ -29,8 +32,8 @@ import {
 } from "./svg.js";
 import type { DecodedRow, FrameShown, FullResolutionImage, MovieFrames, ReconstructionImage, ReconstructionSummary, TileRegion } from "./types.js";
 
-/** Which still layout: side_by_side shows the true frame above each decoded one. */
-export type SheetKind = "side_by_side" | "contact_sheet";
+/** Which still layout: side_by_side shows the true frame above each decoded one, pairs beside it. */
+export type SheetKind = "side_by_side" | "contact_sheet" | "pairs";
 
 /** Everything a sheet rendering needs besides geometry. */
 interface SheetRequest {
@@ -55,6 +58,8 @@ function contextOf(req: SheetRequest): SheetContext {
 
 const BORDER = 3;
 const GAP = 10;
+/** Space between the on-screen and the decoded tile of a pair. */
+const PAIR_GAP = 4;
 const MARGIN = 12;
 const MIN_CANVAS_WIDTH = 480;
 const TITLE_SIZE = 16;
@@ -85,26 +90,34 @@ export function nativeTileWidth(movie: MovieFrames): number {
 }
 
 function headerBlock(req: SheetRequest, shown: number, width: number): TextBlock {
+  const reference = referenceLine(req.summary);
   return textBlock(
     [
       { text: titleLine(req.summary, req.kind), size: TITLE_SIZE, weight: "bold" },
       { text: provenanceLine(req.summary, shown, req.total_rows), size: CAPTION_SIZE, fill: "#333" },
+      ...(reference ? [{ text: reference, size: CAPTION_SIZE, fill: "#333" }] : []),
       { text: RETRIEVAL_STATEMENT, size: CAPTION_SIZE, weight: "bold", fill: "#8c3b00" },
     ],
     width,
   );
 }
 
+const ROLES: Record<SheetKind, string> = {
+  side_by_side: " Top of each column: frame on screen; bottom: decoded (retrieved) frame.",
+  pairs: " Each pair: frame on screen (left, grey border) | decoded (retrieved) frame (right).",
+  contact_sheet: "",
+};
+
 function footerBlock(req: SheetRequest, width: number): TextBlock {
-  const key = "Labels: t = sample time; decoded / true = movie frame index; err = |decoded − true| in frames; conf = decoder confidence.";
-  const roles = req.kind === "side_by_side" ? " Top row of each column: frame on screen; bottom: decoded (retrieved) frame." : "";
-  return textBlock([{ text: `${borderLegend(req.summary.window_frames)} ${key}${roles}`, size: CAPTION_SIZE - 1, fill: "#333" }], width);
+  const key = `Labels: t = sample time; decoded / true = movie frame index; ${ERROR_KEY}; conf = decoder confidence.`;
+  return textBlock([{ text: `${borderLegend(req.summary.window_frames)} ${key}${ROLES[req.kind]}`, size: CAPTION_SIZE - 1, fill: "#333" }], width);
 }
 
-/** Cell size for a tile width: decoded tile + label strip, plus the true tile for side_by_side. */
+/** Cell size for a tile width: decoded tile + label strip, plus the true tile above (side_by_side) or beside it (pairs). */
 function cellSize(kind: SheetKind, tileWidth: number, tileHeight: number, fontSize: number): { width: number; height: number } {
   const lh = lineHeight(fontSize);
   const decoded = tileHeight + 2 * BORDER + 3 * lh + 4;
+  if (kind === "pairs") return { width: 2 * (tileWidth + 2 * BORDER) + PAIR_GAP, height: lh + decoded };
   const withTrue = kind === "side_by_side" ? lh + tileHeight + 2 * BORDER + 4 + lh : 0;
   return { width: tileWidth + 2 * BORDER, height: decoded + withTrue };
 }
@@ -112,7 +125,8 @@ function cellSize(kind: SheetKind, tileWidth: number, tileHeight: number, fontSi
 /** Geometry for `n` tiles with `cols` columns at `tileWidth`, including the wrapped header/footer. */
 function geometryFor(req: SheetContext, n: number, cols: number, tileWidth: number): SheetGeometry {
   const tileHeight = tileHeightFor(req.movie, tileWidth);
-  const fontSize = fontSizeForChars(req.label_chars, tileWidth, 13, 9);
+  const labelWidth = req.kind === "pairs" ? 2 * tileWidth + PAIR_GAP : tileWidth;
+  const fontSize = fontSizeForChars(req.label_chars, labelWidth, 13, 9);
   const cell = cellSize(req.kind, tileWidth, tileHeight, fontSize);
   const rows = Math.ceil(n / cols);
   const width = Math.max(MIN_CANVAS_WIDTH, 2 * MARGIN + cols * cell.width + (cols - 1) * GAP);
@@ -180,7 +194,17 @@ async function drawSheet(req: SheetRequest, rows: DecodedRow[], g: SheetGeometry
       svg.push(svgText(x0, y + g.fontSize, "decoded (retrieved)", { size: g.fontSize, fill: "#555", weight: "bold" }));
       y += lh;
     }
-    const region = tileRegion(row, "decoded", row.predicted_frame, x0 + BORDER, y + BORDER, g);
+    let xd = x0;
+    if (req.kind === "pairs") {
+      xd = x0 + g.tileWidth + 2 * BORDER + PAIR_GAP;
+      svg.push(svgText(x0, y + g.fontSize, "on screen", { size: g.fontSize, fill: "#555" }));
+      svg.push(svgText(xd, y + g.fontSize, "decoded (retrieved)", { size: g.fontSize, fill: "#555", weight: "bold" }));
+      y += lh;
+      const region = tileRegion(row, "true", row.true_frame, x0 + BORDER, y + BORDER, g);
+      await drawTile(canvas, tiles, region, svg, "#9a9a9a", g.fontSize);
+      regions.push(region);
+    }
+    const region = tileRegion(row, "decoded", row.predicted_frame, xd + BORDER, y + BORDER, g);
     await drawTile(canvas, tiles, region, svg, STATUS_COLOUR[decodeStatus(row, req.summary.window_frames)], g.fontSize);
     regions.push(region);
     y += g.tileHeight + 2 * BORDER + 2;

@@ -2,13 +2,14 @@
  * The `timeline` layout: decoded vs true movie-frame index over time. The true index is a line
  * (broken where no frame was shown or the movie restarts), the acceptance window (±window frames)
  * a shaded band around it, decoded indices dots — blue within the window, red at |error| ≥ window,
- * grey where the true frame is unknown.
+ * grey where the true frame is unknown. Beside the plot, under the legend, a bar panel puts the
+ * decoding's accuracy next to its controls' and chance (a dashed line), as measured for this decoding.
  */
 import sharp from "sharp";
 import { fitToBudget, type ImageBudget } from "./budget.js";
-import { decodeStatus, provenanceLine, STATUS_COLOUR, type DecodeStatus } from "./labels.js";
+import { decodeStatus, provenanceLine, referenceLine, STATUS_COLOUR, type DecodeStatus } from "./labels.js";
 import { areaScales, axisMargins, drawAxes, drawLegend, finiteExtent, padDomain, type LegendItem, type PlotArea } from "./plot.js";
-import { drawTextBlock, fmt, svgDocument, textBlock } from "./svg.js";
+import { drawTextBlock, fmt, lineHeight, svgDocument, svgLine, svgRect, svgText, textBlock } from "./svg.js";
 import type { DecodedRow, FullResolutionImage, ReconstructionImage, ReconstructionSummary } from "./types.js";
 
 interface TimelineRequest {
@@ -31,10 +32,12 @@ const BAND_COLOUR = "#7fbf7b";
 function timelineSvg(req: TimelineRequest): string {
   const { rows, summary } = req;
   const w = summary.window_frames;
+  const reference = referenceLine(summary);
   const header = textBlock(
     [
       { text: `Decoded vs true movie frame over time · decoding ${summary.decoding_id}`, size: 16, weight: "bold" },
       { text: provenanceLine(summary, rows.length, req.total_rows), size: 12, fill: "#333" },
+      ...(reference ? [{ text: reference, size: 12, fill: "#333" }] : []),
       { text: "Dots: movie frame index decoded by kNN on the embedding for each sample (the frame it retrieves); line: frame on screen.", size: 12, fill: "#333" },
     ],
     WIDTH - 32,
@@ -43,7 +46,7 @@ function timelineSvg(req: TimelineRequest): string {
   const margins = axisMargins(FONT, String(nFrames).length);
   const top = 16 + header.height + 12;
   const items = legendItems(rows, w);
-  const legendWidth = drawLegend(items, 0, 0, FONT).width;
+  const legendWidth = Math.max(drawLegend(items, 0, 0, FONT).width, MIN_PANEL_WIDTH);
   const area: PlotArea = {
     x: 16 + margins.left,
     y: top,
@@ -60,8 +63,49 @@ function timelineSvg(req: TimelineRequest): string {
     `<clipPath id="plot"><rect x="${area.x}" y="${area.y}" width="${area.width}" height="${area.height}"/></clipPath>`,
     `<g clip-path="url(#plot)">${truthSvg(rows, area, w)}${dotsSvg(rows, area, w)}</g>`,
     legend.svg,
+    accuracyPanel(summary, area.x + area.width + 20, area.y + legend.height + 24, legendWidth),
   ];
   return body.join("");
+}
+
+const MIN_PANEL_WIDTH = 300;
+const BAR_COLOUR = "#2c7bb6";
+const CONTROL_COLOUR = "#9a9a9a";
+
+/**
+ * Accuracy of this decoding (all its test samples) beside its controls', as horizontal bars on a
+ * 0–100 % axis, with chance as a dashed line; a control that was not computed is listed as such.
+ */
+function accuracyPanel(summary: ReconstructionSummary, x: number, y: number, width: number): string {
+  if (summary.accuracy === undefined) return "";
+  const bars = [{ name: "this decoding (CEBRA)", accuracy: summary.accuracy as number | undefined, main: true }];
+  for (const c of summary.controls ?? []) bars.push({ name: c.name, accuracy: c.accuracy, main: false });
+  const lh = lineHeight(FONT);
+  const barH = 12;
+  const rowH = lh + barH + 6;
+  const plotW = width - 16;
+  const x0 = x + 8;
+  const top = y + lh + 6;
+  const parts = [svgText(x, y + FONT, `Accuracy, |error| < ${summary.window_frames} frames`, { size: FONT, weight: "bold" })];
+  bars.forEach((b, i) => {
+    const by = top + i * rowH;
+    const value = b.accuracy === undefined ? "not computed" : `${(b.accuracy * 100).toFixed(1)}%`;
+    parts.push(svgText(x0, by + FONT, `${b.name}: ${value}`, { size: FONT - 1, weight: b.main ? "bold" : "normal" }));
+    parts.push(svgRect(x0, by + lh, plotW, barH, "#f0f0f0"));
+    if (b.accuracy !== undefined) parts.push(svgRect(x0, by + lh, plotW * b.accuracy, barH, b.main ? BAR_COLOUR : CONTROL_COLOUR));
+  });
+  const bottom = top + bars.length * rowH;
+  for (const t of [0, 0.5, 1]) {
+    parts.push(svgLine(x0 + plotW * t, bottom - 4, x0 + plotW * t, bottom, "#555"));
+    parts.push(svgText(x0 + plotW * t, bottom + FONT, `${t * 100}%`, { size: FONT - 2, fill: "#555", anchor: t === 0 ? "start" : t === 1 ? "end" : "middle" }));
+  }
+  if (summary.chance_accuracy !== undefined) {
+    const cx = x0 + plotW * summary.chance_accuracy;
+    // Over each bar only, so the line does not cross the labels.
+    bars.forEach((_, i) => parts.push(svgLine(cx, top + i * rowH + lh - 1, cx, top + i * rowH + lh + barH + 3, "#111", 2, "3 2")));
+    parts.push(svgText(x0, bottom + FONT + lh, `dashed line: chance ${(summary.chance_accuracy * 100).toFixed(1)}%`, { size: FONT - 1, fill: "#333" }));
+  }
+  return parts.join("");
 }
 
 function legendItems(rows: DecodedRow[], w: number): LegendItem[] {

@@ -14,7 +14,7 @@ export interface DecodedRow {
   true_frame: number | null;
   /** Movie frame index chosen by the decoder (kNN on the embedding). */
   predicted_frame: number;
-  /** |predicted − true| in frames, or null where true_frame is null. */
+  /** predicted − true in frames (signed: + = decoded later in the movie), or null where true_frame is null. */
   error: number | null;
   /** Decoder confidence in [0, 1] (e.g. fraction of neighbours that agree). */
   confidence: number;
@@ -41,6 +41,19 @@ export interface ReconstructionSummary {
   window_frames: number;
   /** Short decoder description, e.g. "kNN (k=1, cosine)". */
   decoder?: string;
+  /** Accuracy a decoder guessing frames uniformly would reach with the same window, in [0, 1]. */
+  chance_accuracy?: number;
+  /** The controls decoded with the same protocol: accuracy in [0, 1], or why the control was not computed. */
+  controls?: AccuracyReference[];
+}
+
+/** One control of a decoding, as drawn and stated beside its accuracy. */
+export interface AccuracyReference {
+  /** Short name, e.g. "raw activity, window-averaged". */
+  name: string;
+  accuracy?: number;
+  /** Set when the control was not computed (then accuracy is absent). */
+  not_run?: string;
 }
 
 /** Which samples to show: a sample-index range, an evenly spaced count within it, or explicit samples. */

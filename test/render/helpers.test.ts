@@ -5,7 +5,7 @@ import { checkFonts } from "../../src/render/fonts.js";
 import { formatTick, linearScale, niceTicks, padDomain } from "../../src/render/plot.js";
 import { evenlySpaced, selectRows } from "../../src/render/selection.js";
 import { escapeXml, svgText, textBlock, wrapText } from "../../src/render/svg.js";
-import { decodedTileLines, decodeStatus } from "../../src/render/labels.js";
+import { decodedTileLines, decodeStatus, ERROR_KEY, referenceLine } from "../../src/render/labels.js";
 import { UserError } from "../../src/util/errors.js";
 import { syntheticRows } from "./fixtures.js";
 
@@ -49,7 +49,20 @@ test("decode status follows CEBRA's strict |error| < window criterion", () => {
   assert.equal(decodeStatus(row, 30), "outside");
   assert.equal(decodeStatus({ ...row, error: 29 }, 30), "within");
   assert.equal(decodeStatus({ ...row, true_frame: null, error: null }, 30), "unknown");
-  assert.deepEqual(decodedTileLines(row, 30), ["t=0.50 s (sample 1)", "decoded #40 · true #10", "err 30 fr ✗ · conf 0.50"]);
+  assert.deepEqual(decodedTileLines(row, 30), ["t=0.50 s (sample 1)", "decoded #40 · true #10", "err +30 fr ✗ · conf 0.50"]);
+  // The error is signed (decoded − true), as the legend says; a decode earlier in the movie is negative.
+  assert.equal(decodedTileLines({ ...row, predicted_frame: 4, error: -6 }, 30)[2], "err -6 fr ✓ · conf 0.50");
+  assert.match(ERROR_KEY, /err = decoded − true in frames \(\+ = decoded frame later/);
+  assert.doesNotMatch(ERROR_KEY, /\|decoded/);
+});
+
+test("reference line states chance and every control, or that it was not computed", () => {
+  const base = { decoding_id: "dec-1", window_frames: 30, accuracy: 0.44 };
+  assert.equal(referenceLine(base), undefined);
+  assert.equal(
+    referenceLine({ ...base, chance_accuracy: 0.0644, controls: [{ name: "raw activity, window-averaged", accuracy: 0.624 }, { name: "shuffled-label CEBRA", not_run: "not requested" }] }),
+    "Compare with: chance 6.4% · raw activity, window-averaged 62.4% · shuffled-label CEBRA: not computed (same window and test samples).",
+  );
 });
 
 test("evenlySpaced and selectRows", () => {

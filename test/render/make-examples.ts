@@ -17,7 +17,7 @@ const rows = syntheticRows(600, movie.n_frames);
 const summary = syntheticSummary(rows);
 const ext = (mime: string) => mime.split("/")[1]!.replace("jpeg", "jpg");
 
-for (const layout of ["side_by_side", "contact_sheet", "animation", "timeline"] as ReconstructionLayout[]) {
+for (const layout of ["side_by_side", "contact_sheet", "pairs", "animation", "timeline"] as ReconstructionLayout[]) {
   const t0 = Date.now();
   const res = await renderReconstruction({ rows, movie, summary, layout });
   const img = res.images[0]!;

@@ -12,7 +12,7 @@ const movie = syntheticMovie(40, 24, 48, 25);
 const rows = syntheticRows(200, movie.n_frames, 25);
 const summary = syntheticSummary(rows);
 
-for (const layout of ["side_by_side", "contact_sheet", "animation", "timeline"] as ReconstructionLayout[]) {
+for (const layout of ["side_by_side", "contact_sheet", "pairs", "animation", "timeline"] as ReconstructionLayout[]) {
   test(`${layout}: preview is a valid image within the client budget, with full resolution`, async () => {
     const res = await renderReconstruction({ rows, movie, summary, layout, selection: { start: 10, end: 60, count: 6 } });
     assert.equal(res.images.length, 1);
@@ -31,7 +31,7 @@ for (const layout of ["side_by_side", "contact_sheet", "animation", "timeline"] 
 
 test("frames_shown matches the requested samples and the decoded rows", async () => {
   const expected = evenlySpaced(50, 6).map((i) => 10 + i);
-  for (const layout of ["side_by_side", "contact_sheet", "animation", "timeline"] as ReconstructionLayout[]) {
+  for (const layout of ["side_by_side", "contact_sheet", "pairs", "animation", "timeline"] as ReconstructionLayout[]) {
     const res = await renderReconstruction({ rows, movie, summary, layout, selection: { start: 10, end: 60, count: 6 }, full_resolution: false });
     const shown = res.images[0]!.frames_shown;
     assert.deepEqual(shown.map((f) => f.sample), expected, layout);
@@ -45,11 +45,11 @@ test("frames_shown matches the requested samples and the decoded rows", async ()
   assert.deepEqual(explicit.images[0]!.frames_shown.map((f) => f.sample), [3, 77, 150]);
 });
 
-test("decoded tiles are the movie frames at the decoded index; true tiles the frames on screen", async () => {
+for (const layout of ["side_by_side", "pairs"] as const) test(`${layout}: decoded tiles are the movie frames at the decoded index; true tiles the frames on screen`, async () => {
   const mean = (f: number) => frameMean(movie.frames, f, movie.height, movie.width);
   const picks = rows.filter((r) => r.true_frame !== null && Math.abs(mean(r.predicted_frame) - mean(r.true_frame)) > 20).slice(0, 4);
   assert.equal(picks.length, 4);
-  const res = await renderReconstruction({ rows, movie, summary, layout: "side_by_side", selection: { samples: picks.map((r) => r.sample) }, full_resolution: false });
+  const res = await renderReconstruction({ rows, movie, summary, layout, selection: { samples: picks.map((r) => r.sample) }, full_resolution: false });
   const img = res.images[0]!;
   assert.equal(img.mime_type, "image/png", "small synthetic sheet stays lossless");
   assert.equal(img.regions.length, 2 * picks.length);
@@ -63,11 +63,40 @@ test("decoded tiles are the movie frames at the decoded index; true tiles the fr
     assert.ok(Math.abs(got - mean(frame)) < 3, `${region.role} tile of sample ${region.sample}: mean ${got.toFixed(1)} vs frame ${frame} ${mean(frame).toFixed(1)}`);
     assert.ok(Math.abs(got - mean(other)) > 10, `tile differs from frame ${other} (${mean(other).toFixed(1)})`);
   }
+  for (const pick of picks) {
+    const on = img.regions.find((r) => r.sample === pick.sample && r.role === "true")!;
+    const dec = img.regions.find((r) => r.sample === pick.sample && r.role === "decoded")!;
+    // side_by_side: on screen above decoded; pairs: on screen | decoded on one row.
+    if (layout === "pairs") assert.ok(on.y === dec.y && on.x + on.width < dec.x, `pair of sample ${pick.sample} side by side`);
+    else assert.ok(on.x === dec.x && on.y + on.height < dec.y, `column of sample ${pick.sample}`);
+  }
+});
+
+test("every sheet header states the controls and chance in one more line", async () => {
+  const bare = { ...summary, chance_accuracy: undefined, controls: undefined };
+  for (const layout of ["side_by_side", "contact_sheet", "pairs"] as const) {
+    const sel = { samples: [3, 77] };
+    const withRefs = await renderReconstruction({ rows, movie, summary, layout, selection: sel, full_resolution: false });
+    const without = await renderReconstruction({ rows, movie, summary: bare, layout, selection: sel, full_resolution: false });
+    const top = (r: typeof withRefs) => Math.min(...r.images[0]!.regions.map((g) => g.y));
+    assert.ok(top(withRefs) > top(without), `${layout}: the reference line pushes the tiles down (${top(withRefs)} vs ${top(without)})`);
+  }
+});
+
+test("timeline draws this decoding's accuracy beside its controls and chance", async () => {
+  const bare = { ...summary, chance_accuracy: undefined, controls: undefined, accuracy: undefined };
+  const panel = { x: 1060, y: 300, width: 320, height: 200 };
+  const withRefs = await renderReconstruction({ rows, summary, layout: "timeline", full_resolution: false });
+  const without = await renderReconstruction({ rows, summary: bare, layout: "timeline", full_resolution: false });
+  const scale = withRefs.images[0]!.width / 1400;
+  const scaled = { x: Math.round(panel.x * scale), y: Math.round(panel.y * scale), width: Math.round(panel.width * scale), height: Math.round(panel.height * scale) };
+  assert.ok((await regionStats(withRefs.images[0]!.data, scaled)).stdev > 20, "bars and labels drawn under the legend");
+  assert.ok((await regionStats(without.images[0]!.data, scaled)).stdev < 5, "no panel without an accuracy");
 });
 
 test("label strips under decoded tiles contain drawn text (a blank strip has stdev 0), borders are colour-coded", async () => {
-  const within = rows.find((r) => r.error !== null && r.error < summary.window_frames)!;
-  const outside = rows.find((r) => r.error !== null && r.error >= summary.window_frames)!;
+  const within = rows.find((r) => r.error !== null && Math.abs(r.error) < summary.window_frames)!;
+  const outside = rows.find((r) => r.error !== null && Math.abs(r.error) >= summary.window_frames)!;
   const res = await renderReconstruction({ rows, movie, summary, layout: "contact_sheet", selection: { samples: [within.sample, outside.sample] }, full_resolution: false });
   const img = res.images[0]!;
   const { data, info } = await sharp(img.data).raw().toBuffer({ resolveWithObject: true });

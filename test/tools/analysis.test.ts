@@ -199,6 +199,7 @@ test("movie path over stdio: load → train → decode → table → renders →
   for (const [layout, args] of [
     ["side_by_side", { count: 48 }],
     ["contact_sheet", { count: 150 }],
+    ["pairs", { count: 60 }],
     ["animation", {}],
     ["timeline", { start: 250, end: 330 }],
   ] as const) {
@@ -207,7 +208,7 @@ test("movie path over stdio: load → train → decode → table → renders →
       assert.notEqual(result.isError, true, textOf(result));
       const r = await checkRender(result, table, layout);
       movie.render_ids.push(r.render_id);
-      if (layout === "side_by_side" || layout === "contact_sheet") assert.ok(r.frames.length >= 8 && r.frames.length <= args.count!, `${r.frames.length} tiles`);
+      if (layout === "side_by_side" || layout === "contact_sheet" || layout === "pairs") assert.ok(r.frames.length >= 8 && r.frames.length <= args.count!, `${r.frames.length} tiles`);
       if (layout === "timeline") assert.ok(r.frames.every((f) => f.sample >= 250 && f.sample < 330));
       if (layout === "animation") {
         assert.equal(imagesOf(result)[0]!.mimeType, "image/webp");

@@ -76,7 +76,7 @@ test("every result of a realistic analysis fits the context budget", async (t) =
   });
 
   await t.test("every render layout, the plot, compare, list", async () => {
-    for (const layout of ["side_by_side", "contact_sheet", "animation", "timeline"]) {
+    for (const layout of ["side_by_side", "contact_sheet", "pairs", "animation", "timeline"]) {
       const r = await call("render_reconstruction", { decoding_id: ids.decoding, layout });
       const provenance = JSON.parse(textOf({ content: [r.content[0]!] } as CallToolResult)) as { render_id: string; frames_shown: unknown };
       ids.render = provenance.render_id;

@@ -1,7 +1,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import sharp from "sharp";
-import { depthOrder, plotEmbedding, viewBasis, type PlotEmbeddingOptions } from "../../src/render/embedding.js";
+import { chanceLoss, depthOrder, plotEmbedding, viewBasis, type PlotEmbeddingOptions } from "../../src/render/embedding.js";
 import { CATEGORICAL_PALETTE, viridis } from "../../src/render/colormap.js";
 import { Rng } from "../../src/util/rng.js";
 import { UserError } from "../../src/util/errors.js";
@@ -33,6 +33,28 @@ async function countColour(png: Buffer, hex: string): Promise<number> {
   return n;
 }
 
+const TEMPERATURE = "#e7298a";
+const CONTROL = "#d95f02";
+const CHANCE = "#000000";
+
+/** Rows (top, bottom) of the pixels of a colour in the preview, in columns [x0, x1). */
+async function rowSpan(png: Buffer, hex: string, x0 = 0, x1 = Infinity): Promise<[number, number]> {
+  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  let top = Infinity;
+  let bottom = -Infinity;
+  for (let i = 0; i < data.length; i += info.channels) {
+    if (Math.abs(data[i]! - r!) + Math.abs(data[i + 1]! - g!) + Math.abs(data[i + 2]! - b!) < 24) {
+      const row = Math.floor(i / info.channels / info.width);
+      const col = (i / info.channels) % info.width;
+      if (col < x0 || col >= x1) continue;
+      top = Math.min(top, row);
+      bottom = Math.max(bottom, row);
+    }
+  }
+  return [top, bottom];
+}
+
 const ring = ringEmbedding(1200, 8);
 const base: PlotEmbeddingOptions = { embedding: { data: ring.data, n_samples: 1200, dim: 8 }, title: "test <embedding> & co" };
 
@@ -45,13 +67,13 @@ test("2-D continuous colouring with loss panel: valid PNG within budget, viridis
   assert.equal(res.points_shown, 1200);
   assert.ok((await countColour(img.data, viridis(0))) > 20, "low end of viridis drawn");
   assert.ok((await countColour(img.data, viridis(1))) > 20, "high end of viridis drawn");
-  assert.ok((await countColour(img.data, "#d95f02")) > 20, "temperature curve drawn");
+  assert.ok((await countColour(img.data, TEMPERATURE)) > 20, "temperature curve drawn");
   const full = res.full_resolution[0]!;
   assert.equal((await sharp(full.data).metadata()).width, full.width);
   assert.equal(full.width, 2 * img.width, "full resolution is the same figure at 2×");
   const withoutLoss = await plotEmbedding({ ...base, dims: 2, colour_by: { values: ring.label, name: "frame", kind: "continuous" } });
   assert.ok(withoutLoss.images[0]!.width < img.width, "the loss panel adds width");
-  assert.equal(await countColour(withoutLoss.images[0]!.data, "#d95f02"), 0);
+  assert.equal(await countColour(withoutLoss.images[0]!.data, TEMPERATURE), 0);
 });
 
 test("3-D categorical colouring: palette colours present, PCA projection noted", async () => {
@@ -100,4 +122,33 @@ test("bad embedding input is a UserError", async () => {
   for (const [opts, message] of cases) {
     await assert.rejects(plotEmbedding(opts), (e: unknown) => e instanceof UserError && message.test(e.message), String(message));
   }
+});
+
+test("chance level: log(B) for InfoNCE, 2·log(B) for hybrid training", () => {
+  assert.equal(chanceLoss(512, false).value, Math.log(512));
+  assert.equal(chanceLoss(512, true).value, 2 * Math.log(512));
+  assert.match(chanceLoss(512, false).label, /log\(512\) = 6\.24/);
+  assert.match(chanceLoss(256, true).label, /2·log\(256\) = 11\.09/);
+});
+
+test("loss panel: chance line inside the range, the control on the model's axis so its noise stays flat", async () => {
+  const rng = new Rng(4);
+  const steps = 400;
+  const total = Array.from({ length: steps }, (_, s) => 4 + 1.5 * Math.exp(-s / 80)); // never reaches chance 6.24
+  const control = Array.from({ length: steps }, () => 6.237 + 0.004 * rng.normal());
+  const chance = chanceLoss(512, false);
+  const res = await plotEmbedding({ ...base, dims: 2, loss: { total, label: "model", chance, control: { total: control, label: "shuffled-label control" } } });
+  const img = res.images[0]!;
+  await assertWithinBudget(img);
+  assert.ok((await countColour(img.data, CHANCE)) > 100, "the chance line is drawn although the model's loss never reaches it");
+  // Columns of the loss area left of its legend (the panel is the right-most 486 px; axis margin ≈ 60 px).
+  const [top, bottom] = await rowSpan(img.data, CONTROL, img.width - 420, img.width - 300);
+  assert.ok(bottom - top < 20, `the control's 0.004-nat noise spans ${bottom - top + 1} px rows, not the panel`);
+  // Alone on its own axis the same control would fill the panel; the model's curve spans most of it here.
+  const alone = await plotEmbedding({ ...base, dims: 2, loss: { total: control } });
+  const [aTop, aBottom] = await rowSpan(alone.images[0]!.data, "#1f77b4", alone.images[0]!.width - 420, alone.images[0]!.width - 300);
+  assert.ok(aBottom - aTop > 200, "without the chance line and the model, a control's noise fills the axis (what the panel avoids)");
+  const noChance = await plotEmbedding({ ...base, dims: 2, loss: { total } });
+  assert.equal(await countColour(noChance.images[0]!.data, CHANCE), 0, "no chance line unless the batch size is known");
+  assert.equal(await countColour(noChance.images[0]!.data, CONTROL), 0, "no control curve without a control");
 });

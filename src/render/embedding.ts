@@ -297,6 +297,37 @@ function scatter3d(pts: PreparedPoints, x: number, y: number): string {
   return cubeSvg(toScreen) + dots.join("") + axes3d(toScreen, [cx, cy], pts.axisNames, centre, half);
 }
 
+/** A cube edge on screen, from the axis's -1 end to its +1 end, with the unit vector pointing away from the cube. */
+export interface ScreenEdge {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  outward: [number, number];
+}
+
+/**
+ * For each axis, the parallel cube edge that lies on the outline of the projected cube (of the
+ * two outline edges: the lower one, or the left one for the near-vertical axis).
+ */
+export function outlineEdges(toScreen: (p: number[]) => number[], centre: number[]): ScreenEdge[] {
+  return [0, 1, 2].map((axis) => {
+    const scored = edgesAlong(axis).map(([p, q]) => {
+      const [x1, y1] = toScreen(p) as [number, number];
+      const [x2, y2] = toScreen(q) as [number, number];
+      const mx = (x1 + x2) / 2 - centre[0]!;
+      const my = (y1 + y2) / 2 - centre[1]!;
+      return { x1, y1, x2, y2, mx, my, dist: Math.hypot(mx, my) };
+    });
+    const far = Math.max(...scored.map((e) => e.dist));
+    const outline = scored.filter((e) => e.dist > far - 1e-6);
+    const vertical = Math.abs(outline[0]!.x2 - outline[0]!.x1) < Math.abs(outline[0]!.y2 - outline[0]!.y1);
+    const e = outline.sort((a, b) => (vertical ? a.mx - b.mx : b.my - a.my))[0]!;
+    const len = e.dist || 1;
+    return { x1: e.x1, y1: e.y1, x2: e.x2, y2: e.y2, outward: [e.mx / len, e.my / len] as [number, number] };
+  });
+}
+
 /** The four edges of the cube parallel to `axis`, as pairs of corners. */
 function edgesAlong(axis: number): [number[], number[]][] {
   const edges: [number[], number[]][] = [];
@@ -336,20 +367,9 @@ function cubeSvg(toScreen: (p: number[]) => number[]): string {
 function axes3d(toScreen: (p: number[]) => number[], centre: number[], names: string[], dataCentre: number[], half: number): string {
   const parts: string[] = [];
   const fs = FONT - 1;
-  for (let axis = 0; axis < 3; axis++) {
-    const scored = edgesAlong(axis).map(([p, q]) => {
-      const [x1, y1] = toScreen(p) as [number, number];
-      const [x2, y2] = toScreen(q) as [number, number];
-      const mx = (x1 + x2) / 2 - centre[0]!;
-      const my = (y1 + y2) / 2 - centre[1]!;
-      return { p, q, x1, y1, x2, y2, mx, my, dist: Math.hypot(mx, my) };
-    });
-    const far = Math.max(...scored.map((e) => e.dist));
-    const outline = scored.filter((e) => e.dist > far - 1e-6);
-    const vertical = Math.abs(outline[0]!.x2 - outline[0]!.x1) < Math.abs(outline[0]!.y2 - outline[0]!.y1);
-    const edge = outline.sort((a, b) => (vertical ? a.mx - b.mx : b.my - a.my))[0]!;
-    const len = Math.hypot(edge.mx, edge.my) || 1;
-    const [ox, oy] = [edge.mx / len, edge.my / len]; // outward, away from the cube's centre
+  outlineEdges(toScreen, centre).forEach((edge, axis) => {
+    const [ox, oy] = edge.outward;
+    const vertical = Math.abs(edge.x2 - edge.x1) < Math.abs(edge.y2 - edge.y1);
     parts.push(svgLine(edge.x1, edge.y1, edge.x2, edge.y2, "#555", 1.5));
     const lo = dataCentre[axis]! - half;
     const hi = dataCentre[axis]! + half;
@@ -371,7 +391,7 @@ function axes3d(toScreen: (p: number[]) => number[], centre: number[], names: st
     if (angle > 90) angle -= 180;
     if (angle < -90) angle += 180;
     parts.push(svgText(mx, my, names[axis]!, { size: FONT, anchor: "middle", weight: "bold", fill: "#222", rotate: Math.round(angle) }));
-  }
+  });
   return parts.join("");
 }
 

@@ -1,7 +1,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import sharp from "sharp";
-import { chanceLoss, depthOrder, plotEmbedding, viewBasis, type PlotEmbeddingOptions } from "../../src/render/embedding.js";
+import { chanceLoss, depthOrder, outlineEdges, plotEmbedding, viewBasis, type PlotEmbeddingOptions } from "../../src/render/embedding.js";
 import { CATEGORICAL_PALETTE, viridis } from "../../src/render/colormap.js";
 import { Rng } from "../../src/util/rng.js";
 import { UserError } from "../../src/util/errors.js";
@@ -151,4 +151,27 @@ test("loss panel: chance line inside the range, the control on the model's axis 
   const noChance = await plotEmbedding({ ...base, dims: 2, loss: { total } });
   assert.equal(await countColour(noChance.images[0]!.data, CHANCE), 0, "no chance line unless the batch size is known");
   assert.equal(await countColour(noChance.images[0]!.data, CONTROL), 0, "no control curve without a control");
+});
+
+test("3-D axes sit on the cube's outline, so ticks and names drawn outward never fall among the points", () => {
+  const { e1, e2 } = viewBasis();
+  const dot = (a: number[], b: number[]) => a[0]! * b[0]! + a[1]! * b[1]! + a[2]! * b[2]!;
+  const toScreen = (p: number[]) => [300 + 100 * dot(p, e1), 300 - 100 * dot(p, e2)];
+  const edges = outlineEdges(toScreen, [300, 300]);
+  assert.equal(edges.length, 3);
+  const corners = [-1, 1].flatMap((a) => [-1, 1].flatMap((b) => [-1, 1].map((c) => toScreen([a, b, c]) as [number, number])));
+  edges.forEach((e, axis) => {
+    const [ox, oy] = e.outward;
+    assert.ok(Math.abs(Math.hypot(ox, oy) - 1) < 1e-9);
+    const mid = [(e.x1 + e.x2) / 2, (e.y1 + e.y2) / 2];
+    // The normal of the edge's line, on the outward side: no corner (so no point) lies beyond that line.
+    let [nx, ny] = [-(e.y2 - e.y1), e.x2 - e.x1];
+    if (nx * ox + ny * oy < 0) [nx, ny] = [-nx, -ny];
+    for (const [cx, cy] of corners) assert.ok((cx - mid[0]!) * nx + (cy - mid[1]!) * ny <= 1e-6, `axis ${axis}: every cube corner lies inside its edge's line`);
+    const length = Math.hypot(e.x2 - e.x1, e.y2 - e.y1);
+    assert.ok(length > 50, `axis ${axis} edge is ${length.toFixed(0)} px long, room for ticks`);
+  });
+  // The two horizontal-ish axes are labelled below the cube, the vertical one at its left.
+  assert.ok(edges[0]!.outward[1] > 0 && edges[1]!.outward[1] > 0, "dim 1 and dim 2 below");
+  assert.ok(edges[2]!.outward[0] < 0, "dim 3 at the left");
 });

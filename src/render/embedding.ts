@@ -502,11 +502,26 @@ function lossPanel(loss: LossCurve, x: number, y: number, width: number, height:
     parts.push(`<polyline points="${line(loss.temperature!, tsy)}" fill="none" stroke="${TEMPERATURE_COLOUR}" stroke-width="1.5" stroke-dasharray="5 3"/>`);
     items.push({ label: "temperature (right axis)", colour: TEMPERATURE_COLOUR, mark: "dashed" });
   }
+  notes.push(lossNote(loss, chance));
   const legend = drawLegend(items, 0, 0, FONT);
   const curves = [loss.total, ...(loss.control ? [loss.control.total] : [])];
   const [lx, ly] = emptiestCorner(area, legend, curves, chance ? [chance.value] : []);
   parts.push(drawLegend(items, lx, ly, FONT).svg);
   return parts.join("");
+}
+
+/** Mean of the last tenth of a curve's finite values (the loss a run ended at, without one step's noise). */
+function finalLoss(values: ArrayLike<number>): number {
+  const tail = Array.from(values).slice(-Math.max(1, Math.ceil(values.length / 10))).filter(Number.isFinite);
+  return tail.length ? tail.reduce((a, b) => a + b, 0) / tail.length : Number.NaN;
+}
+
+/** One sentence for the result text: where each curve ended, beside the chance level. */
+function lossNote(loss: LossCurve, chance: { value: number; label: string } | undefined): string {
+  const parts = [`${loss.label ?? "model"} ended at ${finalLoss(loss.total).toFixed(3)}`];
+  if (loss.control) parts.push(`${loss.control.label} at ${finalLoss(loss.control.total).toFixed(3)}`);
+  const ref = chance ? ` (${chance.label}; lower than chance = learnt structure)` : "";
+  return `loss panel (mean of the last 10% of steps): ${parts.join(", ")}${ref}`;
 }
 
 /**

@@ -140,6 +140,8 @@ test("loss panel: chance line inside the range, the control on the model's axis 
   const res = await plotEmbedding({ ...base, dims: 2, loss: { total, label: "model", chance, control: { total: control, label: "shuffled-label control" } } });
   const img = res.images[0]!;
   await assertWithinBudget(img);
+  const note = res.notes.find((n) => n.startsWith("loss panel"));
+  assert.match(note ?? "", /model ended at 4\.0\d\d, shuffled-label control at 6\.2\d\d \(chance log\(512\) = 6\.24/);
   assert.ok((await countColour(img.data, CHANCE)) > 100, "the chance line is drawn although the model's loss never reaches it");
   // Columns of the loss area left of its legend (the panel is the right-most 486 px; axis margin ≈ 60 px).
   const [top, bottom] = await rowSpan(img.data, CONTROL, img.width - 420, img.width - 300);

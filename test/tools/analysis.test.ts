@@ -228,8 +228,10 @@ test("movie path over stdio: load → train → decode → table → renders →
     const result = (await client.callTool({ name: "plot_embedding", arguments: { model_id: movie.model_id } })) as CallToolResult;
     assert.notEqual(result.isError, true, textOf(result));
     assert.equal(result.structuredContent, undefined);
-    const info = JSON.parse(textOf({ content: [result.content[0]!] } as CallToolResult)) as { render_id: string; embedding_id: string; points_shown: number; files: { path: string }[] };
+    const info = JSON.parse(textOf({ content: [result.content[0]!] } as CallToolResult)) as { render_id: string; embedding_id: string; points_shown: number; files: { path: string }[]; notes: string[] };
     assert.equal(info.embedding_id, movie.embedding_id);
+    // The loss panel's reading, beside the chance level log(batch size) drawn on it.
+    assert.match(info.notes.find((n) => n.startsWith("loss panel")) ?? "", new RegExp(`model ${movie.model_id} ended at \\d+\\.\\d{3}.*chance (2·)?log\\(\\d+\\) = \\d+\\.\\d\\d`));
     assert.equal(info.points_shown, 360);
     const images = imagesOf(result);
     assert.equal(images.length, 1);

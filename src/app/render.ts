@@ -5,9 +5,8 @@
 import { renderReconstruction, plotEmbedding, type AccuracyReference, type RenderResult, type PreviewImage, type ReconstructionImage, type SampleSelection } from "../render/index.js";
 import { selectContinuous, type Recording } from "../data/recording.js";
 import type { FrameDecodeResult } from "../decode/types.js";
-import { LOG_FILE } from "../engine/train/export.js";
-import type { TrainLog } from "../engine/types.js";
 import { UserError } from "../util/errors.js";
+import { lossCurveOf } from "./loss-curve.js";
 import { loadDecoding, resolveEmbedding, type ModelMeta } from "./model-artifacts.js";
 import type { StoredDecoding } from "./decode.js";
 import type { RecordingStore } from "../store/recordings.js";
@@ -134,11 +133,7 @@ export async function plotStoredEmbedding(deps: { workspace: Workspace; recordin
   const sub = new Float32Array(keep.length * dim);
   keep.forEach((t, i) => sub.set(data.subarray(t * dim, t * dim + dim), i * dim));
   const colour = colourValues(rec, req.colour_by, keep);
-  let loss: { total: number[]; temperature?: number[] } | undefined;
-  if (req.include_loss) {
-    const log = await deps.workspace.readJson<TrainLog>(r.model_id, LOG_FILE);
-    loss = { total: log.total, ...(meta.config.temperature_mode === "auto" ? { temperature: log.temperature } : {}) };
-  }
+  const loss = req.include_loss ? await lossCurveOf(deps.workspace, r.model_id, meta) : undefined;
   const plot = await plotEmbedding({
     embedding: { data: sub, n_samples: keep.length, dim },
     dims: req.dims,

@@ -1,9 +1,10 @@
 /**
- * The `animation` layout: an animated WebP, one page per selected sample, showing the frame on
+ * The `animation` layout: an animated WebP (and, on disk, a GIF for slide software), one page per selected sample, showing the frame on
  * screen (left) next to the decoded, retrieved frame (right) with labels burned in.
  * Pages are drawn at their final size and stacked into one tall raw buffer with `pageHeight`
  * (resizing multi-page input in sharp breaks animations, so nothing is resized afterwards).
  */
+import sharp from "sharp";
 import {
   ANIMATION_LADDER,
   encodeRaw,
@@ -162,9 +163,29 @@ export async function renderAnimationPreview(req: AnimationRequest, budget: Imag
   }
 }
 
-/** Render every requested sample at native tile size as an animated WebP (quality 90) for disk. */
-export async function renderAnimationFullResolution(req: AnimationRequest): Promise<FullResolutionImage> {
+/**
+ * Render every requested sample at native tile size for disk: an animated WebP (quality 90) and
+ * the same pages as an animated GIF (256 colours per page), since most slide software
+ * (PowerPoint, Keynote, Google Slides) plays GIF but not animated WebP.
+ */
+export async function renderAnimationFullResolution(req: AnimationRequest): Promise<FullResolutionImage[]> {
   const g = geometryFor(req, nativeTileWidth(req.movie));
-  const data = await encodeRaw(await drawAnimation(req, req.rows, g), { format: "webp", quality: 90, fast: true });
-  return { name: "reconstruction-animation.webp", data, mime_type: "image/webp", width: g.width, height: g.height, frames_shown: framesShown(req.rows) };
+  const raw = await drawAnimation(req, req.rows, g);
+  const webp = await encodeRaw(raw, { format: "webp", quality: 90, fast: true });
+  const gif = await encodeAnimatedGif(raw);
+  const common = { width: g.width, height: g.height, frames_shown: framesShown(req.rows) };
+  return [
+    { name: "reconstruction-animation.webp", data: webp, mime_type: "image/webp", ...common },
+    { name: "reconstruction-animation.gif", data: gif, mime_type: "image/gif", ...common },
+  ];
+}
+
+/** An animated GIF of stacked pages, looping forever, with each page's delay (GIF counts in 10 ms units). */
+export async function encodeAnimatedGif(raw: RawImage): Promise<Buffer> {
+  if (!raw.pageHeight) throw new Error("encodeAnimatedGif: pages need a pageHeight");
+  const pages = raw.height / raw.pageHeight;
+  const delay = raw.delay_ms && raw.delay_ms.length === pages ? raw.delay_ms.map((d) => Math.max(20, Math.round(d / 10) * 10)) : new Array<number>(pages).fill(100);
+  return sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels, pageHeight: raw.pageHeight } })
+    .gif({ delay, loop: 0, effort: 4, dither: 0 })
+    .toBuffer();
 }

@@ -29,8 +29,23 @@ export interface ColourBy {
 export interface LossCurve {
   /** Total loss per step. */
   total: ArrayLike<number>;
+  /** What `total` is the loss of (legend label; default "model"). */
+  label?: string;
   /** Temperature per step (learnable-temperature runs), drawn on a second axis. */
   temperature?: ArrayLike<number>;
+  /**
+   * The loss of a model that learnt nothing: log(batch size) for InfoNCE (2·log(B) for hybrid
+   * training); drawn as a horizontal line and always inside the axis range.
+   */
+  chance?: { value: number; label: string };
+  /** The shuffled-label control's loss per step, drawn on the same axis as the model's. */
+  control?: { total: ArrayLike<number>; label: string };
+}
+
+/** The InfoNCE chance level for a batch size: log(B), or 2·log(B) when hybrid (two InfoNCE terms). */
+export function chanceLoss(batchSize: number, hybrid: boolean): { value: number; label: string } {
+  const value = (hybrid ? 2 : 1) * Math.log(batchSize);
+  return { value, label: `chance ${hybrid ? "2·" : ""}log(${batchSize}) = ${value.toFixed(2)}` };
 }
 
 export interface PlotEmbeddingOptions {
@@ -255,8 +270,9 @@ export function depthOrder(coords: ArrayLike<number>, n: number): number[] {
 
 /**
  * 3-D scatter: data centred and scaled by one common factor (a sphere stays round) into the
- * cube [-1, 1]³, drawn under a fixed orthographic view; the cube's edges and axis names give
- * orientation; points are sorted by depth so nearer points cover farther ones.
+ * cube [-1, 1]³, drawn under a fixed orthographic view; the cube's edges, ticks with data values
+ * and axis names outside the cube give orientation; points are sorted by depth so nearer points
+ * cover farther ones.
  */
 function scatter3d(pts: PreparedPoints, x: number, y: number): string {
   const { e1, e2 } = viewBasis();
@@ -268,7 +284,7 @@ function scatter3d(pts: PreparedPoints, x: number, y: number): string {
     half = Math.max(half, (hi - lo) / 2);
   }
   half = half || 1;
-  const R = PANEL / 2 / 1.75; // the cube's projection spans at most ≈1.75·2 units
+  const R = PANEL / 2 / 2.05; // the cube's projection spans ≈1.46·2 units; the rest is room for ticks and names
   const cx = x + PANEL / 2;
   const cy = y + PANEL / 2;
   const toScreen = (p: number[]) => [cx + dot3(p, e1) * R, cy - dot3(p, e2) * R];
@@ -278,35 +294,103 @@ function scatter3d(pts: PreparedPoints, x: number, y: number): string {
     const [sx, sy] = toScreen(norm(i));
     return circle(sx!, sy!, r, pts.colours[i]!);
   });
-  return cubeSvg(toScreen, pts.axisNames) + dots.join("");
+  return cubeSvg(toScreen) + dots.join("") + axes3d(toScreen, [cx, cy], pts.axisNames, centre, half);
 }
 
-/** Light wireframe of the [-1, 1]³ cube with the three axis names at the ends of its axis edges. */
-function cubeSvg(toScreen: (p: number[]) => number[], names: string[]): string {
-  const parts: string[] = [];
-  const corners = [-1, 1];
-  for (const a of corners) {
-    for (const b of corners) {
-      for (let axis = 0; axis < 3; axis++) {
-        const p = [0, 0, 0];
-        const q = [0, 0, 0];
-        const [o1, o2] = [0, 1, 2].filter((c) => c !== axis) as [number, number];
-        p[axis] = -1;
-        q[axis] = 1;
-        p[o1] = q[o1] = a;
-        p[o2] = q[o2] = b;
-        const [x1, y1] = toScreen(p);
-        const [x2, y2] = toScreen(q);
-        const isAxis = a === -1 && b === -1;
-        parts.push(svgLine(x1!, y1!, x2!, y2!, isAxis ? "#666" : "#d0d0d0", isAxis ? 1.5 : 1));
-      }
+/** A cube edge on screen, from the axis's -1 end to its +1 end, with the unit vector pointing away from the cube. */
+export interface ScreenEdge {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  outward: [number, number];
+}
+
+/**
+ * For each axis, the parallel cube edge that lies on the outline of the projected cube (of the
+ * two outline edges: the lower one, or the left one for the near-vertical axis).
+ */
+export function outlineEdges(toScreen: (p: number[]) => number[], centre: number[]): ScreenEdge[] {
+  return [0, 1, 2].map((axis) => {
+    const scored = edgesAlong(axis).map(([p, q]) => {
+      const [x1, y1] = toScreen(p) as [number, number];
+      const [x2, y2] = toScreen(q) as [number, number];
+      const mx = (x1 + x2) / 2 - centre[0]!;
+      const my = (y1 + y2) / 2 - centre[1]!;
+      return { x1, y1, x2, y2, mx, my, dist: Math.hypot(mx, my) };
+    });
+    const far = Math.max(...scored.map((e) => e.dist));
+    const outline = scored.filter((e) => e.dist > far - 1e-6);
+    const vertical = Math.abs(outline[0]!.x2 - outline[0]!.x1) < Math.abs(outline[0]!.y2 - outline[0]!.y1);
+    const e = outline.sort((a, b) => (vertical ? a.mx - b.mx : b.my - a.my))[0]!;
+    const len = e.dist || 1;
+    return { x1: e.x1, y1: e.y1, x2: e.x2, y2: e.y2, outward: [e.mx / len, e.my / len] as [number, number] };
+  });
+}
+
+/** The four edges of the cube parallel to `axis`, as pairs of corners. */
+function edgesAlong(axis: number): [number[], number[]][] {
+  const edges: [number[], number[]][] = [];
+  for (const a of [-1, 1]) {
+    for (const b of [-1, 1]) {
+      const [o1, o2] = [0, 1, 2].filter((c) => c !== axis) as [number, number];
+      const p = [0, 0, 0];
+      const q = [0, 0, 0];
+      p[axis] = -1;
+      q[axis] = 1;
+      p[o1] = q[o1] = a;
+      p[o2] = q[o2] = b;
+      edges.push([p, q]);
     }
   }
-  names.forEach((name, axis) => {
-    const end = [-1, -1, -1];
-    end[axis] = 1.12;
-    const [lx, ly] = toScreen(end);
-    parts.push(svgText(lx!, ly! + 4, name, { size: FONT, anchor: "middle", fill: "#333" }));
+  return edges;
+}
+
+/** Light wireframe of the [-1, 1]³ cube. */
+function cubeSvg(toScreen: (p: number[]) => number[]): string {
+  const parts: string[] = [];
+  for (let axis = 0; axis < 3; axis++) {
+    for (const [p, q] of edgesAlong(axis)) {
+      const [x1, y1] = toScreen(p);
+      const [x2, y2] = toScreen(q);
+      parts.push(svgLine(x1!, y1!, x2!, y2!, "#d0d0d0", 1));
+    }
+  }
+  return parts.join("");
+}
+
+/**
+ * For each axis, the cube edge on the outline of the drawing (bottom for the horizontal-ish
+ * axes, left for the vertical one), drawn dark with ticks, tick values in data units, and the
+ * axis name beyond them, all outside the cube so they never sit among the points.
+ */
+function axes3d(toScreen: (p: number[]) => number[], centre: number[], names: string[], dataCentre: number[], half: number): string {
+  const parts: string[] = [];
+  const fs = FONT - 1;
+  outlineEdges(toScreen, centre).forEach((edge, axis) => {
+    const [ox, oy] = edge.outward;
+    const vertical = Math.abs(edge.x2 - edge.x1) < Math.abs(edge.y2 - edge.y1);
+    parts.push(svgLine(edge.x1, edge.y1, edge.x2, edge.y2, "#555", 1.5));
+    const lo = dataCentre[axis]! - half;
+    const hi = dataCentre[axis]! + half;
+    const ticks = niceTicks(lo, hi, 4).filter((t) => t >= lo - 1e-9 && t <= hi + 1e-9);
+    const labels = ticks.map((t) => formatTick(t, ticks));
+    const anchor = ox > 0.35 ? "start" : ox < -0.35 ? "end" : "middle";
+    ticks.forEach((t, k) => {
+      const u = (t - lo) / (hi - lo || 1);
+      const tx = edge.x1 + u * (edge.x2 - edge.x1);
+      const ty = edge.y1 + u * (edge.y2 - edge.y1);
+      parts.push(svgLine(tx, ty, tx + 5 * ox, ty + 5 * oy, "#555", 1));
+      parts.push(svgText(tx + 9 * ox, ty + 9 * oy + (oy > 0.35 ? fs * 0.8 : fs / 3), labels[k]!, { size: fs, anchor, fill: "#333" }));
+    });
+    const labelExtent = vertical ? Math.max(...labels.map((l) => textWidth(l, fs))) : fs;
+    const off = 9 + labelExtent + 8 + FONT * 0.8;
+    const mx = (edge.x1 + edge.x2) / 2 + off * ox;
+    const my = (edge.y1 + edge.y2) / 2 + off * oy + (vertical ? 0 : FONT / 3);
+    let angle = (Math.atan2(edge.y2 - edge.y1, edge.x2 - edge.x1) * 180) / Math.PI;
+    if (angle > 90) angle -= 180;
+    if (angle < -90) angle += 180;
+    parts.push(svgText(mx, my, names[axis]!, { size: FONT, anchor: "middle", weight: "bold", fill: "#222", rotate: Math.round(angle) }));
   });
   return parts.join("");
 }
@@ -356,39 +440,103 @@ function colourBar(x: number, y: number, w: number, h: number, lo: number, hi: n
   return parts.join("");
 }
 
-/** Loss per step (and temperature on a right-hand axis) in a framed panel. */
+const MODEL_COLOUR = "#1f77b4";
+const CONTROL_COLOUR = "#d95f02";
+const TEMPERATURE_COLOUR = "#e7298a";
+const CHANCE_COLOUR = "#000000";
+
+/**
+ * Loss per step in a framed panel: the model's curve, the shuffled-label control's on the same
+ * axis (so the control's small wobble is seen at the model's scale), the chance line log(B) inside
+ * the range, and the temperature on a right-hand axis for learnable-temperature runs.
+ */
 function lossPanel(loss: LossCurve, x: number, y: number, width: number, height: number, notes: string[]): string {
-  const steps = loss.total.length;
-  const idx = evenlySpaced(steps, 3000);
-  if (idx.length < steps) notes.push(`loss curve drawn from ${idx.length} of ${steps} steps (evenly spaced)`);
-  const hasTemp = !!loss.temperature && loss.temperature.length === steps;
+  const steps = Math.max(loss.total.length, loss.control?.total.length ?? 0);
+  const sampled = (n: number) => {
+    const idx = evenlySpaced(n, 3000);
+    const note = `loss curve drawn from ${idx.length} of ${n} steps (evenly spaced)`;
+    if (idx.length < n && !notes.includes(note)) notes.push(note);
+    return idx;
+  };
+  const hasTemp = !!loss.temperature && loss.temperature.length === loss.total.length;
   const margins = axisMargins(FONT, 6);
   const rightMargin = hasTemp ? margins.left : 0;
+  const extents = [finiteExtent(loss.total), loss.control ? finiteExtent(loss.control.total) : undefined].filter((e): e is [number, number] => !!e);
+  const chance = loss.chance && Number.isFinite(loss.chance.value) ? loss.chance : undefined;
+  const lo = Math.min(...extents.map((e) => e[0]), ...(chance ? [chance.value] : []));
+  const hi = Math.max(...extents.map((e) => e[1]), ...(chance ? [chance.value] : []));
   const area: PlotArea = {
     x: x + margins.left,
     y: y + lineHeight(FONT) + 4,
     width: width - margins.left - rightMargin,
     height: height - lineHeight(FONT) - 4,
     xDomain: [1, Math.max(2, steps)],
-    yDomain: padDomain(finiteExtent(loss.total) ?? [0, 1], 0.05),
+    yDomain: padDomain(Number.isFinite(lo) ? [lo, hi] : [0, 1], 0.05),
   };
   const { sx, sy } = areaScales(area);
   const line = (values: ArrayLike<number>, scaleY: (v: number) => number) =>
-    idx.filter((i) => Number.isFinite(values[i]!)).map((i) => `${fmt(sx(i + 1))},${fmt(scaleY(values[i]!))}`).join(" ");
+    sampled(values.length).filter((i) => Number.isFinite(values[i]!)).map((i) => `${fmt(sx(i + 1))},${fmt(scaleY(values[i]!))}`).join(" ");
   const parts = [
     svgText(area.x, y + FONT, "Training loss (InfoNCE) per step", { size: FONT, weight: "bold" }),
-    drawAxes(area, { xLabel: "step", yLabel: "total loss", fontSize: FONT }),
-    `<polyline points="${line(loss.total, sy)}" fill="none" stroke="#1f77b4" stroke-width="1.5"/>`,
+    drawAxes(area, { xLabel: "step", yLabel: "loss (nats)", fontSize: FONT }),
   ];
-  const items: LegendItem[] = [{ label: "total loss", colour: "#1f77b4", mark: "line" }];
+  const items: LegendItem[] = [];
+  if (loss.control) {
+    parts.push(`<polyline points="${line(loss.control.total, sy)}" fill="none" stroke="${CONTROL_COLOUR}" stroke-width="1.5"/>`);
+    items.push({ label: loss.control.label, colour: CONTROL_COLOUR, mark: "line" });
+  }
+  parts.push(`<polyline points="${line(loss.total, sy)}" fill="none" stroke="${MODEL_COLOUR}" stroke-width="1.5"/>`);
+  items.unshift({ label: loss.label ?? "model", colour: MODEL_COLOUR, mark: "line" });
+  if (chance) {
+    // Drawn over the curves: a control sitting on chance must not hide the line.
+    parts.push(svgLine(area.x, sy(chance.value), area.x + area.width, sy(chance.value), CHANCE_COLOUR, 1.5, "6 4"));
+    const below = sy(chance.value) < area.y + area.height / 2;
+    const ty = sy(chance.value) + (below ? FONT + 4 : -6);
+    parts.push(svgText(area.x + area.width * 0.4, ty, chance.label, { size: FONT - 1, fill: CHANCE_COLOUR }));
+    items.push({ label: chance.label, colour: CHANCE_COLOUR, mark: "dashed" });
+  }
   if (hasTemp) {
     const tArea = { ...area, yDomain: padDomain(finiteExtent(loss.temperature!) ?? [0, 1], 0.05) };
     const tsy = areaScales(tArea).sy;
-    parts.push(drawAxes(tArea, { xLabel: "", yLabel: "temperature", fontSize: FONT, secondaryY: true, colour: "#d95f02" }));
-    parts.push(`<polyline points="${line(loss.temperature!, tsy)}" fill="none" stroke="#d95f02" stroke-width="1.5" stroke-dasharray="5 3"/>`);
-    items.push({ label: "temperature", colour: "#d95f02", mark: "dashed" });
+    parts.push(drawAxes(tArea, { xLabel: "", yLabel: "temperature", fontSize: FONT, secondaryY: true, colour: TEMPERATURE_COLOUR }));
+    parts.push(`<polyline points="${line(loss.temperature!, tsy)}" fill="none" stroke="${TEMPERATURE_COLOUR}" stroke-width="1.5" stroke-dasharray="5 3"/>`);
+    items.push({ label: "temperature (right axis)", colour: TEMPERATURE_COLOUR, mark: "dashed" });
   }
+  notes.push(lossNote(loss, chance));
   const legend = drawLegend(items, 0, 0, FONT);
-  parts.push(drawLegend(items, area.x + area.width - legend.width - 8, area.y + 8, FONT).svg);
+  const curves = [loss.total, ...(loss.control ? [loss.control.total] : [])];
+  const [lx, ly] = emptiestCorner(area, legend, curves, chance ? [chance.value] : []);
+  parts.push(drawLegend(items, lx, ly, FONT).svg);
   return parts.join("");
+}
+
+/** Mean of the last tenth of a curve's finite values (the loss a run ended at, without one step's noise). */
+function finalLoss(values: ArrayLike<number>): number {
+  const tail = Array.from(values).slice(-Math.max(1, Math.ceil(values.length / 10))).filter(Number.isFinite);
+  return tail.length ? tail.reduce((a, b) => a + b, 0) / tail.length : Number.NaN;
+}
+
+/** One sentence for the result text: where each curve ended, beside the chance level. */
+function lossNote(loss: LossCurve, chance: { value: number; label: string } | undefined): string {
+  const parts = [`${loss.label ?? "model"} ended at ${finalLoss(loss.total).toFixed(3)}`];
+  if (loss.control) parts.push(`${loss.control.label} at ${finalLoss(loss.control.total).toFixed(3)}`);
+  const ref = chance ? ` (${chance.label}; lower than chance = learnt structure)` : "";
+  return `loss panel (mean of the last 10% of steps): ${parts.join(", ")}${ref}`;
+}
+
+/**
+ * Top-left corner for the legend at the right of the loss area (top, middle or bottom): the one
+ * covering the fewest curve points (`curves`, one value per step) and horizontal lines (`levels`).
+ */
+function emptiestCorner(area: PlotArea, box: { width: number; height: number }, curves: ArrayLike<number>[], levels: number[]): [number, number] {
+  const { sx, sy } = areaScales(area);
+  const x = area.x + area.width - box.width - 8;
+  const candidates = [area.y + 8, area.y + (area.height - box.height) / 2, area.y + area.height - box.height - 8];
+  const inside = (px: number, py: number, y: number) => px >= x - 4 && px <= x + box.width + 4 && py >= y - 4 && py <= y + box.height + 4;
+  const covered = candidates.map((y) => {
+    let n = levels.filter((v) => inside(x, sy(v), y)).length * 100;
+    for (const c of curves) for (const i of evenlySpaced(c.length, 400)) if (inside(sx(i + 1), sy(c[i]!), y)) n++;
+    return n;
+  });
+  return [x, candidates[covered.indexOf(Math.min(...covered))]!];
 }

@@ -3,7 +3,7 @@
  * plots, and helpers that fit any image into the MCP client budget.
  */
 export { renderReconstruction, LAYOUT_SAMPLE_LIMITS, type ReconstructionLayout, type RenderReconstructionOptions } from "./reconstruction.js";
-export { plotEmbedding, type PlotEmbeddingOptions, type EmbeddingPlot, type ColourBy, type LossCurve } from "./embedding.js";
+export { chanceLoss, plotEmbedding, type PlotEmbeddingOptions, type EmbeddingPlot, type ColourBy, type LossCurve } from "./embedding.js";
 export {
   fitToBudget,
   fitDimensions,

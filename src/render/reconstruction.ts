@@ -82,7 +82,7 @@ async function renderLayout(
     const req = { rows, movie, summary: o.summary, delay_ms: animationDelay(o.fps ?? movie.frame_rate_hz, notes) };
     notes.push(playbackNote(rows, req.delay_ms));
     const preview = await renderAnimationPreview(req, budget, notes);
-    return { images: [preview], full_resolution: wantFull ? [await renderAnimationFullResolution(req)] : [] };
+    return { images: [preview], full_resolution: wantFull ? await renderAnimationFullResolution(req) : [] };
   }
   const req = { kind: o.layout as SheetKind, rows, movie, summary: o.summary, total_rows: o.rows.length };
   const preview = await renderSheetPreview(req, budget, notes);

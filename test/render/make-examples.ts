@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { plotEmbedding, renderReconstruction, type ReconstructionLayout } from "../../src/render/index.js";
+import { chanceLoss, plotEmbedding, renderReconstruction, type ReconstructionLayout } from "../../src/render/index.js";
 import { Rng } from "../../src/util/rng.js";
 import { smoothBrightness, syntheticMovie, syntheticRows, syntheticSummary } from "./fixtures.js";
 
@@ -37,10 +37,12 @@ for (let t = 0; t < T; t++) {
   const n = Math.hypot(...v);
   v.forEach((x, j) => (emb[t * 8 + j] = x / n));
 }
-const loss = Array.from({ length: 2000 }, (_, s) => 5.5 + 1.2 * Math.exp(-s / 300) + 0.03 * rng.normal());
+// Batch size 512: chance log(512) ≈ 6.238; the model's loss falls below it, the control's stays there.
+const loss = Array.from({ length: 2000 }, (_, s) => 5.45 + 0.79 * Math.exp(-s / 300) + 0.03 * rng.normal());
+const control = Array.from({ length: 2000 }, () => 6.237 + 0.003 * rng.normal());
 const temperature = Array.from({ length: 2000 }, (_, s) => 1 - 0.7 * (1 - Math.exp(-s / 500)));
 const plots = [
-  { name: "embedding-3d", opts: { dims: 3 as const, loss: { total: loss, temperature }, colour_by: { values: label, name: "movie frame", kind: "continuous" as const } } },
+  { name: "embedding-3d", opts: { dims: 3 as const, loss: { total: loss, label: "model", temperature, chance: chanceLoss(512, false), control: { total: control, label: "shuffled-label control" } }, colour_by: { values: label, name: "movie frame", kind: "continuous" as const } } },
   { name: "embedding-2d-pca", opts: { dims: 2 as const, projection: "pca" as const, colour_by: { values: label.map((v) => Math.floor(v / 300)), name: "movie third", kind: "categorical" as const, class_names: ["frames 0–299", "frames 300–599", "frames 600–899"] } } },
 ];
 for (const p of plots) {

@@ -19,7 +19,14 @@ for (const layout of ["side_by_side", "contact_sheet", "pairs", "animation", "ti
     const img = res.images[0]!;
     const meta = await assertWithinBudget(img);
     assert.equal(meta.pages ?? 1, img.pages);
-    assert.equal(res.full_resolution.length, 1);
+    // Animations are written as WebP and as GIF (which slide software plays).
+    assert.deepEqual(res.full_resolution.map((f) => f.mime_type), layout === "animation" ? ["image/webp", "image/gif"] : [res.full_resolution[0]!.mime_type]);
+    if (layout === "animation") {
+      const [webp, gif] = await Promise.all(res.full_resolution.map((f) => sharp(f.data, { pages: -1 }).metadata()));
+      assert.equal(gif!.format, "gif");
+      assert.equal(gif!.pages, webp!.pages, "the GIF has every page of the WebP");
+      assert.equal(gif!.loop, 0, "the GIF loops");
+    }
     const full = res.full_resolution[0]!;
     const fullMeta = await sharp(full.data, { pages: -1 }).metadata();
     assert.equal(`image/${fullMeta.format}`, full.mime_type);

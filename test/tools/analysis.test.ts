@@ -9,6 +9,7 @@ import test, { after, before } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
+import sharp from "sharp";
 import type { CallToolResult, Client } from "@modelcontextprotocol/client";
 import { callError, callOk, connectStdio, textOf, type StdioConnection } from "../helpers/mcp.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -65,7 +66,7 @@ function assertRowProvenance(row: FrameDecoding["rows"][number], d: { k: number;
 }
 
 /** Checks a render_reconstruction result: no structuredContent, JSON provenance first, images within budget, files on disk. */
-async function checkRender(result: CallToolResult, decoding: StoredFrameDecoding, layout: string): Promise<{ render_id: string; frames: FrameShown[]; pages: number[] }> {
+async function checkRender(result: CallToolResult, decoding: StoredFrameDecoding, layout: string): Promise<{ render_id: string; frames: FrameShown[]; pages: number[]; files: { path: string; mime_type: string }[] }> {
   assert.equal(result.structuredContent, undefined, "image tools return no structuredContent (Claude Code would drop the images)");
   assert.equal(result.content[0]?.type, "text");
   const provenance = JSON.parse(textOf({ content: [result.content[0]!] } as CallToolResult)) as {
@@ -109,7 +110,7 @@ async function checkRender(result: CallToolResult, decoding: StoredFrameDecoding
     assert.ok(existsSync(f.path) && statSync(f.path).size > 0, `full-resolution file ${f.path} exists`);
     assert.ok(tail.includes(f.path), `the text names ${f.path}`);
   }
-  return { render_id: provenance.render_id, frames: shown.all, pages };
+  return { render_id: provenance.render_id, frames: shown.all, pages, files: provenance.full_resolution_files };
 }
 
 test("movie path over stdio: load → train → decode → table → renders → plot → artifacts", async (t) => {
@@ -213,6 +214,13 @@ test("movie path over stdio: load → train → decode → table → renders →
       if (layout === "animation") {
         assert.equal(imagesOf(result)[0]!.mimeType, "image/webp");
         assert.ok(r.pages[0]! > 1, `animation has ${r.pages[0]} pages`);
+        // Slide software plays GIF, not animated WebP: both files are written, with the same pages.
+        const [webp, gif] = ["image/webp", "image/gif"].map((m) => r.files.find((f) => f.mime_type === m));
+        assert.ok(webp && gif, `animation files: ${r.files.map((f) => f.path).join(", ")}`);
+        const [wm, gm] = await Promise.all([webp, gif].map((f) => sharp(f.path, { pages: -1 }).metadata()));
+        assert.equal(gm!.format, "gif");
+        assert.equal(gm!.pages, wm!.pages);
+        assert.ok(gm!.pages! > 1 && gm!.loop === 0, "the GIF is animated and loops");
       } else assert.deepEqual(r.pages, r.pages.map(() => 1));
     });
   }
@@ -221,8 +229,10 @@ test("movie path over stdio: load → train → decode → table → renders →
     const result = (await client.callTool({ name: "plot_embedding", arguments: { model_id: movie.model_id } })) as CallToolResult;
     assert.notEqual(result.isError, true, textOf(result));
     assert.equal(result.structuredContent, undefined);
-    const info = JSON.parse(textOf({ content: [result.content[0]!] } as CallToolResult)) as { render_id: string; embedding_id: string; points_shown: number; files: { path: string }[] };
+    const info = JSON.parse(textOf({ content: [result.content[0]!] } as CallToolResult)) as { render_id: string; embedding_id: string; points_shown: number; files: { path: string }[]; notes: string[] };
     assert.equal(info.embedding_id, movie.embedding_id);
+    // The loss panel's reading, beside the chance level log(batch size) drawn on it.
+    assert.match(info.notes.find((n) => n.startsWith("loss panel")) ?? "", new RegExp(`model ${movie.model_id} ended at \\d+\\.\\d{3}.*chance (2·)?log\\(\\d+\\) = \\d+\\.\\d\\d`));
     assert.equal(info.points_shown, 360);
     const images = imagesOf(result);
     assert.equal(images.length, 1);

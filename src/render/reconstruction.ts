@@ -58,7 +58,8 @@ export async function renderReconstruction(o: RenderReconstructionOptions): Prom
   }
   validateRows(o.rows, o.movie);
   const budget = resolveBudget(o.budget);
-  const selected = selectRows(o.rows, o.selection, limits);
+  // pairs exist to compare wrong decodes with the frame on screen: its selection includes them.
+  const selected = selectRows(o.rows, o.selection, o.layout === "pairs" ? { ...limits, stratify_window: o.summary.window_frames } : limits);
   const notes = [...selected.notes];
   const result = await renderLayout(o, selected.rows, budget, notes);
   const fonts = fontWarning();

@@ -29,6 +29,12 @@ export interface SelectionLimits {
   max_count: number;
   /** Without count and end, take the first default_count consecutive samples (animations) instead of spreading them. */
   contiguous_default?: boolean;
+  /**
+   * Acceptance window in frames: when given, a thinned selection is stratified so that decodes outside
+   * the window (|error| ≥ window) make up half of it when there are that many (the `pairs` layout, whose
+   * point is to compare a wrong frame with what was on screen), with a note giving their true share.
+   */
+  stratify_window?: number;
 }
 
 /**
@@ -56,9 +62,33 @@ export function selectRows(rows: readonly DecodedRow[], sel: SampleSelection | u
     notes.push(`requested ${count} samples; this layout shows at most ${maxCount}`);
     count = maxCount;
   }
+  if (limits.stratify_window !== undefined && count < inRange.length) {
+    const stratified = stratify(inRange, count, limits.stratify_window, notes);
+    if (stratified) return { rows: stratified, in_range: inRange.length, notes };
+  }
   const picked = evenlySpaced(inRange.length, count).map((i) => inRange[i]!);
   if (picked.length < inRange.length) notes.push(`showing ${picked.length} of ${inRange.length} samples in the range, evenly spaced`);
   return { rows: picked, in_range: inRange.length, notes };
+}
+
+/**
+ * `count` rows: up to half from the decodes outside the window, the rest from the others, each evenly
+ * spaced in time, sorted by sample; null when the range holds only one kind (plain spacing then).
+ */
+function stratify(inRange: DecodedRow[], count: number, window: number, notes: string[]): DecodedRow[] | null {
+  const outside = (r: DecodedRow) => r.error !== null && Math.abs(r.error) >= window;
+  const wrong = inRange.filter(outside);
+  const rest = inRange.filter((r) => !outside(r));
+  if (wrong.length === 0 || rest.length === 0) return null;
+  const nWrong = Math.min(wrong.length, Math.max(1, Math.floor(count / 2)));
+  const nRest = Math.min(rest.length, count - nWrong);
+  const picked = [...evenlySpaced(wrong.length, nWrong).map((i) => wrong[i]!), ...evenlySpaced(rest.length, nRest).map((i) => rest[i]!)];
+  picked.sort((a, b) => a.sample - b.sample);
+  const share = ((100 * wrong.length) / inRange.length).toFixed(1);
+  notes.push(
+    `showing ${nWrong} decodes outside the ±${window}-frame window and ${nRest} others, each evenly spaced in time (stratified so wrong decodes can be compared with the frame on screen; ${wrong.length} of the ${inRange.length} samples in the range, ${share}%, are outside)`,
+  );
+  return picked;
 }
 
 function sliceRange(sorted: DecodedRow[], start: number | undefined, end: number | undefined): DecodedRow[] {

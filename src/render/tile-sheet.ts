@@ -104,7 +104,8 @@ function headerBlock(req: SheetRequest, shown: number, width: number): TextBlock
 
 const ROLES: Record<SheetKind, string> = {
   side_by_side: " Top of each column: frame on screen; bottom: decoded (retrieved) frame.",
-  pairs: " Each pair: frame on screen (left, grey border) | decoded (retrieved) frame (right).",
+  pairs:
+    " Each pair: frame on screen (left, grey border) | decoded (retrieved) frame (right). Unless samples are named, up to half the pairs are decodes outside the window (chosen on purpose), so the share of red borders is not the error rate; the header's accuracy is.",
   contact_sheet: "",
 };
 

@@ -79,6 +79,16 @@ test("evenlySpaced and selectRows", () => {
   const contiguous = selectRows(rows, { start: 30 }, { ...limits, contiguous_default: true });
   assert.deepEqual(contiguous.rows.map((r) => r.sample), [30, 31, 32, 33, 34]);
   assert.throws(() => selectRows(rows, { count: 0 }, limits), UserError);
+  // Stratified (pairs): half the selection from decodes outside the window, the note gives their share.
+  const wrongSamples = new Set([3, 4, 5, 40, 41, 77, 78, 79, 90, 91]);
+  const mixed = rows.map((r) => ({ ...r, error: wrongSamples.has(r.sample) ? 45 : 2 }));
+  const strat = selectRows(mixed, { count: 6 }, { ...limits, stratify_window: 30 });
+  assert.equal(strat.rows.length, 6);
+  assert.equal(strat.rows.filter((r) => wrongSamples.has(r.sample)).length, 3);
+  assert.deepEqual(strat.rows.map((r) => r.sample), [...strat.rows.map((r) => r.sample)].sort((a, b) => a - b));
+  assert.ok(strat.notes.some((n) => /3 decodes outside the ±30-frame window and 3 others.*10 of the 100 samples in the range, 10\.0%, are outside/.test(n)), strat.notes.join("; "));
+  const allRight = selectRows(mixed.map((r) => ({ ...r, error: 1 })), { count: 6 }, { ...limits, stratify_window: 30 });
+  assert.deepEqual(allRight.rows.map((r) => r.sample), selectRows(mixed, { count: 6 }, limits).rows.map((r) => r.sample));
   assert.throws(() => selectRows(rows, { count: 2.5 }, limits), UserError);
 });
 

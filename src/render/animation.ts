@@ -18,7 +18,7 @@ import {
   type RawImage,
 } from "./budget.js";
 import { RgbCanvas, TileSource, tileHeightFor } from "./canvas.js";
-import { decodedTileLines, decodeStatus, RETRIEVAL_STATEMENT, STATUS_COLOUR } from "./labels.js";
+import { decodedTileLines, decodeStatus, referenceLine, RETRIEVAL_STATEMENT, STATUS_COLOUR } from "./labels.js";
 import { evenlySpaced } from "./selection.js";
 import { drawTextBlock, fontSizeForChars, lineHeight, svgDocument, svgRect, svgText, textBlock, type TextBlock } from "./svg.js";
 import { framesShown, MIN_TILE_WIDTH, nativeTileWidth } from "./tile-sheet.js";
@@ -47,6 +47,16 @@ interface PageGeometry {
   footer: TextBlock;
 }
 
+/**
+ * The caption under every page: which decoding, its accuracy over all test samples, and the reference
+ * points (chance and the controls) that make the accuracy readable, as in the other layouts' headers.
+ */
+export function animationCaption(summary: ReconstructionSummary): string[] {
+  const accuracy = summary.accuracy !== undefined ? ` · accuracy ${(summary.accuracy * 100).toFixed(1)}% (|error| < ${summary.window_frames} frames, all test samples)` : "";
+  const reference = referenceLine(summary);
+  return [`decoding ${summary.decoding_id}${summary.recording_id ? ` · recording ${summary.recording_id}` : ""}${accuracy}`, ...(reference ? [reference] : [])];
+}
+
 function geometryFor(req: AnimationRequest, tileWidth: number): PageGeometry {
   const tileHeight = tileHeightFor(req.movie, tileWidth);
   const chars = Math.max(...req.rows.flatMap((r) => decodedTileLines(r, req.summary.window_frames)).map((l) => [...l].length));
@@ -55,7 +65,7 @@ function geometryFor(req: AnimationRequest, tileWidth: number): PageGeometry {
   const footer = textBlock(
     [
       { text: RETRIEVAL_STATEMENT, size: Math.max(9, fontSize - 1), weight: "bold", fill: "#8c3b00" },
-      { text: `decoding ${req.summary.decoding_id}${req.summary.recording_id ? ` · recording ${req.summary.recording_id}` : ""}`, size: Math.max(9, fontSize - 2), fill: "#333" },
+      ...animationCaption(req.summary).map((text) => ({ text, size: Math.max(9, fontSize - 2), fill: "#333" })),
     ],
     width - 2 * MARGIN,
   );

@@ -6,6 +6,7 @@ import { formatTick, linearScale, niceTicks, padDomain } from "../../src/render/
 import { evenlySpaced, selectRows } from "../../src/render/selection.js";
 import { escapeXml, svgText, textBlock, wrapText } from "../../src/render/svg.js";
 import { decodedTileLines, decodeStatus, ERROR_KEY, referenceLine } from "../../src/render/labels.js";
+import { animationCaption } from "../../src/render/animation.js";
 import { UserError } from "../../src/util/errors.js";
 import { syntheticRows } from "./fixtures.js";
 
@@ -63,6 +64,12 @@ test("reference line states chance and every control, or that it was not compute
     referenceLine({ ...base, chance_accuracy: 0.0644, controls: [{ name: "raw activity, window-averaged", accuracy: 0.624 }, { name: "shuffled-label CEBRA", not_run: "not requested" }] }),
     "Compare with: chance 6.4% · raw activity, window-averaged 62.4% · shuffled-label CEBRA: not computed (same window and test samples).",
   );
+  // The animation's caption carries the accuracy and the same reference line as the other layouts' headers.
+  assert.deepEqual(animationCaption({ ...base, recording_id: "rec-1", chance_accuracy: 0.0644, controls: [{ name: "shuffled-label CEBRA", accuracy: 0.087 }] }), [
+    "decoding dec-1 · recording rec-1 · accuracy 44.0% (|error| < 30 frames, all test samples)",
+    "Compare with: chance 6.4% · shuffled-label CEBRA 8.7% (same window and test samples).",
+  ]);
+  assert.deepEqual(animationCaption({ decoding_id: "dec-2", window_frames: 30 }), ["decoding dec-2"]);
 });
 
 test("evenlySpaced and selectRows", () => {

@@ -16,9 +16,11 @@ export async function lossCurveOf(ws: Workspace, modelId: string, meta: ModelMet
   const twin = twinId ? await ws.readJson<TrainLog>(twinId, LOG_FILE).catch(() => undefined) : undefined;
   return {
     total: log.total,
-    label: isControl ? `shuffled-label control ${modelId}` : `model ${modelId}`,
+    // Short legend labels (a 16-character id in each would cover the curves); the ids are in the subtitle.
+    label: isControl ? "shuffled-label control" : "model",
+    id: modelId,
     ...(meta.config.temperature_mode === "auto" ? { temperature: log.temperature } : {}),
     chance: chanceLoss(meta.config.batch_size, meta.config.hybrid),
-    ...(twin && twinId ? { control: { total: twin.total, label: isControl ? `real model ${twinId}` : `shuffled-label control ${twinId}` } } : {}),
+    ...(twin && twinId ? { control: { total: twin.total, label: isControl ? "real model" : "shuffled-label control", id: twinId } } : {}),
   };
 }

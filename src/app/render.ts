@@ -141,7 +141,7 @@ export async function plotStoredEmbedding(deps: { workspace: Workspace; recordin
     colour_by: colour,
     loss,
     title: `CEBRA embedding ${r.embedding_id}${meta.control ? " (SHUFFLED-LABEL CONTROL)" : ""}`,
-    subtitle: `model ${r.model_id} (${meta.config.model_architecture}, ${meta.mode}, ${meta.training.steps_done} steps) · recording ${meta.recording_id} · ${req.samples} samples (${keep.length})`,
+    subtitle: `model ${r.model_id} (${meta.config.model_architecture}, ${meta.mode}, ${meta.training.steps_done} steps) · recording ${meta.recording_id} · ${req.samples} samples (${keep.length})${loss?.control?.id ? ` · loss panel: ${meta.control ? "real model" : "control"} ${loss.control.id}` : ""}`,
   });
   const stored = await storeRender(deps.workspace, plot, `embedding plot of ${r.embedding_id}`, [r.embedding_id, r.model_id], {
     embedding_id: r.embedding_id, model_id: r.model_id, colour_by: req.colour_by, samples: req.samples,

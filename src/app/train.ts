@@ -253,15 +253,23 @@ export async function trainShuffledTwin(
 ): Promise<string> {
   const m = model.meta;
   const rec = await deps.recordings.loadRecordingArtifact(m.recording_id);
+  const chance = (m.mode === "hybrid" ? 2 : 1) * Math.log(m.config.batch_size);
+  const chanceText = `${m.mode === "hybrid" ? "2·" : ""}log(${m.config.batch_size}) = ${chance.toFixed(3)}`;
   const fit = await fitEmbedding(rec, {
     ...fitSetup(m),
     shuffle_labels: true,
     shuffle_seed: m.config.seed + 1,
     config: storedTrainConfig(m.config),
     signal: opts.signal,
-    onProgress: (p) => opts.onProgress?.(p.step, p.total_steps, `shuffled-label control: step ${p.step}/${p.total_steps} loss=${p.loss.toFixed(4)}`),
+    // Progress notifications carry only progress/total/message, so the message names the phase as get_job
+    // does; embedding and saving count as one unit each after the steps (progress must increase).
+    onProgress: (p) => {
+      opts.onProgress?.(p.step, p.total_steps + 2, `training shuffled-label control (this decoding asked for it; model ${model.id} has none): step ${p.step}/${p.total_steps} loss=${p.loss.toFixed(4)}; its labels are shuffled, so its loss stays near chance ${chanceText}`);
+      if (p.step >= p.total_steps) opts.onProgress?.(p.total_steps + 1, p.total_steps + 2, "embedding (shuffled-label control): embedding every sample with the trained control");
+    },
   });
   if (fit.model.cancelled) throw new CancelledError("shuffled-label control training was cancelled");
+  opts.onProgress?.(m.config.max_iterations + 2, m.config.max_iterations + 2, "saving shuffled-label control: saving it and its embedding to the workspace, then decoding");
   const ids = await saveFit(deps.workspace, fit, { recording_id: m.recording_id, recording_sha256: m.recording_sha256, mode: m.mode, labels: m.labels, control_of: model.id });
   return ids.model_id;
 }

@@ -29,8 +29,10 @@ export interface ColourBy {
 export interface LossCurve {
   /** Total loss per step. */
   total: ArrayLike<number>;
-  /** What `total` is the loss of (legend label; default "model"). */
+  /** What `total` is the loss of (legend label, kept short; default "model"). */
   label?: string;
+  /** Its artifact id, named in the result's note (not in the legend, where it would cover the curves). */
+  id?: string;
   /** Temperature per step (learnable-temperature runs), drawn on a second axis. */
   temperature?: ArrayLike<number>;
   /**
@@ -39,7 +41,7 @@ export interface LossCurve {
    */
   chance?: { value: number; label: string };
   /** The shuffled-label control's loss per step, drawn on the same axis as the model's. */
-  control?: { total: ArrayLike<number>; label: string };
+  control?: { total: ArrayLike<number>; label: string; /** Its artifact id, for the caption (not the legend). */ id?: string };
 }
 
 /** The InfoNCE chance level for a batch size: log(B), or 2·log(B) when hybrid (two InfoNCE terms). */
@@ -489,10 +491,8 @@ function lossPanel(loss: LossCurve, x: number, y: number, width: number, height:
   items.unshift({ label: loss.label ?? "model", colour: MODEL_COLOUR, mark: "line" });
   if (chance) {
     // Drawn over the curves: a control sitting on chance must not hide the line.
+    // Named in the legend only: a label on the line would sit on the control's curve, which hugs it.
     parts.push(svgLine(area.x, sy(chance.value), area.x + area.width, sy(chance.value), CHANCE_COLOUR, 1.5, "6 4"));
-    const below = sy(chance.value) < area.y + area.height / 2;
-    const ty = sy(chance.value) + (below ? FONT + 4 : -6);
-    parts.push(svgText(area.x + area.width * 0.4, ty, chance.label, { size: FONT - 1, fill: CHANCE_COLOUR }));
     items.push({ label: chance.label, colour: CHANCE_COLOUR, mark: "dashed" });
   }
   if (hasTemp) {
@@ -518,8 +518,9 @@ function finalLoss(values: ArrayLike<number>): number {
 
 /** One sentence for the result text: where each curve ended, beside the chance level. */
 function lossNote(loss: LossCurve, chance: { value: number; label: string } | undefined): string {
-  const parts = [`${loss.label ?? "model"} ended at ${finalLoss(loss.total).toFixed(3)}`];
-  if (loss.control) parts.push(`${loss.control.label} at ${finalLoss(loss.control.total).toFixed(3)}`);
+  const named = (label: string, id?: string) => (id ? `${label} ${id}` : label);
+  const parts = [`${named(loss.label ?? "model", loss.id)} ended at ${finalLoss(loss.total).toFixed(3)}`];
+  if (loss.control) parts.push(`${named(loss.control.label, loss.control.id)} at ${finalLoss(loss.control.total).toFixed(3)}`);
   const ref = chance ? ` (${chance.label}; lower than chance = learnt structure)` : "";
   return `loss panel (mean of the last 10% of steps): ${parts.join(", ")}${ref}`;
 }

@@ -97,3 +97,17 @@ test("training, decoding and consistency results say what their number is measur
   const noControl = await callOk(client, "compare_embeddings", { ids: [modelId, plain.data.model_id!] });
   assert.match(noControl.text, /for a measured floor, add a shuffled-label control/);
 });
+
+test("a shuffled-label control trained on demand by a decoding names its phases in the progress notifications", async () => {
+  const plain = await callOk<TrainResult>(client, "train_embedding", { recording_id: recordingId, ...SMALL_TRAINING, max_iterations: 80, seed: 9 });
+  const messages: string[] = [];
+  const decoded = await callOk(client, "decode_video_frames", { model_id: plain.data.model_id!, shuffled_control: true, skip_raw_controls: true }, {
+    onprogress: (p) => void (p.message !== undefined && messages.push(p.message)),
+  });
+  const training = messages.filter((m) => m.startsWith("training shuffled-label control"));
+  assert.ok(training.length > 0, `progress messages: ${messages.slice(0, 5).join(" | ")}`);
+  assert.match(training[0]!, new RegExp(`^training shuffled-label control \\(this decoding asked for it; model ${plain.data.model_id} has none\\): step \\d+/80 loss=\\d+\\.\\d{4}; its labels are shuffled, so its loss stays near chance log\\(64\\) = 4\\.159$`));
+  assert.ok(messages.some((m) => m.startsWith("saving shuffled-label control")), "the saving phase is announced before decoding");
+  assert.equal(messages.filter((m) => !/^(training shuffled-label control|embedding \(shuffled-label control\)|saving shuffled-label control)/.test(m)).length, 0, `every message names its phase: ${messages.join(" | ")}`);
+  assert.match(decoded.text, /shuffled-label control \d+\.\d%/);
+});

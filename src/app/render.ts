@@ -102,6 +102,7 @@ const CONTROL_NAMES: [keyof StoredDecoding<FrameDecodeResult>["controls"], strin
   ["raw_window_averaged", "raw activity, window-averaged"],
   ["raw_per_sample", "raw activity, per sample"],
   ["shuffled_labels", "shuffled-label CEBRA"],
+  ["untrained_encoder", "untrained encoder"],
 ];
 
 /** Each control's accuracy as measured for this decoding, or that it was not computed. */

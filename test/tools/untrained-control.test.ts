@@ -56,6 +56,9 @@ test("decode_video_frames reports the untrained encoder, decoded with the same p
 
   const full = (await readStoredDecoding(client, data.decoding_id)) as Stored;
   assert.match(full.untrained_embedding_id ?? "", /^emb_/);
+  const page = JSON.parse(((await client.readResource({ uri: data.table_uri })).contents[0] as { text: string }).text) as { untrained_embedding_id: string; controls: Record<string, { status: string }> };
+  assert.equal(page.untrained_embedding_id, full.untrained_embedding_id, "the decoding resource names it");
+  assert.equal(page.controls.untrained_encoder?.status, "ok");
   const u = full.controls.untrained_encoder!.result!;
   assert.deepEqual([u.test_repeat, u.train_repeats, u.window, u.k_selection.criterion], [full.main.test_repeat, full.main.train_repeats, full.main.window, (full.main as unknown as Stored["controls"][string]["result"])!.k_selection.criterion]);
   assert.match(u.features_source, new RegExp(`untrained CEBRA encoder \\(${modelId} at initialisation\\)`));

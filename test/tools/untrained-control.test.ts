@@ -88,6 +88,18 @@ test("decode_video_frames reports the untrained encoder, decoded with the same p
   assert.match(await callError(client, "decode_video_frames", { embedding_id: full.untrained_embedding_id }), /untrained-encoder control/);
 });
 
+test("a model that learns nothing (1 step at learning rate 1e-9) decodes as its untrained-encoder control", async () => {
+  const idle = await callOk<TrainResult>(client, "train_embedding", { recording_id: recordingId, ...SMALL_TRAINING, max_iterations: 1, learning_rate: 1e-9, wait_seconds: 55 });
+  const { data } = await callOk<FrameDecoding>(client, "decode_video_frames", { model_id: idle.data.model_id, skip_raw_controls: true });
+  const u = data.controls.untrained_encoder?.scores?.accuracy as number;
+  assert.ok(Math.abs(data.accuracy - u) <= 0.02, `idle model ${data.accuracy} vs its untrained encoder ${u}`);
+  // Not just the same score: nearly the same decoded frame for every sample (another initialisation would not agree).
+  const full = (await readStoredDecoding(client, data.decoding_id)) as Stored & { controls: { untrained_encoder: { result: { rows: { sample: number; predicted_frame: number }[] } } } };
+  const control = new Map(full.controls.untrained_encoder.result.rows.map((r) => [r.sample, r.predicted_frame]));
+  const same = full.main.rows.filter((r) => control.get(r.sample) === r.predicted_frame).length;
+  assert.ok(same >= 0.9 * full.main.rows.length, `${same} of ${full.main.rows.length} decoded frames agree`);
+});
+
 test("decode_labels reports the untrained encoder's r² beside the model's", async () => {
   const trackFile = path.join(tmp.dir, "linear-track.npz");
   writeLinearTrackNpz(trackFile);

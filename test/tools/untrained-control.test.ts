@@ -84,6 +84,10 @@ test("decode_video_frames reports the untrained encoder, decoded with the same p
   assert.equal((await callOk<{ counts: Record<string, number> }>(client, "list_artifacts", {})).data.counts.embedding, before);
   assert.equal(again.data.controls.untrained_encoder?.scores?.accuracy, acc);
 
+  // Plotted, it shows no loss curve (it had no training); its title names the control (looked at by eye).
+  const plotOf = async (args: Record<string, unknown>) => JSON.parse((await callOk(client, "plot_embedding", { ...args, include_loss: true })).text) as { files: { path: string }[]; notes: string[] };
+  assert.ok((await plotOf({ model_id: modelId })).notes.some((n) => /loss panel/.test(n)), "the trained model's plot has its loss panel");
+  assert.ok(!(await plotOf({ embedding_id: full.untrained_embedding_id })).notes.some((n) => /loss panel/.test(n)), "the untrained one has none");
   // The control's embedding is not decoded as if it were the model's.
   assert.match(await callError(client, "decode_video_frames", { embedding_id: full.untrained_embedding_id }), /untrained-encoder control/);
 });

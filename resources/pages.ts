@@ -138,6 +138,7 @@ function decodingSummary(full: AnyDecoding, csvPath: string, base: string): unkn
     embedding_id: full.embedding_id,
     recording_id: full.recording_id,
     shuffled_model_id: full.shuffled_model_id,
+    untrained_embedding_id: full.untrained_embedding_id ?? null,
     created_at: full.created_at,
     summary: full.summary,
     main: withoutRows(m),

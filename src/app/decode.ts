@@ -1,6 +1,6 @@
 /**
  * Decoding as a workspace operation: resolve the embedding (and the shuffled-label twin, training it on
- * request), run the decoder with its controls (decode/pipeline.ts), and store the complete result with
+ * request, and the untrained encoder's embedding, computing it on first use), run the decoder with its controls (decode/pipeline.ts), and store the complete result with
  * provenance as a decoding artifact. Control rows are stored without their neighbour lists (their
  * predictions per sample are kept) so a decoding stays a few MB.
  */
@@ -8,7 +8,7 @@ import { decodeHeldOutLabels, decodeMovie, type DecodingWithControls, type Shuff
 import type { DecodeControls, FrameDecodeResult, LabelDecodeResult } from "../decode/types.js";
 import { selectContinuous, type Recording } from "../data/recording.js";
 import { UserError } from "../util/errors.js";
-import { loadEmbedding, resolveEmbedding, saveDecoding, type ModelMeta } from "./model-artifacts.js";
+import { loadEmbedding, resolveEmbedding, saveDecoding, untrainedEmbedding, type ModelMeta } from "./model-artifacts.js";
 import type { RecordingStore } from "../store/recordings.js";
 import { trainShuffledTwin } from "./train.js";
 import type { ArtifactManifest, Workspace } from "../store/workspace.js";
@@ -33,6 +33,8 @@ export interface StoredDecoding<R> {
   embedding_id: string;
   recording_id: string;
   shuffled_model_id: string | null;
+  /** The untrained-encoder control's embedding (absent in decodings made before the control existed). */
+  untrained_embedding_id?: string | null;
   created_at: string;
   summary: DecodingWithControls<R>["summary"];
   main: R;
@@ -45,6 +47,7 @@ interface DecodingMeta {
   embedding_id: string;
   recording_id: string;
   shuffled_model_id: string | null;
+  untrained_embedding_id: string | null;
   summary: DecodingWithControls<unknown>["summary"];
 }
 
@@ -56,6 +59,8 @@ interface Resolved {
   embedding: { data: Float32Array; rows: number; dim: number };
   shuffled: ShuffledInput;
   shuffled_model_id: string | null;
+  untrained: ShuffledInput;
+  untrained_embedding_id: string | null;
 }
 
 async function resolve(deps: DecodeDeps, ids: { model_id?: string; embedding_id?: string }, req: ControlRequest): Promise<Resolved> {
@@ -64,6 +69,12 @@ async function resolve(deps: DecodeDeps, ids: { model_id?: string; embedding_id?
     throw new UserError(
       `${r.model_id} is a shuffled-label control model, not a real one.`,
       `Decode its real model ${r.model.meta.control_of ?? "(see list_artifacts)"}; the control is reported next to it when shuffled_control is true.`,
+    );
+  }
+  if (r.embedding.manifest.meta.control === "untrained_encoder") {
+    throw new UserError(
+      `${r.embedding_id} is the untrained-encoder control of ${r.model_id}, not its embedding.`,
+      `Decode the model ${r.model_id}; the untrained encoder is reported next to it as a control.`,
     );
   }
   const rec = await deps.recordings.loadRecordingArtifact(r.model.meta.recording_id);
@@ -77,7 +88,19 @@ async function resolve(deps: DecodeDeps, ids: { model_id?: string; embedding_id?
     const emb = await loadEmbedding(deps.workspace, twin.meta.embedding_id);
     shuffled = { embedding: emb, model_id: shuffledId };
   }
-  return { rec, model_id: r.model_id, model: r.model, embedding_id: r.embedding_id, embedding: r.embedding, shuffled, shuffled_model_id: shuffledId };
+  const u = await untrainedInput(deps, r.model_id, rec);
+  return { rec, model_id: r.model_id, model: r.model, embedding_id: r.embedding_id, embedding: r.embedding, shuffled, shuffled_model_id: shuffledId, ...u };
+}
+
+/** The untrained encoder's embedding for the control (one transform, cached on the model), or why it was not run. */
+async function untrainedInput(deps: DecodeDeps, modelId: string, rec: Recording): Promise<{ untrained: ShuffledInput; untrained_embedding_id: string | null }> {
+  try {
+    const e = await untrainedEmbedding(deps.workspace, modelId, rec);
+    return { untrained: { embedding: e, model_id: modelId }, untrained_embedding_id: e.id };
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    return { untrained: { not_run: `could not build the untrained encoder: ${err.problem}` }, untrained_embedding_id: null };
+  }
 }
 
 interface FrameDecodeRequest extends ControlRequest {
@@ -106,6 +129,7 @@ export async function decodeAndStoreFrames(deps: DecodeDeps, req: FrameDecodeReq
     lag_frames: req.lag_frames,
     metric: req.metric,
     skip_raw_controls: req.skip_raw_controls,
+    untrained: r.untrained,
   });
   const a = out.main.scores;
   return store(deps, r, "frames", out,
@@ -140,7 +164,7 @@ export async function decodeAndStoreLabels(deps: DecodeDeps, req: LabelDecodeReq
   }
   const { train, test } = heldOutRanges(r.model.meta, rec);
   const out = decodeHeldOutLabels(rec, r.embedding, r.model.meta.architecture, r.shuffled, {
-    labels, train_ranges: train, test_ranges: test, k: req.k, metric: req.metric, skip_raw_controls: req.skip_raw_controls,
+    labels, train_ranges: train, test_ranges: test, k: req.k, metric: req.metric, skip_raw_controls: req.skip_raw_controls, untrained: r.untrained,
   });
   return store(deps, r, "labels", out, `labels (${labels.kind}) of held-out samples from ${r.model_id}`);
 }
@@ -170,9 +194,9 @@ async function store<R extends FrameDecodeResult | LabelDecodeResult>(
   deps: DecodeDeps, r: Resolved, kind: "frames" | "labels", out: DecodingWithControls<R>, summary: string,
 ): Promise<StoredDecoding<R>> {
   const controls = compactControls(out.controls);
-  const meta: DecodingMeta = { kind, model_id: r.model_id, embedding_id: r.embedding_id, recording_id: r.model.meta.recording_id, shuffled_model_id: r.shuffled_model_id, summary: out.summary };
-  const body = { kind, model_id: r.model_id, embedding_id: r.embedding_id, recording_id: meta.recording_id, shuffled_model_id: r.shuffled_model_id, created_at: new Date().toISOString(), summary: out.summary, main: out.main, controls };
-  const parents = [r.model_id, r.embedding_id, meta.recording_id, ...(r.shuffled_model_id ? [r.shuffled_model_id] : [])];
+  const meta: DecodingMeta = { kind, model_id: r.model_id, embedding_id: r.embedding_id, recording_id: r.model.meta.recording_id, shuffled_model_id: r.shuffled_model_id, untrained_embedding_id: r.untrained_embedding_id, summary: out.summary };
+  const body = { kind, model_id: r.model_id, embedding_id: r.embedding_id, recording_id: meta.recording_id, shuffled_model_id: r.shuffled_model_id, untrained_embedding_id: r.untrained_embedding_id, created_at: new Date().toISOString(), summary: out.summary, main: out.main, controls };
+  const parents = [r.model_id, r.embedding_id, meta.recording_id, ...(r.shuffled_model_id ? [r.shuffled_model_id] : []), ...(r.untrained_embedding_id ? [r.untrained_embedding_id] : [])];
   const stored = (await saveDecoding(deps.workspace, { summary, parents, meta, full: body })) as StoredDecoding<R>;
   await deps.workspace.writeFile(stored.decoding_id, DECODING_TABLE_FILE, decodingTableCsv(stored));
   return stored;

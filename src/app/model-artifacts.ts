@@ -4,11 +4,13 @@
  * - model `mdl_…`: the engine's export (self-contained ONNX encoder, parameters, Adam state, training log,
  *   the engine's model.json manifest) plus workspace meta (recording, labels, split, controls);
  * - embedding `emb_…`: `embedding.npy` `[rows, D]` float32 for every sample of the recording (numpy opens it);
+ *   a model's untrained-encoder embedding (the same model at its initialisation) is one too, made on first use;
  * - decoding `dec_…`: `decoding.json`, the complete per-sample table with provenance (resource `decoding://{id}`).
  */
 import { parseNpy, writeNpy } from "../data/formats/npy.js";
 import { exportModel, loadModelFiles, type ModelFile, type TrainingSummary } from "../engine/train/export.js";
 import type { FitResult } from "../engine/fit.js";
+import { transformRecording, untrainedModel } from "../engine/train/transform.js";
 import type { LabelSource } from "../engine/train/prepare.js";
 import type { InfoNCEResult } from "../engine/train/evaluate.js";
 import type { ArchitectureInfo, TrainConfig, TrainedModel } from "../engine/types.js";
@@ -36,6 +38,8 @@ export interface ModelMeta {
   /** For a control: the model it controls. For a real model: its shuffled-label twin, once trained. */
   control_of?: string;
   shuffled_model_id?: string;
+  /** The embedding of this model's encoder at its initialisation (untrained-encoder control), once computed. */
+  untrained_embedding_id?: string;
   resumed_from?: string;
   engine_files: string[];
 }
@@ -59,7 +63,8 @@ interface EmbeddingMeta {
   dim: number;
   architecture: ArchitectureInfo;
   split: SplitMeta;
-  control: "shuffled_labels" | null;
+  /** "untrained_encoder": the model's encoder at its initialisation (no training), a decoding control. */
+  control: "shuffled_labels" | "untrained_encoder" | null;
 }
 
 const EMBEDDING_FILE = "embedding.npy";
@@ -160,6 +165,36 @@ export async function loadEmbedding(ws: Workspace, id: string): Promise<{ data: 
     throw new UserError(`Embedding ${id} is not a 2-D float32 array (${arr.dtype} [${arr.shape.join(", ")}]).`, "Re-run train_embedding to recreate it.");
   }
   return { data: arr.data, rows: arr.shape[0], dim: arr.shape[1], manifest };
+}
+
+/**
+ * The untrained-encoder control of a model: its architecture, sizes and seed at initialisation (the
+ * parameters training started from), transformed over `neural` exactly like the trained embedding.
+ * Stored as an embedding artifact linked from the model (`untrained_embedding_id`) so later decodings
+ * reuse it.
+ */
+export async function untrainedEmbedding(
+  ws: Workspace, modelId: string, rec: { neural: Float32Array; n_samples: number; n_neurons: number },
+): Promise<{ id: string; data: Float32Array; rows: number; dim: number }> {
+  const cached = (await ws.get<ModelMeta>(modelId, "model")).meta.untrained_embedding_id;
+  if (cached && (await ws.has(cached))) {
+    const e = await loadEmbedding(ws, cached);
+    return { id: cached, data: e.data, rows: e.rows, dim: e.dim };
+  }
+  const { model, manifest } = await loadModel(ws, modelId);
+  const data = await transformRecording(untrainedModel(model), rec.neural, rec.n_samples, rec.n_neurons);
+  const dim = model.config.output_dimension;
+  const rows = data.length / dim;
+  const m = manifest.meta;
+  const emb = await ws.create<EmbeddingMeta>("embedding", {
+    summary: `${rows}×${dim} embedding of ${m.recording_id} by ${modelId} at its initialisation (untrained-encoder control)`,
+    parents: [modelId, m.recording_id],
+    meta: { model_id: modelId, recording_id: m.recording_id, rows, dim, architecture: model.architecture, split: m.split, control: "untrained_encoder" },
+    files: { [EMBEDDING_FILE]: writeNpy({ dtype: "<f4", shape: [rows, dim], data }) },
+  });
+  const fresh = await ws.get<ModelMeta>(modelId, "model");
+  await ws.update<ModelMeta>(modelId, { meta: { ...fresh.meta, untrained_embedding_id: emb.id } });
+  return { id: emb.id, data, rows, dim };
 }
 
 /** Resolves `model_id` or `embedding_id` to the embedding and the model's meta (both given: they must belong together). */

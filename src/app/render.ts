@@ -102,6 +102,7 @@ const CONTROL_NAMES: [keyof StoredDecoding<FrameDecodeResult>["controls"], strin
   ["raw_window_averaged", "raw activity, window-averaged"],
   ["raw_per_sample", "raw activity, per sample"],
   ["shuffled_labels", "shuffled-label CEBRA"],
+  ["untrained_encoder", "untrained encoder"],
 ];
 
 /** Each control's accuracy as measured for this decoding, or that it was not computed. */
@@ -133,15 +134,17 @@ export async function plotStoredEmbedding(deps: { workspace: Workspace; recordin
   const sub = new Float32Array(keep.length * dim);
   keep.forEach((t, i) => sub.set(data.subarray(t * dim, t * dim + dim), i * dim));
   const colour = colourValues(rec, req.colour_by, keep);
-  const loss = req.include_loss ? await lossCurveOf(deps.workspace, r.model_id, meta) : undefined;
+  // The untrained-encoder control's embedding (plotted by embedding_id) had no training, hence no loss curve.
+  const untrained = r.embedding.manifest.meta.control === "untrained_encoder";
+  const loss = req.include_loss && !untrained ? await lossCurveOf(deps.workspace, r.model_id, meta) : undefined;
   const plot = await plotEmbedding({
     embedding: { data: sub, n_samples: keep.length, dim },
     dims: req.dims,
     projection: req.projection,
     colour_by: colour,
     loss,
-    title: `CEBRA embedding ${r.embedding_id}${meta.control ? " (SHUFFLED-LABEL CONTROL)" : ""}`,
-    subtitle: `model ${r.model_id} (${meta.config.model_architecture}, ${meta.mode}, ${meta.training.steps_done} steps) · recording ${meta.recording_id} · ${req.samples} samples (${keep.length})${loss?.control?.id ? ` · loss panel: ${meta.control ? "real model" : "control"} ${loss.control.id}` : ""}`,
+    title: `CEBRA embedding ${r.embedding_id}${untrained ? " (UNTRAINED-ENCODER CONTROL)" : meta.control ? " (SHUFFLED-LABEL CONTROL)" : ""}`,
+    subtitle: `model ${r.model_id} (${meta.config.model_architecture}, ${meta.mode}, ${untrained ? "at initialisation, 0" : meta.training.steps_done} steps) · recording ${meta.recording_id} · ${req.samples} samples (${keep.length})${loss?.control?.id ? ` · loss panel: ${meta.control ? "real model" : "control"} ${loss.control.id}` : ""}`,
   });
   const stored = await storeRender(deps.workspace, plot, `embedding plot of ${r.embedding_id}`, [r.embedding_id, r.model_id], {
     embedding_id: r.embedding_id, model_id: r.model_id, colour_by: req.colour_by, samples: req.samples,

@@ -203,7 +203,7 @@ function demoReport(r: ReportInput) {
   const s = r.decoding;
   const main = s.scores as { accuracy: number; exact_accuracy: number; median_abs_error: number; window: number; n_test: number };
   const chance = s.chance as { accuracy: number; exact_accuracy: number };
-  const control = (name: "raw_per_sample" | "raw_window_averaged" | "shuffled_labels", label: string): Row => {
+  const control = (name: "raw_per_sample" | "raw_window_averaged" | "shuffled_labels" | "untrained_encoder", label: string): Row => {
     const c = s.controls[name];
     if (!c || c.status !== "ok") return { name: label, accuracy: null, exact: null, median: null, note: c && c.status === "not_run" ? `not run: ${c.reason}` : "not run" };
     const sc = c.scores as { accuracy: number; exact_accuracy: number; median_abs_error: number };
@@ -214,6 +214,7 @@ function demoReport(r: ReportInput) {
     control("raw_per_sample", "Raw activity, per sample"),
     control("raw_window_averaged", "Raw activity, mean over the model's 10-sample receptive field"),
     control("shuffled_labels", "CEBRA with shuffled labels"),
+    control("untrained_encoder", "Untrained CEBRA encoder (same architecture and seed, no training)"),
     { name: "Chance (uniform guess over the movie)", accuracy: chance.accuracy, exact: chance.exact_accuracy, median: null, note: "analytic" },
   ];
   const pct = (x: number | null) => (x === null ? "—" : `${(x * 100).toFixed(1)}%`);

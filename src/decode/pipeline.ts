@@ -1,7 +1,8 @@
 /**
  * A decoding with its controls, as the tools and the demo report it: the main decoding on the embedding,
  * then the SAME protocol (split, k choice, metric, window, lag) on raw activity per sample, on raw activity
- * averaged over the model's receptive field, and on the shuffled-label model's embedding when one exists.
+ * averaged over the model's receptive field, on the shuffled-label model's embedding when one exists, and
+ * on the untrained encoder's embedding (the same model at its initialisation) when the caller passes it.
  */
 import type { Recording } from "../data/recording.js";
 import { UserError } from "../util/errors.js";
@@ -27,6 +28,8 @@ interface DecodeOptions {
   metric?: "cosine" | "euclidean";
   /** Skip the raw-activity controls (they cost a few seconds at N ≈ 1000). Default false. */
   skip_raw_controls?: boolean;
+  /** The untrained-encoder control's embedding (`untrained_encoder`), or why it was not run; absent: not reported. */
+  untrained?: ShuffledInput;
 }
 
 interface MovieDecodeOptions extends DecodeOptions {
@@ -126,6 +129,12 @@ function withControls<R extends FrameDecodeResult | LabelDecodeResult>(
   else {
     checkRows(rec, shuffled.embedding);
     controls.shuffled_labels = controlOk(decode(shuffled.embedding.data, shuffled.embedding.dim, `shuffled-label CEBRA embedding (${shuffled.model_id})`));
+  }
+  const u = opts.untrained;
+  if (u && "not_run" in u) controls.untrained_encoder = controlNotRun(u.not_run);
+  else if (u) {
+    checkRows(rec, u.embedding);
+    controls.untrained_encoder = controlOk(decode(u.embedding.data, u.embedding.dim, `untrained CEBRA encoder (${u.model_id} at initialisation)`));
   }
   return { main, controls, summary: summarizeDecoding(main, controls) };
 }

@@ -222,7 +222,7 @@ interface ControlNotRun {
 
 export type ControlOutcome<R extends DecodeResult = DecodeResult> = { status: "ok"; result: R } | ControlNotRun;
 
-type ControlName = "raw_per_sample" | "raw_window_averaged" | "shuffled_labels";
+type ControlName = "raw_per_sample" | "raw_window_averaged" | "shuffled_labels" | "untrained_encoder";
 
 /** Controls that accompany a decoding result; every one uses the main result's protocol. */
 export type DecodeControls = Partial<Record<ControlName, ControlOutcome>>;
@@ -233,6 +233,8 @@ const CONTROL_DESCRIPTIONS: Record<ControlName, string> = {
     "kNN on raw activity averaged over the model's receptive field (the samples the model sees per output), same protocol.",
   shuffled_labels:
     "CEBRA trained with the frame→label mapping permuted, decoded with the same protocol; should be near chance.",
+  untrained_encoder:
+    "The same architecture at its initialisation (same seed, no training), decoded with the same protocol: what training added over the architecture's window and random features.",
 };
 
 export function controlOk<R extends DecodeResult>(result: R): ControlOutcome<R> {

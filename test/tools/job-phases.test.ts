@@ -88,7 +88,7 @@ test("training, decoding and consistency results say what their number is measur
   assert.match(plain.text, /Reading: 0 bits is chance \(loss = log of the batch size\); pass shuffled_control: true/);
 
   const decoded = await callOk(client, "decode_video_frames", { model_id: modelId, shuffled_control: true });
-  assert.match(decoded.text, /Reading: the model's \d+\.\d% against chance \d+\.\d%, shuffled-label control \d+\.\d%, best raw-activity kNN \d+\.\d% \((per sample|window-averaged)\): \d+\.\d points (above|below) the raw activity\./);
+  assert.match(decoded.text, /Reading: the model's \d+\.\d% against chance \d+\.\d%, shuffled-label control \d+\.\d%, best raw-activity kNN \d+\.\d% \((per sample|window-averaged)\), untrained encoder \d+\.\d%: \d+\.\d points (above|below) the raw activity; \d+\.\d points (above|below) the untrained encoder \(what training added\)\./);
 
   const withControl = await callOk<{ pairs: { r2: number }[] }>(client, "compare_embeddings", { ids: [modelId, train.data.model_id!, controlId] });
   assert.match(withControl.text, /Reading: R² 1 means the embeddings are the same up to a linear map, 0 that a linear map predicts no better than the mean; pairs of trained models average -?\d\.\d{3}, pairs with a shuffled-label control -?\d\.\d{3}/);

@@ -18,7 +18,7 @@ export const CONTROLS_SCHEMA = z.record(
     reason: z.string().optional(),
     scores: z.record(z.string(), z.union([z.number(), z.array(z.number()), z.record(z.string(), z.number()), z.null()])).optional(),
   }),
-).describe("Each control run with the same protocol: raw_per_sample, raw_window_averaged, shuffled_labels.");
+).describe("Each control run with the same protocol: raw_per_sample, raw_window_averaged, shuffled_labels, untrained_encoder.");
 
 export function controlsView(s: DecodingSummary): z.output<typeof CONTROLS_SCHEMA> {
   const out: z.output<typeof CONTROLS_SCHEMA> = {};
@@ -45,8 +45,9 @@ export function controlsText(s: DecodingSummary): string {
 
 /**
  * The reference points that make the headline score readable, measured on this data with the same
- * protocol: chance, the shuffled-label control (should sit near chance) and the best raw-activity kNN
- * (what the recording gives without a model); the model's margin over the latter is its contribution.
+ * protocol: chance, the shuffled-label control (should sit near chance), the best raw-activity kNN
+ * (what the recording gives without a model) and the untrained encoder (the architecture without
+ * training); the model's margins over the latter two are its contribution.
  */
 export function readingText(s: DecodingSummary): string | null {
   const score = headlineValue(s.scores as unknown as Record<string, unknown>);
@@ -67,10 +68,13 @@ export function readingText(s: DecodingSummary): string | null {
     .filter((r): r is { name: "raw_per_sample" | "raw_window_averaged"; v: number } => r.v !== null)
     .sort((a, b) => b.v - a.v)[0];
   if (raw) parts.push(`best raw-activity kNN ${fmt(raw.v)} (${raw.name === "raw_per_sample" ? "per sample" : "window-averaged"})`);
+  const untrained = value("untrained_encoder");
+  if (untrained !== null) parts.push(`untrained encoder ${fmt(untrained)}`);
+  const overUntrained = untrained === null ? "" : `; ${diff(score.value - untrained)} ${score.value >= untrained ? "above" : "below"} the untrained encoder (what training added)`;
   const margin = raw ? raw.v : shuffled ?? chance.value;
   const against = raw ? "the raw activity" : shuffled !== null ? "the shuffled-label control" : "chance";
   const d = score.value - margin;
-  return `Reading: the model's ${fmt(score.value)} against ${parts.join(", ")}: ${diff(d)} ${d >= 0 ? "above" : "below"} ${against}.`;
+  return `Reading: the model's ${fmt(score.value)} against ${parts.join(", ")}: ${diff(d)} ${d >= 0 ? "above" : "below"} ${against}${overUntrained}.`;
 }
 
 function headlineValue(scores: Record<string, unknown>): { kind: "accuracy" | "r2"; value: number } | null {

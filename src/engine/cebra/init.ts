@@ -4,7 +4,7 @@ import { Rng } from "../../util/rng.js";
 import { resolveModel } from "./architectures.js";
 import { totalParams } from "./flat-params.js";
 import { type ModelShape, checkModel } from "./lookup.js";
-import type { TemperatureMode } from "../types.js";
+import type { TemperatureMode, TrainConfig } from "../types.js";
 
 /**
  * PyTorch default initialisation: every weight and bias ~ U(±1/√fan_in), fan_in = in_channels·kernel,
@@ -26,4 +26,18 @@ export function initParams(o: ModelShape & { temperature: number; temperature_mo
     out[P - 1] = Math.log(1 / o.temperature);
   }
   return out;
+}
+
+/**
+ * The parameters a single-session training of `cfg` starts from (the trainer's step 0), for an encoder
+ * with `nNeurons` inputs: the untrained encoder the decoders use as a control is built from the same call.
+ */
+export function configInitParams(
+  cfg: Pick<TrainConfig, "model_architecture" | "num_hidden_units" | "output_dimension" | "temperature" | "temperature_mode" | "seed">,
+  nNeurons: number,
+): Float32Array {
+  return initParams(
+    { architecture: cfg.model_architecture, n_neurons: nNeurons, num_hidden_units: cfg.num_hidden_units, output_dimension: cfg.output_dimension, temperature: cfg.temperature, temperature_mode: cfg.temperature_mode },
+    cfg.seed,
+  );
 }

@@ -13,7 +13,7 @@
  */
 import * as ort from "onnxruntime-node";
 import { chooseStepInput } from "../cebra/cost.js";
-import { initParams } from "../cebra/init.js";
+import { configInitParams } from "../cebra/init.js";
 import { buildMultiSessionStepGraph, initMultiSessionParams } from "../cebra/multisession-step.js";
 import { type StepGraph, type StepGraphOptions, type StepInput, buildStepGraph } from "../cebra/step.js";
 import type { StepGraphOptionsBase } from "../cebra/step-common.js";
@@ -166,8 +166,7 @@ export function singleSessionProblem(
   return {
     onnx: graph.onnx,
     param_count: graph.param_count,
-    initParams: () =>
-      initParams({ architecture: cfg.model_architecture, n_neurons: data.n_neurons, num_hidden_units: cfg.num_hidden_units, output_dimension: cfg.output_dimension, temperature: cfg.temperature, temperature_mode: cfg.temperature_mode }, cfg.seed),
+    initParams: () => configInitParams(cfg, data.n_neurons),
     nextBatch: () => {
       feeder.fill(sampler.sample());
       return feeder.feeds();

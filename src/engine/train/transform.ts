@@ -17,6 +17,7 @@
 import type * as ort from "onnxruntime-node";
 import { UserError } from "../../util/errors.js";
 import { buildInferenceGraph } from "../cebra/inference.js";
+import { configInitParams } from "../cebra/init.js";
 import type { Device } from "../runtime/devices.js";
 import { createSession, f32 } from "../runtime/sessions.js";
 import type { ArchitectureInfo, TrainedModel } from "../types.js";
@@ -44,6 +45,29 @@ export function encoderOnnx(model: TrainedModel, sessionId = 0): Uint8Array {
     output_dimension: cfg.output_dimension,
     params: model.params[sessionId],
   }).onnx;
+}
+
+/**
+ * The same model at its initialisation, before any training step: the parameters the trainer started
+ * from (same architecture, sizes and seed), with no optimiser state or log. Transformed like the trained
+ * model, it is the untrained-encoder control: what the architecture's window and random features give.
+ * Single-session models only (a multi-session model's encoders are seeded per session).
+ */
+export function untrainedModel(model: TrainedModel): TrainedModel {
+  if (model.n_neurons.length !== 1) {
+    throw new UserError(`The model has ${model.n_neurons.length} session encoders; the untrained encoder is built for single-session models only.`, "Use a single-session model.");
+  }
+  const params = configInitParams(model.config, model.n_neurons[0]);
+  const zeros = new Float32Array(params.length);
+  return {
+    ...model,
+    params: [params],
+    optimizer: [{ step: 0, m: zeros, v: zeros.slice() }],
+    log: { total: [], align: [], uniform: [], temperature: [] },
+    wall_time_s: 0,
+    steps_done: 0,
+    cancelled: false,
+  };
 }
 
 /** Output-row chunks [start, end) covering [0, T): `batch` rows each, a trailing partial chunk merged into the last full one. */

@@ -1,6 +1,6 @@
 /**
  * A decoding with its controls, as the tools and the demo report it: the main decoding on the embedding,
- * then the SAME protocol (split, k choice, metric, window, lag) on raw activity per sample, on raw activity
+ * then the SAME protocol (split, selection of preprocessing/metric/k on the same validation, window, lag) on raw activity per sample, on raw activity
  * averaged over the model's receptive field, and on the shuffled-label model's embedding when one exists.
  */
 import type { Recording } from "../data/recording.js";
@@ -13,6 +13,7 @@ import {
   type DecodeControls, type DecodingSummary, type FrameDecodeResult, type LabelDecodeResult,
 } from "./types.js";
 import type { ReceptiveField } from "./controls.js";
+import type { KnnMetric } from "./knn.js";
 
 /** An embedding of every sample of a recording. */
 interface EmbeddingInput {
@@ -24,7 +25,8 @@ interface EmbeddingInput {
 /** Options shared by movie and label decoding. */
 interface DecodeOptions {
   k?: number;
-  metric?: "cosine" | "euclidean";
+  /** Fixes the distance for every decoder; absent, each decoder chooses it on validation. */
+  metric?: KnnMetric;
   /** Skip the raw-activity controls (they cost a few seconds at N ≈ 1000). Default false. */
   skip_raw_controls?: boolean;
 }

@@ -62,15 +62,14 @@ function outcomes(r: ComparableResult): { sample: number; outcome: SampleOutcome
 
 /**
  * The main decoder against a control on their common test samples (paired by sample index; by position
- * when both have the same number of scored rows but another sample numbering, e.g. raw data at another
- * rate). Null when fewer than 10 samples pair up or the kinds differ.
+ * when no index is shared but both have the same number of scored rows, e.g. raw data at another rate). Null when fewer than 10 samples pair up or the kinds differ.
  */
 export function compareDecoders(main: ComparableResult, control: ComparableResult): Comparison | null {
   if (main.kind !== control.kind) return null;
   const a = outcomes(main), b = outcomes(control);
   const bySample = new Map(b.map((x) => [x.sample, x.outcome]));
   let pairs = a.flatMap((x) => (bySample.has(x.sample) ? [[x.outcome, bySample.get(x.sample)!] as const] : []));
-  if (pairs.length < a.length && a.length === b.length) pairs = a.map((x, i) => [x.outcome, b[i].outcome] as const);
+  if (pairs.length === 0 && a.length === b.length) pairs = a.map((x, i) => [x.outcome, b[i].outcome] as const);
   const n = pairs.length;
   if (n < 10) return null;
   const score = main.kind === "labels_continuous" ? "r2_mean" : "accuracy";
@@ -174,7 +173,9 @@ export function formatDifference(score: Comparison["score"], x: number): string 
 export function comparisonSentence(mainName: string, controlName: string, c: Comparison): string {
   const unit = c.score === "accuracy" ? (x: number) => (x * 100).toFixed(1) : (x: number) => x.toFixed(3);
   const what = c.score === "accuracy" ? " points" : " in mean r²";
-  const ci = `95% CI ${unit(c.ci_low)} to ${unit(c.ci_high)}; paired block bootstrap, ${c.n_paired} test samples in blocks of ${c.block_length}`;
+  // "weaker by x (CI a to b)" states the interval of the control's lead, so both read as positive margins.
+  const [lo, hi] = c.verdict === "weaker" ? [-c.ci_high, -c.ci_low] : [c.ci_low, c.ci_high];
+  const ci = `95% CI ${unit(lo)} to ${unit(hi)}; paired block bootstrap, ${c.n_paired} test samples in blocks of ${c.block_length}`;
   if (c.verdict === "indistinguishable") {
     return `${mainName} and ${controlName} are indistinguishable: difference ${c.difference >= 0 ? "+" : ""}${unit(c.difference)}${what} (${ci}).`;
   }

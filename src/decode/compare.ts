@@ -4,6 +4,10 @@
  * decoder and a control, on the test samples both decoded, with a 95% interval from a paired
  * moving-block bootstrap over those samples in time order.
  *
+ * For r², the resamples keep each label column's variance at its value on all the paired test samples
+ * (see `r2Stat`), so the interval is about the decoders' errors, not about how much the track happens to
+ * vary inside a resample.
+ *
  * Why blocks: decoding errors of neighbouring samples are correlated (a slow stretch of movie or a pause
  * on the track is decoded well or badly as a whole), so resampling single samples would understate the
  * uncertainty. Paired: each resample draws the same samples for both decoders, so what they share (an easy
@@ -128,37 +132,41 @@ function accuracyStat(pairs: [SampleOutcome, SampleOutcome][]): Stat {
   };
 }
 
-/** Mean over label columns of sklearn's r2 on the drawn samples, for both decoders. */
+/**
+ * Mean over label columns of r² = 1 − SSres / SStot for both decoders, with SStot per column held at its
+ * value on all paired test samples (so on the full set this is sklearn's r2, and in a resample the
+ * difference is a mean of per-sample squared-error differences: stable even when a resample happens to
+ * draw little label variance). A constant column scores 1 if predicted exactly, else 0, as sklearn.
+ */
 function r2Stat(pairs: [SampleOutcome, SampleOutcome][]): Stat {
   type Cont = { truth: number[]; predicted: number[] };
   const dim = (pairs[0][0] as Cont).truth.length;
   const n = pairs.length;
-  const y = new Float64Array(n * dim), ea = new Float64Array(n * dim), eb = new Float64Array(n * dim);
+  const ea = new Float64Array(n * dim), eb = new Float64Array(n * dim);
+  const mean = new Float64Array(dim), tot = new Float64Array(dim);
   pairs.forEach(([x, z], i) => {
     const p = x as Cont, q = z as Cont;
     for (let c = 0; c < dim; c++) {
-      y[i * dim + c] = p.truth[c];
+      mean[c] += p.truth[c] / n;
       ea[i * dim + c] = (p.predicted[c] - p.truth[c]) ** 2;
       eb[i * dim + c] = (q.predicted[c] - p.truth[c]) ** 2;
     }
   });
-  const s = new Float64Array(dim), s2 = new Float64Array(dim), ra = new Float64Array(dim), rb = new Float64Array(dim);
+  for (const [x] of pairs) for (let c = 0; c < dim; c++) tot[c] += ((x as Cont).truth[c] - mean[c]) ** 2 / n;
+  const ra = new Float64Array(dim), rb = new Float64Array(dim);
   return (idx) => {
-    s.fill(0); s2.fill(0); ra.fill(0); rb.fill(0);
+    ra.fill(0);
+    rb.fill(0);
     for (const i of idx) {
       for (let c = 0; c < dim; c++) {
-        const v = y[i * dim + c];
-        s[c] += v;
-        s2[c] += v * v;
         ra[c] += ea[i * dim + c];
         rb[c] += eb[i * dim + c];
       }
     }
     let ma = 0, mb = 0;
     for (let c = 0; c < dim; c++) {
-      const tot = s2[c] - (s[c] * s[c]) / idx.length;
-      ma += tot > 1e-12 ? 1 - ra[c] / tot : ra[c] === 0 ? 1 : 0;
-      mb += tot > 1e-12 ? 1 - rb[c] / tot : rb[c] === 0 ? 1 : 0;
+      ma += tot[c] > 0 ? 1 - ra[c] / idx.length / tot[c] : ra[c] === 0 ? 1 : 0;
+      mb += tot[c] > 0 ? 1 - rb[c] / idx.length / tot[c] : rb[c] === 0 ? 1 : 0;
     }
     return [ma / dim, mb / dim];
   };

@@ -28,7 +28,7 @@ import { mean, median } from "../util/stats.js";
 import { knn, type KnnMetric, type KnnResult } from "./knn.js";
 import { Voter } from "./vote.js";
 import { DEFAULT_K_GRID, candidateConfigs, describeK, fixedSettings, selectConfig, usableGrid } from "./kselect.js";
-import { applicablePreprocessings, preprocess } from "./preprocess.js";
+import { applicablePreprocessings, preprocess, type Preprocessing } from "./preprocess.js";
 import { checkFeatureShape, finiteRowMask, timeOf } from "./features.js";
 import type {
   FrameChance, FrameDecodeCounts, FrameDecodeResult, FrameDecodeRow, FrameScores, KSelection,
@@ -54,6 +54,8 @@ export interface FrameDecodeInput {
   k_grid?: readonly number[];
   /** Fixed distance (default: chosen on the validation repeat with the preprocessing and k). */
   metric?: KnnMetric;
+  /** Preprocessing candidates (default all that apply; ["none"] reproduces the decoder before preprocessing was chosen). */
+  preprocessings?: readonly Preprocessing[];
   /** Accuracy counts |pred − true| < window frames. */
   window?: number;
   /** Decode the frame shown this many frames later (+) / earlier (−) than the sample's frame. */
@@ -107,7 +109,7 @@ export function decodeFrames(input: FrameDecodeInput): FrameDecodeResult {
   const selection = input.k !== undefined && !canValidate
     ? fixedSettings(input.k, split.train.length, "Frame decoding", input.metric)
     : selectFrameSettings({ data: rows.features, dim: input.dim }, split, target, nFrames,
-      input.k !== undefined ? [input.k] : opts.k_grid, opts.window, repeats, input.metric, input.k !== undefined);
+      input.k !== undefined ? [input.k] : opts.k_grid, opts.window, repeats, input.metric, input.k !== undefined, input.preprocessings);
   const k = selection.chosen_k;
   const data = preprocess(rows.features, input.dim, selection.preprocessing, split.train);
   const result = knn({ queries: data, references: data, dim: input.dim, k, metric: selection.metric,
@@ -357,6 +359,7 @@ interface FeatureMatrix {
 function selectFrameSettings(
   features: FeatureMatrix, split: FrameSplit, target: Int32Array, nFrames: number,
   grid: readonly number[], window: number, plan: RepeatPlan, metric: KnnMetric | undefined, kFixed: boolean,
+  allowed: readonly Preprocessing[] | undefined,
 ): KSelection {
   if (plan.validation === null) {
     throw new UserError(
@@ -378,7 +381,7 @@ function selectFrameSettings(
     criterion: "smallest sum of |frame error| on the validation repeat",
     validation: `repeat ${plan.validation}; fit on repeats ${fitRepeats}`,
     n_fit: split.fit.length, n_validation: split.validation.length,
-    configs: candidateConfigs(applicablePreprocessings(features.data, features.dim, split.fit), metric),
+    configs: candidateConfigs(applicablePreprocessings(features.data, features.dim, split.fit).filter((p) => !allowed || allowed.includes(p)), metric),
     k_method: kFixed ? "fixed" : "validation",
     user_metric: metric !== undefined,
     evaluator: (config) => {

@@ -84,6 +84,9 @@ interface ConfigPlan extends Omit<ValidationPlan, "evaluate"> {
 
 /** Evaluates every configuration and k; keeps the best (earliest among equals). */
 export function selectConfig(plan: ConfigPlan): KSelection {
+  if (plan.configs.length === 0) {
+    throw new UserError("Decoder selection: no preprocessing candidate applies to these features.", "Allow preprocessing \"none\" (it always applies).");
+  }
   let best: { selection: KSelection; config: DecoderConfig } | null = null;
   const config_scores: ConfigScore[] = [];
   for (const config of plan.configs) {
@@ -94,7 +97,7 @@ export function selectConfig(plan: ConfigPlan): KSelection {
     const improves = !best || (plan.better === "lower" ? top.criterion_value < bestValue : top.criterion_value > bestValue);
     if (improves) best = { selection, config };
   }
-  if (!best) throw new UserError("Decoder selection: no candidate configuration.", "Pass at least one metric and preprocessing.");
+  if (!best) throw new Error("unreachable: no best configuration");
   return {
     ...best.selection,
     method: plan.k_method,

@@ -17,7 +17,7 @@ import { median } from "../util/stats.js";
 import { knn, type KnnMetric, type KnnResult } from "./knn.js";
 import { neighbourMean, Voter } from "./vote.js";
 import { DEFAULT_K_GRID, candidateConfigs, describeK, fixedSettings, selectConfig, usableGrid } from "./kselect.js";
-import { applicablePreprocessings, preprocess } from "./preprocess.js";
+import { applicablePreprocessings, preprocess, type Preprocessing } from "./preprocess.js";
 import { checkFeatureShape, finiteRowMask, timeOf } from "./features.js";
 import type {
   ContinuousLabelDecodeResult, ContinuousLabelRow, ContinuousLabelScores, DiscreteLabelDecodeResult, DiscreteLabelRow,
@@ -46,6 +46,8 @@ export interface LabelDecodeInput {
   k_grid?: readonly number[];
   /** Fixed distance (default: chosen on the validation samples with the preprocessing and k). */
   metric?: KnnMetric;
+  /** Preprocessing candidates (default all that apply; ["none"] reproduces the decoder before preprocessing was chosen). */
+  preprocessings?: readonly Preprocessing[];
   features_source?: string;
 }
 
@@ -206,7 +208,7 @@ function selectLabelSettings(input: LabelDecodeInput, grid: readonly number[], t
     ks, skipped, better: "higher", criterion: task.criterion,
     validation: `last ${nVal} training samples in time order, samples ${validation[0]}–${validation[nVal - 1]}; fit on the first ${nFit}`,
     n_fit: nFit, n_validation: nVal,
-    configs: candidateConfigs(applicablePreprocessings(input.features, input.dim, fit), input.metric),
+    configs: candidateConfigs(applicablePreprocessings(input.features, input.dim, fit).filter((p) => !input.preprocessings || input.preprocessings.includes(p)), input.metric),
     k_method: input.k !== undefined ? "fixed" : "validation",
     user_metric: input.metric !== undefined,
     evaluator: (config) => {

@@ -14,6 +14,7 @@ import {
 } from "./types.js";
 import type { ReceptiveField } from "./controls.js";
 import type { KnnMetric } from "./knn.js";
+import type { Preprocessing } from "./preprocess.js";
 
 /** An embedding of every sample of a recording. */
 interface EmbeddingInput {
@@ -27,6 +28,8 @@ interface DecodeOptions {
   k?: number;
   /** Fixes the distance for every decoder; absent, each decoder chooses it on validation. */
   metric?: KnnMetric;
+  /** Preprocessing candidates for every decoder (default: all that apply). */
+  preprocessings?: readonly Preprocessing[];
   /** Skip the raw-activity controls (they cost a few seconds at N ≈ 1000). Default false. */
   skip_raw_controls?: boolean;
 }
@@ -69,6 +72,7 @@ export function decodeMovie(
     test_repeat: opts.test_repeat,
     k: opts.k,
     metric: opts.metric,
+    preprocessings: opts.preprocessings,
     window: opts.window,
     lag_frames: opts.lag_frames,
     // Several samples per movie frame (e.g. 120 Hz spike counts): average them per presentation, as the reference does.
@@ -99,6 +103,7 @@ export function decodeHeldOutLabels(
     timestamps: rec.timestamps,
     k: opts.k,
     metric: opts.metric,
+    preprocessings: opts.preprocessings,
   };
   return withControls(rec, shuffled, opts,
     (features, dim, features_source) => decodeLabels({ ...protocol, features, dim, features_source }),

@@ -65,6 +65,14 @@ test("continuous labels: mean r² difference with an interval covering the true 
     assert.equal(c.score, "r2_mean");
     assert.equal(c.verdict, "stronger");
     if (c.ci_low <= 0.24 && 0.24 <= c.ci_high) covered++;
+    if (s === 0) {
+      // On all samples the scores are sklearn's r2 of each decoder.
+      const ys = main.map((r) => r.true_label[0]);
+      const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+      const tot = ys.reduce((a, y) => a + (y - my) ** 2, 0);
+      const r2 = (rows: typeof main) => 1 - rows.reduce((a, r) => a + (r.predicted[0] - r.true_label[0]) ** 2, 0) / tot;
+      assert.ok(Math.abs(c.main - r2(main)) < 1e-9 && Math.abs(c.control - r2(control)) < 1e-9);
+    }
     if (s === 0) assert.match(comparisonSentence("the CEBRA embedding", "the window-averaged raw control", c), /^the CEBRA embedding is stronger than the window-averaged raw control by 0\.2\d\d in mean r² \(95% CI 0\.\d+ to 0\.\d+; paired block bootstrap, 2000 test samples in blocks of 100\)\.$/);
   }
   assert.ok(covered >= 16, `covered ${covered}/20`);

@@ -55,7 +55,8 @@ test("continuous labels: mean r² difference with an interval covering the true 
   let covered = 0;
   for (let s = 0; s < 20; s++) {
     const rng = new Rng(500 + s);
-    const main = [], control = [];
+    type Row = { sample: number; true_label: number[]; predicted: number[] };
+    const main: Row[] = [], control: Row[] = [];
     for (let t = 0; t < 2000; t++) {
       const y = Math.sqrt(3) * (2 * rng.random() - 1);
       main.push({ sample: t, true_label: [y], predicted: [y + 0.5 * rng.normal()] });

@@ -11,11 +11,11 @@ export type Preprocessing = "none" | "sqrt" | "zscore";
 /** Every preprocessing, in candidate order (ties → earlier). */
 export const PREPROCESSINGS: readonly Preprocessing[] = ["none", "sqrt", "zscore"];
 
-/** Short words for protocol descriptions. */
+/** Short words for protocol descriptions, after "features". */
 export const PREPROCESSING_WORDS: Record<Preprocessing, string> = {
   none: "as given",
-  sqrt: "square root of each value",
-  zscore: "each feature z-scored with reference-row statistics",
+  sqrt: "square-rooted (sign kept)",
+  zscore: "z-scored per feature (statistics of the fitting rows)",
 };
 
 /**

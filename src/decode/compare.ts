@@ -48,17 +48,25 @@ export interface Comparison {
   block_length: number;
 }
 
+interface Scored {
+  sample: number;
+  /** The true target, as text, to check that paired rows are about the same thing. */
+  truth: string;
+  outcome: SampleOutcome;
+}
+
 /** Outcome per scored test sample, keyed by sample index, in the result's row order. */
-function outcomes(r: ComparableResult): { sample: number; outcome: SampleOutcome }[] {
-  const out: { sample: number; outcome: SampleOutcome }[] = [];
+function outcomes(r: ComparableResult): Scored[] {
+  const out: Scored[] = [];
   for (const row of r.rows as readonly ({ sample: number } & Record<string, unknown>)[]) {
+    const truth = JSON.stringify(row.true_frame ?? row.true_label ?? null);
     if (r.kind === "frames") {
       if (typeof row.error !== "number") continue;
-      out.push({ sample: row.sample, outcome: { correct: Math.abs(row.error) < (r.window ?? 1) } });
+      out.push({ sample: row.sample, truth, outcome: { correct: Math.abs(row.error) < (r.window ?? 1) } });
     } else if (r.kind === "labels_discrete") {
-      out.push({ sample: row.sample, outcome: { correct: row.correct === true } });
+      out.push({ sample: row.sample, truth, outcome: { correct: row.correct === true } });
     } else {
-      out.push({ sample: row.sample, outcome: { truth: row.true_label as number[], predicted: row.predicted as number[] } });
+      out.push({ sample: row.sample, truth, outcome: { truth: row.true_label as number[], predicted: row.predicted as number[] } });
     }
   }
   return out;
@@ -71,9 +79,13 @@ function outcomes(r: ComparableResult): { sample: number; outcome: SampleOutcome
 export function compareDecoders(main: ComparableResult, control: ComparableResult): Comparison | null {
   if (main.kind !== control.kind) return null;
   const a = outcomes(main), b = outcomes(control);
-  const bySample = new Map(b.map((x) => [x.sample, x.outcome]));
-  let pairs = a.flatMap((x) => (bySample.has(x.sample) ? [[x.outcome, bySample.get(x.sample)!] as const] : []));
-  if (pairs.length === 0 && a.length === b.length) pairs = a.map((x, i) => [x.outcome, b[i].outcome] as const);
+  const bySample = new Map(b.map((x) => [x.sample, x]));
+  const matched = a.flatMap((x) => (bySample.has(x.sample) ? [[x, bySample.get(x.sample)!] as const] : []));
+  const byPosition = a.length === b.length ? a.map((x, i) => [x, b[i]] as const) : [];
+  const agree = (ps: readonly (readonly [Scored, Scored])[]) => ps.every(([x, y]) => x.truth === y.truth);
+  // Same sample numbering (every decoder of one recording) → by sample; else by position, if the targets line up.
+  const chosen = matched.length > 0 && agree(matched) ? matched : byPosition.length > 0 && agree(byPosition) ? byPosition : [];
+  const pairs = chosen.map(([x, y]) => [x.outcome, y.outcome] as const);
   const n = pairs.length;
   if (n < 10) return null;
   const score = main.kind === "labels_continuous" ? "r2_mean" : "accuracy";

@@ -94,5 +94,9 @@ test("frames pair by sample, score |error| < window, and a weaker main decoder r
   const shifted = compareDecoders(main, { ...main, rows: main.rows.map((r) => ({ ...r, sample: r.sample + 100_000 })) })!;
   assert.equal(shifted.n_paired, 300);
   assert.equal(shifted.difference, 0);
+  // Rows that share sample numbers but not targets (another time base) are not paired.
+  const framed = (shift: number): ComparableResult => ({ kind: "frames", window: 5, rows: Array.from({ length: 50 }, (_, t) => ({ sample: t, true_frame: t + shift, error: 0 })) });
+  assert.equal(compareDecoders(framed(0), framed(0))!.n_paired, 50);
+  assert.equal(compareDecoders(framed(0), framed(3)), null);
   assert.equal(quantile(Float64Array.from([3, 1, 2, 4]), 0.5), 2.5);
 });

@@ -208,8 +208,9 @@ const CONTROL_ROW_NAMES: Record<string, string> = {
   raw_per_sample: "Raw activity, per sample",
   raw_window_averaged: "Raw activity, mean over the model's 10-sample receptive field",
   shuffled_labels: "CEBRA with shuffled labels",
+  untrained_encoder: "Untrained CEBRA encoder (initial weights)",
 };
-const CONTROL_ROW_ORDER = ["raw_per_sample", "raw_window_averaged", "shuffled_labels"];
+const CONTROL_ROW_ORDER = ["raw_per_sample", "raw_window_averaged", "shuffled_labels", "untrained_encoder"];
 
 function rank(name: string): number {
   const i = CONTROL_ROW_ORDER.indexOf(name);

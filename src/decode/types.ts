@@ -296,6 +296,7 @@ const CONTROL_WORDS: Record<string, string> = {
   raw_per_sample: "the raw per-sample control",
   raw_window_averaged: "the window-averaged raw control",
   shuffled_labels: "the shuffled-label control",
+  untrained_encoder: "the untrained-encoder control",
 };
 
 export function controlWords(name: string): string {

@@ -45,15 +45,14 @@ export function fixedK(k: number, nTrain: number, what: string): KSelection {
   return {
     method: "fixed", chosen_k: k, criterion: "k given by the caller", validation: "none",
     n_fit: nTrain, n_validation: 0, k_scores: [], skipped_k: [],
-    ...DEFAULT_CONFIG,
+    ...defaultConfig(),
   };
 }
 
 /** Settings without a validation split: cosine on the features as given. */
-const DEFAULT_CONFIG = {
-  metric: "cosine" as KnnMetric, preprocessing: "none" as Preprocessing, metric_source: "default" as const,
-  preprocessing_source: "default" as const, config_scores: [] as ConfigScore[],
-};
+function defaultConfig(): Pick<KSelection, "metric" | "preprocessing" | "metric_source" | "preprocessing_source" | "config_scores"> {
+  return { metric: "cosine", preprocessing: "none", metric_source: "default", preprocessing_source: "default", config_scores: [] };
+}
 
 /** `fixedK` with the caller's metric (when given) and no preprocessing: for decoders with no validation split. */
 export function fixedSettings(k: number, nTrain: number, what: string, metric: KnnMetric | undefined): KSelection {
@@ -109,7 +108,6 @@ export function selectConfig(plan: ConfigPlan): KSelection {
   };
 }
 
-
 interface ValidationPlan {
   ks: number[];
   skipped: number[];
@@ -133,7 +131,7 @@ export function selectK(plan: ValidationPlan): KSelection {
   }
   return {
     method: "validation", chosen_k: best.k, criterion: plan.criterion, validation: plan.validation,
-    n_fit: plan.n_fit, n_validation: plan.n_validation, k_scores, skipped_k: plan.skipped, ...DEFAULT_CONFIG,
+    n_fit: plan.n_fit, n_validation: plan.n_validation, k_scores, skipped_k: plan.skipped, ...defaultConfig(),
   };
 }
 

@@ -11,7 +11,7 @@ const INPUT = z.object({
     .union([z.enum(["continuous", "discrete"]), z.array(z.string().min(1).max(128)).min(1).max(64)])
     .optional()
     .describe("continuous (default when present), discrete, or a list of continuous column names."),
-  k: z.number().int().min(1).max(1000).optional().describe("Neighbours (default: the best of 1,4,9,16,25,49 on the last 20% of training samples)."),
+  k: z.number().int().min(1).max(1000).optional().describe("Fixed k (default: chosen on the last 20% of training)."),
   metric: METRIC,
   shuffled_control: z.boolean().default(false).describe("Also decode the shuffled-label model (trained now unless train_embedding made it)."),
   skip_raw_controls: z.boolean().default(false).describe("Skip the raw-activity kNN controls."),

@@ -8,7 +8,7 @@ import { METRIC, MODEL_OR_EMBEDDING } from "./kit/schemas.js";
 const INPUT = z.object({
   ...MODEL_OR_EMBEDDING,
   test_repeat: z.number().int().min(0).max(100_000).optional().describe("Repeat index to decode (default: the held-out one)."),
-  k: z.number().int().min(1).max(1000).optional().describe("Neighbours (default: the best of 1,4,9,16,25,49 on the last training repeat)."),
+  k: z.number().int().min(1).max(1000).optional().describe("Fixed k (default: chosen on the last training repeat)."),
   window: z.number().int().min(1).max(10_000).default(30).describe("Correct when |decoded − true| < window, in frames (30 = 1 s at 30 Hz, as the paper)."),
   lag_frames: z.number().int().min(-10_000).max(10_000).default(0).describe("Decode the frame shown this many frames later (+) or earlier (−), for latency analyses."),
   metric: METRIC,

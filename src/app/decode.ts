@@ -6,6 +6,7 @@
  */
 import { decodeHeldOutLabels, decodeMovie, type DecodingWithControls, type ShuffledInput } from "../decode/pipeline.js";
 import type { DecodeControls, FrameDecodeResult, LabelDecodeResult } from "../decode/types.js";
+import type { KnnMetric } from "../decode/knn.js";
 import { selectContinuous, type Recording } from "../data/recording.js";
 import { UserError } from "../util/errors.js";
 import { loadEmbedding, resolveEmbedding, saveDecoding, untrainedEmbedding, type ModelMeta } from "./model-artifacts.js";
@@ -110,7 +111,7 @@ interface FrameDecodeRequest extends ControlRequest {
   k?: number;
   window?: number;
   lag_frames?: number;
-  metric?: "cosine" | "euclidean";
+  metric?: KnnMetric;
   skip_raw_controls?: boolean;
 }
 
@@ -142,7 +143,7 @@ interface LabelDecodeRequest extends ControlRequest {
   /** Which labels to decode: the recording's continuous (default if present) or discrete labels, or named continuous columns. */
   labels?: "continuous" | "discrete" | string[];
   k?: number;
-  metric?: "cosine" | "euclidean";
+  metric?: KnnMetric;
   skip_raw_controls?: boolean;
 }
 

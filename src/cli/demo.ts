@@ -21,6 +21,7 @@ import { Workspace } from "../store/workspace.js";
 import { UserError } from "../util/errors.js";
 import { VERSION } from "../version.js";
 import { ProgressBar } from "./progress.js";
+import { settingsText } from "../../tools/kit/decoding-view.js";
 
 /** Demo training settings: the paper's 2P model and defaults, with fewer steps so the demo fits in 2 minutes on 2 cores. */
 export const DEMO_DEFAULTS = {
@@ -196,52 +197,69 @@ interface Row {
   accuracy: number | null;
   exact: number | null;
   median: number | null;
+  /** Distance, preprocessing and k (chosen on validation), or why the row has none. */
   note: string;
+  /** CEBRA − this row, with its 95% interval (controls only). */
+  margin: string;
+}
+
+/** Table names of the controls; a control not listed here (a newer one) is named by its key. */
+const CONTROL_ROW_NAMES: Record<string, string> = {
+  raw_per_sample: "Raw activity, per sample",
+  raw_window_averaged: "Raw activity, mean over the model's 10-sample receptive field",
+  shuffled_labels: "CEBRA with shuffled labels",
+  untrained_encoder: "Untrained CEBRA encoder (initial weights)",
+};
+const CONTROL_ROW_ORDER = ["raw_per_sample", "raw_window_averaged", "shuffled_labels", "untrained_encoder"];
+
+function rank(name: string): number {
+  const i = CONTROL_ROW_ORDER.indexOf(name);
+  return i < 0 ? CONTROL_ROW_ORDER.length : i;
+}
+
+/** +4.1 / −2.0 (an accuracy difference in points). */
+function signedPoints(x: number): string {
+  return `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)}`;
 }
 
 function demoReport(r: ReportInput) {
   const s = r.decoding;
   const main = s.scores as { accuracy: number; exact_accuracy: number; median_abs_error: number; window: number; n_test: number };
   const chance = s.chance as { accuracy: number; exact_accuracy: number };
-  const control = (name: "raw_per_sample" | "raw_window_averaged" | "shuffled_labels" | "untrained_encoder", label: string): Row => {
-    const c = s.controls[name];
-    if (!c || c.status !== "ok") return { name: label, accuracy: null, exact: null, median: null, note: c && c.status === "not_run" ? `not run: ${c.reason}` : "not run" };
+  const names = Object.keys(s.controls).sort((a, b) => rank(a) - rank(b));
+  const controlRows: Row[] = names.map((name) => {
+    const c = s.controls[name as keyof typeof s.controls]!;
+    const label = CONTROL_ROW_NAMES[name] ?? name.replace(/_/g, " ");
+    if (c.status !== "ok") return { name: label, accuracy: null, exact: null, median: null, note: `not run: ${c.reason}`, margin: "—" };
     const sc = c.scores as { accuracy: number; exact_accuracy: number; median_abs_error: number };
-    return { name: label, accuracy: sc.accuracy, exact: sc.exact_accuracy, median: sc.median_abs_error, note: `k=${c.k}` };
-  };
+    const m = c.comparison;
+    const margin = m ? `${signedPoints(m.difference)} (${signedPoints(m.ci_low)} to ${signedPoints(m.ci_high)})` : "—";
+    return { name: label, accuracy: sc.accuracy, exact: sc.exact_accuracy, median: sc.median_abs_error, note: c.settings ? settingsText(c.settings) : `k=${c.k}`, margin };
+  });
   const rows: Row[] = [
-    { name: "CEBRA embedding (behavior, frame-feature labels)", accuracy: main.accuracy, exact: main.exact_accuracy, median: main.median_abs_error, note: `k=${s.k}` },
-    control("raw_per_sample", "Raw activity, per sample"),
-    control("raw_window_averaged", "Raw activity, mean over the model's 10-sample receptive field"),
-    control("shuffled_labels", "CEBRA with shuffled labels"),
-    control("untrained_encoder", "Untrained CEBRA encoder (same architecture and seed, no training)"),
-    { name: "Chance (uniform guess over the movie)", accuracy: chance.accuracy, exact: chance.exact_accuracy, median: null, note: "analytic" },
+    { name: "CEBRA embedding (behavior, frame-feature labels)", accuracy: main.accuracy, exact: main.exact_accuracy, median: main.median_abs_error, note: settingsText(s.settings), margin: "" },
+    ...controlRows,
+    { name: "Chance (uniform guess over the movie)", accuracy: chance.accuracy, exact: chance.exact_accuracy, median: null, note: "analytic", margin: "" },
   ];
   const pct = (x: number | null) => (x === null ? "—" : `${(x * 100).toFixed(1)}%`);
   const table = [
-    `| Decoder (same kNN protocol, repeat ${r.testRepeat} held out, ${main.n_test} samples) | within ${main.window} frames (1 s) | exact frame | median error (frames) | |`,
-    "|---|---:|---:|---:|---|",
-    ...rows.map((x) => `| ${x.name} | ${pct(x.accuracy)} | ${pct(x.exact)} | ${x.median === null ? "—" : x.median} | ${x.note} |`),
+    `| Decoder (same kNN protocol, repeat ${r.testRepeat} held out, ${main.n_test} samples) | within ${main.window} frames (1 s) | exact frame | median error (frames) | distance, preprocessing, k (chosen on validation) | CEBRA − this, points (95% CI) |`,
+    "|---|---:|---:|---:|---|---|",
+    ...rows.map((x) => `| ${x.name} | ${pct(x.accuracy)} | ${pct(x.exact)} | ${x.median === null ? "—" : x.median} | ${x.note} | ${x.margin} |`),
   ].join("\n");
-  const raw = [rows[1], rows[2]].filter((x) => x.accuracy !== null) as (Row & { accuracy: number })[];
-  const bestRaw = raw.length ? raw.reduce((a, b) => (b.accuracy > a.accuracy ? b : a)) : null;
-  const verdicts: string[] = [];
-  if (bestRaw) {
-    const diff = (main.accuracy - bestRaw.accuracy) * 100;
+  // The comparisons in words (the same numbers as the tool results and the figure headers), then the shuffled-label check.
+  const verdicts: string[] = names.flatMap((name) => {
+    const text = s.controls[name as keyof typeof s.controls]?.comparison_text;
+    return text ? [text.charAt(0).toUpperCase() + text.slice(1)] : [];
+  });
+  if (verdicts.length) verdicts.push(`(${s.comparison_method})`);
+  const sh = s.controls.shuffled_labels;
+  const shAcc = sh?.status === "ok" ? (sh.scores as { accuracy: number }).accuracy : null;
+  if (shAcc !== null) {
     verdicts.push(
-      diff > 2
-        ? `CEBRA decodes ${diff.toFixed(1)} points better than the best raw-activity control (${bestRaw.name.toLowerCase()}).`
-        : diff >= -2
-          ? `Raw-activity kNN does about as well as CEBRA on this recording (${bestRaw.name.toLowerCase()}: ${pct(bestRaw.accuracy)} vs ${pct(main.accuracy)}): the embedding adds little here.`
-          : `Raw-activity kNN does BETTER than CEBRA on this recording (${bestRaw.name.toLowerCase()}: ${pct(bestRaw.accuracy)} vs ${pct(main.accuracy)}).`,
-    );
-  }
-  const sh = rows[3];
-  if (sh.accuracy !== null) {
-    verdicts.push(
-      sh.accuracy < chance.accuracy * 2
-        ? `The shuffled-label control stays near chance (${pct(sh.accuracy)} vs ${pct(chance.accuracy)}), so the accuracy comes from the neural activity–label relation, not from the pipeline.`
-        : `The shuffled-label control is well above chance (${pct(sh.accuracy)} vs ${pct(chance.accuracy)}): part of the accuracy does not come from the labels; treat the CEBRA figure with care.`,
+      shAcc < chance.accuracy * 2
+        ? `The shuffled-label control stays near chance (${pct(shAcc)} vs ${pct(chance.accuracy)}), so the accuracy comes from the neural activity–label relation, not from the pipeline.`
+        : `The shuffled-label control is well above chance (${pct(shAcc)} vs ${pct(chance.accuracy)}): part of the accuracy does not come from the labels; treat the CEBRA figure with care.`,
     );
   }
   const verdict = verdicts.join(" ");

@@ -1,6 +1,6 @@
 /**
- * Controls that sit next to every decoding accuracy, computed with the same protocol (same split, k grid,
- * metric, lag, window, bin averaging) so the comparison is fair:
+ * Controls that sit next to every decoding accuracy, computed with the same protocol (same split, the same validation choice of
+ * preprocessing, distance and k, lag, window, bin averaging) so the comparison is fair:
  *
  * - raw_per_sample: kNN on the raw population vector of each sample. "Does the model beat the data?"
  * - raw_window_averaged: kNN on raw activity averaged over the model's receptive field [t − left, t + right).

@@ -12,9 +12,11 @@
  *    target falls outside [0, n_frames) are dropped and counted (no wrap-around into the next repeat).
  * 3. Split by repeat: train on `train_repeats` (default all but the last repeat), test on `test_repeat`
  *    (default the last). Rows with no frame (−1) in the test repeat are decoded but not scored.
- * 4. k: from `k_grid` by fitting on all training repeats but the last one and validating on that last
- *    training repeat; criterion: smallest Σ|frame error| (as the demo), ties → smaller k. Then refit on all
- *    training repeats and predict the test rows. Pass `k` to skip the selection.
+ * 4. Settings: preprocessing (none / sqrt / z-score), distance (cosine / euclidean / correlation) and k
+ *    from `k_grid`, chosen together by fitting on all training repeats but the last one and validating on
+ *    that last training repeat; criterion: smallest Σ|frame error| (as the demo's k), ties → the earlier
+ *    candidate (kselect.ts). Then refit on all training repeats and predict the test rows. Pass `k` to fix
+ *    k and `metric` to fix the distance (the rest is still chosen on the validation repeat).
  * 5. Prediction: majority vote of the k neighbours' target frames (uniform weights; tie → the frame of the
  *    nearest neighbour among the tied frames). Confidence = the winning frame's vote share.
  * 6. Scores: accuracy = fraction with |pred − true| < window (strict; CEBRA: 30 frames = 1 s), exact-frame
@@ -25,7 +27,8 @@ import { UserError } from "../util/errors.js";
 import { mean, median } from "../util/stats.js";
 import { knn, type KnnMetric, type KnnResult } from "./knn.js";
 import { Voter } from "./vote.js";
-import { DEFAULT_K_GRID, describeK, fixedK, selectK, usableGrid } from "./kselect.js";
+import { DEFAULT_K_GRID, candidateConfigs, describeK, fixedSettings, selectConfig, usableGrid } from "./kselect.js";
+import { applicablePreprocessings, preprocess, type Preprocessing } from "./preprocess.js";
 import { checkFeatureShape, finiteRowMask, timeOf } from "./features.js";
 import type {
   FrameChance, FrameDecodeCounts, FrameDecodeResult, FrameDecodeRow, FrameScores, KSelection,
@@ -49,7 +52,10 @@ export interface FrameDecodeInput {
   /** Fixed k (skips the validation choice). */
   k?: number;
   k_grid?: readonly number[];
+  /** Fixed distance (default: chosen on the validation repeat with the preprocessing and k). */
   metric?: KnnMetric;
+  /** Preprocessing candidates (default all that apply; ["none"] reproduces the decoder before preprocessing was chosen). */
+  preprocessings?: readonly Preprocessing[];
   /** Accuracy counts |pred − true| < window frames. */
   window?: number;
   /** Decode the frame shown this many frames later (+) / earlier (−) than the sample's frame. */
@@ -62,7 +68,6 @@ export interface FrameDecodeInput {
 
 export const FRAME_DECODE_DEFAULTS = {
   k_grid: DEFAULT_K_GRID,
-  metric: "cosine" as KnnMetric,
   window: 30,
   lag_frames: 0,
   average_frame_bins: false,
@@ -99,12 +104,15 @@ export function decodeFrames(input: FrameDecodeInput): FrameDecodeResult {
     );
   }
 
-  const features = { data: rows.features, dim: input.dim, metric: opts.metric };
-  const selection = input.k !== undefined
-    ? fixedK(input.k, split.train.length, "Frame decoding")
-    : selectFrameK(features, split, target, nFrames, opts.k_grid, opts.window, repeats);
+  // A fixed k is still validated with the other settings, unless there is no validation repeat or k exceeds its fitting rows.
+  const canValidate = repeats.validation !== null && split.fit.length > 0 && split.validation.length > 0 && (input.k ?? 0) <= split.fit.length;
+  const selection = input.k !== undefined && !canValidate
+    ? fixedSettings(input.k, split.train.length, "Frame decoding", input.metric)
+    : selectFrameSettings({ data: rows.features, dim: input.dim }, split, target, nFrames,
+      input.k !== undefined ? [input.k] : opts.k_grid, opts.window, repeats, input.metric, input.k !== undefined, input.preprocessings);
   const k = selection.chosen_k;
-  const result = knn({ queries: rows.features, references: rows.features, dim: input.dim, k, metric: opts.metric,
+  const data = preprocess(rows.features, input.dim, selection.preprocessing, split.train);
+  const result = knn({ queries: data, references: data, dim: input.dim, k, metric: selection.metric,
     query_rows: split.test, reference_rows: split.train });
   const predicted = voteFrames(result, target, nFrames);
   const outRows = provenanceRows(result, predicted, split.test, rows, target, input.timestamps);
@@ -116,12 +124,13 @@ export function decodeFrames(input: FrameDecodeInput): FrameDecodeResult {
     kind: "frames",
     features_source: opts.features_source,
     feature_dim: input.dim,
-    metric: opts.metric,
+    metric: selection.metric,
+    preprocessing: selection.preprocessing,
     k,
     k_selection: selection,
     train_repeats: repeats.train,
     test_repeat: repeats.test,
-    validation_repeat: input.k === undefined ? repeats.validation : null,
+    validation_repeat: selection.n_validation > 0 ? repeats.validation : null,
     lag_frames: opts.lag_frames,
     window: opts.window,
     average_frame_bins: opts.average_frame_bins,
@@ -341,13 +350,16 @@ function splitRows(rows: FrameRows, target: Int32Array, finite: Uint8Array, plan
 interface FeatureMatrix {
   data: Float32Array;
   dim: number;
-  metric: KnnMetric;
 }
 
-/** Chooses k on the validation repeat (fit on the other training repeats); see step 4 of the module doc. */
-function selectFrameK(
+/**
+ * Chooses preprocessing, distance and k on the validation repeat (fit on the other training repeats);
+ * see step 4 of the module doc. `grid` is [k] when the caller fixed k; `metric` fixes the distance.
+ */
+function selectFrameSettings(
   features: FeatureMatrix, split: FrameSplit, target: Int32Array, nFrames: number,
-  grid: readonly number[], window: number, plan: RepeatPlan,
+  grid: readonly number[], window: number, plan: RepeatPlan, metric: KnnMetric | undefined, kFixed: boolean,
+  allowed: readonly Preprocessing[] | undefined,
 ): KSelection {
   if (plan.validation === null) {
     throw new UserError(
@@ -363,19 +375,25 @@ function selectFrameK(
     );
   }
   const { ks, skipped } = usableGrid(grid, split.fit.length, "Frame decoding");
-  const result = knn({ queries: features.data, references: features.data, dim: features.dim, k: ks[ks.length - 1],
-    metric: features.metric, query_rows: split.validation, reference_rows: split.fit });
   const truth = Int32Array.from(split.validation, (r) => target[r]);
-  return selectK({
+  return selectConfig({
     ks, skipped, better: "lower",
     criterion: "smallest sum of |frame error| on the validation repeat",
     validation: `repeat ${plan.validation}; fit on repeats ${fitRepeats}`,
     n_fit: split.fit.length, n_validation: split.validation.length,
-    evaluate: (k) => {
-      const s = scoreFrames(voteFrames(result, target, nFrames, k).frame, truth, window);
-      return {
-        criterion_value: s.mean_abs_error * s.n_test,
-        scores: { accuracy: s.accuracy, exact_accuracy: s.exact_accuracy, median_abs_error: s.median_abs_error, mean_abs_error: s.mean_abs_error },
+    configs: candidateConfigs(applicablePreprocessings(features.data, features.dim, split.fit).filter((p) => !allowed || allowed.includes(p)), metric),
+    k_method: kFixed ? "fixed" : "validation",
+    user_metric: metric !== undefined,
+    evaluator: (config) => {
+      const data = preprocess(features.data, features.dim, config.preprocessing, split.fit);
+      const result = knn({ queries: data, references: data, dim: features.dim, k: ks[ks.length - 1],
+        metric: config.metric, query_rows: split.validation, reference_rows: split.fit });
+      return (k) => {
+        const s = scoreFrames(voteFrames(result, target, nFrames, k).frame, truth, window);
+        return {
+          criterion_value: s.mean_abs_error * s.n_test,
+          scores: { accuracy: s.accuracy, exact_accuracy: s.exact_accuracy, median_abs_error: s.median_abs_error, mean_abs_error: s.mean_abs_error },
+        };
       };
     },
   });
@@ -477,11 +495,11 @@ function provenanceRows(
 }
 
 function describeProtocol(o: {
-  features_source: string; metric: KnnMetric; k: number; window: number; lag_frames: number; average_frame_bins: boolean;
+  features_source: string; k: number; window: number; lag_frames: number; average_frame_bins: boolean;
   nFrames: number; repeats: RepeatPlan; selection: KSelection; nTrain: number;
 }): string {
   return [
-    `kNN frame classifier (${o.metric} distance, majority vote, ${describeK(o.selection)})`,
+    `kNN frame classifier (majority vote; ${describeK(o.selection)})`,
     `fit on repeats ${o.repeats.train.join(", ")} (${o.nTrain} rows of ${o.features_source}${o.average_frame_bins ? ", bins averaged per frame" : ""})`,
     `decoding repeat ${o.repeats.test}`,
     `target = frame ${o.lag_frames === 0 ? "at the sample" : `${o.lag_frames > 0 ? "+" : ""}${o.lag_frames} frames from the sample's frame`} (${o.nFrames}-frame movie)`,

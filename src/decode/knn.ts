@@ -7,6 +7,8 @@
  * - cosine: distance = 1 − cos(q, r) on L2-normalised rows (a zero row has cosine 0 to everything, i.e.
  *   distance 1, as in sklearn).
  * - euclidean: distance = ‖q − r‖ (summed as (q−r)², no ‖q‖² + ‖r‖² − 2q·r cancellation).
+ * - correlation: distance = 1 − Pearson r(q, r) across features, i.e. cosine after centring each row on
+ *   its own mean (a constant row has distance 1 to everything).
  * Ties: among equal distances the reference that comes first in reference order wins (the lower row index
  * when `reference_rows` is ascending, as it is everywhere in this package).
  *
@@ -16,11 +18,13 @@
  * Input values must be finite (callers drop non-finite rows first).
  */
 import { UserError } from "../util/errors.js";
-import type { Distance } from "../engine/types.js";
 import { createPairKernel, type PairKernel } from "./pair-kernel.js";
 
-/** The distance used to rank neighbours (the same names as the training distance). */
-export type KnnMetric = Distance;
+/** The distance used to rank neighbours (cosine and euclidean are also the training distances). */
+export type KnnMetric = "cosine" | "euclidean" | "correlation";
+
+/** Every metric the decoders can choose from, in the order candidates are listed (ties → earlier). */
+export const KNN_METRICS: readonly KnnMetric[] = ["cosine", "euclidean", "correlation"];
 
 export interface KnnInput {
   /** `[rows, dim]` float32 row-major. */
@@ -141,17 +145,33 @@ function roundUp(n: number, m: number): number {
   return Math.ceil(n / m) * m;
 }
 
-/** Per-row multiplier applied while copying: 1/‖row‖ for cosine (0 for a zero row), 1 for euclidean. */
-function rowScales(data: Float32Array, dim: number, rows: Int32Array, metric: KnnMetric): Float64Array {
+/** Per-row affine map applied while copying: (x − offset) · scale. */
+interface RowMaps {
+  offset: Float64Array;
+  scale: Float64Array;
+}
+
+/**
+ * cosine: offset 0, scale 1/‖row‖; correlation: offset = row mean, scale = 1/‖row − mean‖; a zero
+ * (centred) row gets scale 0. euclidean: the identity.
+ */
+function rowScales(data: Float32Array, dim: number, rows: Int32Array, metric: KnnMetric): RowMaps {
   const scale = new Float64Array(rows.length).fill(1);
-  if (metric !== "cosine") return scale;
+  const offset = new Float64Array(rows.length);
+  if (metric === "euclidean") return { offset, scale };
   for (let i = 0; i < rows.length; i++) {
     const o = rows[i] * dim;
+    let m = 0;
+    if (metric === "correlation") {
+      for (let d = 0; d < dim; d++) m += data[o + d];
+      m /= dim;
+    }
     let ss = 0;
-    for (let d = 0; d < dim; d++) ss += data[o + d] * data[o + d];
+    for (let d = 0; d < dim; d++) ss += (data[o + d] - m) * (data[o + d] - m);
+    offset[i] = m;
     scale[i] = ss > 0 ? 1 / Math.sqrt(ss) : 0;
   }
-  return scale;
+  return { offset, scale };
 }
 
 /**
@@ -160,14 +180,15 @@ function rowScales(data: Float32Array, dim: number, rows: Int32Array, metric: Kn
  */
 function copyRows(
   memory: Float32Array, at: number, paddedDim: number, data: Float32Array, dim: number,
-  rows: Int32Array, scale: Float64Array, from: number, to: number, paddedCount: number,
+  rows: Int32Array, maps: RowMaps, from: number, to: number, paddedCount: number,
 ): void {
   memory.fill(0, at, at + paddedCount * paddedDim);
   for (let i = from; i < to; i++) {
     const src = rows[i] * dim;
     const dst = at + (i - from) * paddedDim;
-    const s = scale[i];
-    for (let d = 0; d < dim; d++) memory[dst + d] = data[src + d] * s;
+    const s = maps.scale[i], m = maps.offset[i];
+    if (m === 0) for (let d = 0; d < dim; d++) memory[dst + d] = data[src + d] * s;
+    else for (let d = 0; d < dim; d++) memory[dst + d] = (data[src + d] - m) * s;
   }
 }
 
@@ -181,7 +202,7 @@ interface BlockRange {
 /** Scores every query of the chunk against references r0..r1 and merges them into the top-k lists. */
 function scoreBlock(
   kernel: PairKernel, layout: BlockLayout, metric: KnnMetric, input: KnnInput, referenceRows: Int32Array,
-  referenceScale: Float64Array, range: BlockRange, k: number, keys: Float64Array, indices: Int32Array,
+  referenceScale: RowMaps, range: BlockRange, k: number, keys: Float64Array, indices: Int32Array,
 ): void {
   const { q0, q1, r0, r1 } = range;
   const nr = r1 - r0;
@@ -189,9 +210,10 @@ function scoreBlock(
   const memory = new Float32Array(kernel.memory.buffer);
   copyRows(memory, layout.referenceOffset, layout.paddedDim, input.references, input.dim, referenceRows, referenceScale, r0, r1, nrPadded);
   const rowBytes = layout.paddedDim * 4;
-  const run = metric === "cosine" ? kernel.dots : kernel.sqdists;
-  // Ranking key: −cos for cosine (smaller is nearer), squared distance for euclidean.
-  const sign = metric === "cosine" ? -1 : 1;
+  const angular = metric !== "euclidean";
+  const run = angular ? kernel.dots : kernel.sqdists;
+  // Ranking key: −cos for cosine and correlation (smaller is nearer), squared distance for euclidean.
+  const sign = angular ? -1 : 1;
   const out = layout.outputOffset;
   for (let qa = q0; qa < q1; qa += 4) {
     run((qa - q0) * rowBytes, layout.referenceOffset * 4, nrPadded, rowBytes, out * 4);
@@ -226,7 +248,7 @@ function insertNeighbour(keys: Float64Array, indices: Int32Array, base: number, 
 function keysToDistances(keys: Float64Array, metric: KnnMetric): Float64Array {
   const out = new Float64Array(keys.length);
   for (let i = 0; i < keys.length; i++) {
-    out[i] = metric === "cosine" ? 1 + keys[i] : Math.sqrt(Math.max(0, keys[i]));
+    out[i] = metric !== "euclidean" ? 1 + keys[i] : Math.sqrt(Math.max(0, keys[i]));
   }
   return out;
 }

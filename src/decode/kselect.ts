@@ -1,10 +1,15 @@
 /**
- * Choosing k for a kNN decoder from a grid by validation, as the CEBRA demos do: fit on part of the
- * training samples, score each k on the held-out validation part, keep the best (ties → smaller k),
- * then the caller refits on all training samples with that k.
+ * Choosing a kNN decoder's settings by validation, as the CEBRA demos choose k: fit on part of the
+ * training samples, score every candidate on the held-out validation part, keep the best, then the caller
+ * refits on all training samples with it. The candidates are (preprocessing × distance × k): every
+ * decoder (the embedding and each control) runs this same selection, so each comparison is between
+ * decoders tuned equally hard on data the test never touches. Ties → the earlier candidate (preprocessing
+ * none, sqrt, zscore; metric cosine, euclidean, correlation; smaller k).
  */
 import { UserError } from "../util/errors.js";
-import type { KScore, KSelection } from "./types.js";
+import { KNN_METRICS, type KnnMetric } from "./knn.js";
+import { PREPROCESSING_WORDS, type Preprocessing } from "./preprocess.js";
+import type { ConfigScore, KScore, KSelection } from "./types.js";
 
 /** The demo grid plus 4 and 16 (CEBRA's `KNNDecoder.iter_hyperparams` {1,4,9,16,25} ∪ the Allen {1,9,25,49}). */
 export const DEFAULT_K_GRID: readonly number[] = [1, 4, 9, 16, 25, 49];
@@ -40,6 +45,66 @@ export function fixedK(k: number, nTrain: number, what: string): KSelection {
   return {
     method: "fixed", chosen_k: k, criterion: "k given by the caller", validation: "none",
     n_fit: nTrain, n_validation: 0, k_scores: [], skipped_k: [],
+    ...defaultConfig(),
+  };
+}
+
+/** Settings without a validation split: cosine on the features as given. */
+function defaultConfig(): Pick<KSelection, "metric" | "preprocessing" | "metric_source" | "preprocessing_source" | "config_scores"> {
+  return { metric: "cosine", preprocessing: "none", metric_source: "default", preprocessing_source: "default", config_scores: [] };
+}
+
+/** `fixedK` with the caller's metric (when given) and no preprocessing: for decoders with no validation split. */
+export function fixedSettings(k: number, nTrain: number, what: string, metric: KnnMetric | undefined): KSelection {
+  const s = fixedK(k, nTrain, what);
+  return metric ? { ...s, metric, metric_source: "user" } : s;
+}
+
+/** One decoder configuration besides k. */
+export interface DecoderConfig {
+  preprocessing: Preprocessing;
+  metric: KnnMetric;
+}
+
+/** The candidate configurations: each applicable preprocessing × each metric (or the caller's metric only). */
+export function candidateConfigs(preprocessings: readonly Preprocessing[], userMetric: KnnMetric | undefined): DecoderConfig[] {
+  const metrics = userMetric ? [userMetric] : KNN_METRICS;
+  return preprocessings.flatMap((preprocessing) => metrics.map((metric) => ({ preprocessing, metric })));
+}
+
+interface ConfigPlan extends Omit<ValidationPlan, "evaluate"> {
+  configs: DecoderConfig[];
+  /** Builds the evaluation of one configuration (typically one kNN search at the largest k). */
+  evaluator: (config: DecoderConfig) => ValidationPlan["evaluate"];
+  /** Whether k came from the grid ("validation") or the caller ("fixed", a one-value grid). */
+  k_method: "fixed" | "validation";
+  user_metric: boolean;
+}
+
+/** Evaluates every configuration and k; keeps the best (earliest among equals). */
+export function selectConfig(plan: ConfigPlan): KSelection {
+  if (plan.configs.length === 0) {
+    throw new UserError("Decoder selection: no preprocessing candidate applies to these features.", "Allow preprocessing \"none\" (it always applies).");
+  }
+  let best: { selection: KSelection; config: DecoderConfig } | null = null;
+  const config_scores: ConfigScore[] = [];
+  for (const config of plan.configs) {
+    const selection = selectK({ ...plan, evaluate: plan.evaluator(config) });
+    const top = selection.k_scores.find((s) => s.k === selection.chosen_k)!;
+    config_scores.push({ ...config, k: top.k, criterion_value: top.criterion_value });
+    const bestValue = best ? best.selection.k_scores.find((s) => s.k === best!.selection.chosen_k)!.criterion_value : 0;
+    const improves = !best || (plan.better === "lower" ? top.criterion_value < bestValue : top.criterion_value > bestValue);
+    if (improves) best = { selection, config };
+  }
+  if (!best) throw new Error("unreachable: no best configuration");
+  return {
+    ...best.selection,
+    method: plan.k_method,
+    metric: best.config.metric,
+    preprocessing: best.config.preprocessing,
+    metric_source: plan.user_metric ? "user" : "validation",
+    preprocessing_source: "validation",
+    config_scores,
   };
 }
 
@@ -66,13 +131,18 @@ export function selectK(plan: ValidationPlan): KSelection {
   }
   return {
     method: "validation", chosen_k: best.k, criterion: plan.criterion, validation: plan.validation,
-    n_fit: plan.n_fit, n_validation: plan.n_validation, k_scores, skipped_k: plan.skipped,
+    n_fit: plan.n_fit, n_validation: plan.n_validation, k_scores, skipped_k: plan.skipped, ...defaultConfig(),
   };
 }
 
-/** One phrase saying how k was set, for protocol descriptions. */
+/** One phrase saying how the distance, preprocessing and k were set, for protocol descriptions. */
 export function describeK(selection: KSelection): string {
-  if (selection.method === "fixed") return `k = ${selection.chosen_k} (fixed)`;
-  const grid = selection.k_scores.map((s) => s.k).join(", ");
-  return `k = ${selection.chosen_k} chosen from {${grid}} by ${selection.criterion} (validation: ${selection.validation})`;
+  const metric = `${selection.metric} distance${selection.metric_source === "user" ? " (fixed by the user)" : ""}`;
+  const features = `features ${PREPROCESSING_WORDS[selection.preprocessing]}`;
+  const k = selection.method === "fixed" ? `k = ${selection.chosen_k} (fixed)` : `k = ${selection.chosen_k}`;
+  if (selection.preprocessing_source === "default") return `${metric}, ${features}, ${k}`;
+  const grid = selection.method === "fixed" ? "" : ` × k ∈ {${selection.k_scores.map((s) => s.k).join(", ")}}`;
+  const metrics = [...new Set(selection.config_scores.map((c) => c.metric))].join("/");
+  const preps = [...new Set(selection.config_scores.map((c) => c.preprocessing))].join("/");
+  return `${metric}, ${features}, ${k}: chosen from preprocessing {${preps}} × metric {${metrics}}${grid} by ${selection.criterion} (validation: ${selection.validation})`;
 }

@@ -3,18 +3,21 @@
  * on samples the model did not train on. kNN regression for continuous labels (mean of the k neighbours'
  * labels), kNN classification for discrete labels (majority vote, nearest neighbour breaks ties).
  *
- * Protocol: the caller gives the train/test split (boolean masks or half-open index ranges). k comes from
- * `k_grid` by fitting on the first 80% of the training samples (in time order) and validating on the last
- * 20% (contiguous in that order, so autocorrelated neighbours in time do not leak into validation as much
- * as a random split would); criterion: largest mean r2 (continuous, sklearn's r2_score as CEBRA's
- * KNNDecoder.score) or largest accuracy (discrete); ties → smaller k. Then refit on all training samples.
+ * Protocol: the caller gives the train/test split (boolean masks or half-open index ranges). The
+ * preprocessing (none / sqrt / z-score), distance (cosine / euclidean / correlation) and k (from `k_grid`)
+ * are chosen together by fitting on the first 80% of the training samples (in time order) and validating
+ * on the last 20% (contiguous in that order, so autocorrelated neighbours in time do not leak into
+ * validation as much as a random split would); criterion: largest mean r2 (continuous, sklearn's r2_score
+ * as CEBRA's KNNDecoder.score) or largest accuracy (discrete); ties → the earlier candidate (kselect.ts).
+ * Then refit on all training samples. `k` and `metric` fix those settings; the rest is still chosen.
  * Samples with a non-finite feature or label, or a negative class, are dropped and counted.
  */
 import { UserError } from "../util/errors.js";
 import { median } from "../util/stats.js";
 import { knn, type KnnMetric, type KnnResult } from "./knn.js";
 import { neighbourMean, Voter } from "./vote.js";
-import { DEFAULT_K_GRID, describeK, fixedK, selectK, usableGrid } from "./kselect.js";
+import { DEFAULT_K_GRID, candidateConfigs, describeK, fixedSettings, selectConfig, usableGrid } from "./kselect.js";
+import { applicablePreprocessings, preprocess, type Preprocessing } from "./preprocess.js";
 import { checkFeatureShape, finiteRowMask, timeOf } from "./features.js";
 import type {
   ContinuousLabelDecodeResult, ContinuousLabelRow, ContinuousLabelScores, DiscreteLabelDecodeResult, DiscreteLabelRow,
@@ -41,13 +44,15 @@ export interface LabelDecodeInput {
   /** Fixed k (skips the validation choice). */
   k?: number;
   k_grid?: readonly number[];
+  /** Fixed distance (default: chosen on the validation samples with the preprocessing and k). */
   metric?: KnnMetric;
+  /** Preprocessing candidates (default all that apply; ["none"] reproduces the decoder before preprocessing was chosen). */
+  preprocessings?: readonly Preprocessing[];
   features_source?: string;
 }
 
 export const LABEL_DECODE_DEFAULTS = {
   k_grid: DEFAULT_K_GRID,
-  metric: "cosine" as KnnMetric,
   features_source: "features",
 };
 
@@ -62,7 +67,6 @@ export function decodeLabels(input: LabelDecodeInput): LabelDecodeResult {
   checkLabels(input.labels, input.n_samples);
   const opts = {
     k_grid: input.k_grid ?? LABEL_DECODE_DEFAULTS.k_grid,
-    metric: input.metric ?? LABEL_DECODE_DEFAULTS.metric,
     features_source: input.features_source ?? LABEL_DECODE_DEFAULTS.features_source,
   };
   const parts = splitSamples(input.split, input.n_samples);
@@ -75,20 +79,23 @@ export function decodeLabels(input: LabelDecodeInput): LabelDecodeResult {
     throw new UserError("Label decoding: the test part is empty (no usable samples).", "Pass test_mask / test_ranges covering labelled samples the model did not train on.");
   }
   const task = input.labels.kind === "continuous" ? continuousTask(input.labels) : discreteTask(input.labels);
-  const selection = input.k !== undefined
-    ? fixedK(input.k, rows.train.length, "Label decoding")
-    : selectLabelK(input, opts.metric, opts.k_grid, rows.train, task);
+  // A fixed k is still validated with the other settings, unless the fitting part is too small for it.
+  const selection = input.k !== undefined && fitSize(rows.train.length) < Math.max(1, input.k)
+    ? fixedSettings(input.k, rows.train.length, "Label decoding", input.metric)
+    : selectLabelSettings(input, input.k !== undefined ? [input.k] : opts.k_grid, rows.train, task);
   const k = selection.chosen_k;
-  const result = knn({ queries: input.features, references: input.features, dim: input.dim, k, metric: opts.metric,
+  const data = preprocess(input.features, input.dim, selection.preprocessing, rows.train);
+  const result = knn({ queries: data, references: data, dim: input.dim, k, metric: selection.metric,
     query_rows: rows.test, reference_rows: rows.train });
   const common = {
     features_source: opts.features_source,
     feature_dim: input.dim,
-    metric: opts.metric,
+    metric: selection.metric,
+    preprocessing: selection.preprocessing,
     k,
     k_selection: selection,
     counts: { ...rows.counts, n_train: rows.train.length, n_test: rows.test.length } satisfies LabelDecodeCounts,
-    protocol: describeProtocol(opts.metric, selection, rows.train.length, rows.test.length, input.labels.kind, opts.features_source),
+    protocol: describeProtocol(selection, rows.train.length, rows.test.length, input.labels.kind, opts.features_source),
   };
   return task.finish(result, rows, input.timestamps, common);
 }
@@ -180,9 +187,15 @@ interface LabelTask {
   finish(result: KnnResult, rows: LabelRows, timestamps: Float64Array | undefined, common: CommonFields): LabelDecodeResult;
 }
 
-function selectLabelK(input: LabelDecodeInput, metric: KnnMetric, grid: readonly number[], train: Int32Array, task: LabelTask): KSelection {
-  const nVal = Math.max(1, Math.round(train.length * VALIDATION_FRACTION));
-  const nFit = train.length - nVal;
+/** Training samples used for fitting during the selection (the first 80%, in time order). */
+function fitSize(nTrain: number): number {
+  return nTrain - Math.max(1, Math.round(nTrain * VALIDATION_FRACTION));
+}
+
+/** Chooses preprocessing, distance and k on the last 20% of the training samples; `grid` is [k] when k is fixed. */
+function selectLabelSettings(input: LabelDecodeInput, grid: readonly number[], train: Int32Array, task: LabelTask): KSelection {
+  const nFit = fitSize(train.length);
+  const nVal = train.length - nFit;
   if (nFit < 1) {
     throw new UserError(
       `Label decoding: choosing k needs at least 2 training samples (fit + validation); there are ${train.length}.`,
@@ -191,13 +204,19 @@ function selectLabelK(input: LabelDecodeInput, metric: KnnMetric, grid: readonly
   }
   const fit = train.subarray(0, nFit), validation = train.subarray(nFit);
   const { ks, skipped } = usableGrid(grid, nFit, "Label decoding");
-  const result = knn({ queries: input.features, references: input.features, dim: input.dim, k: ks[ks.length - 1], metric,
-    query_rows: validation, reference_rows: fit });
-  return selectK({
+  return selectConfig({
     ks, skipped, better: "higher", criterion: task.criterion,
     validation: `last ${nVal} training samples in time order, samples ${validation[0]}–${validation[nVal - 1]}; fit on the first ${nFit}`,
     n_fit: nFit, n_validation: nVal,
-    evaluate: (k) => task.evaluate(result, validation, k),
+    configs: candidateConfigs(applicablePreprocessings(input.features, input.dim, fit).filter((p) => !input.preprocessings || input.preprocessings.includes(p)), input.metric),
+    k_method: input.k !== undefined ? "fixed" : "validation",
+    user_metric: input.metric !== undefined,
+    evaluator: (config) => {
+      const data = preprocess(input.features, input.dim, config.preprocessing, fit);
+      const result = knn({ queries: data, references: data, dim: input.dim, k: ks[ks.length - 1], metric: config.metric,
+        query_rows: validation, reference_rows: fit });
+      return (k) => task.evaluate(result, validation, k);
+    },
   });
 }
 
@@ -342,7 +361,7 @@ function neighboursOf(result: KnnResult, q: number, labelOf: (row: number) => nu
   return out;
 }
 
-function describeProtocol(metric: KnnMetric, selection: KSelection, nTrain: number, nTest: number, kind: LabelSpec["kind"], source: string): string {
+function describeProtocol(selection: KSelection, nTrain: number, nTest: number, kind: LabelSpec["kind"], source: string): string {
   const model = kind === "continuous" ? "kNN regression (mean of neighbours' labels)" : "kNN classification (majority vote)";
-  return `${model}, ${metric} distance, ${describeK(selection)}; fit on ${nTrain} training samples of ${source}, decoding ${nTest} held-out samples.`;
+  return `${model}; ${describeK(selection)}; fit on ${nTrain} training samples of ${source}, decoding ${nTest} held-out samples.`;
 }

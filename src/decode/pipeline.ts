@@ -1,8 +1,9 @@
 /**
  * A decoding with its controls, as the tools and the demo report it: the main decoding on the embedding,
- * then the SAME protocol (split, k choice, metric, window, lag) on raw activity per sample, on raw activity
- * averaged over the model's receptive field, on the shuffled-label model's embedding when one exists, and
- * on the untrained encoder's embedding (the same model at its initialisation) when the caller passes it.
+ * then the SAME protocol (split, selection of preprocessing/metric/k on the same validation, window, lag) on
+ * raw activity per sample, on raw activity averaged over the model's receptive field, on the shuffled-label
+ * model's embedding when one exists, and on the untrained encoder's embedding (the same model at its
+ * initialisation) when the caller passes it.
  */
 import type { Recording } from "../data/recording.js";
 import { UserError } from "../util/errors.js";
@@ -14,6 +15,8 @@ import {
   type DecodeControls, type DecodingSummary, type FrameDecodeResult, type LabelDecodeResult,
 } from "./types.js";
 import type { ReceptiveField } from "./controls.js";
+import type { KnnMetric } from "./knn.js";
+import type { Preprocessing } from "./preprocess.js";
 
 /** An embedding of every sample of a recording. */
 interface EmbeddingInput {
@@ -25,7 +28,10 @@ interface EmbeddingInput {
 /** Options shared by movie and label decoding. */
 interface DecodeOptions {
   k?: number;
-  metric?: "cosine" | "euclidean";
+  /** Fixes the distance for every decoder; absent, each decoder chooses it on validation. */
+  metric?: KnnMetric;
+  /** Preprocessing candidates for every decoder (default: all that apply). */
+  preprocessings?: readonly Preprocessing[];
   /** Skip the raw-activity controls (they cost a few seconds at N ≈ 1000). Default false. */
   skip_raw_controls?: boolean;
   /** The untrained-encoder control's embedding (`untrained_encoder`), or why it was not run; absent: not reported. */
@@ -70,6 +76,7 @@ export function decodeMovie(
     test_repeat: opts.test_repeat,
     k: opts.k,
     metric: opts.metric,
+    preprocessings: opts.preprocessings,
     window: opts.window,
     lag_frames: opts.lag_frames,
     // Several samples per movie frame (e.g. 120 Hz spike counts): average them per presentation, as the reference does.
@@ -100,6 +107,7 @@ export function decodeHeldOutLabels(
     timestamps: rec.timestamps,
     k: opts.k,
     metric: opts.metric,
+    preprocessings: opts.preprocessings,
   };
   return withControls(rec, shuffled, opts,
     (features, dim, features_source) => decodeLabels({ ...protocol, features, dim, features_source }),

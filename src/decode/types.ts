@@ -7,6 +7,8 @@
  * that some training samples had; every row says which training samples voted for it.
  */
 import type { KnnMetric } from "./knn.js";
+import type { Preprocessing } from "./preprocess.js";
+import { BOOTSTRAP, compareDecoders, comparisonSentence, type Comparison } from "./compare.js";
 
 // ------------------------------------------------------------------ k selection
 
@@ -33,6 +35,22 @@ export interface KSelection {
   k_scores: KScore[];
   /** Grid values that were skipped because they exceed the fitting set. */
   skipped_k: number[];
+  /** The distance and preprocessing used, chosen with k by the same validation (see `config_scores`). */
+  metric: KnnMetric;
+  preprocessing: Preprocessing;
+  /** "validation": chosen by the criterion; "user": the caller fixed the metric; "default": no validation split (cosine, as given). */
+  metric_source: "validation" | "user" | "default";
+  preprocessing_source: "validation" | "default";
+  /** Every (preprocessing, metric) candidate with its best k and that k's criterion value, in candidate order. */
+  config_scores: ConfigScore[];
+}
+
+/** Validation result of one (preprocessing, metric) candidate at its best k. */
+export interface ConfigScore {
+  preprocessing: Preprocessing;
+  metric: KnnMetric;
+  k: number;
+  criterion_value: number;
 }
 
 // ------------------------------------------------------------------ movie frames
@@ -106,6 +124,7 @@ export interface FrameDecodeResult {
   features_source: string;
   feature_dim: number;
   metric: KnnMetric;
+  preprocessing: Preprocessing;
   k: number;
   k_selection: KSelection;
   train_repeats: number[];
@@ -186,6 +205,7 @@ interface LabelDecodeBase {
   features_source: string;
   feature_dim: number;
   metric: KnnMetric;
+  preprocessing: Preprocessing;
   k: number;
   k_selection: KSelection;
   counts: LabelDecodeCounts;
@@ -250,13 +270,43 @@ export function controlNotRun(reason: string): ControlNotRun {
 type ScoresOf<R extends DecodeResult> = R["scores"];
 type ChanceOf<R extends DecodeResult> = R["chance"];
 
+/** The settings a decoder ended with, as chosen on validation (or fixed by the user). */
+export interface DecoderSettings {
+  metric: KnnMetric;
+  preprocessing: Preprocessing;
+  k: number;
+  /** "validation", "user" (metric fixed by the caller) or "default" (no validation split). */
+  metric_source: KSelection["metric_source"];
+}
+
 interface ControlSummary {
   description: string;
   status: "ok" | "not_run";
   reason?: string;
   features_source?: string;
   k?: number;
+  settings?: DecoderSettings;
   scores?: ScoresOf<DecodeResult>;
+  /** The main decoder minus this control on their common test samples, with its bootstrap interval. */
+  comparison?: Comparison;
+  /** The comparison in words. */
+  comparison_text?: string;
+}
+
+/** Names of the controls in sentences (others: their key in words). */
+const CONTROL_WORDS: Record<string, string> = {
+  raw_per_sample: "the raw per-sample control",
+  raw_window_averaged: "the window-averaged raw control",
+  shuffled_labels: "the shuffled-label control",
+  untrained_encoder: "the untrained-encoder control",
+};
+
+export function controlWords(name: string): string {
+  return CONTROL_WORDS[name] ?? `the ${name.replace(/_/g, " ")} control`;
+}
+
+function settingsOf(r: DecodeResult): DecoderSettings {
+  return { metric: r.metric, preprocessing: r.preprocessing, k: r.k, metric_source: r.k_selection.metric_source };
 }
 
 /** Compact view of a decoding: what was decoded, how, the scores, chance and every control. */
@@ -265,11 +315,16 @@ export interface DecodingSummary {
   features_source: string;
   metric: KnnMetric;
   k: number;
+  settings: DecoderSettings;
   k_criterion: string;
   k_scores: { k: number; criterion_value: number }[];
+  /** Validation score of each (preprocessing, metric) candidate at its best k. */
+  config_scores: KSelection["config_scores"];
   scores: ScoresOf<DecodeResult>;
   chance: ChanceOf<DecodeResult>;
   controls: Partial<Record<ControlName, ControlSummary>>;
+  /** How the comparisons' intervals were computed. */
+  comparison_method: string;
   protocol: string;
   /** Warnings of the result and controls, plus protocol mismatches between them. */
   warnings: string[];
@@ -288,7 +343,11 @@ export function summarizeDecoding(result: DecodeResult, controls: DecodeControls
       continue;
     }
     const c = outcome.result;
-    summaries[name] = { description, status: "ok", features_source: c.features_source, k: c.k, scores: c.scores };
+    const comparison = compareDecoders(result, c) ?? undefined;
+    summaries[name] = {
+      description, status: "ok", features_source: c.features_source, k: c.k, settings: settingsOf(c), scores: c.scores,
+      ...(comparison ? { comparison, comparison_text: comparisonSentence(mainWords(result), controlWords(name), comparison) } : {}),
+    };
     for (const w of c.warnings) warnings.push(`${name}: ${w}`);
     for (const m of protocolMismatches(result, c)) warnings.push(`${name}: protocol differs from the main decoding (${m}).`);
   }
@@ -297,21 +356,40 @@ export function summarizeDecoding(result: DecodeResult, controls: DecodeControls
     features_source: result.features_source,
     metric: result.metric,
     k: result.k,
+    settings: settingsOf(result),
     k_criterion: result.k_selection.criterion,
     k_scores: result.k_selection.k_scores.map((s) => ({ k: s.k, criterion_value: s.criterion_value })),
+    config_scores: result.k_selection.config_scores,
     scores: result.scores,
     chance: result.chance,
     controls: summaries,
+    comparison_method:
+      `difference in the headline score (main − control) on the test samples both decoded; ${BOOTSTRAP.level * 100}% interval from a paired ` +
+      `moving-block bootstrap (${BOOTSTRAP.resamples} resamples, seed ${BOOTSTRAP.seed}, about ${BOOTSTRAP.n_blocks} blocks of consecutive test samples); ` +
+      "stronger/weaker when the interval excludes 0.",
     protocol: result.protocol,
     warnings,
   };
 }
 
-/** Protocol fields that must agree between a decoding and its controls for the comparison to be fair. */
+/** "CEBRA embedding" → "the CEBRA embedding" for sentences. */
+function mainWords(r: DecodeResult): string {
+  return /^(the|a|an) /i.test(r.features_source) ? r.features_source : `the ${r.features_source}`;
+}
+
+/**
+ * Protocol fields that must agree between a decoding and its controls for the comparison to be fair. The
+ * distance, preprocessing and k may differ: the protocol is that each decoder chooses them by the same
+ * validation (a control stuck with the embedding's distance would be handicapped, not matched). The
+ * selection itself must agree: k fixed or chosen, and the metric fixed by the user or not.
+ */
 function protocolMismatches(main: DecodeResult, control: DecodeResult): string[] {
   const out: string[] = [];
   if (main.kind !== control.kind) out.push(`kind ${control.kind} vs ${main.kind}`);
-  if (main.metric !== control.metric) out.push(`metric ${control.metric} vs ${main.metric}`);
+  const a = main.k_selection, b = control.k_selection;
+  if (a.method !== b.method) out.push(`k ${b.method} vs ${a.method}`);
+  if (a.metric_source !== b.metric_source) out.push(`metric ${b.metric_source} vs ${a.metric_source}`);
+  if (a.metric_source === "user" && main.metric !== control.metric) out.push(`metric ${control.metric} vs ${main.metric}`);
   if (main.kind === "frames" && control.kind === "frames") {
     const fields = ["test_repeat", "validation_repeat", "lag_frames", "window", "average_frame_bins", "n_frames"] as const;
     for (const f of fields) if (main[f] !== control[f]) out.push(`${f} ${control[f]} vs ${main[f]}`);

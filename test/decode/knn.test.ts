@@ -12,13 +12,19 @@ function randomRows(rng: Rng, rows: number, dim: number): Float32Array {
 
 /** Distance computed in float64 directly from the definition. */
 function bruteDistance(q: Float32Array, qi: number, r: Float32Array, ri: number, dim: number, metric: KnnMetric): number {
-  let dot = 0, qq = 0, rr = 0, sq = 0;
+  let dot = 0, qq = 0, rr = 0, sq = 0, mq = 0, mr = 0;
+  if (metric === "correlation") {
+    for (let d = 0; d < dim; d++) {
+      mq += q[qi * dim + d] / dim;
+      mr += r[ri * dim + d] / dim;
+    }
+  }
   for (let d = 0; d < dim; d++) {
-    const a = q[qi * dim + d], b = r[ri * dim + d];
+    const a = q[qi * dim + d] - mq, b = r[ri * dim + d] - mr;
     dot += a * b; qq += a * a; rr += b * b; sq += (a - b) ** 2;
   }
   if (metric === "euclidean") return Math.sqrt(sq);
-  return qq > 0 && rr > 0 ? 1 - dot / Math.sqrt(qq * rr) : 1;
+  return qq > 1e-12 && rr > 1e-12 ? 1 - dot / Math.sqrt(qq * rr) : 1;
 }
 
 function bruteKnn(q: Float32Array, r: Float32Array, dim: number, k: number, metric: KnnMetric, refRows: number[]) {
@@ -28,10 +34,10 @@ function bruteKnn(q: Float32Array, r: Float32Array, dim: number, k: number, metr
       .sort((a, b) => a.d - b.d || a.ri - b.ri).slice(0, k));
 }
 
-for (const metric of ["cosine", "euclidean"] as const) {
-  for (const dim of [1, 3, 8, 37]) {
+for (const metric of ["cosine", "euclidean", "correlation"] as const) {
+  for (const dim of metric === "correlation" ? [3, 8, 37] : [1, 3, 8, 37]) {
     test(`knn matches brute force (${metric}, dim ${dim})`, () => {
-      const rng = new Rng(dim * 7 + (metric === "cosine" ? 1 : 2));
+      const rng = new Rng(dim * 7 + (metric === "cosine" ? 1 : metric === "euclidean" ? 2 : 3));
       const nq = 23, nr = 301, k = 9;
       const q = randomRows(rng, nq, dim), r = randomRows(rng, nr, dim);
       const res = knn({ queries: q, references: r, dim, k, metric });

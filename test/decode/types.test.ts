@@ -22,6 +22,15 @@ test("summarizeDecoding lists scores, chance and every control, flags protocol m
   assert.match(summary.controls.shuffled_labels!.reason!, /not trained/);
   assert.equal(summary.warnings.length, 0);
   assert.ok(!("rows" in summary));
+  // Each ok control carries its own settings and the main − control comparison with its interval, in words too.
+  const perSample = summary.controls.raw_per_sample!;
+  assert.equal(perSample.settings?.k, (raw.raw_per_sample as { result: { k: number } }).result.k);
+  const cmp = perSample.comparison!;
+  assert.ok(Math.abs(cmp.difference - (main.scores.accuracy - (perSample.scores as { accuracy: number }).accuracy)) < 1e-12);
+  assert.ok(cmp.ci_low <= cmp.difference && cmp.difference <= cmp.ci_high);
+  assert.match(perSample.comparison_text!, /^the embedding (is (stronger|weaker) than|and) the raw per-sample control/);
+  assert.match(summary.comparison_method, /paired moving-block bootstrap \(1000 resamples/);
+  assert.deepEqual(summary.settings, { metric: main.metric, preprocessing: main.preprocessing, k: main.k, metric_source: "validation" });
   assert.deepEqual(JSON.parse(JSON.stringify(summary)).controls.raw_per_sample.scores, (raw.raw_per_sample as { result: { scores: unknown } }).result.scores);
 
   const flagged = summarizeDecoding(main, { shuffled_labels: controlOk(mismatched) });

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import type { StoredDecoding } from "../../src/app/decode.js";
-import type { DecodingSummary, FrameDecodeResult } from "../../src/decode/types.js";
+import type { DecoderSettings, DecodingSummary, FrameDecodeResult } from "../../src/decode/types.js";
 import { structuredResult } from "./define.js";
 
 /** Per-sample rows in a tool result; the complete table is the decoding resource. */
@@ -10,13 +10,35 @@ const ROWS_SHOWN = 10;
 /** Voting neighbours shown per row in a tool result. */
 const NEIGHBOURS_SHOWN = 3;
 
+/** A decoder's distance, preprocessing and k, and whether validation or the user set the distance. */
+export const SETTINGS_SCHEMA = z.object({
+  metric: z.string(),
+  preprocessing: z.string(),
+  k: z.number(),
+  metric_source: z.string(),
+});
+
+const COMPARISON_SCHEMA = z.object({
+  score: z.string(),
+  n_paired: z.number(),
+  main: z.number(),
+  control: z.number(),
+  difference: z.number(),
+  ci_low: z.number(),
+  ci_high: z.number(),
+  verdict: z.string(),
+  block_length: z.number(),
+});
+
 export const CONTROLS_SCHEMA = z.record(
   z.string(),
   z.object({
     status: z.enum(["ok", "not_run"]),
     description: z.string(),
     reason: z.string().optional(),
+    settings: SETTINGS_SCHEMA.optional(),
     scores: z.record(z.string(), z.union([z.number(), z.array(z.number()), z.record(z.string(), z.number()), z.null()])).optional(),
+    comparison: COMPARISON_SCHEMA.optional().describe("Main decoder minus this control, 95% paired block-bootstrap interval."),
   }),
 ).describe("Each control run with the same protocol: raw_per_sample, raw_window_averaged, shuffled_labels, untrained_encoder.");
 
@@ -25,22 +47,37 @@ export function controlsView(s: DecodingSummary): z.output<typeof CONTROLS_SCHEM
   for (const [name, c] of Object.entries(s.controls)) {
     if (!c) continue;
     out[name] = c.status === "ok"
-      ? { status: "ok", description: c.description, scores: numericScores(c.scores as unknown as Record<string, unknown>) }
+      ? {
+        status: "ok", description: c.description, ...(c.settings ? { settings: c.settings } : {}),
+        scores: numericScores(c.scores as unknown as Record<string, unknown>), ...(c.comparison ? { comparison: c.comparison } : {}),
+      }
       : { status: "not_run", description: c.description, reason: c.reason };
   }
   return out;
 }
 
-/** One line per control, with its headline score, and a line that reads the model's score against chance and the controls. */
+/** "euclidean, z-scored, k=9" (with "metric fixed by the user" when it was). */
+export function settingsText(x: DecoderSettings): string {
+  const prep = x.preprocessing === "none" ? "" : x.preprocessing === "sqrt" ? ", √counts" : ", z-scored";
+  return `${x.metric}${x.metric_source === "user" ? " (fixed by the user)" : ""}${prep}, k=${x.k}`;
+}
+
+/**
+ * The settings every decoder chose, one line per control with its headline score, and the reading of the
+ * model's score against chance and the controls, with the comparisons in words.
+ */
 export function controlsText(s: DecodingSummary): string {
-  const lines: string[] = [];
+  const src = s.settings?.metric_source;
+  const how = src === "validation" ? "chosen on validation" : src === "user" ? "metric fixed by the user" : "no validation split";
+  const lines: string[] = s.settings ? [`Decoder settings (${how}): model ${settingsText(s.settings)}.`] : [];
   for (const [name, c] of Object.entries(s.controls)) {
     if (!c) continue;
     if (c.status !== "ok") lines.push(`Control ${name}: not run — ${c.reason}`);
-    else lines.push(`Control ${name}: ${headline(c.scores as unknown as Record<string, unknown>)}`);
+    else lines.push(`Control ${name}: ${headline(c.scores as unknown as Record<string, unknown>)}${c.settings ? ` (${settingsText(c.settings)})` : ""}`);
   }
   const reading = readingText(s);
-  return [...lines, ...(reading ? [reading] : [])].join("\n");
+  const comparisons = Object.values(s.controls).flatMap((c) => (c?.comparison_text ? [`Comparison: ${c.comparison_text}`] : []));
+  return [...lines, ...(reading ? [reading] : []), ...comparisons].join("\n");
 }
 
 /**
@@ -114,6 +151,7 @@ export const FRAME_DECODING_SCHEMA = z.object({
   test_repeat: z.number(),
   train_repeats: z.array(z.number()),
   k: z.number(),
+  settings: SETTINGS_SCHEMA.optional().describe("The model's distance, preprocessing and k, and who set the distance."),
   window: z.number(),
   lag_frames: z.number(),
   n_test: z.number(),
@@ -152,6 +190,7 @@ return {
     test_repeat: m.test_repeat,
     train_repeats: m.train_repeats,
     k: m.k,
+    ...(d.summary.settings ? { settings: d.summary.settings } : {}),
     window: m.window,
     lag_frames: m.lag_frames,
     n_test: m.scores.n_test,

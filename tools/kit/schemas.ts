@@ -10,5 +10,5 @@ export const MODEL_OR_EMBEDDING = {
   embedding_id: artifactId("Embedding id (emb_…) instead of model_id.").optional(),
 };
 
-/** kNN distance of the decoders. */
-export const METRIC = z.enum(["cosine", "euclidean"]).default("cosine").describe("kNN distance in the embedding.");
+/** kNN distance of the decoders: absent, each decoder chooses it on validation (src/decode/kselect.ts). */
+export const METRIC = z.enum(["cosine", "euclidean", "correlation"]).optional().describe("kNN distance for all decoders (default: chosen on validation).");

@@ -38,7 +38,7 @@ export const decodeLabelsTool = defineTool({
   name: "decode_labels",
   title: "Decode labels of held-out samples",
   description:
-    "Decodes continuous (r², median error) or discrete (accuracy) labels of held-out samples from a CEBRA embedding by kNN, with raw-activity (and shuffled-label) controls; for recordings without a movie. Returns decoding_id and scores. Next: plot_embedding.",
+    "Decodes continuous (r², median error) or discrete (accuracy) labels of held-out samples from a CEBRA embedding by kNN, with raw-activity, untrained-encoder (and shuffled-label) controls; for recordings without a movie. Returns decoding_id and scores. Next: plot_embedding.",
   inputSchema: INPUT,
   outputSchema: OUTPUT,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },

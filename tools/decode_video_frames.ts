@@ -20,7 +20,7 @@ export const decodeVideoFrames = defineTool({
   name: "decode_video_frames",
   title: "Decode movie frames",
   description:
-    "Decodes which movie frame was on screen at each held-out sample from a CEBRA embedding (kNN, as the paper). Returns decoding_id, accuracy within window, frame errors, chance and the same scores for raw-activity (and shuffled-label) controls. Next: render_reconstruction.",
+    "Decodes by kNN (as the paper) which movie frame was on screen at each held-out sample from a CEBRA embedding; returns decoding_id, accuracy within window, errors, chance, and raw-activity, untrained-encoder (and shuffled-label) controls with CEBRA's margin over each. Next: render_reconstruction.",
   inputSchema: INPUT,
   outputSchema: FRAME_DECODING_SCHEMA,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },

@@ -160,7 +160,7 @@ export async function runDemo(argv: string[]): Promise<number> {
       const r = await renderStoredReconstruction({ workspace, recordings }, { decoding_id: decoding.decoding_id, layout, selection: {} });
       for (const f of r.render.full_resolution) {
         await writeFile(path.join(opts.out, f.name), f.data);
-        images.push({ file: f.name, caption });
+        images.push({ file: f.name, caption: f.name.endsWith(".gif") ? caption.replace("animated WebP", "GIF, which slide software plays") : caption });
       }
     }
     const plot = await plotStoredEmbedding({ workspace, recordings }, { model_id: training.model_id, colour_by: "frame", samples: "all", projection: "first", include_loss: true });

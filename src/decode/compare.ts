@@ -189,13 +189,14 @@ export function formatDifference(score: Comparison["score"], x: number): string 
   return score === "accuracy" ? `${(x * 100).toFixed(1)} points` : x.toFixed(3);
 }
 
-/** One sentence: "<main> is stronger than <control> by 4.1 points (95% CI 1.2 to 7.0 points; …)". */
+/** One sentence: "<main> is stronger than <control> by 4.1 points (95% CI 1.2 to 7.0)". */
 export function comparisonSentence(mainName: string, controlName: string, c: Comparison): string {
   const unit = c.score === "accuracy" ? (x: number) => (x * 100).toFixed(1) : (x: number) => x.toFixed(3);
   const what = c.score === "accuracy" ? " points" : " in mean r²";
   // "weaker by x (CI a to b)" states the interval of the control's lead, so both read as positive margins.
   const [lo, hi] = c.verdict === "weaker" ? [-c.ci_high, -c.ci_low] : [c.ci_low, c.ci_high];
-  const ci = `95% CI ${unit(lo)} to ${unit(hi)}; paired block bootstrap, ${c.n_paired} test samples in blocks of ${c.block_length}`;
+  // The method (paired block bootstrap, samples, block length) is stated once beside the sentences (summary.comparison_method).
+  const ci = `95% CI ${unit(lo)} to ${unit(hi)}`;
   if (c.verdict === "indistinguishable") {
     return `${mainName} and ${controlName} are indistinguishable: difference ${c.difference >= 0 ? "+" : ""}${unit(c.difference)}${what} (${ci}).`;
   }

@@ -77,6 +77,7 @@ export function controlsText(s: DecodingSummary): string {
   }
   const reading = readingText(s);
   const comparisons = Object.values(s.controls).flatMap((c) => (c?.comparison_text ? [`Comparison: ${c.comparison_text}`] : []));
+  if (comparisons.length && s.comparison_method) comparisons.push(`Comparison method: ${s.comparison_method}`);
   return [...lines, ...(reading ? [reading] : []), ...comparisons].join("\n");
 }
 

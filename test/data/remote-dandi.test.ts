@@ -13,6 +13,7 @@ import { parseDandi, resolveDandi } from "../../src/data/remote/dandi.js";
 import { probeRemote } from "../../src/data/remote/range-file.js";
 import { DEFAULT_INTAKE_LIMITS } from "../../src/data/load.js";
 import { UserError } from "../../src/util/errors.js";
+import { parseServeArgs } from "../../src/cli/args.js";
 import { ctxFor, tmpDir } from "./helpers.js";
 import { serveDandiAsset, startRangeServer, type RangeServer } from "./remote-server.js";
 
@@ -103,4 +104,14 @@ test("a 'public' DANDI API whose S3 URL (or download redirect) is on loopback: t
   assert.equal(ok.size, HDF5_HEAD.length);
   assert.equal(ok.finalUrl, `${s3.base}/blobs/abc`);
   assert.ok(ok.ranges);
+});
+
+test("CEBRA_MCP_DANDI_API, CEBRA_MCP_LAZY_MIN_BYTES and CEBRA_MCP_REMOTE_CACHE_BYTES configure the intake; a bad API URL is refused", () => {
+  const dflt = parseServeArgs([], {}, "/");
+  assert.equal(dflt.intake.dandiApi, "https://api.dandiarchive.org/api");
+  const set = parseServeArgs([], { CEBRA_MCP_DANDI_API: "http://127.0.0.1:8000/api/", CEBRA_MCP_LAZY_MIN_BYTES: "1MiB", CEBRA_MCP_REMOTE_CACHE_BYTES: "512MiB" }, "/");
+  assert.equal(set.intake.dandiApi, "http://127.0.0.1:8000/api");
+  assert.equal(set.intake.lazyMinBytes, 1024 ** 2);
+  assert.equal(set.intake.remoteCacheBytes, 512 * 1024 ** 2);
+  assert.throws(() => parseServeArgs([], { CEBRA_MCP_DANDI_API: "ftp://x/api" }, "/"), (e: unknown) => e instanceof UserError && /not an http\(s\) URL/.test(e.problem));
 });

@@ -7,7 +7,7 @@
  */
 import test, { after, before } from "node:test";
 import assert from "node:assert/strict";
-import { rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import h5wasm from "h5wasm/node";
 import { loadRecordingInWorker, type LoadLimits } from "../../src/app/load.js";
@@ -17,6 +17,7 @@ import { CancelledError, UserError } from "../../src/util/errors.js";
 import { SMALL_2P, dffValue, writeAllen2pV2 } from "./nwb-fixtures.js";
 import { put, tmpDir, writeH5 } from "./helpers.js";
 import { startRangeServer, type RangeServer } from "./remote-server.js";
+import { blockPath, evict } from "../../src/data/remote/block-cache.js";
 
 let srv: RangeServer;
 let dir: string;
@@ -133,4 +134,22 @@ test("cancelling a lazy load mid-transfer stops it within seconds, and the trans
   } finally {
     srv.bytesPerSecond = 0;
   }
+});
+
+test("the block cache evicts the least recently used blocks of any file down to its cap, never the blocks in use", () => {
+  const root = join(dir, "evict", "remote");
+  const paths: string[] = [];
+  for (const key of ["a", "b"]) {
+    mkdirSync(join(root, key), { recursive: true });
+    for (let i = 0; i < 3; i++) {
+      const p = blockPath(join(root, key), i);
+      writeFileSync(p, new Uint8Array(1000));
+      paths.push(p);
+    }
+  }
+  // Ages: a/0 oldest … b/2 newest.
+  paths.forEach((p, k) => utimesSync(p, new Date(1e12 + k * 1000), new Date(1e12 + k * 1000)));
+  const freed = evict(root, 3500, new Set([paths[1]!]));
+  assert.equal(freed, 3000);
+  assert.deepEqual(paths.map((p) => existsSync(p)), [false, true, false, false, true, true], "a/1 is in use; a/0, a/2, b/0 were the oldest others");
 });

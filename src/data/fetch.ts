@@ -105,6 +105,15 @@ export async function fetchToCache(url: string, ctx: LoadContext, policy: NetPol
   return result;
 }
 
+/** The cached download of `url` (verified by its SHA-256), or null when there is none: no request is made. */
+export async function cachedDownload(url: string, ctx: Pick<LoadContext, "cacheDir">): Promise<FetchResult | null> {
+  try {
+    return await readCached(cachePaths(url, ctx.cacheDir));
+  } catch {
+    return null;
+  }
+}
+
 /** The cached entry if its file still hashes to the recorded SHA-256. */
 async function readCached(paths: { file: string; meta: string }): Promise<FetchResult | null> {
   try {

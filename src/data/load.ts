@@ -15,7 +15,7 @@ import { basename, extname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../util/errors.js";
 import { movieFromArray, DEFAULT_MOVIE_RATE_HZ } from "./arrays.js";
-import { fetchToCache, isUrl, redactUrl, sha256File, type FetchResult } from "./fetch.js";
+import { cachedDownload, fetchToCache, isUrl, redactUrl, sha256File, type FetchResult } from "./fetch.js";
 import { loadBuiltin } from "./formats/builtin.js";
 import { detectFormat, formatNamed, probeFile, type SourceFile } from "./formats/index.js";
 import { withHdf5 } from "./formats/hdf5.js";
@@ -129,7 +129,8 @@ async function resolveFile(source: string, ctx: LoadContext, mode: "auto" | "who
   if (dandi || isUrl(source)) {
     const url = dandi?.url ?? source;
     const shown = dandi?.uri ?? redactUrl(source);
-    if (mode !== "whole") {
+    // A file already in the download cache is used without any request (as before lazy reading).
+    if (mode !== "whole" && !(await cachedDownload(url, ctx))) {
       const remote = await openRemote(url, ctx);
       if (remote) return { path: registerRemote(remote), name: shown, source: shown, remote, ...(dandi ? { dandi } : {}), isFolder: false };
     }

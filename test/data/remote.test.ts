@@ -76,9 +76,14 @@ test("a large NWB file with a big unused dataset loads over range requests, tran
 test("download 'whole', a small file, and a server without range support: the file is downloaded whole", async () => {
   const size = statSync(smallPath).size;
   let before = srv.sent.bytes;
-  const whole = await loadRecordingInWorker(`${srv.base}/big.nwb`, { download: "whole" }, limits());
+  const lim = limits({ lazyMinBytes: DEFAULT_INTAKE_LIMITS.lazyMinBytes });
+  const whole = await loadRecordingInWorker(`${srv.base}/big.nwb`, { download: "whole" }, lim);
   assert.equal(srv.sent.bytes - before, statSync(bigPath).size);
   assert.ok(whole.provenance.source_metadata?.download);
+  const requests = srv.sent.requests.length;
+  const again = await loadRecordingInWorker(`${srv.base}/big.nwb`, {}, lim);
+  assert.equal(srv.sent.requests.length, requests, "a file in the download cache is used without any request, not probed");
+  assert.equal((again.provenance.source_metadata?.download as { from_cache: boolean }).from_cache, true);
   before = srv.sent.bytes;
   const small = await loadRecordingInWorker(`${srv.base}/small.nwb`, {}, limits({ lazyMinBytes: DEFAULT_INTAKE_LIMITS.lazyMinBytes }));
   assert.ok(small.provenance.source_metadata?.download, "a file below lazyMinBytes is downloaded whole");
@@ -152,4 +157,18 @@ test("the block cache evicts the least recently used blocks of any file down to 
   const freed = evict(root, 3500, new Set([paths[1]!]));
   assert.equal(freed, 3000);
   assert.deepEqual(paths.map((p) => existsSync(p)), [false, true, false, false, true, true], "a/1 is in use; a/0, a/2, b/0 were the oldest others");
+});
+
+test("the HDF5 confinement holds for a remote file: an external link to a local file is refused by name, its data never read", async () => {
+  const secret = join(dir, "secret.h5");
+  await writeH5(secret, (g) => put(g, "/neural", new Float32Array(60).fill(777.25), { shape: [20, 3] }));
+  const linked = join(dir, "linked.h5");
+  await writeH5(linked, (g) => {
+    put(g, "/timestamps", Float64Array.from({ length: 20 }, (_, i) => i / 10));
+    g.create_external_link(secret, "/neural", "neural");
+  });
+  srv.files.set("/linked.h5", { path: linked, etag: '"l"' });
+  const err = await loadRecordingInWorker(`${srv.base}/linked.h5`, { format: "hdf5", keys: { neural: "/neural" } }, limits()).catch((e: unknown) => e);
+  assert.ok(err instanceof UserError && /external link/.test(err.problem) && err.problem.includes("secret.h5"), String(err));
+  assert.doesNotMatch(`${err.problem} ${err.fix}`, /777/);
 });

@@ -13,7 +13,7 @@
  * larger), each request to downloadTimeoutMs; the cache to remoteCacheBytes. Cancellation: a load
  * runs in its own worker (src/app/load.ts), which the server terminates, helper thread included; a
  * read waits in slices of WAIT_SLICE_MS, and tells the HDF5 stall watchdog that it is waiting on the
- * network, not looping, whenever bytes arrive.
+ * network, not looping, while it waits.
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -236,10 +236,12 @@ export class RemoteFile {
     let lastProgress = Date.now();
     while (Atomics.load(this.control, 0) === STATE.busy) {
       Atomics.wait(this.control, 0, STATE.busy, WAIT_SLICE_MS);
+      // Waiting on the network inside an HDF5 call is not a loop in the library: the request's own
+      // timeout (downloadTimeoutMs) bounds it, not the stall watchdog.
+      nativeCallAlive();
       if (this.transferred !== seen) {
         seen = this.transferred;
         lastProgress = Date.now();
-        nativeCallAlive();
       } else if (Date.now() - lastProgress > this.waitLimitMs) {
         this.failure = new UserError(`Reading ${this.probe.url} stalled: no bytes arrived for ${Math.round(this.waitLimitMs / 1000)} s.`, 'Retry later, or load with download: "whole".');
         throw this.failure;

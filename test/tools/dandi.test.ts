@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { writeAllen2pV2, SMALL_2P } from "../data/nwb-fixtures.js";
+import { put, writeH5 } from "../data/helpers.js";
 import { serveDandiAsset, startRangeServer, type RangeServer } from "../data/remote-server.js";
 import { callError, callOk, connectStdio, type StdioConnection } from "../helpers/mcp.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -26,6 +27,9 @@ before(async () => {
   sha = createHash("sha256").update(readFileSync(file)).digest("hex");
   srv = await startRangeServer();
   srv.files.set("/blobs/ophys", { path: file, etag: '"1"' });
+  const wide = path.join(tmp.dir, "wide.h5");
+  await writeH5(wide, (g) => put(g, "/neural", Float32Array.from({ length: 1500 * 1000 }, (_, i) => i % 7), { shape: [1500, 1000] }));
+  srv.files.set("/blobs/wide", { path: wide, etag: '"w"' });
   serveDandiAsset(srv, { dandiset: "000123", version: "0.230101.0000", path: "sub-1/sub-1_ophys.nwb", assetId: ASSET, blob: "/blobs/ophys", size: statSync(file).size, sha256: sha });
   conn = await connectStdio({
     workspace: path.join(tmp.dir, "ws"),
@@ -65,4 +69,19 @@ test("an asset download URL loads too (download: whole fetches it whole); an unk
   assert.equal(data.provenance.source_metadata.download?.bytes, statSync(path.join(tmp.dir, "ophys.nwb")).size);
   const err = await callError(conn.client, "load_recording", { source: "dandi:000123/sub-1/sub-1_ophys@0.230101.0000" });
   assert.match(err, /Dandiset 000123 version 0\.230101\.0000 has no asset sub-1\/sub-1_ophys/);
+});
+
+test("bytes fetched over range requests are reported as increasing progress while the load runs", async () => {
+  srv.bytesPerSecond = 2 * 1024 * 1024;
+  try {
+    const progress: { progress: number; total?: number; message?: string }[] = [];
+    const { data } = await callOk<Loaded>(conn.client, "load_recording", { source: `${srv.base}/blobs/wide`, format: "hdf5", keys: { neural: "/neural" }, sampling_rate_hz: 10 }, { onprogress: (p) => progress.push(p) });
+    assert.equal(data.n_neurons, 1000);
+    const fetched = progress.filter((p) => /MiB fetched/.test(p.message ?? ""));
+    assert.ok(fetched.length >= 1, `progress: ${progress.map((p) => p.message).join(" | ")}`);
+    progress.forEach((p, i) => i === 0 || assert.ok(p.progress > progress[i - 1]!.progress, "progress increases"));
+    assert.ok(fetched.every((p) => p.progress > 0 && p.progress < 1 && p.total === 2), "fetching stays inside the loading step (0 to 1 of 2)");
+  } finally {
+    srv.bytesPerSecond = 0;
+  }
 });

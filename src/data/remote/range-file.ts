@@ -57,6 +57,8 @@ export async function probeRemote(url: string, ctx: RemoteContext, policy: NetPo
   const effective = ctx.allowPrivateUrls ? permissive(policy) : policy;
   const agent = guardedAgent(effective, ctx.downloadTimeoutMs);
   try {
+    // No size limit on this request: a server without ranges answers with the whole file, whose body is
+    // dropped unread (the whole download that follows holds it to maxDownloadBytes).
     const res = await openGuarded(new URL(url), shown, { ...ctx, maxDownloadBytes: Number.MAX_SAFE_INTEGER }, { agent, policy: effective, signal, timeout }, { headers: { range: `bytes=0-${PROBE_BYTES - 1}` }, accept: (s) => s === 206 || s === 200 });
     const etag = res.headers["etag"] === undefined ? undefined : String(res.headers["etag"]);
     const lastModified = res.headers["last-modified"] === undefined ? undefined : String(res.headers["last-modified"]);

@@ -18,6 +18,7 @@ export const REMOTE_PREFIX = "/cebra-remote/";
 
 interface Stream {
   fd: number;
+  path: string;
   position: number;
   remote?: RemoteFile;
 }
@@ -41,7 +42,10 @@ const WRITE_FLAGS = 0o1 | 0o2 | 0o100 | 0o1000 | 0o2000;
 /** S_IFREG | 0444. */
 const FILE_MODE = 0o100444;
 
+/** Registered files by virtual path, each with its own inode number (HDF5 tells open files apart by device and inode). */
 const files = new Map<string, RemoteFile>();
+const inodes = new Map<string, number>();
+let nextInode = 1;
 let installed = false;
 let lastFailure: Error | null = null;
 
@@ -49,11 +53,13 @@ let lastFailure: Error | null = null;
 export function registerRemote(file: RemoteFile): string {
   const path = `${REMOTE_PREFIX}${randomBytes(8).toString("hex")}`;
   files.set(path, file);
+  inodes.set(path, nextInode++);
   return path;
 }
 
 export function unregisterRemote(path: string): void {
   files.delete(path);
+  inodes.delete(path);
 }
 
 /** Size of the remote file at virtual `path`, or undefined if `path` is not one. */
@@ -68,9 +74,9 @@ export function takeRemoteFailure(): Error | null {
   return f;
 }
 
-function statOf(file: RemoteFile): Record<string, unknown> {
+function statOf(path: string, file: RemoteFile): Record<string, unknown> {
   const when = new Date(0);
-  return { dev: 0x5245, ino: 1, mode: FILE_MODE, nlink: 1, uid: 0, gid: 0, rdev: 0, size: file.size, blksize: 4096, blocks: Math.ceil(file.size / 512), atime: when, mtime: when, ctime: when };
+  return { dev: 0x5245, ino: inodes.get(path) ?? 0, mode: FILE_MODE, nlink: 1, uid: 0, gid: 0, rdev: 0, size: file.size, blksize: 4096, blocks: Math.ceil(file.size / 512), atime: when, mtime: when, ctime: when };
 }
 
 /** Wrap `FS.open`, `FS.fstat` and `FS.stat` (once; call after h5wasm is ready and before installConfinement). */
@@ -84,16 +90,16 @@ export function installRemoteFs(): void {
     const file = files.get(path);
     if (!file) throw new fs.ErrnoError(ENOENT);
     if (typeof flags !== "number" || (flags & WRITE_FLAGS) !== 0) throw new fs.ErrnoError(EACCES);
-    const node = { id: 1, mode: FILE_MODE, node_ops: {}, path };
+    const node = { id: inodes.get(path) ?? 0, mode: FILE_MODE, node_ops: {}, path };
     return fs.createStream({ path, flags, node, seekable: true, position: 0, remote: file, stream_ops: STREAM_OPS });
   };
   fs.fstat = function (fd: number) {
     const stream = fs.getStreamChecked(fd);
-    return stream.remote ? statOf(stream.remote) : fstat.call(this, fd);
+    return stream.remote ? statOf(stream.path, stream.remote) : fstat.call(this, fd);
   };
   fs.stat = function (path: string, dontFollow?: boolean) {
     const file = typeof path === "string" ? files.get(path) : undefined;
-    return file ? statOf(file) : stat.call(this, path, dontFollow);
+    return file ? statOf(path, file) : stat.call(this, path, dontFollow);
   };
   const STREAM_OPS = {
     read(stream: Stream, buffer: Uint8Array, offset: number, length: number, position: number): number {

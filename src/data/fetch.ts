@@ -284,7 +284,8 @@ function tooLarge(url: string, bytes: number, limit: number): UserError {
   return new UserError(`${url} is larger than the download limit (${bytes} > ${limit} bytes).`, "Raise the server's download limit or download the file manually and load it from a local path.");
 }
 
-function translateError(e: unknown, url: string, ctx: { downloadTimeoutMs: number; signal?: AbortSignal }, timeout: AbortSignal): Error {
+/** A failure while fetching `url` as the UserError a download reports (refused address, timeout, cancel, network). */
+export function translateError(e: unknown, url: string, ctx: { downloadTimeoutMs: number; signal?: AbortSignal }, timeout: AbortSignal): Error {
   if (e instanceof UserError) return e;
   if (ctx.signal?.aborted) return new CancelledError("download cancelled");
   const blocked = findBlocked(e);

@@ -172,3 +172,20 @@ test("the HDF5 confinement holds for a remote file: an external link to a local 
   assert.ok(err instanceof UserError && /external link/.test(err.problem) && err.problem.includes("secret.h5"), String(err));
   assert.doesNotMatch(`${err.problem} ${err.fix}`, /777/);
 });
+
+test("the download size and time limits hold for lazy reads: bytes to transfer beyond maxDownloadBytes are refused, a slow range request times out", async () => {
+  const opts = { format: "hdf5" as const, keys: { neural: "/neural" } };
+  const before = srv.sent.bytes;
+  const big = await loadRecordingInWorker(`${srv.base}/slow.h5`, opts, limits({ maxDownloadBytes: 8 * 1024 * 1024 })).catch((e: unknown) => e);
+  assert.ok(big instanceof UserError && big.code === "limit_exceeded" && /more than the download limit/.test(big.problem), String(big));
+  assert.ok(srv.sent.bytes - before < 9 * 1024 * 1024, "refused before the dataset was fetched");
+  srv.bytesPerSecond = 1024 * 1024;
+  try {
+    const started = Date.now();
+    const slow = await loadRecordingInWorker(`${srv.base}/slow.h5`, opts, limits({ downloadTimeoutMs: 1500 })).catch((e: unknown) => e);
+    assert.ok(slow instanceof UserError && /timed out after 1500 ms/.test(slow.problem), String(slow));
+    assert.ok(Date.now() - started < 10_000);
+  } finally {
+    srv.bytesPerSecond = 0;
+  }
+});

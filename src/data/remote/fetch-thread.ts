@@ -17,7 +17,7 @@ import { randomBytes } from "node:crypto";
 import { dirname } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import { UserError, serializeError } from "../../util/errors.js";
-import { discardBody, openGuarded, redactUrl } from "../fetch.js";
+import { discardBody, openGuarded, redactUrl, translateError } from "../fetch.js";
 import { DEFAULT_NET_POLICY, guardedAgent, permissive } from "../net-guard.js";
 import { blockPath, evict } from "./block-cache.js";
 import { STATE, type BlockRequest, type FetchThreadData } from "./protocol.js";
@@ -65,10 +65,20 @@ function main(data: FetchThreadData): void {
       discardBody(res.body);
       throw changed(shown, `has a new ETag (${String(etag)}, was ${data.etag})`);
     }
+    try {
+      await storeBody(res.body, a, b);
+    } catch (e) {
+      discardBody(res.body);
+      throw translateError(e, shown, data.limits, timeout);
+    }
+  }
+
+  /** Split the body of a range response for blocks [a, b) into block files. */
+  async function storeBody(body: AsyncIterable<Buffer | Uint8Array>, a: number, b: number): Promise<void> {
     let block = a;
     let buf = Buffer.allocUnsafe(blockLength(block));
     let filled = 0;
-    for await (const raw of res.body) {
+    for await (const raw of body) {
       let chunk = raw instanceof Buffer ? raw : Buffer.from(raw);
       count(chunk.length);
       while (chunk.length > 0) {

@@ -7,7 +7,7 @@ import { defineTool, structuredResult } from "./kit/define.js";
 import { describeLoadedRecording } from "./kit/recording-view.js";
 
 const INPUT = z.object({
-  source: z.string().min(1).max(4096).describe("Local .npz/.npy/.nwb/.h5 path, http(s) URL (downloaded, cached) or builtin:allen-like."),
+  source: z.string().min(1).max(4096).describe("Path, URL, dandi:<id>/<path>[@version] or builtin:allen-like."),
   ...LOAD_OPTIONS_SCHEMA.shape,
 });
 
@@ -46,7 +46,7 @@ export const loadRecordingTool = defineTool({
   name: "load_recording",
   title: "Load recording",
   description:
-    "Loads neural data (and the movie shown) from a file, an http(s) URL or builtin:allen-like (simulated V1, offline) into the workspace, with optional preprocessing. Returns recording_id, shapes, repeats, frames, label columns and warnings. Next: train_embedding.",
+    "Loads neural data and its movie from a file, URL, DANDI or builtin:allen-like (simulated V1). Returns recording_id, shapes, repeats, frames, labels, warnings. Next: train_embedding.",
   inputSchema: INPUT,
   outputSchema: OUTPUT,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },

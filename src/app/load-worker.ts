@@ -35,6 +35,8 @@ export interface LoadJob {
    * (Date.now()), 0 while none runs. The server stops this worker when a call stalls.
    */
   nativeCallStarted: SharedArrayBuffer;
+  /** One float64 shared with the server thread: bytes fetched over the network so far (for progress). */
+  fetchedBytes?: SharedArrayBuffer;
 }
 
 export type LoadWorkerMessage = { type: "done"; recording: Recording } | { type: "error"; error: SerializedError };
@@ -68,6 +70,7 @@ async function main(port: MessagePort, job: LoadJob): Promise<void> {
   try {
     const { roots, cwd, cacheDir, ...intake } = job.limits;
     const ctx = AllowedRoots.create(roots, cwd).loadContext(cacheDir, intake);
+    if (job.fetchedBytes) ctx.fetchedBytes = new Float64Array(job.fetchedBytes);
     recording = await loadRecording(job.source, job.opts, ctx);
   } catch (e) {
     port.postMessage({ type: "error", error: serializeError(allocationFailure(e, job.source) ?? e) } satisfies LoadWorkerMessage);

@@ -43,7 +43,9 @@ export async function loadAndStoreRecording(deps: LoadDeps, req: LoadRequest): P
   const { source, ...opts } = req;
   const resolved = resolveSource(source, deps.config.cwd);
   await deps.progress(0, 2, `loading ${redactUrl(resolved)}`);
-  const rec = await loadRecordingInWorker(resolved, opts, deps.loadLimits(), deps.signal);
+  // Network transfers (downloads, range reads) report as progress below 1 of 2, increasing with the bytes.
+  const onFetched = (bytes: number) => void deps.progress(bytes / (bytes + FETCH_PROGRESS_SCALE), 2, `loading ${redactUrl(resolved)}: ${(bytes / 1024 ** 2).toFixed(1)} MiB fetched`).catch(() => {});
+  const rec = await loadRecordingInWorker(resolved, opts, deps.loadLimits(), deps.signal, onFetched);
   await deps.progress(1, 2, "saving to workspace");
   const id = await deps.recordings.saveRecording(rec);
   await deps.progress(2, 2, `saved ${id}`);
@@ -52,12 +54,15 @@ export async function loadAndStoreRecording(deps: LoadDeps, req: LoadRequest): P
 
 /** Local paths are resolved against the server's working directory (and `~`); URLs and builtin: pass through. */
 export function resolveSource(source: string, cwd: string): string {
-  if (/^(https?:|builtin:)/i.test(source)) return source;
+  if (/^(https?:|builtin:|dandi:)/i.test(source)) return source;
   if (source === "~" || source.startsWith("~/")) return path.join(os.homedir(), source.slice(1));
   return path.resolve(cwd, source);
 }
 
 const WORKER_URL = new URL("./load-worker.js", import.meta.url);
+
+/** Bytes at which the loading step's progress reaches one half of its share (progress stays below 1 however much is fetched). */
+const FETCH_PROGRESS_SCALE = 64 * 1024 ** 2;
 
 /**
  * Loads `source` with `opts` (exactly as `loadRecording` does) in a worker thread, reading local files
@@ -67,10 +72,11 @@ const WORKER_URL = new URL("./load-worker.js", import.meta.url);
  * terminated at once), and with a UserError when the worker runs out of its memory budget, crashes or
  * exits without a result; the server itself keeps serving.
  */
-export function loadRecordingInWorker(source: string, opts: LoadOptions, limits: LoadLimits, signal?: AbortSignal): Promise<Recording> {
+export function loadRecordingInWorker(source: string, opts: LoadOptions, limits: LoadLimits, signal?: AbortSignal, onFetched?: (bytes: number) => void): Promise<Recording> {
   if (signal?.aborted) return Promise.reject(new CancelledError("load cancelled"));
   const nativeCallStarted = new SharedArrayBuffer(8);
-  const job: LoadJob = { source, opts, limits, nativeCallStarted };
+  const fetchedBytes = new SharedArrayBuffer(8);
+  const job: LoadJob = { source, opts, limits, nativeCallStarted, fetchedBytes };
   // What messages may show of the source: a URL without its credentials.
   const shown = redactUrl(source);
   const worker = new Worker(WORKER_URL, {
@@ -114,7 +120,10 @@ export function loadRecordingInWorker(source: string, opts: LoadOptions, limits:
     // One call into the HDF5 library that runs past nativeStallMs is a loop on a corrupted file
     // (src/data/formats/hdf5-watch.ts): nothing in the worker can interrupt it, so it is stopped here.
     const callStarted = new Float64Array(nativeCallStarted);
+    const fetched = new Float64Array(fetchedBytes);
+    let reported = 0;
     const stallCheck = setInterval(() => {
+      if (onFetched && fetched[0]! > reported) onFetched((reported = fetched[0]!));
       const t = callStarted[0]!;
       if (t > 0 && Date.now() - t > limits.nativeStallMs) {
         finish(() =>

@@ -3,7 +3,7 @@
  * leave out: CEBRA_MCP_WORKSPACE, CEBRA_MCP_ROOTS (path-delimiter separated), CEBRA_MCP_TOKEN,
  * CEBRA_MCP_ALLOW_PRIVATE_URLS, CEBRA_MCP_MAX_LOAD_BYTES, CEBRA_MCP_MAX_INFLATE_RATIO, CEBRA_MCP_LOAD_HEAP_MB,
  * CEBRA_MCP_MAX_DOWNLOAD_BYTES, CEBRA_MCP_DOWNLOAD_TIMEOUT_S, CEBRA_MCP_LOAD_TIMEOUT_S, CEBRA_MCP_HDF5_STALL_S (the intake limits,
- * docs/SECURITY.md).
+ * docs/SECURITY.md), CEBRA_MCP_LAZY_MIN_BYTES, CEBRA_MCP_REMOTE_CACHE_BYTES and CEBRA_MCP_DANDI_API (remote files, docs/DATA.md).
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -43,6 +43,9 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     ...optional("downloadTimeoutMs", env.CEBRA_MCP_DOWNLOAD_TIMEOUT_S, (v) => parsePositive(v, "CEBRA_MCP_DOWNLOAD_TIMEOUT_S") * 1000),
     ...optional("loadTimeoutMs", env.CEBRA_MCP_LOAD_TIMEOUT_S, (v) => parsePositive(v, "CEBRA_MCP_LOAD_TIMEOUT_S") * 1000),
     ...optional("nativeStallMs", env.CEBRA_MCP_HDF5_STALL_S, (v) => parsePositive(v, "CEBRA_MCP_HDF5_STALL_S") * 1000),
+    ...optional("lazyMinBytes", env.CEBRA_MCP_LAZY_MIN_BYTES, (v) => parseByteSize(v, "CEBRA_MCP_LAZY_MIN_BYTES")),
+    ...optional("remoteCacheBytes", env.CEBRA_MCP_REMOTE_CACHE_BYTES, (v) => parseByteSize(v, "CEBRA_MCP_REMOTE_CACHE_BYTES")),
+    ...(env.CEBRA_MCP_DANDI_API?.trim() ? { dandiApi: parseHttpUrl(env.CEBRA_MCP_DANDI_API.trim(), "CEBRA_MCP_DANDI_API") } : {}),
   };
   const token = values.token ?? env.CEBRA_MCP_TOKEN;
   if (values.http !== undefined) {
@@ -117,4 +120,16 @@ function parsePositive(value: string, what: string): number {
   const n = Number(value);
   if (!(n > 0) || !Number.isFinite(n)) throw new UserError(`${what}=${value} is not a positive number.`, `Set ${what} to a positive number or unset it.`, "bad_flag");
   return n;
+}
+
+/** An http(s) URL without a trailing slash (the DANDI API base). */
+function parseHttpUrl(value: string, what: string): string {
+  let u: URL | null = null;
+  try {
+    u = new URL(value);
+  } catch {
+    u = null;
+  }
+  if (!u || !/^https?:$/.test(u.protocol)) throw new UserError(`${what}=${value} is not an http(s) URL.`, `Set ${what} to the API's base URL, e.g. https://api.dandiarchive.org/api.`, "bad_flag");
+  return u.href.replace(/\/+$/, "");
 }

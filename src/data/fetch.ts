@@ -105,6 +105,15 @@ export async function fetchToCache(url: string, ctx: LoadContext, policy: NetPol
   return result;
 }
 
+/** The cached download of `url` (verified by its SHA-256), or null when there is none: no request is made. */
+export async function cachedDownload(url: string, ctx: Pick<LoadContext, "cacheDir">): Promise<FetchResult | null> {
+  try {
+    return await readCached(cachePaths(url, ctx.cacheDir));
+  } catch {
+    return null;
+  }
+}
+
 /** The cached entry if its file still hashes to the recorded SHA-256. */
 async function readCached(paths: { file: string; meta: string }): Promise<FetchResult | null> {
   try {
@@ -125,7 +134,7 @@ async function download(target: URL, url: string, dest: string, ctx: LoadContext
   const agent = guardedAgent(policy, ctx.downloadTimeoutMs);
   try {
     const { body, finalUrl } = await openFollowingRedirects(target, url, ctx, signal, { agent, policy });
-    const { bytes, sha256 } = await streamToFile(body, tmp, url, ctx.maxDownloadBytes);
+    const { bytes, sha256 } = await streamToFile(body, tmp, url, ctx.maxDownloadBytes, ctx.fetchedBytes);
     await rename(tmp, dest);
     return { path: dest, sha256, bytes, from_cache: false, url, final_url: finalUrl, fetched_at: new Date().toISOString() };
   } catch (e) {
@@ -136,17 +145,24 @@ async function download(target: URL, url: string, dest: string, ctx: LoadContext
   }
 }
 
-type Body = AsyncIterable<Buffer | Uint8Array> & { destroy?: (err?: Error) => void; dump?: () => Promise<void> };
+type Body = AsyncIterable<Buffer | Uint8Array> & { destroy?: (err?: Error) => void; dump?: () => Promise<void>; on?: (event: "error", fn: () => void) => unknown };
+
+/** Stop reading a response body (undici then reports "Request aborted" to the body's listeners: one is set, so it is not an uncaught error). */
+export function discardBody(body: Body): void {
+  body.on?.("error", () => {});
+  body.destroy?.();
+}
 
 /**
  * GET `target`, following up to ctx.maxRedirects redirects (each hop checked by the SSRF guard);
  * checks status and Content-Length. The URL's credentials go only to its own origin, as a header.
  */
-async function openFollowingRedirects(target: URL, url: string, ctx: LoadContext, signal: AbortSignal, net: { agent: Dispatcher; policy: NetPolicy }): Promise<{ body: Body; finalUrl: string }> {
+async function openFollowingRedirects(target: URL, url: string, ctx: RequestLimits, signal: AbortSignal, net: { agent: Dispatcher; policy: NetPolicy }, extra: { headers?: Record<string, string>; accept?: (status: number) => boolean } = {}): Promise<GuardedResponse> {
   const authorization = basicAuthorization(target);
+  const accept = extra.accept ?? ((status: number) => status === 200);
   let current = new URL(redactUrl(target.href));
   for (let hops = 0; ; hops++) {
-    const headers = authorization && current.origin === target.origin ? { authorization } : {};
+    const headers = { ...extra.headers, ...(authorization && current.origin === target.origin ? { authorization } : {}) };
     let res: Dispatcher.ResponseData;
     try {
       checkLiteralHost(current, net.policy);
@@ -171,7 +187,7 @@ async function openFollowingRedirects(target: URL, url: string, ctx: LoadContext
       current = new URL(redactUrl(next.href));
       continue;
     }
-    if (res.statusCode !== 200) {
+    if (!accept(res.statusCode)) {
       await res.body.dump();
       const auth = res.statusCode === 401 || res.statusCode === 403 ? " For a protected file, put the credentials in the URL (https://user:password@host/...): they are sent to that host only and never stored." : "";
       throw new UserError(`Downloading ${url} failed with HTTP ${res.statusCode}.`, `Check the URL and that the file is accessible.${auth}`);
@@ -181,12 +197,69 @@ async function openFollowingRedirects(target: URL, url: string, ctx: LoadContext
       res.body.destroy();
       throw tooLarge(url, declared, ctx.maxDownloadBytes);
     }
-    return { body: res.body, finalUrl: hops === 0 ? url : current.href };
+    return { status: res.statusCode, headers: res.headers, body: res.body, finalUrl: hops === 0 ? url : current.href };
+  }
+}
+
+/** What a guarded request needs of the intake limits. */
+export type RequestLimits = Pick<LoadContext, "downloadTimeoutMs" | "maxRedirects" | "maxDownloadBytes">;
+
+/** An accepted response of {@link openGuarded}: consume or destroy its body. */
+export interface GuardedResponse {
+  status: number;
+  headers: Dispatcher.ResponseData["headers"];
+  body: Body;
+  /** URL after redirects (without credentials). */
+  finalUrl: string;
+}
+
+/**
+ * One GET through the SSRF guard (every redirect hop checked, credentials only to the URL's own
+ * origin, Content-Length held to maxDownloadBytes), with extra `headers` (e.g. Range) and the statuses
+ * `accept` takes (default 200). Failures are UserErrors as for downloads (`shown` names the URL).
+ */
+export async function openGuarded(target: URL, shown: string, ctx: RequestLimits & { signal?: AbortSignal }, net: { agent: Dispatcher; policy: NetPolicy; signal: AbortSignal; timeout: AbortSignal }, extra: { headers?: Record<string, string>; accept?: (status: number) => boolean } = {}): Promise<GuardedResponse> {
+  try {
+    return await openFollowingRedirects(target, shown, ctx, net.signal, net, extra);
+  } catch (e) {
+    throw translateError(e, shown, ctx, net.timeout);
+  }
+}
+
+/** GET a small JSON document (at most `maxBytes`) through the SSRF guard; used for the DANDI API. */
+export async function fetchJson(url: string, ctx: RequestLimits & { signal?: AbortSignal; allowPrivateUrls: boolean }, policy: NetPolicy = DEFAULT_NET_POLICY, maxBytes = 4 * 1024 * 1024): Promise<{ json: unknown; status: number }> {
+  const shown = redactUrl(url);
+  const timeout = AbortSignal.timeout(ctx.downloadTimeoutMs);
+  const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
+  const effective = ctx.allowPrivateUrls ? permissive(policy) : policy;
+  const agent = guardedAgent(effective, ctx.downloadTimeoutMs);
+  try {
+    const res = await openGuarded(new URL(url), shown, { ...ctx, maxDownloadBytes: maxBytes }, { agent, policy: effective, signal, timeout }, { headers: { accept: "application/json" }, accept: (s) => s === 200 || s === 404 });
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    for await (const chunk of res.body) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) {
+        res.body.destroy?.();
+        throw tooLarge(shown, bytes, maxBytes);
+      }
+      chunks.push(Buffer.from(chunk));
+    }
+    if (res.status === 404) return { json: null, status: 404 };
+    try {
+      return { json: JSON.parse(Buffer.concat(chunks).toString("utf8")), status: res.status };
+    } catch {
+      throw new UserError(`${shown} did not answer with JSON.`, "Check the URL (and CEBRA_MCP_DANDI_API for DANDI sources).");
+    }
+  } catch (e) {
+    throw translateError(e, shown, ctx, timeout);
+  } finally {
+    void agent.destroy().catch(() => {});
   }
 }
 
 /** Stream the body to `path`, counting bytes (refusing beyond `limit`) and hashing. */
-async function streamToFile(body: Body, path: string, url: string, limit: number): Promise<{ bytes: number; sha256: string }> {
+async function streamToFile(body: Body, path: string, url: string, limit: number, counter?: Float64Array): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash("sha256");
   const fh = await open(path, "w");
   let bytes = 0;
@@ -199,6 +272,7 @@ async function streamToFile(body: Body, path: string, url: string, limit: number
       }
       hash.update(chunk);
       await fh.write(chunk);
+      if (counter) counter[0] = counter[0]! + chunk.length;
     }
   } finally {
     await fh.close();
@@ -210,7 +284,8 @@ function tooLarge(url: string, bytes: number, limit: number): UserError {
   return new UserError(`${url} is larger than the download limit (${bytes} > ${limit} bytes).`, "Raise the server's download limit or download the file manually and load it from a local path.");
 }
 
-function translateError(e: unknown, url: string, ctx: LoadContext, timeout: AbortSignal): Error {
+/** A failure while fetching `url` as the UserError a download reports (refused address, timeout, cancel, network). */
+export function translateError(e: unknown, url: string, ctx: { downloadTimeoutMs: number; signal?: AbortSignal }, timeout: AbortSignal): Error {
   if (e instanceof UserError) return e;
   if (ctx.signal?.aborted) return new CancelledError("download cancelled");
   const blocked = findBlocked(e);

@@ -10,11 +10,12 @@
  * (time_range → repeats → select_units → zscore), all recorded in provenance.
  */
 import { realpathSync } from "node:fs";
-import { basename, resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { basename, extname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../util/errors.js";
 import { movieFromArray, DEFAULT_MOVIE_RATE_HZ } from "./arrays.js";
-import { fetchToCache, isUrl, redactUrl, sha256File, type FetchResult } from "./fetch.js";
+import { cachedDownload, fetchToCache, isUrl, redactUrl, sha256File, type FetchResult } from "./fetch.js";
 import { loadBuiltin } from "./formats/builtin.js";
 import { detectFormat, formatNamed, probeFile, type SourceFile } from "./formats/index.js";
 import { withHdf5 } from "./formats/hdf5.js";
@@ -22,10 +23,15 @@ import { readFrameFolder, readMovieDataset, movieFromNdArray, templatePaths } fr
 import { readNpyFile } from "./formats/npy.js";
 import { DEFAULT_STIMULUS } from "./formats/nwb/allen2p.js";
 import { withNpzFile } from "./formats/npz.js";
+import { PROBE_BYTES as PROBE_HEAD_BYTES } from "./formats/format.js";
 import { ARRAY_ROLES, LOAD_FORMATS, NAN_POLICIES, loadBudgetBytes, throwIfCancelled, type LoadContext, type LoadOptions, type MovieSource } from "./options.js";
 import { selectRepeats, selectUnits, sliceTime, zscore } from "./preprocess.js";
 import type { Movie, Recording } from "./recording.js";
 import { openVerified, type OpenedFile } from "./source-file.js";
+import { isDandiSource, resolveDandi, type DandiAsset } from "./remote/dandi.js";
+import { RemoteFile, probeRemote, type RemoteProbe } from "./remote/range-file.js";
+import { registerRemote, unregisterRemote } from "./remote/vfs.js";
+import { isHdf5 } from "./formats/hdf5.js";
 import { applyNanPolicy, validateRecording, withDegenerateWarnings } from "./validate.js";
 
 export { ARRAY_ROLES, DEFAULT_INTAKE_LIMITS, LOAD_FORMATS, LOAD_OPTIONS_SCHEMA, NAN_POLICIES } from "./options.js";
@@ -35,10 +41,14 @@ export type { ArrayRole, BuiltinParams, IntakeLimits, LoadContext, LoadFormat, L
 interface ResolvedFile extends SourceFile {
   source: string;
   download?: FetchResult;
+  /** A remote HDF5 file read lazily: `path` is its virtual path (src/data/remote/vfs.ts). */
+  remote?: RemoteFile;
+  /** The DANDI asset the source named. */
+  dandi?: DandiAsset;
 }
 
 /** A resolved file opened once and verified (src/data/source-file.ts): read it through `path`, then close it. */
-type OpenedSource = ResolvedFile & OpenedFile;
+type OpenedSource = ResolvedFile & Pick<OpenedFile, "path" | "realPath" | "isFolder" | "close">;
 
 /** Load a recording from a local path, an http(s) URL or "builtin:allen-like". */
 export async function loadRecording(source: string, opts: LoadOptions, ctx: LoadContext): Promise<Recording> {
@@ -54,18 +64,22 @@ export async function loadRecording(source: string, opts: LoadOptions, ctx: Load
 }
 
 async function loadSourceFile(source: string, opts: LoadOptions, ctx: LoadContext): Promise<Recording> {
-  const file = await openSource(source, ctx);
+  const file = await openSource(source, ctx, false, opts.download ?? "auto");
   try {
     const rec = await loadFile(file, opts, ctx);
-    const sha256 = file.download?.sha256 ?? (await sha256File(file.path));
+    const sha256 = file.download?.sha256 ?? file.dandi?.sha256 ?? (file.remote ? remoteIdentityHash(file.remote.probe) : await sha256File(file.path));
     const download = file.download && { from_cache: file.download.from_cache, bytes: file.download.bytes, final_url: file.download.final_url, fetched_at: file.download.fetched_at };
+    const remote = file.remote && remoteProvenance(file.remote, Boolean(file.dandi?.sha256));
+    const dandi = file.dandi && { dandiset: file.dandi.dandiset, version: file.dandi.version, path: file.dandi.path, asset_id: file.dandi.asset_id, api: file.dandi.api, resolved_url: redactUrl(file.dandi.url), size: file.dandi.size };
+    const extra = { ...(download ? { download } : {}), ...(remote ? { remote } : {}), ...(dandi ? { dandi } : {}) };
     return {
       ...rec,
       provenance: {
         ...rec.provenance,
         source: file.source,
         sha256,
-        ...(file.download ? { cached_path: file.download.path, source_metadata: { ...rec.provenance.source_metadata, download } } : {}),
+        ...(file.download ? { cached_path: file.download.path } : {}),
+        ...(Object.keys(extra).length ? { source_metadata: { ...rec.provenance.source_metadata, ...extra } } : {}),
       },
     };
   } finally {
@@ -78,8 +92,15 @@ async function loadSourceFile(source: string, opts: LoadOptions, ctx: LoadContex
  * against the roots (a download against its cache path) and every later read goes through it, so a
  * symlink swapped after the check cannot redirect the read.
  */
-async function openSource(source: string, ctx: LoadContext, allowFolder = false): Promise<OpenedSource> {
-  const file = await resolveFile(source, ctx);
+async function openSource(source: string, ctx: LoadContext, allowFolder = false, mode: "auto" | "whole" = "whole"): Promise<OpenedSource> {
+  const file = await resolveFile(source, ctx, mode);
+  if (file.remote) {
+    const remote = file.remote;
+    return { ...file, realPath: file.name, isFolder: false, close: async () => {
+      unregisterRemote(file.path);
+      remote.close();
+    } };
+  }
   const check = file.download ? sameFile(file.path, file.name) : (p: string) => ctx.checkPath(p);
   const opened = await openVerified(file.path, check, { allowFolder, name: file.name });
   return { ...opened, source: file.source, ...(file.download ? { download: file.download } : {}) };
@@ -103,22 +124,60 @@ function sameFile(path: string, name: string): (realPath: string) => void {
  * early, readable refusal; openSource checks the opened handle again). Missing files and folders are
  * reported by openSource.
  */
-async function resolveFile(source: string, ctx: LoadContext): Promise<ResolvedFile & { isFolder?: boolean }> {
-  if (isUrl(source)) {
-    const download = await fetchToCache(source, ctx);
+async function resolveFile(source: string, ctx: LoadContext, mode: "auto" | "whole"): Promise<ResolvedFile & { isFolder?: boolean }> {
+  const dandi = isDandiSource(source, ctx.dandiApi) ? await resolveDandi(source, ctx) : undefined;
+  if (dandi || isUrl(source)) {
+    const url = dandi?.url ?? source;
+    const shown = dandi?.uri ?? redactUrl(source);
+    // A file already in the download cache is used without any request (as before lazy reading).
+    if (mode !== "whole" && !(await cachedDownload(url, ctx))) {
+      const remote = await openRemote(url, ctx);
+      if (remote) return { path: registerRemote(remote), name: shown, source: shown, remote, ...(dandi ? { dandi } : {}), isFolder: false };
+    }
+    const download = await fetchToCache(url, ctx);
     // download.url is the URL without credentials: the only form that is stored or shown.
-    return { path: download.path, name: download.url, source: download.url, download, isFolder: false };
+    return { path: download.path, name: dandi ? shown : download.url, source: dandi ? shown : download.url, download, ...(dandi ? { dandi } : {}), isFolder: false };
   }
   const path = resolve(source.startsWith("file://") ? fileURLToPath(source) : source);
   ctx.checkPath(path);
   return { path, name: path, source: path };
 }
 
+/**
+ * A remote file to read lazily, or null to download it whole: an HDF5 file of at least
+ * ctx.lazyMinBytes from a server that answers range requests is read lazily, anything else downloaded.
+ */
+async function openRemote(url: string, ctx: LoadContext): Promise<RemoteFile | null> {
+  const probe = await probeRemote(url, ctx);
+  if (!probe.ranges || probe.size < ctx.lazyMinBytes || !isHdf5(probe.head)) return null;
+  return new RemoteFile(probe, url, ctx);
+}
+
+/** Stand-in for the SHA-256 of a file read lazily (its bytes are never all read): a hash of URL, size and validators. */
+function remoteIdentityHash(p: RemoteProbe): string {
+  return createHash("sha256").update(["remote", p.url, p.size, p.etag ?? "", p.lastModified ?? ""].join("\n")).digest("hex");
+}
+
+/** What provenance records of a file read lazily. */
+function remoteProvenance(remote: RemoteFile, archiveDigest: boolean): Record<string, unknown> {
+  const p = remote.probe;
+  return {
+    read: "lazy (HTTP range requests, block cache)",
+    final_url: redactUrl(p.finalUrl),
+    size: p.size,
+    etag: p.etag ?? null,
+    last_modified: p.lastModified ?? null,
+    block_bytes: p.blockSize,
+    bytes_transferred: remote.transferred + PROBE_HEAD_BYTES,
+    sha256_is: archiveDigest ? "the archive's digest of the file" : "a hash of URL, size, ETag and Last-Modified (the file was not read whole)",
+  };
+}
+
 /** Load with the format the `format` option names, else with the detected one. */
 async function loadFile(file: ResolvedFile, opts: LoadOptions, ctx: LoadContext): Promise<Recording> {
   // checkOptions has accepted the name, and the registry has a format for every LOAD_FORMATS name.
   if (opts.format) return formatNamed(opts.format)!.load(file, opts, ctx);
-  const format = detectFormat(await probeFile(file));
+  const format = detectFormat(file.remote ? { head: file.remote.probe.head, ext: extname(new URL(file.remote.probe.url).pathname).toLowerCase() } : await probeFile(file));
   if (!format) {
     throw new UserError(`Cannot tell the format of ${file.name} (not .npy, .npz or HDF5/NWB).`, `Convert it to .npz (see docs/DATA.md) or pass format: one of ${LOAD_FORMATS.join(", ")}.`);
   }

@@ -139,6 +139,12 @@ export const LOAD_OPTIONS_SCHEMA = z.object({
     })
     .optional()
     .describe("Randomly sample units."),
+  /**
+   * Remote files (http(s) URLs, dandi: sources): by default an HDF5/NWB file of at least
+   * IntakeLimits.lazyMinBytes is read lazily with HTTP range requests when the server supports them,
+   * anything else downloaded whole; "whole" always downloads the file (src/data/remote/).
+   */
+  download: z.literal("whole").optional().describe("URLs: fetch whole, no range reads."),
   /** Z-score each unit over time after all other steps. */
   zscore: z.boolean().optional().describe("Z-score each unit over time (after all other steps)."),
 });
@@ -181,6 +187,12 @@ export interface IntakeLimits {
    * file can make it loop; reads are sliced to ≤ 64 MiB per call, see formats/hdf5-watch.ts).
    */
   nativeStallMs: number;
+  /** Base URL of the DANDI REST API for dandi: sources (CEBRA_MCP_DANDI_API; default https://api.dandiarchive.org/api). */
+  dandiApi: string;
+  /** Remote HDF5 files at least this large are read lazily over range requests (smaller ones are downloaded whole). */
+  lazyMinBytes: number;
+  /** Size cap of the block cache of remote files read lazily (`<cacheDir>/remote/`, least recently fetched blocks evicted first). */
+  remoteCacheBytes: number;
 }
 
 export const DEFAULT_INTAKE_LIMITS: IntakeLimits = {
@@ -193,6 +205,9 @@ export const DEFAULT_INTAKE_LIMITS: IntakeLimits = {
   loadWorkerHeapMb: 1024,
   loadTimeoutMs: 30 * 60 * 1000,
   nativeStallMs: 15 * 1000,
+  dandiApi: "https://api.dandiarchive.org/api",
+  lazyMinBytes: 32 * 1024 * 1024,
+  remoteCacheBytes: 2 * 1024 ** 3,
 };
 
 /** Members and datasets smaller than this (uncompressed) are not held to maxInflateRatio. */
@@ -209,6 +224,8 @@ export interface LoadContext extends IntakeLimits {
   /** Workspace cache directory; downloads go to `<cacheDir>/downloads/`. */
   cacheDir: string;
   signal?: AbortSignal;
+  /** Bytes fetched over the network so far (one float64, shared memory so that other threads can read it for progress). */
+  fetchedBytes?: Float64Array;
 }
 
 /** Throw CancelledError if the signal was aborted (called between long steps). */

@@ -22,6 +22,14 @@ export function watchNativeCalls(c: NativeCallClock | null): void {
   clock = c;
 }
 
+/**
+ * Called by a read that waits on the network inside a native call (a remote file, src/data/remote/):
+ * bytes arrived, so the call is making progress, not looping; its clock restarts.
+ */
+export function nativeCallAlive(): void {
+  if (depth > 0) clock?.(Date.now());
+}
+
 /** h5wasm helpers that do not call into HDF5, or that must not be wrapped. */
 const NOT_NATIVE = new Set(["ccall", "cwrap", "activate_throwing_error_handler", "deactivate_throwing_error_handler"]);
 

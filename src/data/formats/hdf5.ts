@@ -24,6 +24,7 @@ import { bigIntsToFloat64 } from "./npy.js";
 import { allowOpen, blockedOpens, clearBlocked, installConfinement } from "./hdf5-confine.js";
 import { escapeError, hdf5Failure, hdf5OpenFailure, type EscapeKind } from "./hdf5-errors.js";
 import { wrapNativeCalls } from "./hdf5-watch.js";
+import { installRemoteFs, remoteFileSize, takeRemoteFailure } from "../remote/vfs.js";
 import { DEFAULT_INTAKE_LIMITS, INFLATE_RATIO_GRACE_BYTES, loadBudgetBytes, throwIfCancelled, type IntakeLimits, type LoadContext, type LoadOptions } from "../options.js";
 import type { Recording } from "../recording.js";
 import type { SourceFile } from "./format.js";
@@ -70,6 +71,8 @@ let ready: Promise<void> | null = null;
 export function h5Ready(): Promise<void> {
   ready ??= h5wasm.ready.then((Module) => {
     Module.activate_throwing_error_handler();
+    // Remote files (src/data/remote/vfs.ts) first, so that the confinement wraps them too.
+    installRemoteFs();
     installConfinement();
     wrapNativeCalls(Module as unknown as Record<string, unknown>);
   });
@@ -112,21 +115,22 @@ export class Hdf5Reader {
 
   /**
    * Open `path` read-only (`name` is used in messages). While the reader is open HDF5 may open this
-   * exact path (and the paths of other open readers), no other file.
+   * exact path (and the paths of other open readers), no other file. `path` may be the virtual path of
+   * a remote file read lazily (src/data/remote/vfs.ts).
    */
   static async open(path: string, name: string, opts: Hdf5OpenOptions = {}): Promise<Hdf5Reader> {
     await h5Ready();
     const limits = opts.limits ?? DEFAULT_INTAKE_LIMITS;
     const release = allowOpen(path);
     try {
-      const fileBytes = statSync(path).size;
+      const fileBytes = remoteFileSize(path) ?? statSync(path).size;
       clearBlocked();
       const file = new h5wasm.File(path, "r");
       return new Hdf5Reader(file, name, fileBytes, release, loadBudgetBytes(limits), limits.maxInflateRatio, opts.signal, opts.maxSliceBytes ?? MAX_SLICE_BYTES);
     } catch (e) {
       release();
       clearBlocked();
-      throw hdf5OpenFailure(name, e);
+      throw takeRemoteFailure() ?? hdf5OpenFailure(name, e);
     }
   }
 
@@ -311,6 +315,8 @@ export class Hdf5Reader {
     try {
       e = this.file.get(p);
     } catch (error) {
+      const remote = takeRemoteFailure();
+      if (remote) throw remote;
       failure = { error };
     }
     if (e instanceof ExternalLink) throw escapeError(this.what(p), "an external link", [e.filename]);
@@ -415,6 +421,8 @@ export class Hdf5Reader {
       return fn();
     } catch (e) {
       if (e instanceof UserError) throw e;
+      const remote = takeRemoteFailure();
+      if (remote) throw remote;
       const blocked = blockedOpens();
       if (blocked.length) throw escapeError(this.what(p), escape, blocked);
       throw hdf5Failure(this.what(p), action, e);

@@ -78,7 +78,7 @@ async function loadSourceFile(source: string, opts: LoadOptions, ctx: LoadContex
  * against the roots (a download against its cache path) and every later read goes through it, so a
  * symlink swapped after the check cannot redirect the read.
  */
-async function openSource(source: string, ctx: LoadContext, allowFolder = false): Promise<OpenedSource> {
+export async function openSource(source: string, ctx: LoadContext, allowFolder = false): Promise<OpenedSource> {
   const file = await resolveFile(source, ctx);
   const check = file.download ? sameFile(file.path, file.name) : (p: string) => ctx.checkPath(p);
   const opened = await openVerified(file.path, check, { allowFolder, name: file.name });

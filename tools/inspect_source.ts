@@ -22,8 +22,8 @@ const OUTPUT = z.object({
 
 const shape = (s: number[]) => s.join("×") || "scalar";
 
-/** A few lines a reader can act on; the full lists are in structuredContent. */
-function inspectionText(r: SourceInspection): string {
+/** A few lines a reader can act on; the full lists are in structuredContent (also `cebra-mcp inspect`). */
+export function inspectionText(r: SourceInspection): string {
   const lines = [`${r.source}: ${r.format}${r.nwb_version ? ` ${r.nwb_version}` : ""}${r.layout ? ` (${r.layout})` : ""}, ${r.file_bytes} bytes.`];
   for (const n of r.neural) lines.push(`neural: ${n.type} ${n.path} ${n.type === "Units" ? `${n.n_units} units, ${n.n_spikes} spikes` : `${shape(n.shape)}${n.rate_hz ? ` at ${n.rate_hz} Hz` : ""}`}`);
   for (const l of r.labels) lines.push(`label: ${l.path} → ${l.becomes}`);

@@ -5,6 +5,7 @@
  */
 import test, { after, before } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Client } from "@modelcontextprotocol/client";
@@ -12,7 +13,7 @@ import { writeNpz } from "../../src/data/formats/npz.js";
 import { toolResultChars } from "../../tools/kit/budget.js";
 import { writeAllenNeuropixels } from "../data/nwb-fixtures.js";
 import { OPHYS, writeNoNeural, writeStandardEcephys, writeStandardOphys } from "../data/nwb-standard-fixtures.js";
-import { callError, callOk, connectHttp, startTestHttpServer, type HttpTestServer } from "../helpers/mcp.js";
+import { MAIN_JS, callError, callOk, connectHttp, startTestHttpServer, type HttpTestServer } from "../helpers/mcp.js";
 import { tempDir } from "../helpers/tmp.js";
 
 interface Inspection {
@@ -95,4 +96,14 @@ test("an Allen file names its layout; an .npz lists its arrays and suggests keys
   assert.ok(none.notes.some((n) => /No neural data/.test(n)));
   assert.match(await callError(client, "load_recording", { source: "none.nwb" }), /no neural data/);
   assert.match(await callError(client, "inspect_source", { source: "missing.nwb" }), /not found/i);
+});
+
+test("cebra-mcp inspect PATH prints the same answer (text, or JSON with --json)", () => {
+  const run = (...args: string[]) => execFileSync(process.execPath, [MAIN_JS, "inspect", ...args, "--workspace", path.join(tmp.dir, "ws")], { cwd: data, encoding: "utf8" });
+  const text = run("ephys.nwb");
+  assert.match(text, /nwb 2\.5\.0 \(nwb-standard\)/);
+  assert.match(text, /neural: Units \/units 4 units, 8 spikes/);
+  assert.match(text, /load_recording \{"source":"[^"]*ephys\.nwb"\}/);
+  const json = JSON.parse(run("ophys.nwb", "--json")) as Inspection;
+  assert.equal(json.neural.length, 2);
 });

@@ -172,3 +172,32 @@ export async function writeNoNeural(path: string): Promise<void> {
     series(f, "/acquisition/ElectricalSeries", "ElectricalSeries", new Float32Array(100), [100, 1], { rate: 100, start: 0 });
   });
 }
+
+/** IndexSeries scenes: 6 RGB frames (3×4), shown twice from 5 s, one per 0.1 s (onsets 5 ms early). */
+export const SCENES = { frames: 6, height: 3, width: 4, repeats: 2, onset: 5, frame_s: 0.1 };
+export const scenePixel = (f: number, y: number, x: number, c: number) => (f * 20 + y * 5 + x + c * 7) % 256;
+
+/**
+ * Fluorescence only, its data scaled by a `conversion` attribute of 2; presentations as an IndexSeries
+ * whose `indexed_timeseries` soft link points to an RGB ImageSeries template; a second template kept in
+ * an external file (never opened).
+ */
+export async function writeIndexSeriesFile(path: string): Promise<void> {
+  await writeStandardOphys(path, { fluorescenceOnly: true });
+  const h5 = await import("h5wasm/node");
+  const f = new h5.default.File(path, "a");
+  try {
+    (f.get("/processing/ophys/Fluorescence/RoiResponseSeries/data") as unknown as Group).create_attribute("conversion", 2);
+    const { frames, height, width, repeats, onset, frame_s } = SCENES;
+    const rgb = Uint8Array.from({ length: frames * height * width * 3 }, (_, i) => scenePixel(Math.floor(i / (height * width * 3)), Math.floor(i / (width * 3)) % height, Math.floor(i / 3) % width, i % 3));
+    series(f, "/stimulus/templates/scenes", "ImageSeries", rgb, [frames, height, width, 3], { rate: 10, start: 0 }, "<B");
+    const n = frames * repeats;
+    series(f, "/stimulus/presentation/scenes", "IndexSeries", Int32Array.from(range(n), (k) => k % frames), [n], { timestamps: Float64Array.from(range(n), (k) => onset + k * frame_s - 0.005) });
+    (f.get("/stimulus/presentation/scenes") as Group).create_soft_link("/stimulus/templates/scenes", "indexed_timeseries");
+    typed(f, "/stimulus/templates/external", "ImageSeries");
+    put(f, "/stimulus/templates/external/data", new Uint8Array(0), { shape: [0, 0, 0], dtype: "<B" });
+    put(f, "/stimulus/templates/external/external_file", ["../movies/clip.avi"]);
+  } finally {
+    f.close();
+  }
+}

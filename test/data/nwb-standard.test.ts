@@ -13,7 +13,8 @@ import { writeNpz } from "../../src/data/formats/npz.js";
 import { UserError } from "../../src/util/errors.js";
 import { ctxFor, range, tmpDir } from "./helpers.js";
 import { writeAllen2pV1 } from "./nwb-fixtures.js";
-import { DFF, FLUO, MOVIE, OPHYS, irregularTime, moviePixel, writeNoNeural, writeStandardEcephys, writeStandardOphys } from "./nwb-standard-fixtures.js";
+import { inspectSource } from "../../src/data/inspect.js";
+import { DFF, FLUO, MOVIE, OPHYS, SCENES, irregularTime, moviePixel, scenePixel, writeIndexSeriesFile, writeNoNeural, writeStandardEcephys, writeStandardOphys } from "./nwb-standard-fixtures.js";
 
 const dir = tmpDir("cebra-nwb-std-");
 const ctx = ctxFor(dir);
@@ -158,4 +159,27 @@ test("refusals at load: no neural data, too few samples, a 1×1 or one-frame mov
   const npz = file("nolabels.npz");
   writeFileSync(npz, writeNpz({ neural: { dtype: "<f4", shape: [4, 1], data: [1, 2, 3, 4] }, frame: { dtype: "<i4", shape: [4], data: [-1, -1, -1, -1] } }));
   await assert.rejects(load(npz), (e) => e instanceof UserError && /cover no sample/.test(e.message));
+});
+
+test("an IndexSeries labels frames through its indexed_timeseries template (RGB → luminance); conversion scales the data; an external template is never opened", async () => {
+  const path = file("scenes.nwb");
+  await writeIndexSeriesFile(path);
+  const rec = await load(path);
+  assert.equal(rec.neural[4 * N + 1], 2 * FLUO(1, 4), "data × conversion");
+  assert.deepEqual((nwb(rec).data_scaling as { conversion: number }).conversion, 2);
+  // Sample t = 30 + k is at 5 + k/10 s: inside onset k.
+  for (const k of [0, 5, 6, 11]) {
+    assert.equal(rec.frame![30 + k], k % SCENES.frames, `frame at ${k}`);
+    assert.equal(rec.repeat![30 + k], Math.floor(k / SCENES.frames));
+  }
+  assert.deepEqual([rec.frame![29], rec.frame![42]], [-1, -1]);
+  const m = rec.movie!;
+  assert.deepEqual([m.n_frames, m.height, m.width], [SCENES.frames, SCENES.height, SCENES.width]);
+  const lum = Math.round(0.299 * scenePixel(4, 2, 1, 0) + 0.587 * scenePixel(4, 2, 1, 1) + 0.114 * scenePixel(4, 2, 1, 2));
+  assert.equal(m.frames[(4 * SCENES.height + 2) * SCENES.width + 1], lum);
+  assert.ok(!rec.provenance.keys_read.some((k) => k.includes("external")));
+  const seen = await inspectSource(path, ctx);
+  assert.ok(seen.unusable.some((u) => u.path === "/stimulus/templates/external" && /external file/.test(u.why)));
+  assert.deepEqual(seen.movies.map((x) => x.path), ["/stimulus/templates/scenes/data"]);
+  assert.ok(seen.labels.some((l) => l.kind === "presentations" && l.path === "/stimulus/presentation/scenes"));
 });

@@ -17,7 +17,7 @@ import type { Movie } from "../../recording.js";
 import type { Hdf5Reader } from "../hdf5.js";
 import { labelSamples, lastAtOrBefore, sortPresentations, stopsFromStarts, type Presentations } from "./stimulus.js";
 import { seriesTimes, fmt } from "./timing.js";
-import type { IntervalsInfo, NwbContents, SeriesInfo } from "./walk.js";
+import { MAX_BEHAVIOR_COLUMNS, type IntervalsInfo, type NwbContents, type SeriesInfo } from "./walk.js";
 
 /** The frame presentations chosen for a file. */
 export interface FrameSource {
@@ -151,8 +151,12 @@ function behaviour(reader: Hdf5Reader, series: SeriesInfo[], times: Float64Array
       warnings.push(`${reader.what(s.path)} has ${n} sample(s); not used as a label.`);
       continue;
     }
+    if (cols.length + d > MAX_BEHAVIOR_COLUMNS) {
+      warnings.push(`${reader.what(s.path)} not used as a label: the continuous labels already have ${cols.length} of at most ${MAX_BEHAVIOR_COLUMNS} columns.`);
+      continue;
+    }
     const st = seriesTimes(reader, s.path, n);
-    const data = reader.readNumeric(`${s.path}/data`, "f64").data;
+    const data = physical(reader, `${s.path}/data`, reader.readNumeric(`${s.path}/data`, "f64").data);
     const t0 = st.timestamps[0];
     const t1 = st.timestamps[n - 1];
     let outside = 0;
@@ -174,6 +178,17 @@ function behaviour(reader: Hdf5Reader, series: SeriesInfo[], times: Float64Array
   cols.forEach((c, j) => c.values.forEach((v, t) => (data[t * dim + j] = v)));
   notes.continuous = { series: used, method: "linear interpolation at the neural sample times (before the first / after the last sample of a series: that sample's value)" };
   return { data, dim, columns: cols.map((c) => c.name) };
+}
+
+/** `data` in the series' units: data × the `conversion` attribute + `offset` (NWB TimeSeries; defaults 1 and 0), in place. */
+export function physical<A extends Float32Array | Float64Array>(reader: Hdf5Reader, dataPath: string, data: A): A {
+  const conversion = Number(reader.attr(dataPath, "conversion") ?? 1);
+  const offset = Number(reader.attr(dataPath, "offset") ?? 0);
+  if ((conversion === 1 || !Number.isFinite(conversion)) && (offset === 0 || !Number.isFinite(offset))) return data;
+  const c = Number.isFinite(conversion) ? conversion : 1;
+  const o = Number.isFinite(offset) ? offset : 0;
+  for (let i = 0; i < data.length; i++) data[i] = data[i] * c + o;
+  return data;
 }
 
 /** Column j of a [n, d] series with times `ts`, linearly interpolated at `at`. */

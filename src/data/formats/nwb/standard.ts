@@ -12,7 +12,7 @@ import { gatherRows, loaderProvenance } from "../../arrays.js";
 import type { LoadOptions } from "../../options.js";
 import type { Movie, PreprocessingStep, Recording } from "../../recording.js";
 import type { Hdf5Reader } from "../hdf5.js";
-import { chooseFrames, readLabels, readNwbMovie, type FrameSource } from "./labels.js";
+import { chooseFrames, physical, readLabels, readNwbMovie, type FrameSource } from "./labels.js";
 import { samplesOnScreen } from "./stimulus.js";
 import { seriesTimes, fmt } from "./timing.js";
 import { binUnits } from "./units.js";
@@ -63,10 +63,13 @@ export function loadStandardNwb(reader: Hdf5Reader, opts: LoadOptions, signal?: 
     if (s.shape.length !== 1 && s.shape.length !== 2) throw new UserError(`${reader.what(`${s.path}/data`)} has shape (${s.shape.join(", ")}); a RoiResponseSeries must be [time, rois].`, "Pick another series, or fix the file.");
     const [T, N] = [s.shape[0], s.shape[1] ?? 1];
     const times = seriesTimes(reader, s.path, T, opts.sampling_rate_hz);
-    const data = reader.readNumeric(`${s.path}/data`, "f32").data;
+    const data = physical(reader, `${s.path}/data`, reader.readNumeric(`${s.path}/data`, "f32").data);
     const units = roiUnits(reader, s, N);
     base = { neural: data, n_samples: T, n_neurons: N, sampling_rate_hz: times.rate_hz, timestamps: times.timestamps, unit_ids: units.ids, unit_metadata: units.metadata, modality: "calcium", signal: s.container === "DfOverF" ? "dff" : "fluorescence" };
     sampleTimes = times.timestamps;
+    const conversion = Number(reader.attr(`${s.path}/data`, "conversion") ?? 1);
+    const offset = Number(reader.attr(`${s.path}/data`, "offset") ?? 0);
+    if (conversion !== 1 || offset !== 0) notes.data_scaling = { conversion, offset, rule: "data × conversion + offset (NWB TimeSeries)" };
     notes.neural = { type: "RoiResponseSeries", path: s.path, container: s.container, rate_hz: times.rate_hz, rate_from: times.rate_source, ...(times.irregular ? { irregular_timestamps: times.irregular } : {}), ...(units.from ? { unit_ids_from: units.from } : {}) };
     if (times.irregular) warnings.push(`${reader.what(s.path)} has irregular timestamps (steps ${fmt(times.irregular.min_step_s)}–${fmt(times.irregular.max_step_s)} s); the rate ${fmt(times.rate_hz)} Hz is 1 / the median step, and every sample keeps its own time.`);
   } else {

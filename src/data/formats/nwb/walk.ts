@@ -10,6 +10,7 @@
  * (a `data` dataset with `timestamps` or `starting_time` is a series, `start_time`+`stop_time` an
  * interval table, `spike_times`+`spike_times_index` a units table).
  */
+import { UserError } from "../../../util/errors.js";
 import { medianStep } from "../../arrays.js";
 import type { Hdf5Reader } from "../hdf5.js";
 
@@ -98,6 +99,8 @@ const MAX_GROUPS = 4000;
 const MAX_DEPTH = 8;
 /** Behavioural series with more columns than this are not used as labels. */
 export const MAX_BEHAVIOR_COLUMNS = 16;
+/** Behavioural series with more samples than this (a raw signal sampled at kHz) are not used as labels. */
+export const MAX_BEHAVIOR_SAMPLES = 5_000_000;
 
 const RAW_IMAGING = new Set(["TwoPhotonSeries", "OnePhotonSeries", "ImageMaskSeries"]);
 const RAW_EPHYS = new Set(["ElectricalSeries", "SpikeEventSeries", "FeatureExtraction", "LFP", "FilteredEphys", "EventWaveform"]);
@@ -149,7 +152,13 @@ export function walkNwb(reader: Hdf5Reader): NwbContents {
       return;
     }
     if (has("data") && (has("timestamps") || has("starting_time") || type.endsWith("Series") || p.startsWith("/stimulus/templates/"))) {
-      classifySeries(reader, out, p, type || "TimeSeries", container, kids);
+      try {
+        classifySeries(reader, out, p, type || "TimeSeries", container, kids);
+      } catch (e) {
+        // A damaged series is listed as unusable; the rest of the file can still be read.
+        if (!(e instanceof UserError)) throw e;
+        out.unusable.push({ path: p, type: type || "TimeSeries", why: `unreadable: ${e.problem}` });
+      }
       return;
     }
     if (depth >= MAX_DEPTH) return;
@@ -193,6 +202,8 @@ function classifySeries(reader: Hdf5Reader, out: NwbContents, p: string, type: s
     out.unusable.push({ path: p, type, why: `a ${container || "processing"} series that is neither RoiResponseSeries nor behaviour` });
   } else if ((shape[1] ?? 1) > MAX_BEHAVIOR_COLUMNS || shape.length > 2) {
     out.unusable.push({ path: p, type, why: `more than ${MAX_BEHAVIOR_COLUMNS} columns: too wide for a behavioural label` });
+  } else if ((shape[0] ?? 0) > MAX_BEHAVIOR_SAMPLES) {
+    out.unusable.push({ path: p, type, why: `${shape[0]} samples: too long for a behavioural label (at most ${MAX_BEHAVIOR_SAMPLES}; a raw signal rather than behaviour)` });
   } else {
     out.behavior.push(info());
   }

@@ -156,11 +156,13 @@ function inspectHdf5(reader: Hdf5Reader, out: SourceInspection): SourceInspectio
     out.notes.push(`Allen layout ${layout}: load_recording reads it with the Allen reader (stimulus, restrict_to_stimulus and neuropixels options apply).`);
     out.load_calls.push({ what: `the Allen session (${layout})`, arguments: { source: out.source } });
   }
+  // NWB 1.x (Allen) stores dF/F as [units, samples].
+  const unitMajor = layout === "nwb-allen-2p-v1";
   const seriesEntry = (s: SeriesInfo): NeuralEntry => ({
     type: s.type,
     path: s.path,
     ...info({ shape: s.shape, dtype: s.dtype }),
-    n_units: s.shape[1] ?? 1,
+    n_units: (unitMajor ? s.shape[0] : s.shape[1]) ?? 1,
     ...(s.time?.rate_hz ? { rate_hz: s.time.rate_hz, rate_from: s.time.kind === "timestamps" ? `${s.time.path} (median step${s.time.irregular ? ", irregular" : ""})` : `${s.time.path}@rate` } : {}),
   });
   out.neural = c.roi_series.map(seriesEntry);
@@ -187,6 +189,8 @@ function inspectHdf5(reader: Hdf5Reader, out: SourceInspection): SourceInspectio
         arguments: { source: out.source, ...(c.roi_series.length ? { series: "units" } : {}) },
       });
     }
+    const stimuli = [...c.intervals.filter((t) => t.role === "frame").map((t) => t.name), ...c.presentations.map((p) => p.name)].map((n) => n.replace(/_presentations$/, ""));
+    for (const stimulus of stimuli.slice(1, MAX_ENTRIES)) out.load_calls.push({ what: `frames of ${stimulus} instead of ${stimuli[0]}`, arguments: { source: out.source, stimulus } });
     if (!c.roi_series.length && !c.units) out.notes.push("No neural data: no RoiResponseSeries in Fluorescence/DfOverF and no Units table; load_recording refuses this file.");
   }
   return out;

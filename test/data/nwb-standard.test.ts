@@ -183,3 +183,14 @@ test("an IndexSeries labels frames through its indexed_timeseries template (RGB 
   assert.deepEqual(seen.movies.map((x) => x.path), ["/stimulus/templates/scenes/data"]);
   assert.ok(seen.labels.some((l) => l.kind === "presentations" && l.path === "/stimulus/presentation/scenes"));
 });
+
+test("inspecting Allen files: the layout, dF/F with its unit count (NWB 1.x is unit-major), presentations and template", async () => {
+  const v1 = file("allen-v1.nwb");
+  await writeAllen2pV1(v1);
+  const r = await inspectSource(v1, ctx);
+  assert.equal(r.layout, "nwb-allen-2p-v1");
+  assert.deepEqual(r.neural.map((n) => [n.path, n.n_units, n.rate_hz]), [["/processing/brain_observatory_pipeline/DfOverF/imaging_plane_1", 20, 30]]);
+  assert.deepEqual(r.labels.map((l) => l.path), ["/stimulus/presentation/natural_movie_one_stimulus"]);
+  assert.deepEqual(r.movies.map((m) => m.shape), [[30, 6, 8]]);
+  assert.deepEqual(r.load_calls.map((c) => c.arguments), [{ source: v1 }]);
+});

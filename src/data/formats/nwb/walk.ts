@@ -179,7 +179,8 @@ function classifySeries(reader: Hdf5Reader, out: NwbContents, p: string, type: s
   const shape = reader.shape(`${p}/data`);
   const dtype = reader.dtype(`${p}/data`);
   const info = (): SeriesInfo => ({ name: base(p), path: p, type, container, shape, dtype, time: timeBase(reader, p, kids) });
-  if (type === "RoiResponseSeries" || (kids.includes("rois") && /DfOverF|Fluorescence/.test(container))) {
+  const untyped = !typeOf(reader, p);
+  if (type === "RoiResponseSeries" || ((kids.includes("rois") || untyped) && /DfOverF|Fluorescence/.test(container) && shape.length <= 2)) {
     out.roi_series.push({ ...info(), type: "RoiResponseSeries" });
   } else if (RAW_IMAGING.has(type)) {
     out.unusable.push({ path: p, type, why: "raw imaging frames: never read (cebra-mcp reads the RoiResponseSeries traces extracted from them)" });
@@ -187,7 +188,8 @@ function classifySeries(reader: Hdf5Reader, out: NwbContents, p: string, type: s
     out.unusable.push({ path: p, type, why: "raw or filtered voltage: not treated as units (spikes come from the Units table)" });
   } else if (kids.includes("external_file")) {
     out.unusable.push({ path: p, type, why: "data kept in an external file, which cebra-mcp never opens (docs/SECURITY.md)" });
-  } else if (type === "IndexSeries" && p.startsWith("/stimulus/presentation")) {
+  } else if ((type === "IndexSeries" || (untyped && shape.length === 1)) && p.startsWith("/stimulus/presentation")) {
+    // An untyped 1-D series here is an NWB 1.x (Allen) presentation of frame indices.
     const link = `${p}/indexed_timeseries`;
     const template = reader.isDataset(`${link}/data`) ? linkTarget(reader, link) : undefined;
     out.presentations.push({ ...info(), ...(template ? { template } : {}) });

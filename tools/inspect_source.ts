@@ -25,12 +25,16 @@ const shape = (s: number[]) => s.join("×") || "scalar";
 /** A few lines a reader can act on; the full lists are in structuredContent (also `cebra-mcp inspect`). */
 export function inspectionText(r: SourceInspection): string {
   const lines = [`${r.source}: ${r.format}${r.nwb_version ? ` ${r.nwb_version}` : ""}${r.layout ? ` (${r.layout})` : ""}, ${r.file_bytes} bytes.`];
-  for (const n of r.neural) lines.push(`neural: ${n.type} ${n.path} ${n.type === "Units" ? `${n.n_units} units, ${n.n_spikes} spikes` : `${shape(n.shape)}${n.rate_hz ? ` at ${n.rate_hz} Hz` : ""}`}`);
-  for (const l of r.labels) lines.push(`label: ${l.path} → ${l.becomes}`);
-  for (const m of r.movies) lines.push(`movie: ${m.path} ${shape(m.shape)}`);
-  for (const u of r.unusable) lines.push(`unusable: ${u.path} (${u.type}): ${u.why}`);
-  for (const a of r.arrays) lines.push(`array: ${a.path} ${shape(a.shape)} ${a.dtype}`);
-  for (const c of r.load_calls) lines.push(`load_recording ${JSON.stringify(c.arguments)}: ${c.what}`);
+  const few = <T>(what: string, list: T[], line: (x: T) => string) => {
+    for (const x of list.slice(0, 3)) lines.push(`${what}${line(x)}`);
+    if (list.length > 3) lines.push(`${what}${list.length - 3} more in the structured result`);
+  };
+  few("neural: ", r.neural, (n) => `${n.type} ${n.path} ${n.type === "Units" ? `${n.n_units} units, ${n.n_spikes} spikes` : `${shape(n.shape)}${n.rate_hz ? ` at ${n.rate_hz} Hz` : ""}`}`);
+  few("label: ", r.labels, (l) => `${l.path} → ${l.becomes}`);
+  few("movie: ", r.movies, (m) => `${m.path} ${shape(m.shape)}`);
+  few("unusable: ", r.unusable, (u) => `${u.path} (${u.type}): ${u.why}`);
+  few("array: ", r.arrays, (a) => `${a.path} ${shape(a.shape)} ${a.dtype}`);
+  few("load_recording ", r.load_calls, (c) => `${JSON.stringify(c.arguments)}: ${c.what}`);
   return [...lines, ...r.notes].join("\n");
 }
 

@@ -21,8 +21,10 @@ import { walkNwb, type SeriesInfo } from "./formats/nwb/walk.js";
 import { openSource } from "./load.js";
 import type { LoadContext } from "./options.js";
 
-/** Entries per list in an inspection (the rest is counted in `left_out`). */
+/** Entries per list in an inspection (the rest is counted in a note). */
 const MAX_ENTRIES = 12;
+/** Characters of JSON an inspection may take (the tool adds a text of about a third of it; budget 12,000). */
+export const MAX_INSPECTION_CHARS = 4500;
 
 export interface ArrayEntry {
   path: string;
@@ -81,8 +83,8 @@ export async function inspectSource(source: string, ctx: LoadContext): Promise<S
   try {
     const format = detectFormat(await probeFile(file))?.name;
     const base: SourceInspection = { source: file.source, format: format ?? "unknown", file_bytes: file.size, neural: [], labels: [], movies: [], unusable: [], arrays: [], load_calls: [], notes: [] };
-    if (format === "hdf5") return await withHdf5(file, ctx, (reader) => inspectHdf5(reader, base));
-    if (format === "npz") return withNpzFile(file, ctx, [], (arrays) => arraysInspection(base, arrays.list().map((k) => ({ path: k, ...info(arrays.info(k)) }))));
+    if (format === "hdf5") return fit(await withHdf5(file, ctx, (reader) => inspectHdf5(reader, base)));
+    if (format === "npz") return fit(withNpzFile(file, ctx, [], (arrays) => arraysInspection(base, arrays.list().map((k) => ({ path: k, ...info(arrays.info(k)) })))));
     if (format === "npy") return arraysInspection(base, [{ path: "(array)", ...info(npyHead(file.path, file.name)) }]);
     throw new UserError(`Cannot tell the format of ${file.name} (not .npy, .npz or HDF5/NWB).`, "Convert it to .npz (see docs/DATA.md).");
   } finally {
@@ -126,6 +128,24 @@ function arraysInspection(out: SourceInspection, arrays: ArrayEntry[]): SourceIn
 
 function largest2d(arrays: ArrayEntry[]): ArrayEntry | undefined {
   return arrays.filter((a) => a.shape.length === 2).sort((a, b) => b.bytes - a.bytes)[0];
+}
+
+/**
+ * Keep an inspection within MAX_INSPECTION_CHARS: long texts are shortened, then entries are dropped from
+ * the end of the longest list (the first load call always stays), with a note of how many per list.
+ */
+export function fit(out: SourceInspection): SourceInspection {
+  for (const u of out.unusable) if (u.why.length > 200) u.why = `${u.why.slice(0, 199)}…`;
+  const lists = ["unusable", "labels", "arrays", "movies", "load_calls", "neural"] as const;
+  const dropped: Record<string, number> = {};
+  while (JSON.stringify(out).length > MAX_INSPECTION_CHARS) {
+    const longest = lists.filter((k) => out[k].length > (k === "load_calls" ? 1 : 0)).sort((a, b) => JSON.stringify(out[b]).length - JSON.stringify(out[a]).length)[0];
+    if (!longest) break;
+    (out[longest] as unknown[]).pop();
+    dropped[longest] = (dropped[longest] ?? 0) + 1;
+  }
+  for (const [k, n] of Object.entries(dropped)) out.notes.push(`${n} more ${k} left out to keep the answer short.`);
+  return out;
 }
 
 function cut<T>(list: T[], out: SourceInspection, what: string): T[] {

@@ -12,7 +12,8 @@ import type { Client } from "@modelcontextprotocol/client";
 import { writeNpz } from "../../src/data/formats/npz.js";
 import { toolResultChars } from "../../tools/kit/budget.js";
 import { writeAllenNeuropixels } from "../data/nwb-fixtures.js";
-import { OPHYS, writeNoNeural, writeStandardEcephys, writeStandardOphys } from "../data/nwb-standard-fixtures.js";
+import { OPHYS, intervals, nwbRoot, series, writeNoNeural, writeStandardEcephys, writeStandardOphys } from "../data/nwb-standard-fixtures.js";
+import { put, writeH5 } from "../data/helpers.js";
 import { MAIN_JS, callError, callOk, connectHttp, startTestHttpServer, type HttpTestServer } from "../helpers/mcp.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -41,6 +42,7 @@ before(async () => {
     writeStandardEcephys(path.join(data, "ephys.nwb")),
     writeAllenNeuropixels(path.join(data, "allen-np.nwb")),
     writeNoNeural(path.join(data, "none.nwb")),
+    writeCrowded(path.join(data, "crowded.nwb")),
   ]);
   writeFileSync(path.join(data, "arrays.npz"), writeNpz({ spikes: { dtype: "<f4", shape: [50, 3], data: new Array(150).fill(1) }, t: { dtype: "<f8", shape: [50], data: new Array(50).fill(0) } }));
   server = await startTestHttpServer({ workspace: path.join(tmp.dir, "ws"), cwd: data });
@@ -52,9 +54,24 @@ after(async () => {
   tmp.cleanup();
 });
 
+/** 30 RoiResponseSeries, 40 behaviour series, 30 movie presentation tables and 30 raw TwoPhotonSeries, with long names. */
+async function writeCrowded(file: string): Promise<void> {
+  const long = (i: number) => `a_rather_long_descriptive_name_as_labs_write_them_number_${i}`;
+  await writeH5(file, (f) => {
+    nwbRoot(f);
+    for (let i = 0; i < 30; i++) {
+      series(f, `/processing/ophys/DfOverF/${long(i)}`, "RoiResponseSeries", new Float32Array(20 * 3), [20, 3], { rate: 10, start: 0 });
+      series(f, `/acquisition/raw_${long(i)}`, "TwoPhotonSeries", new Uint16Array(2 * 2 * 2), [2, 2, 2], { rate: 10, start: 0 }, "<H");
+      intervals(f, `/intervals/${long(i)}_presentations`, [0, 1], [1, 2]);
+      put(f, `/intervals/${long(i)}_presentations/frame`, Int32Array.of(0, 1));
+    }
+    for (let i = 0; i < 40; i++) series(f, `/processing/behavior/${long(i)}`, "TimeSeries", new Float64Array(20), [20], { rate: 10, start: 0 });
+  });
+}
+
 async function inspect(source: string) {
   const r = await callOk<Inspection>(client, "inspect_source", { source });
-  assert.ok(toolResultChars(r.result) < 6000, `${source}: ${toolResultChars(r.result)} characters`);
+  assert.ok(toolResultChars(r.result) < 8000, `${source}: ${toolResultChars(r.result)} characters`);
   return r;
 }
 
@@ -106,4 +123,11 @@ test("cebra-mcp inspect PATH prints the same answer (text, or JSON with --json)"
   assert.match(text, /load_recording \{"source":"[^"]*ephys\.nwb"\}/);
   const json = JSON.parse(run("ophys.nwb", "--json")) as Inspection;
   assert.equal(json.neural.length, 2);
+});
+
+test("a crowded file: the answer stays a few KB, saying how much was left out", async () => {
+  const { data: r, text } = await inspect("crowded.nwb");
+  assert.ok(r.notes.some((n) => /more .* (not listed|left out)/.test(n)), r.notes.join("; "));
+  assert.ok(r.load_calls.length >= 1);
+  assert.match(text, /more in the structured result/);
 });

@@ -97,7 +97,6 @@ after(async () => {
 
 test(`tools/list stays within ${TOOLS_LIST_BUDGET} characters`, () => {
   const sizes = tools.map((t) => `${t.name} ${JSON.stringify(t).length}`).join(", ");
-  if (process.env.PRINT_TOOLS_LIST) console.log(`tools/list ${listChars} (${sizes})`);
   assert.ok(listChars <= TOOLS_LIST_BUDGET, `tools/list is ${listChars} characters (${sizes})`);
 });
 

@@ -87,14 +87,24 @@ export function readLabels(reader: Hdf5Reader, c: NwbContents, frames: FrameSour
     out.notes.repeat = { from: frames.path, rule: "a new repeat whenever the frame index goes back" };
   }
   const trials = c.intervals.find((t) => t.role === "trials");
-  if (!out.repeat && trials) {
-    const rows = intervalRows(reader, trials);
-    out.repeat = Int32Array.from(times, (t) => rowAt(rows, t));
+  const rowsOf = (t: IntervalsInfo): Rows | undefined => {
+    try {
+      return intervalRows(reader, t);
+    } catch (e) {
+      // An optional label the file stores in an unexpected way is left out, not fatal.
+      if (!(e instanceof UserError)) throw e;
+      warnings.push(`${reader.what(t.path)} not used as a label: ${e.problem}`);
+      return undefined;
+    }
+  };
+  const trialRows = !out.repeat && trials ? rowsOf(trials) : undefined;
+  if (trials && trialRows) {
+    out.repeat = Int32Array.from(times, (t) => rowAt(trialRows, t));
     out.notes.repeat = { from: trials.path, rule: "trial row index at each sample; -1 outside every trial" };
   }
   const classes = c.intervals.find((t) => t.role === "stimulus_name") ?? c.intervals.find((t) => t.role === "epochs");
-  if (classes) {
-    const rows = intervalRows(reader, classes);
+  const rows = classes && rowsOf(classes);
+  if (classes && rows) {
     const names = ["none"];
     const idOf = rows.names.map((n) => (names.includes(n) ? names.indexOf(n) : names.push(n) - 1));
     out.discrete = { data: Int32Array.from(times, (t) => { const k = rowAt(rows, t); return k < 0 ? 0 : idOf[k]; }), name: classes.name, class_names: names };
@@ -118,6 +128,7 @@ function intervalRows(reader: Hdf5Reader, t: IntervalsInfo): Rows {
   const start = reader.readNumeric(`${t.path}/start_time`, "f64").data;
   const stop = reader.readNumeric(`${t.path}/stop_time`, "f64").data;
   const names = t.role === "stimulus_name" ? reader.readStrings(`${t.path}/stimulus_name`) : epochNames(reader, t, start.length);
+  if (stop.length !== start.length || names.length !== start.length) throw new UserError(`start_time, stop_time and the names have ${start.length}, ${stop.length} and ${names.length} rows.`, "Fix the table.");
   const order = Int32Array.from(start, (_, i) => i).sort((a, b) => start[a] - start[b]);
   return { start, stop, names, order, sortedStart: Float64Array.from(order, (i) => start[i]) };
 }
@@ -145,31 +156,12 @@ function behaviour(reader: Hdf5Reader, series: SeriesInfo[], times: Float64Array
   const cols: { name: string; values: Float32Array }[] = [];
   const used: Record<string, unknown>[] = [];
   for (const s of series) {
-    const n = s.shape[0] ?? 0;
-    const d = s.shape.length === 2 ? s.shape[1] : 1;
-    if (n < 2) {
-      warnings.push(`${reader.what(s.path)} has ${n} sample(s); not used as a label.`);
-      continue;
+    try {
+      addBehaviour(reader, s, times, cols, used, warnings);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      warnings.push(`${reader.what(s.path)} not used as a label: ${e.problem}`);
     }
-    if (cols.length + d > MAX_BEHAVIOR_COLUMNS) {
-      warnings.push(`${reader.what(s.path)} not used as a label: the continuous labels already have ${cols.length} of at most ${MAX_BEHAVIOR_COLUMNS} columns.`);
-      continue;
-    }
-    const st = seriesTimes(reader, s.path, n);
-    const data = physical(reader, `${s.path}/data`, reader.readNumeric(`${s.path}/data`, "f64").data);
-    const t0 = st.timestamps[0];
-    const t1 = st.timestamps[n - 1];
-    let outside = 0;
-    for (const t of times) if (t < t0 || t > t1) outside++;
-    if (outside === times.length) {
-      warnings.push(`${reader.what(s.path)} (${fmt(t0)}–${fmt(t1)} s) covers none of the neural samples; not used as a label.`);
-      continue;
-    }
-    if (outside) warnings.push(`${reader.what(s.path)} covers ${fmt(t0)}–${fmt(t1)} s; ${outside} of ${times.length} neural samples lie outside and hold its first/last value.`);
-    for (let j = 0; j < d; j++) {
-      cols.push({ name: d === 1 ? s.name : `${s.name}_${"xyz"[j] ?? j}`, values: interpolate(st.timestamps, data, d, j, times) });
-    }
-    used.push({ path: s.path, type: s.type, rate_hz: Number(fmt(st.rate_hz)), rate_from: st.rate_source, samples_outside: outside });
   }
   if (!cols.length) return undefined;
   const dim = cols.length;
@@ -178,6 +170,38 @@ function behaviour(reader: Hdf5Reader, series: SeriesInfo[], times: Float64Array
   cols.forEach((c, j) => c.values.forEach((v, t) => (data[t * dim + j] = v)));
   notes.continuous = { series: used, method: "linear interpolation at the neural sample times (before the first / after the last sample of a series: that sample's value)" };
   return { data, dim, columns: cols.map((c) => c.name) };
+}
+
+/** Resample one behavioural series to `times` and append its columns (or say in `warnings` why not). */
+function addBehaviour(reader: Hdf5Reader, s: SeriesInfo, times: Float64Array, cols: { name: string; values: Float32Array }[], used: Record<string, unknown>[], warnings: string[]): void {
+  const n = s.shape[0] ?? 0;
+  const d = s.shape.length === 2 ? s.shape[1] : 1;
+  if (n < 2) {
+    warnings.push(`${reader.what(s.path)} has ${n} sample(s); not used as a label.`);
+    return;
+  }
+  if (cols.length + d > MAX_BEHAVIOR_COLUMNS) {
+    warnings.push(`${reader.what(s.path)} not used as a label: the continuous labels already have ${cols.length} of at most ${MAX_BEHAVIOR_COLUMNS} columns.`);
+    return;
+  }
+  const st = seriesTimes(reader, s.path, n);
+  const data = physical(reader, `${s.path}/data`, reader.readNumeric(`${s.path}/data`, "f64").data);
+  const t0 = st.timestamps[0];
+  const t1 = st.timestamps[n - 1];
+  let outside = 0;
+  for (const t of times) if (t < t0 || t > t1) outside++;
+  if (outside === times.length) {
+    warnings.push(`${reader.what(s.path)} (${fmt(t0)}–${fmt(t1)} s) covers none of the neural samples; not used as a label.`);
+    return;
+  }
+  if (outside) warnings.push(`${reader.what(s.path)} covers ${fmt(t0)}–${fmt(t1)} s; ${outside} of ${times.length} neural samples lie outside and hold its first/last value.`);
+  for (let j = 0; j < d; j++) {
+    const base = d === 1 ? s.name : `${s.name}_${"xyz"[j] ?? j}`;
+    let name = base;
+    for (let k = 2; cols.some((c) => c.name === name); k++) name = `${base}_${k}`;
+    cols.push({ name, values: interpolate(st.timestamps, data, d, j, times) });
+  }
+  used.push({ path: s.path, type: s.type, rate_hz: Number(fmt(st.rate_hz)), rate_from: st.rate_source, samples_outside: outside });
 }
 
 /** `data` in the series' units: data × the `conversion` attribute + `offset` (NWB TimeSeries; defaults 1 and 0), in place. */

@@ -10,9 +10,9 @@ export const cancelJob = defineTool({
   name: "cancel_job",
   title: "Cancel job",
   description:
-    "Stops a queued or running job; a cancelled training run still saves its model (in result). Returns the job's status; a finished job is left as it is.",
+    "Stops a queued or running job (a cancelled training still saves its model). Returns the job's status.",
   inputSchema: z.object({
-    job_id: z.string().min(1).max(64).describe("Job id (job_…) to cancel."),
+    job_id: z.string().min(1).max(64).describe("Job id (job_…)."),
   }),
   outputSchema: JOB_VIEW_SCHEMA,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },

@@ -4,10 +4,10 @@ import { compareEmbeddings, consistencyReading } from "../src/app/compare.js";
 import { defineTool, structuredResult } from "./kit/define.js";
 
 const INPUT = z.object({
-  ids: z.array(z.string().min(1).max(64)).min(2).max(20).describe("Model ids (mdl_…) or embedding ids (emb_…) to compare."),
-  between: z.enum(["runs", "datasets"]).optional().describe("runs: one recording, sample by sample (default if one); datasets: aligned by a label."),
-  label: z.union([z.literal("frame"), z.object({ column: z.string().min(1).max(128).describe("Continuous label column.") })]).optional().describe("datasets: the 1-D label that aligns them (default frame)."),
-  bins: z.number().int().min(3).max(1000).default(100).describe("datasets: number of label bins (CEBRA: 100)."),
+  ids: z.array(z.string().min(1).max(64)).min(2).max(20).describe("Model (mdl_…) or embedding (emb_…) ids."),
+  between: z.enum(["runs", "datasets"]).optional().describe("runs: one recording (default if one); datasets: aligned by a label."),
+  label: z.union([z.literal("frame"), z.object({ column: z.string().min(1).max(128).describe("Continuous label column.") })]).optional().describe("datasets: aligning label (default frame)."),
+  bins: z.number().int().min(3).max(1000).default(100).describe("datasets: label bins (default 100)."),
 });
 
 const OUTPUT = z.object({
@@ -23,7 +23,7 @@ export const compareEmbeddingsTool = defineTool({
   name: "compare_embeddings",
   title: "Consistency between embeddings",
   description:
-    "CEBRA's consistency score: the R² of a linear map between each ordered pair of embeddings, between runs (seeds, settings) or datasets (aligned by a label). Returns each pair's R² and the mean; high across seeds means the structure is in the data.",
+    "CEBRA consistency: R² of a linear map between each ordered pair of embeddings (runs or datasets). Returns each pair's R² and the mean.",
   inputSchema: INPUT,
   outputSchema: OUTPUT,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

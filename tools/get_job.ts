@@ -8,10 +8,10 @@ export const getJob = defineTool({
   name: "get_job",
   title: "Get job status",
   description:
-    "Returns a job's status, progress (step/total, loss, ETA), a short loss history and, when finished, its result (e.g. model_id) or error. Optionally waits for it; call again while status is running.",
+    "Returns a job's status, progress, recent losses and, when finished, its result or error. Call again while running.",
   inputSchema: z.object({
-    job_id: z.string().min(1).max(64).describe("Job id (job_…) from the tool that started it."),
-    wait_seconds: z.number().min(0).max(55).default(0).describe("Seconds to wait for the job to finish (0 = return at once)."),
+    job_id: z.string().min(1).max(64).describe("Job id (job_…)."),
+    wait_seconds: z.number().min(0).max(55).default(0).describe("Seconds to wait for it to finish (default 0)."),
   }),
   outputSchema: JOB_VIEW_SCHEMA,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

@@ -20,10 +20,10 @@ export const listArtifacts = defineTool({
   name: "list_artifacts",
   title: "List workspace artifacts",
   description:
-    "Lists workspace artifacts (recordings, models, embeddings, decodings, renders, jobs; earlier sessions too), newest first, with id, size and summary. Use it to find an id, e.g. after an 'unknown id' error.",
+    "Lists workspace artifacts of all sessions, newest first, with id, size and summary. Use it to find an id.",
   inputSchema: z.object({
     kind: z.enum(ALL_KINDS).optional().describe("Only this kind; omit for all."),
-    limit: z.number().int().min(1).max(100).default(25).describe("Maximum artifacts returned (newest first)."),
+    limit: z.number().int().min(1).max(100).default(25).describe("Most artifacts returned (default 25)."),
   }),
   outputSchema: z.object({
     workspace: z.string().describe("Workspace directory."),

@@ -10,18 +10,18 @@ const INPUT = z.object({
   colour_by: z
     .union([z.enum(["frame", "time", "repeat", "discrete", "none"]), z.object({ column: z.string().min(1).max(128).describe("Continuous label column.") })])
     .default("frame")
-    .describe("Colour by movie frame, time, repeat, the discrete label, or {column: name}."),
-  samples: z.enum(["all", "train", "test"]).default("all").describe("Which samples to plot (test = held out from training)."),
-  dims: z.union([z.literal(2), z.literal(3)]).optional().describe("2-D or 3-D (default 3 when the embedding has ≥ 3 dims)."),
-  projection: z.enum(["first", "pca"]).default("first").describe("first: the first embedding dimensions (as CEBRA); pca: top principal components."),
-  include_loss: z.boolean().default(true).describe("Add the training loss curve panel."),
+    .describe("frame, time, repeat, discrete, none or {column} (default frame)."),
+  samples: z.enum(["all", "train", "test"]).default("all").describe("all, train or test (held out) (default all)."),
+  dims: z.union([z.literal(2), z.literal(3)]).optional().describe("2 or 3 (default 3 if ≥ 3 dims)."),
+  projection: z.enum(["first", "pca"]).default("first").describe("first dims (as CEBRA) or pca (default first)."),
+  include_loss: z.boolean().default(true).describe("Add the loss curve (default true)."),
 });
 
 export const plotEmbeddingTool = defineTool({
   name: "plot_embedding",
   title: "Plot an embedding",
   description:
-    "Plots an embedding as a PNG: 2-D or 3-D scatter coloured by frame, time, repeat or a label, with the loss curve, to see whether it is organised by the stimulus. Returns the image and its workspace path.",
+    "Plots an embedding as a 2-D/3-D PNG scatter coloured by frame, time, repeat or a label, with the loss curve. Returns the image and its path.",
   inputSchema: INPUT,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   async handler(args, ctx) {

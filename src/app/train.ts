@@ -29,19 +29,19 @@ const USER_CONFIG = TRAIN_CONFIG_SCHEMA.pick({
  * the split, the user-facing TrainConfig fields (TRAIN_CONFIG_SCHEMA), resume and control options.
  */
 export const TRAINING_ARGS_SCHEMA = z.object({
-  recording_id: z.string().min(1).max(64).describe("Recording id (rec_…) from load_recording."),
-  mode: z.enum(["behavior", "time", "hybrid"]).default("behavior").describe("behavior: positives share labels; time: positives are time_offsets later (no labels); hybrid: both."),
+  recording_id: z.string().min(1).max(64).describe("Recording id (rec_…)."),
+  mode: z.enum(["behavior", "time", "hybrid"]).default("behavior").describe("behavior: positives share labels; time: time_offsets later (no labels); hybrid: both."),
   labels: z
     .union([z.enum(["frame_features", "frame", "continuous", "discrete"]), z.array(z.string().min(1).max(128)).min(1).max(64)])
     .optional()
-    .describe("behavior/hybrid labels: frame_features (movie default), frame (id as discrete), continuous, discrete, or continuous column names."),
+    .describe("Labels: frame_features (movie default), frame (as discrete), continuous, discrete, or column names."),
   ...USER_CONFIG.shape,
   model_architecture: z.enum(listArchitectures().map((a) => a.name) as [string, ...string[]]).default(DEFAULT_TRAIN_CONFIG.model_architecture).describe(USER_CONFIG.shape.model_architecture.description!),
   max_iterations: USER_CONFIG.shape.max_iterations.unwrap().default(2000).describe(USER_CONFIG.shape.max_iterations.description!),
-  train_repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(10_000).optional().describe("Repeat indices to train on (default: all but the last, held out)."),
-  train_fraction: z.number().gt(0).max(1).optional().describe("Without repeats: the first fraction trains, the rest is held out (default 0.8)."),
-  resume_from: z.string().min(1).max(64).optional().describe("Model id (mdl_…) to continue for max_iterations more steps with its settings; gives a new model."),
-  shuffled_control: z.boolean().default(false).describe("Also train on shuffled labels as a control (doubles the time)."),
+  train_repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(10_000).optional().describe("Repeats to train on (default: all but the last)."),
+  train_fraction: z.number().gt(0).max(1).optional().describe("Without repeats: leading fraction to train on (default 0.8)."),
+  resume_from: z.string().min(1).max(64).optional().describe("Model id (mdl_…) to continue with its settings (a new model)."),
+  shuffled_control: z.boolean().default(false).describe("Also train a shuffled-label control (doubles the time)."),
 });
 
 type TrainingArgs = z.output<typeof TRAINING_ARGS_SCHEMA>;

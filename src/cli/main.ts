@@ -17,6 +17,7 @@ Usage:
   cebra-mcp demo [options]      run the end-to-end demo (see cebra-mcp demo --help)
   cebra-mcp gpu-check           check which GPU execution providers work here
   cebra-mcp eval SCENARIO...    run MCP eval scenarios (see cebra-mcp eval --help)
+  cebra-mcp inspect PATH|URL    what a recording file holds and how to load it (see --help)
   cebra-mcp --help | --version
 
 ${SERVE_USAGE}`;
@@ -31,6 +32,7 @@ const LAZY_COMMANDS: Record<string, LazyCommand> = {
   demo: { module: "./demo.js", exportName: "runDemo" },
   "gpu-check": { module: "./gpu-check.js", exportName: "runGpuCheck" },
   eval: { module: "./eval.js", exportName: "runEval" },
+  inspect: { module: "./inspect.js", exportName: "runInspect" },
 };
 
 /** Runs the command line; returns the process exit code. */

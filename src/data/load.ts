@@ -17,7 +17,7 @@ import { UserError } from "../util/errors.js";
 import { movieFromArray, DEFAULT_MOVIE_RATE_HZ } from "./arrays.js";
 import { cachedDownload, fetchToCache, isUrl, redactUrl, sha256File, type FetchResult } from "./fetch.js";
 import { loadBuiltin } from "./formats/builtin.js";
-import { detectFormat, formatNamed, probeFile, type SourceFile } from "./formats/index.js";
+import { detectFormat, formatNamed, probeFile, type FileProbe, type SourceFile } from "./formats/index.js";
 import { withHdf5 } from "./formats/hdf5.js";
 import { readFrameFolder, readMovieDataset, movieFromNdArray, templatePaths } from "./movie.js";
 import { readNpyFile } from "./formats/npy.js";
@@ -48,7 +48,7 @@ interface ResolvedFile extends SourceFile {
 }
 
 /** A resolved file opened once and verified (src/data/source-file.ts): read it through `path`, then close it. */
-type OpenedSource = ResolvedFile & Pick<OpenedFile, "path" | "realPath" | "isFolder" | "close">;
+type OpenedSource = ResolvedFile & Pick<OpenedFile, "path" | "realPath" | "isFolder" | "close" | "size">;
 
 /** Load a recording from a local path, an http(s) URL or "builtin:allen-like". */
 export async function loadRecording(source: string, opts: LoadOptions, ctx: LoadContext): Promise<Recording> {
@@ -92,11 +92,11 @@ async function loadSourceFile(source: string, opts: LoadOptions, ctx: LoadContex
  * against the roots (a download against its cache path) and every later read goes through it, so a
  * symlink swapped after the check cannot redirect the read.
  */
-async function openSource(source: string, ctx: LoadContext, allowFolder = false, mode: "auto" | "whole" = "whole"): Promise<OpenedSource> {
+export async function openSource(source: string, ctx: LoadContext, allowFolder = false, mode: "auto" | "whole" = "whole"): Promise<OpenedSource> {
   const file = await resolveFile(source, ctx, mode);
   if (file.remote) {
     const remote = file.remote;
-    return { ...file, realPath: file.name, isFolder: false, close: async () => {
+    return { ...file, realPath: file.name, isFolder: false, size: remote.size, close: async () => {
       unregisterRemote(file.path);
       remote.close();
     } };
@@ -174,10 +174,15 @@ function remoteProvenance(remote: RemoteFile, archiveDigest: boolean): Record<st
 }
 
 /** Load with the format the `format` option names, else with the detected one. */
+/** The first bytes and extension of an opened source: a remote file's come from its probe (its path is a virtual one). */
+export async function probeSource(file: ResolvedFile): Promise<FileProbe> {
+  return file.remote ? { head: file.remote.probe.head, ext: extname(new URL(file.remote.probe.url).pathname).toLowerCase() } : probeFile(file);
+}
+
 async function loadFile(file: ResolvedFile, opts: LoadOptions, ctx: LoadContext): Promise<Recording> {
   // checkOptions has accepted the name, and the registry has a format for every LOAD_FORMATS name.
   if (opts.format) return formatNamed(opts.format)!.load(file, opts, ctx);
-  const format = detectFormat(file.remote ? { head: file.remote.probe.head, ext: extname(new URL(file.remote.probe.url).pathname).toLowerCase() } : await probeFile(file));
+  const format = detectFormat(await probeSource(file));
   if (!format) {
     throw new UserError(`Cannot tell the format of ${file.name} (not .npy, .npz or HDF5/NWB).`, `Convert it to .npz (see docs/DATA.md) or pass format: one of ${LOAD_FORMATS.join(", ")}.`);
   }

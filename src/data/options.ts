@@ -13,7 +13,7 @@ import { z } from "zod";
 import { CancelledError } from "../util/errors.js";
 
 /** Formats a caller may force with `LoadOptions.format` (otherwise detected from magic bytes / extension). */
-export const LOAD_FORMATS = ["npy", "npz", "hdf5", "nwb", "nwb-allen-2p-v1", "nwb-allen-2p-v2", "nwb-allen-neuropixels", "builtin"] as const;
+export const LOAD_FORMATS = ["npy", "npz", "hdf5", "nwb", "nwb-allen-2p-v1", "nwb-allen-2p-v2", "nwb-allen-neuropixels", "nwb-standard", "builtin"] as const;
 export type LoadFormat = (typeof LOAD_FORMATS)[number];
 
 /** Roles an array can play in the `.npz` / generic-HDF5 convention (see docs/DATA.md). */
@@ -115,6 +115,10 @@ export const LOAD_OPTIONS_SCHEMA = z.object({
     .union([z.literal(false), z.string().min(1).max(4096), MOVIE_SOURCE_SCHEMA])
     .describe("Movie: path/URL of a .npy [F,H,W] uint8, .npz, NWB/HDF5 or frame folder; false = none (default: the file's own).")
     .optional(),
+  /** Standard NWB 2.x: the neural series to read, by name, path or Container/name ("units" = the Units table). Default: DfOverF, else Fluorescence, else Units. */
+  series: z.string().min(1).max(512).optional().describe("NWB neural series (default DfOverF, Fluorescence, units)."),
+  /** Standard NWB 2.x Units: bin width in ms (default: the movie presentations' duration, else a behaviour series' rate, else 25 ms). */
+  bin_ms: z.number().positive().max(600_000).optional().describe("NWB units bin, ms (default label rate or 25)."),
   /** Allen stimulus name for NWB files (default "natural_movie_one"). */
   stimulus: z.string().min(1).max(128).optional().describe("Allen stimulus name (default natural_movie_one)."),
   /**

@@ -23,6 +23,12 @@ export function validateRecording(rec: Recording): void {
   const T = rec.n_samples;
   const N = rec.n_neurons;
   if (T === 0 || N === 0) throw new UserError(`${name} is empty (${T} samples × ${N} units).`, "Load a file with at least one sample and one unit (check the keys, time range and filters).");
+  if (T < MIN_SAMPLES) {
+    throw new UserError(
+      `${name} has ${T} sample${T === 1 ? "" : "s"} (× ${N} units): too few to analyse (contrastive training needs pairs of samples, decoding a training and a test part; the models' receptive fields span ${receptiveFieldRange()} samples).`,
+      "Load a longer recording (check time_range, repeats and restrict_to_stimulus), or the whole session.",
+    );
+  }
   if (rec.neural.length !== T * N) throw new UserError(`${name}: neural has ${rec.neural.length} values, expected ${T} × ${N}.`, "Check the shape of the neural array.");
   if (!(rec.sampling_rate_hz > 0 && Number.isFinite(rec.sampling_rate_hz))) {
     throw new UserError(`${name}: the sampling rate is not a positive finite number.`, "Pass sampling_rate_hz.");
@@ -43,8 +49,29 @@ export function validateRecording(rec: Recording): void {
   }
   checkMovie(rec, name);
   checkFrames(rec, name);
+  checkMovieSize(rec, name);
   if (rec.repeat && rec.repeat.some((r) => r < -1)) throw new UserError(`${name}: repeat labels must be ≥ -1 (-1 = outside any repeat).`, "Fix the repeat labels.");
   if (!isNonDecreasing(rec.timestamps)) rec.warnings.push(`${name}: timestamps are not in increasing order.`);
+}
+
+/** Fewest samples a recording may have: below it nothing can be trained or decoded. */
+export const MIN_SAMPLES = 2;
+
+/** "1–40": the shortest and longest receptive field of the models. */
+function receptiveFieldRange(): string {
+  const rf = ARCHITECTURES.map((a) => a.offset[0] + a.offset[1]);
+  return `${Math.min(...rf)}–${Math.max(...rf)}`;
+}
+
+/** A movie of one frame or one pixel cannot be decoded or rendered. */
+function checkMovieSize(rec: Recording, name: string): void {
+  const m = rec.movie;
+  if (m && (m.n_frames < 2 || m.height * m.width < 2)) {
+    throw new UserError(
+      `${name}: the movie (${m.source}) has ${m.n_frames} frame${m.n_frames === 1 ? "" : "s"} of ${m.height}×${m.width} pixels, which cannot be decoded or rendered (at least 2 frames of 2 pixels are needed).`,
+      "Pass the real movie with the movie option (a .npy [F,H,W] uint8, an .npz, an NWB file or a frame folder), or movie: false.",
+    );
+  }
 }
 
 function checkMovie(rec: Recording, name: string): void {
@@ -60,7 +87,16 @@ function checkMovie(rec: Recording, name: string): void {
 }
 
 function checkFrames(rec: Recording, name: string): void {
+  if (rec.repeat && !rec.frame && rec.repeat.length > 0 && rec.repeat.every((r) => r === -1)) {
+    throw new UserError(`${name}: the repeat labels cover no sample (every sample is outside any repeat).`, "Check the intervals the labels come from against the recording's time range.");
+  }
   if (!rec.frame) return;
+  if (rec.frame.length > 0 && rec.frame.every((f) => f === -1)) {
+    throw new UserError(
+      `${name}: the movie-frame labels cover no sample (no sample was recorded while a frame was on screen).`,
+      "Check that the stimulus (option stimulus) was shown during this recording and its time range, or load the other labels without frames.",
+    );
+  }
   const limits: [number, string][] = [];
   if (rec.movie) limits.push([rec.movie.n_frames, `the movie has ${rec.movie.n_frames} frames`]);
   if (rec.frame_features) limits.push([rec.frame_features.data.length / rec.frame_features.dim, "frame_features has that many rows"]);

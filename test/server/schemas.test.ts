@@ -41,6 +41,8 @@ const ANNOTATIONS: Record<string, Omit<ToolAnnotations, "title">> = {
   plot_embedding: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   compare_embeddings: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   list_artifacts: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  // Reads a file's metadata (a URL is downloaded as for a load); stores nothing.
+  inspect_source: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
 };
 
 /** Every parameter (a property of an object schema, at any depth) as `tool.a.b` with its schema. */

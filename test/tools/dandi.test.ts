@@ -85,3 +85,18 @@ test("bytes fetched over range requests are reported as increasing progress whil
     srv.bytesPerSecond = 0;
   }
 });
+
+test("inspect_source on a large remote HDF5 reads its metadata over range requests, not the file", async () => {
+  const big = path.join(tmp.dir, "big.h5");
+  await writeH5(big, (g) => {
+    put(g, "/neural", Float32Array.from({ length: 200 * 30 }, (_, i) => i % 11), { shape: [200, 30] });
+    put(g, "/raw", new Float32Array(8 * 1024 * 1024), { shape: [128, 256, 256] });
+  });
+  srv.files.set("/blobs/big", { path: big, etag: '"b"' });
+  const before = srv.sent.bytes;
+  const { data } = await callOk<{ format: string; file_bytes: number; arrays: { path: string }[]; load_calls: unknown[] }>(conn.client, "inspect_source", { source: `${srv.base}/blobs/big` });
+  const sent = srv.sent.bytes - before;
+  assert.equal(data.file_bytes, statSync(big).size);
+  assert.ok(sent < 0.5 * statSync(big).size, `inspection transferred ${sent} of ${statSync(big).size} bytes`);
+  assert.ok(srv.sent.requests.some((r) => r.url === "/blobs/big" && r.range?.startsWith("bytes=")), "read with range requests");
+});

@@ -8,7 +8,7 @@ import { UserError } from "../util/errors.js";
 export interface Provenance {
   /** Local absolute path, http(s) URL, or `builtin:<name>`. */
   source: string;
-  /** e.g. "npz", "npy", "nwb-allen-2p-v1", "nwb-allen-2p-v2", "nwb-allen-neuropixels", "hdf5", "builtin", "workspace". */
+  /** e.g. "npz", "npy", "nwb-allen-2p-v1", "nwb-allen-2p-v2", "nwb-allen-neuropixels", "nwb-standard", "hdf5", "builtin", "workspace". */
   format: string;
   /** SHA-256 (hex) of the source bytes; for builtin recordings, of the canonical parameter JSON. */
   sha256: string;

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { FIXTURE_GENERATORS } from "./fixtures.js";
 
 /** Check keys that assert something (a check needs at least one). */
-const OPERATORS = ["exists", "equals", "not_equals", "in", "matches", "not_matches", "contains", "min", "max", "gt", "lt", "length", "same_as", "join", "images", "max_result_bytes"] as const;
+const OPERATORS = ["exists", "equals", "not_equals", "in", "matches", "not_matches", "contains", "min", "max", "gt", "lt", "exceeds", "near", "length", "same_as", "join", "images", "max_result_bytes"] as const;
 
 /** Step keys naming the request a step makes (a step has exactly one). */
 const ACTIONS = ["call", "read", "list", "prompt", "complete"] as const;
@@ -39,6 +39,21 @@ const JOIN = z.strictObject({
   min_matches: z.number().int().min(1).optional().describe("At least this many left items (default 1)."),
 });
 
+const EXCEEDS = z.strictObject({
+  ...COMMENT,
+  path: z.string().describe("Path of the number this value must exceed (steps.<id>… or relative to this step)."),
+  by: z.number().min(0).describe("By at least this much: value − other ≥ by."),
+});
+
+const NEAR = z
+  .strictObject({
+    ...COMMENT,
+    path: z.string().optional().describe("Path of the reference number…"),
+    value: NUMBER_OR_TEMPLATE.optional().describe("…or the reference itself (a number or a ${…} template)."),
+    tol: z.number().min(0).describe("|value − reference| ≤ tol."),
+  })
+  .refine((n) => (n.path === undefined) !== (n.value === undefined), { message: "near needs exactly one of path, value" });
+
 /** One check. Every operator present must hold; `path` (if given) selects the value they apply to. */
 export const CHECK = z
   .strictObject({
@@ -56,6 +71,8 @@ export const CHECK = z
     max: NUMBER_OR_TEMPLATE.optional(),
     gt: NUMBER_OR_TEMPLATE.optional(),
     lt: NUMBER_OR_TEMPLATE.optional(),
+    exceeds: EXCEEDS.optional().describe("The value is at least `by` above the number at `path` (margins over controls)."),
+    near: NEAR.optional().describe("The value lies within ±tol of the number at `path` (or of `value`)."),
     length: z.union([z.number().int().min(0), z.strictObject({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() })]).optional(),
     same_as: z.string().optional().describe("Path whose value must be deep-equal to this one."),
     as_set: z.boolean().optional().describe("With same_as: compare arrays ignoring order and duplicates."),

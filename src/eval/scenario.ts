@@ -7,6 +7,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
+import { FAULTS } from "../util/faults.js";
 import { FIXTURE_GENERATORS } from "./fixtures.js";
 
 /** Check keys that assert something (a check needs at least one). */
@@ -142,6 +143,22 @@ const FIXTURE = z.strictObject({
 
 export type FixtureSpec = z.output<typeof FIXTURE>;
 
+/**
+ * A deliberately broken run of the scenario (docs/EVALS.md, "Broken variants"): the same steps with some
+ * arguments overridden and/or a server fault; `cebra-mcp eval --broken` requires every variant to FAIL,
+ * at a value check of one of the `caught_by` steps.
+ */
+const BROKEN = z.strictObject({
+  ...COMMENT,
+  name: z.string().regex(/^[A-Za-z0-9_-]+$/),
+  description: z.string().optional(),
+  args: z.record(z.string(), z.record(z.string(), z.unknown())).default({}).describe("Step id → arguments merged over that step's args (templated like them)."),
+  fault: z.enum(FAULTS).optional().describe("Start the server with --fault <this> (CEBRA_MCP_ENABLE_FAULTS=1)."),
+  caught_by: z.array(z.string()).min(1).describe("Step ids whose checks must catch the breakage."),
+});
+
+export type BrokenVariant = z.output<typeof BROKEN>;
+
 export const SCENARIO = z.strictObject({
   ...COMMENT,
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/),
@@ -150,6 +167,7 @@ export const SCENARIO = z.strictObject({
   timeout_s: z.number().positive().max(7200).default(600).describe("Whole-scenario limit; remaining steps fail when it is exceeded."),
   fixtures: z.array(FIXTURE).default([]),
   steps: z.array(STEP).min(1),
+  broken: z.array(BROKEN).default([]).describe("Broken variants that must fail (run by eval --broken)."),
 });
 
 export type Scenario = z.output<typeof SCENARIO> & { /** Source file, for reports. */ file?: string };
@@ -163,6 +181,7 @@ export function parseScenario(json: unknown, file = "<inline>"): Scenario {
   }
   const scenario: Scenario = { ...r.data, file };
   assignStepIds(scenario);
+  checkBrokenVariants(scenario);
   return scenario;
 }
 
@@ -193,4 +212,27 @@ function assignStepIds(s: Scenario): void {
     if (seen.has(step.id)) throw new ScenarioFileError(`${s.file}: step id "${step.id}" is used twice.`);
     seen.add(step.id);
   });
+}
+
+/** Broken variants name steps that exist, and each name once. */
+function checkBrokenVariants(s: Scenario): void {
+  const ids = new Set(s.steps.map((step) => step.id!));
+  const names = new Set<string>();
+  for (const b of s.broken) {
+    if (names.has(b.name)) throw new ScenarioFileError(`${s.file}: broken variant "${b.name}" is defined twice.`);
+    names.add(b.name);
+    for (const id of [...Object.keys(b.args), ...b.caught_by]) {
+      if (!ids.has(id)) throw new ScenarioFileError(`${s.file}: broken variant "${b.name}" names step "${id}", which the scenario does not have (steps: ${[...ids].join(", ")}).`);
+    }
+    for (const id of Object.keys(b.args)) {
+      if (s.steps.find((step) => step.id === id)!.args === undefined) throw new ScenarioFileError(`${s.file}: broken variant "${b.name}" overrides the arguments of step "${id}", which takes none.`);
+    }
+    if (Object.keys(b.args).length === 0 && b.fault === undefined) throw new ScenarioFileError(`${s.file}: broken variant "${b.name}" changes nothing (give args or fault).`);
+  }
+}
+
+/** The scenario with a broken variant's argument overrides applied (named `<scenario>~<variant>`). */
+export function applyBrokenVariant(s: Scenario, b: BrokenVariant): Scenario {
+  const steps = s.steps.map((step) => (b.args[step.id!] ? { ...step, args: { ...step.args, ...b.args[step.id!] } } : step));
+  return { ...s, name: `${s.name}~${b.name}`, steps, broken: [] };
 }

@@ -6,10 +6,13 @@
  *
  * - `majority-decoder`: movie-frame decoding predicts, for every test sample, the frame most common
  *   among the training samples (ties: the lowest frame) instead of the kNN vote.
+ * - `scrambled-labels`: behaviour and hybrid training permute the labels across samples (as the
+ *   shuffled-label control does), so the model is trained on labels that carry no information; decoding
+ *   still scores against the recording's true frames and labels.
  */
 import { UserError } from "./errors.js";
 
-export const FAULTS = ["majority-decoder"] as const;
+export const FAULTS = ["majority-decoder", "scrambled-labels"] as const;
 export type Fault = (typeof FAULTS)[number];
 
 const active = new Set<Fault>();

@@ -81,7 +81,8 @@ function sink(): { write(s: string): boolean; text: () => string } {
   return { write: (s: string) => ((out += s), true), text: () => out };
 }
 
-// Smallest setting that still learns: 30 place cells, 60 s, 250 steps (trained r² ≈ 0.9; untrained ≈ 0.2–0.3).
+// Smallest setting that still learns: 30 place cells, 60 s, 250 steps. Measured 2026-12-07 (2-core EPYC, Node 20.20.2) over
+// training seeds 1–5: trained r² 0.988–0.991, untrained (1 step, lr 1e-9) 0.36–0.45, chance ≈ 0; the margin 0.7 lies between.
 const PLACE = {
   name: "place",
   fixtures: [{ name: "track", generator: "linear-track", params: { seed: 5, n_cells: 30, duration_s: 60 } }],
@@ -89,7 +90,7 @@ const PLACE = {
     { id: "load", call: "load_recording", args: { source: "${fixtures.track}" } },
     { id: "train", call: "train_embedding", args: { recording_id: "${steps.load.structured.recording_id}", labels: "continuous", output_dimension: 8, batch_size: 128, max_iterations: 250, learning_rate: 0.003, seed: 1, wait_seconds: 50 } },
     { id: "trained", call: "get_job", args: { job_id: "${steps.train.structured.job_id}", wait_seconds: 50 }, repeat: { until: [{ path: "structured.status", in: ["succeeded", "failed"] }], max_seconds: 120 }, expect: [{ path: "structured.status", equals: "succeeded" }] },
-    { id: "decode", call: "decode_labels", args: { model_id: "${steps.trained.structured.result.model_id}", skip_raw_controls: true }, expect: [{ path: "structured.scores.r2_mean", exceeds: { path: "structured.chance.r2_mean", by: 0.6 } }] },
+    { id: "decode", call: "decode_labels", args: { model_id: "${steps.trained.structured.result.model_id}", skip_raw_controls: true }, expect: [{ path: "structured.scores.r2_mean", exceeds: { path: "structured.chance.r2_mean", by: 0.7 } }] },
   ],
   broken: [
     { name: "no-training", args: { train: { max_iterations: 1, learning_rate: 1e-9 } }, caught_by: ["decode"] },
@@ -108,7 +109,7 @@ test("eval --broken: the real run passes, no-training is caught by the margin, a
   const report = JSON.parse(readFileSync(path.join(out, "broken.json"), "utf8")) as { caught: boolean; verdicts: { variant: string; caught: boolean; caught_by: string[] }[] };
   assert.equal(report.caught, false);
   assert.deepEqual(report.verdicts.map((v) => [v.variant, v.caught]), [["no-training", true], ["harmless", false]]);
-  assert.match(report.verdicts[0]!.caught_by[0]!, /^decode: structured\.scores\.r2_mean ≥ structured\.chance\.r2_mean \+ 0\.6: .* by -?0\.\d+, less than the required 0\.6$/);
+  assert.match(report.verdicts[0]!.caught_by[0]!, /^decode: structured\.scores\.r2_mean ≥ structured\.chance\.r2_mean \+ 0\.7: .* by -?0\.\d+, less than the required 0\.7$/);
   assert.match(log.text(), /NOT caught|NOT CAUGHT \(the broken run passed every check\)/);
   assert.match(log.text(), /FAIL: 1\/2 broken variants caught \(not caught: place~harmless \[stdio\]\)/);
 });

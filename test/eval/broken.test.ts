@@ -113,3 +113,34 @@ test("eval --broken: the real run passes, no-training is caught by the margin, a
   assert.match(log.text(), /NOT caught|NOT CAUGHT \(the broken run passed every check\)/);
   assert.match(log.text(), /FAIL: 1\/2 broken variants caught \(not caught: place~harmless \[stdio\]\)/);
 });
+
+test("the faults do what docs/EVALS.md says, and only while enabled", async () => {
+  const { decodeFrames } = await import("../../src/decode/frames.js");
+  const { prepareTraining } = await import("../../src/engine/train/prepare.js");
+  const { generateAllenLike } = await import("../../src/data/builtin/index.js");
+  const { enableFaults } = await import("../../src/util/faults.js");
+  // 3 repeats of 12 frames; features = one-hot of the frame, so kNN decodes every frame exactly.
+  const F = 12, R = 3, n = F * R;
+  const frame = Int32Array.from({ length: n }, (_, i) => i % F);
+  const repeat = Int32Array.from({ length: n }, (_, i) => Math.floor(i / F));
+  const features = new Float32Array(n * F);
+  for (let i = 0; i < n; i++) features[i * F + frame[i]!] = 1;
+  const input = { features, n_samples: n, dim: F, frame, repeat, train_repeats: [0, 1], test_repeat: 2, k: 1, window: 1 };
+  const rec = generateAllenLike({ seed: 3, n_cells: 12, n_frames: 20, n_repeats: 2, frame_height: 16, frame_width: 32, feature_dim: 4, n_occluders: 0 });
+  const labels = () => prepareTraining(rec, { mode: "behavior", labels: "frame", train_repeats: [0], shuffle_seed: 1 }).session.discrete!;
+  try {
+    assert.equal(decodeFrames(input).scores.accuracy, 1, "the real decoder finds every frame");
+    const honest = labels();
+    enableFaults(["majority-decoder", "scrambled-labels"], { CEBRA_MCP_ENABLE_FAULTS: "1" });
+    const broken = decodeFrames(input);
+    assert.deepEqual([...new Set(broken.rows.map((r) => r.predicted_frame))], [0], "every test sample gets the majority frame (ties: the lowest)");
+    assert.ok(Math.abs(broken.scores.accuracy - 1 / F) < 1e-12);
+    const scrambled = labels();
+    assert.notDeepEqual(scrambled, honest, "training labels are permuted");
+    assert.equal(scrambled.length, honest.length, "…across samples: the same training samples, other labels");
+    assert.ok(scrambled.every((f) => f >= 0 && f < 20), "…drawn from the recording's frames");
+  } finally {
+    clearFaults();
+  }
+  assert.equal(decodeFrames(input).scores.accuracy, 1, "cleared: the real decoder again");
+});

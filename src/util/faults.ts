@@ -5,7 +5,8 @@
  * broken. No fault is ever active in a normal server. Faults:
  *
  * - `majority-decoder`: movie-frame decoding predicts, for every test sample, the frame most common
- *   among the training samples (ties: the lowest frame) instead of the kNN vote.
+ *   among the training samples (ties: the lowest frame) instead of the kNN vote; label decoding predicts
+ *   the training mean (continuous labels) or the most common training class (discrete labels).
  * - `scrambled-labels`: behaviour and hybrid training permute the labels across samples (as the
  *   shuffled-label control does), so the model is trained on labels that carry no information; decoding
  *   still scores against the recording's true frames and labels.

@@ -127,11 +127,19 @@ test("the faults do what docs/EVALS.md says, and only while enabled", async () =
   for (let i = 0; i < n; i++) features[i * F + frame[i]!] = 1;
   const input = { features, n_samples: n, dim: F, frame, repeat, train_repeats: [0, 1], test_repeat: 2, k: 1, window: 1 };
   const rec = generateAllenLike({ seed: 3, n_cells: 12, n_frames: 20, n_repeats: 2, frame_height: 16, frame_width: 32, feature_dim: 4, n_occluders: 0 });
+  const { decodeLabels } = await import("../../src/decode/labels.js");
+  // A 1-D position equal to the feature: kNN recovers it; the fault predicts the training mean (r² = chance).
+  const pos = Float32Array.from({ length: 60 }, (_, i) => (i * 7) % 60);
+  const labelInput = { features: pos, n_samples: 60, dim: 1, labels: { kind: "continuous" as const, data: pos, dim: 1 }, split: { train_ranges: [[0, 45]] as [number, number][], test_ranges: [[45, 60]] as [number, number][] }, k: 1, metric: "euclidean" as const };
   const labels = () => prepareTraining(rec, { mode: "behavior", labels: "frame", train_repeats: [0], shuffle_seed: 1 }).session.discrete!;
   try {
     assert.equal(decodeFrames(input).scores.accuracy, 1, "the real decoder finds every frame");
+    const real = decodeLabels(labelInput);
+    assert.ok(real.kind === "labels_continuous" && real.scores.r2_mean > 0.99, "the real decoder recovers the position");
     const honest = labels();
     enableFaults(["majority-decoder", "scrambled-labels"], { CEBRA_MCP_ENABLE_FAULTS: "1" });
+    const meanDecoded = decodeLabels(labelInput);
+    assert.ok(meanDecoded.kind === "labels_continuous" && Math.abs(meanDecoded.scores.r2_mean - meanDecoded.chance.r2_mean) < 1e-9, "label decoding predicts the training mean: r² = chance");
     const broken = decodeFrames(input);
     assert.deepEqual([...new Set(broken.rows.map((r) => r.predicted_frame))], [0], "every test sample gets the majority frame (ties: the lowest)");
     assert.ok(Math.abs(broken.scores.accuracy - 1 / F) < 1e-12);

@@ -46,6 +46,8 @@ try {
       seeds_r2: await r2([a.model_id!, other.model_id!]),
       datasets_r2: await r2([a.model_id!, b.model_id!], { bins: 20 }),
       twins_datasets_r2: await r2([a.shuffled_model_id!, b.shuffled_model_id!], { bins: 20 }),
+      twins_datasets_r2_bins100: await r2([a.shuffled_model_id!, b.shuffled_model_id!], { bins: 100 }),
+      datasets_r2_bins100: await r2([a.model_id!, b.model_id!], { bins: 100 }),
       model_vs_twin_r2: await r2([a.model_id!, a.shuffled_model_id!], { between: "runs" }).catch(() => NaN),
     });
     console.log(JSON.stringify(row));

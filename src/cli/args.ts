@@ -5,6 +5,7 @@
  * CEBRA_MCP_MAX_DOWNLOAD_BYTES, CEBRA_MCP_DOWNLOAD_TIMEOUT_S, CEBRA_MCP_LOAD_TIMEOUT_S, CEBRA_MCP_HDF5_STALL_S (the intake limits,
  * docs/SECURITY.md), CEBRA_MCP_LAZY_MIN_BYTES, CEBRA_MCP_REMOTE_CACHE_BYTES and CEBRA_MCP_DANDI_API (remote files, docs/DATA.md).
  */
+import { enableFaults } from "../util/faults.js";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { UserError } from "../util/errors.js";
@@ -33,6 +34,7 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   if (values.workspace) config.workspaceDir = path.resolve(cwd, values.workspace);
   config.allowRoots = [...splitRootList(env.CEBRA_MCP_ROOTS), ...(values["allow-root"] ?? [])].map((r) => path.resolve(cwd, r));
   if (values.conformance) config.conformance = true;
+  enableFaults(values.fault ?? [], env); // hidden; negative evals only (src/util/faults.ts)
   config.intake = {
     ...config.intake,
     allowPrivateUrls: values["allow-private-urls"] === true || isTruthy(env.CEBRA_MCP_ALLOW_PRIVATE_URLS),
@@ -78,6 +80,7 @@ function parseFlags(argv: string[]) {
         "allow-private-urls": { type: "boolean" },
         "max-load-bytes": { type: "string" },
         conformance: { type: "boolean" },
+        fault: { type: "string", multiple: true },
       },
     });
   } catch (e) {

@@ -4,14 +4,15 @@
  * report.json and summary.md, and exits non-zero if any check failed. Each scenario run gets its own
  * temp working directory and workspace, so runs never see each other's artifacts.
  */
-import { readdir, stat } from "node:fs/promises";
+import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { UserError } from "../util/errors.js";
 import { spawnConnector, type ClientEra } from "../eval/connect.js";
 import { buildReport, writeReport } from "../eval/report.js";
+import { judgeBroken, type BrokenVerdict } from "../eval/broken.js";
 import { runScenario, type ScenarioRun, type StepResult } from "../eval/runner.js";
-import { loadScenario, ScenarioFileError, TRANSPORTS, type Scenario, type TransportName } from "../eval/scenario.js";
+import { applyBrokenVariant, loadScenario, ScenarioFileError, TRANSPORTS, type Scenario, type TransportName } from "../eval/scenario.js";
 
 const EVAL_USAGE = `cebra-mcp eval [options] SCENARIO...   run eval scenarios (JSON files or directories of them)
 
@@ -19,9 +20,11 @@ const EVAL_USAGE = `cebra-mcp eval [options] SCENARIO...   run eval scenarios (J
   --transport T          stdio, http or both (default both)
   --era E                client protocol negotiation: legacy (default) or auto (2026-07-28 when offered)
   --keep                 keep each run's temp directory (workspace, fixtures) and print where
+  --broken               run the scenarios' broken variants instead: each must FAIL at a value check of
+                         the steps it names (caught_by); exit 0 only if every one was caught (broken.json)
   --help                 this text
 
-Exit code: 0 all checks passed, 1 a check failed, 2 bad usage or scenario file.
+Exit code: 0 all checks passed (--broken: every broken variant was caught), 1 a check failed (--broken: a variant passed), 2 bad usage or scenario file.
 Scenario format: docs/EVALS.md.`;
 
 interface EvalArgs {
@@ -30,6 +33,7 @@ interface EvalArgs {
   transports: TransportName[];
   era: ClientEra;
   keep: boolean;
+  broken: boolean;
 }
 
 /** Where progress lines go (stdout for the command; tests pass their own). */
@@ -43,6 +47,7 @@ export async function runEval(argv: string[], out: Output = process.stdout): Pro
   }
   const args = parseEvalArgs(argv);
   const scenarios = await loadScenarios(args.files);
+  if (args.broken) return runBroken(scenarios, args, out);
   const started = new Date();
   const runs: ScenarioRun[] = [];
   for (const scenario of scenarios) {
@@ -67,7 +72,7 @@ function parseEvalArgs(argv: string[]): EvalArgs {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: { out: { type: "string" }, transport: { type: "string" }, era: { type: "string" }, keep: { type: "boolean" } },
+      options: { out: { type: "string" }, transport: { type: "string" }, era: { type: "string" }, keep: { type: "boolean" }, broken: { type: "boolean" } },
     });
   } catch (e) {
     throw new UserError(`${(e as Error).message}.`, EVAL_USAGE, "bad_flag");
@@ -86,6 +91,7 @@ function parseEvalArgs(argv: string[]): EvalArgs {
     transports: transport === "both" ? [...TRANSPORTS] : [transport as TransportName],
     era,
     keep: values.keep ?? false,
+    broken: values.broken ?? false,
   };
 }
 
@@ -125,4 +131,34 @@ function runLines(run: ScenarioRun): string {
     ...(run.kept_dir ? [`  files kept in ${run.kept_dir}`] : []),
     `  ${run.passed ? "PASS" : "FAIL"} ${run.scenario} [${run.transport}] in ${run.duration_s} s`,
   ].join("\n") + "\n";
+}
+
+/** `--broken`: every broken variant must fail at a value check of its caught_by steps. */
+async function runBroken(scenarios: Scenario[], args: EvalArgs, out: Output): Promise<number> {
+  const verdicts: BrokenVerdict[] = [];
+  const started = Date.now();
+  for (const scenario of scenarios) {
+    for (const variant of scenario.broken) {
+      const broken = applyBrokenVariant(scenario, variant);
+      const serverArgs = variant.fault ? ["--fault", variant.fault] : [];
+      const env = variant.fault ? { CEBRA_MCP_ENABLE_FAULTS: "1" } : undefined;
+      for (const transport of args.transports.filter((t) => !scenario.transports || scenario.transports.includes(t))) {
+        out.write(`▶ ${broken.name} [${transport}] (must fail at ${variant.caught_by.join(", ")})\n`);
+        const run = await runScenario(broken, spawnConnector(transport, { era: args.era, serverArgs, ...(env ? { env } : {}) }), { transport, keep: args.keep });
+        const v = judgeBroken(scenario.name, variant, run);
+        verdicts.push(v);
+        out.write(v.caught ? `  CAUGHT in ${v.duration_s} s by:\n${v.caught_by.map((c) => `    ✓ ${c}`).join("\n")}\n` : `  NOT CAUGHT (${run.passed ? "the broken run passed every check" : "it failed only elsewhere"})${v.other_failures.length ? `:\n${v.other_failures.map((c) => `    ✗ ${c}`).join("\n")}` : ""}\n`);
+      }
+    }
+  }
+  const missed = verdicts.filter((v) => !v.caught);
+  await mkdir(args.out, { recursive: true });
+  const file = path.join(args.out, "broken.json");
+  await writeFile(file, JSON.stringify({ caught: missed.length === 0, duration_s: Math.round((Date.now() - started) / 100) / 10, verdicts }, null, 2) + "\n");
+  if (verdicts.length === 0) {
+    out.write("\nFAIL: no scenario defines a broken variant.\n");
+    return 1;
+  }
+  out.write(`\n${missed.length === 0 ? "PASS" : "FAIL"}: ${verdicts.length - missed.length}/${verdicts.length} broken variants caught${missed.length ? ` (not caught: ${missed.map((v) => `${v.scenario}~${v.variant} [${v.transport}]`).join(", ")})` : ""}\nReport: ${file}\n`);
+  return missed.length === 0 ? 0 : 1;
 }

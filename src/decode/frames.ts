@@ -23,6 +23,7 @@
  *    accuracy, median and mean |error| (frames); chance = a decoder guessing uniformly over the n_frames
  *    frames, evaluated analytically on the same test targets (see `frameChance`).
  */
+import { faultActive } from "../util/faults.js";
 import { UserError } from "../util/errors.js";
 import { mean, median } from "../util/stats.js";
 import { knn, type KnnMetric, type KnnResult } from "./knn.js";
@@ -114,7 +115,7 @@ export function decodeFrames(input: FrameDecodeInput): FrameDecodeResult {
   const data = preprocess(rows.features, input.dim, selection.preprocessing, split.train);
   const result = knn({ queries: data, references: data, dim: input.dim, k, metric: selection.metric,
     query_rows: split.test, reference_rows: split.train });
-  const predicted = voteFrames(result, target, nFrames);
+  const predicted = faultActive("majority-decoder") ? majorityFrames(result, target, split.train) : voteFrames(result, target, nFrames);
   const outRows = provenanceRows(result, predicted, split.test, rows, target, input.timestamps);
   const testTargets = Int32Array.from(split.test, (r) => target[r]);
   const scores = scoreFrames(predicted.frame, testTargets, opts.window);
@@ -417,6 +418,15 @@ function voteFrames(result: KnnResult, target: Int32Array, nFrames: number, k = 
     votes[q] = v.votes;
   }
   return { frame, votes, k };
+}
+
+/** The `majority-decoder` fault (src/util/faults.ts, negative evals only): every query gets the most common training frame. */
+function majorityFrames(result: KnnResult, target: Int32Array, train: Int32Array): FramePredictions {
+  const counts = new Map<number, number>();
+  for (const r of train) counts.set(target[r], (counts.get(target[r]) ?? 0) + 1);
+  let best = -1, most = -1;
+  for (const [f, n] of counts) if (n > most || (n === most && f < best)) [best, most] = [f, n];
+  return { frame: new Int32Array(result.n_queries).fill(best), votes: new Int32Array(result.n_queries), k: result.k };
 }
 
 /** Scores of predictions against targets; targets < 0 (unknown) are not scored. */

@@ -19,6 +19,7 @@ import { neighbourMean, Voter } from "./vote.js";
 import { DEFAULT_K_GRID, candidateConfigs, describeK, fixedSettings, selectConfig, usableGrid } from "./kselect.js";
 import { applicablePreprocessings, preprocess, type Preprocessing } from "./preprocess.js";
 import { checkFeatureShape, finiteRowMask, timeOf } from "./features.js";
+import { faultActive } from "../util/faults.js";
 import type {
   ContinuousLabelDecodeResult, ContinuousLabelRow, ContinuousLabelScores, DiscreteLabelDecodeResult, DiscreteLabelRow,
   DiscreteLabelScores, KSelection, LabelDecodeCounts, LabelDecodeResult, LabelNeighbour,
@@ -241,7 +242,7 @@ function continuousTask(labels: Extract<LabelSpec, { kind: "continuous" }>): Lab
       return { criterion_value: s.r2_mean, scores: { r2_mean: s.r2_mean } };
     },
     finish(result, rows, timestamps, common): ContinuousLabelDecodeResult {
-      const pred = predict(result, result.k);
+      const pred = faultActive("majority-decoder") ? trainMeanPrediction(labels.data, dim, rows.train, result.n_queries) : predict(result, result.k);
       const scores = regressionScores(pred, labels.data, rows.test, dim, columns);
       const chance = trainMeanChance(labels.data, dim, rows, columns);
       const out: ContinuousLabelRow[] = Array.from(rows.test, (sample, q) => {
@@ -320,7 +321,7 @@ function discreteTask(labels: Extract<LabelSpec, { kind: "discrete" }>): LabelTa
       return { criterion_value: acc, scores: { accuracy: acc } };
     },
     finish(result, rows, timestamps, common): DiscreteLabelDecodeResult {
-      const votes = predict(result, result.k);
+      const votes = faultActive("majority-decoder") ? majorityVotes(dense, rows.train, classes.length, result.n_queries) : predict(result, result.k);
       const confusion = classes.map(() => new Array<number>(classes.length).fill(0));
       const out: DiscreteLabelRow[] = Array.from(rows.test, (sample, q) => {
         const truth = dense[sample], predicted = votes[q].label;
@@ -339,6 +340,23 @@ function discreteTask(labels: Extract<LabelSpec, { kind: "discrete" }>): LabelTa
       return { kind: "labels_discrete", ...common, scores, chance: majorityChance(confusion, classes), rows: out, warnings: [] };
     },
   };
+}
+
+/** The `majority-decoder` fault (src/util/faults.ts, negative evals only): every query gets the training mean. */
+function trainMeanPrediction(data: Float32Array, dim: number, train: Int32Array, nQueries: number): Float64Array {
+  const mean = new Float64Array(dim);
+  for (const r of train) for (let c = 0; c < dim; c++) mean[c] += data[r * dim + c] / train.length;
+  const out = new Float64Array(nQueries * dim);
+  for (let q = 0; q < nQueries; q++) out.set(mean, q * dim);
+  return out;
+}
+
+/** The `majority-decoder` fault for classes: every query gets the most common training class (ties: the lowest). */
+function majorityVotes(dense: Int32Array, train: Int32Array, nClasses: number, nQueries: number): { label: number; votes: number }[] {
+  const counts = new Array<number>(nClasses).fill(0);
+  for (const r of train) if (dense[r] >= 0) counts[dense[r]]++;
+  const label = counts.indexOf(Math.max(...counts));
+  return Array.from({ length: nQueries }, () => ({ label, votes: 0 }));
 }
 
 function majorityChance(confusion: number[][], classes: number[]): DiscreteLabelDecodeResult["chance"] {

@@ -86,6 +86,8 @@ function operatorFailures(c: Check, scope: CheckScope): string[] {
   if (c.not_matches !== undefined && toRegExp(c.not_matches).test(asText(v))) fail(`${at} (${preview(v)}) matches ${c.not_matches}`);
   if (c.contains !== undefined && !containsValue(v, c.contains)) fail(`${at} (${preview(v)}) does not contain ${preview(c.contains)}`);
   failures.push(...boundFailures(c, v, at));
+  if (c.exceeds !== undefined) failures.push(...exceedsFailures(c.exceeds, v, at, scope));
+  if (c.near !== undefined) failures.push(...nearFailures(c.near, v, at, scope));
   if (c.length !== undefined) failures.push(...lengthFailures(c.length, v, at));
   if (c.same_as !== undefined) failures.push(...sameAsFailures(v, c.same_as, c.as_set === true, at, scope));
   if (c.images !== undefined) failures.push(...imageFailures(c.images, v, at));
@@ -123,6 +125,47 @@ function boundFailures(c: Check, v: unknown, at: string): string[] {
     }
   }
   return out;
+}
+
+/** A reference number for exceeds/near: found at `path`, finite. */
+function referenceNumber(path: string, scope: CheckScope): { value: number } | { problem: string } {
+  const ref = resolvePath(path, scope);
+  if (!ref.found) return { problem: `${path} is missing: ${ref.reason}` };
+  if (typeof ref.value !== "number" || !Number.isFinite(ref.value)) return { problem: `${path} is ${preview(ref.value)}, not a finite number` };
+  return { value: ref.value };
+}
+
+/** `exceeds: {path, by}`: value − other ≥ by. */
+function exceedsFailures(spec: NonNullable<Check["exceeds"]>, v: unknown, at: string, scope: CheckScope): string[] {
+  if (typeof v !== "number" || !Number.isFinite(v)) return [`${at} is ${preview(v)}, not a finite number`];
+  const ref = referenceNumber(spec.path, scope);
+  if ("problem" in ref) return [ref.problem];
+  const gap = v - ref.value;
+  return gap >= spec.by ? [] : [`${at} = ${round(v)} exceeds ${spec.path} = ${round(ref.value)} by ${round(gap)}, less than the required ${spec.by}`];
+}
+
+/** `near: {path | value, tol}`: |value − reference| ≤ tol. */
+function nearFailures(spec: NonNullable<Check["near"]>, v: unknown, at: string, scope: CheckScope): string[] {
+  if (typeof v !== "number" || !Number.isFinite(v)) return [`${at} is ${preview(v)}, not a finite number`];
+  let reference: number;
+  let name: string;
+  if (spec.path !== undefined) {
+    const ref = referenceNumber(spec.path, scope);
+    if ("problem" in ref) return [ref.problem];
+    reference = ref.value;
+    name = `${spec.path} = ${round(reference)}`;
+  } else {
+    reference = Number(spec.value);
+    if (!Number.isFinite(reference)) return [`near value ${preview(spec.value)} is not a number`];
+    name = String(round(reference));
+  }
+  const d = Math.abs(v - reference);
+  return d <= spec.tol ? [] : [`${at} = ${round(v)} is ${round(d)} away from ${name}, more than ±${spec.tol}`];
+}
+
+/** A number shortened for messages (4 significant digits). */
+function round(x: number): number {
+  return Number(x.toPrecision(4));
 }
 
 const SYMBOLS = { min: "≥", max: "≤", gt: ">", lt: "<" } as const;
@@ -242,6 +285,8 @@ function describeCheck(c: Check): string {
   if (c.not_matches !== undefined) parts.push(`${at} !~ ${c.not_matches}`);
   if (c.contains !== undefined) parts.push(`${at} contains ${preview(c.contains, 60)}`);
   for (const k of ["min", "max", "gt", "lt"] as const) if (c[k] !== undefined) parts.push(`${at} ${SYMBOLS[k]} ${c[k]}`);
+  if (c.exceeds !== undefined) parts.push(`${at} ≥ ${c.exceeds.path} + ${c.exceeds.by}`);
+  if (c.near !== undefined) parts.push(`${at} within ±${c.near.tol} of ${c.near.path ?? c.near.value}`);
   if (c.length !== undefined) parts.push(`${at} length ${typeof c.length === "number" ? `= ${c.length}` : `in [${c.length.min ?? 0}, ${c.length.max ?? "∞"}]`}`);
   if (c.same_as !== undefined) parts.push(`${at} ${c.as_set ? "≡ (as set)" : "="} ${c.same_as}`);
   if (c.join !== undefined) parts.push(`${c.join.left} agrees with ${c.join.right} on ${c.join.fields.join(", ")} (by ${c.join.on})`);

@@ -46,6 +46,8 @@ interface SpawnOptions {
   mainJs?: string;
   /** Extra `serve` flags. */
   serverArgs?: string[];
+  /** Extra environment variables for the server (e.g. CEBRA_MCP_ENABLE_FAULTS for broken variants). */
+  env?: Record<string, string>;
   /** How long the HTTP server may take to print its URL. */
   startTimeoutMs?: number;
 }
@@ -71,7 +73,7 @@ async function connectStdio(env: EvalEnvironment, opts: SpawnOptions): Promise<S
     command: process.execPath,
     args: [opts.mainJs ?? DEFAULT_MAIN_JS, "serve", "--workspace", env.workspace, ...(opts.serverArgs ?? [])],
     cwd: env.dir,
-    env: serverEnv(),
+    env: { ...serverEnv(), ...opts.env },
     stderr: "pipe",
   });
   const log = new LogTail();
@@ -89,7 +91,7 @@ async function connectStdio(env: EvalEnvironment, opts: SpawnOptions): Promise<S
 async function connectHttp(env: EvalEnvironment, opts: SpawnOptions): Promise<ServerConnection> {
   const child = spawn(process.execPath, [opts.mainJs ?? DEFAULT_MAIN_JS, "serve", "--http", "0", "--workspace", env.workspace, ...(opts.serverArgs ?? [])], {
     cwd: env.dir,
-    env: serverEnv(),
+    env: { ...serverEnv(), ...opts.env },
     stdio: ["ignore", "ignore", "pipe"],
   });
   const log = new LogTail();

@@ -7,10 +7,11 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
+import { FAULTS } from "../util/faults.js";
 import { FIXTURE_GENERATORS } from "./fixtures.js";
 
 /** Check keys that assert something (a check needs at least one). */
-const OPERATORS = ["exists", "equals", "not_equals", "in", "matches", "not_matches", "contains", "min", "max", "gt", "lt", "length", "same_as", "join", "images", "max_result_bytes"] as const;
+const OPERATORS = ["exists", "equals", "not_equals", "in", "matches", "not_matches", "contains", "min", "max", "gt", "lt", "exceeds", "near", "length", "same_as", "join", "images", "max_result_bytes"] as const;
 
 /** Step keys naming the request a step makes (a step has exactly one). */
 const ACTIONS = ["call", "read", "list", "prompt", "complete"] as const;
@@ -39,6 +40,21 @@ const JOIN = z.strictObject({
   min_matches: z.number().int().min(1).optional().describe("At least this many left items (default 1)."),
 });
 
+const EXCEEDS = z.strictObject({
+  ...COMMENT,
+  path: z.string().describe("Path of the number this value must exceed (steps.<id>… or relative to this step)."),
+  by: z.number().min(0).describe("By at least this much: value − other ≥ by."),
+});
+
+const NEAR = z
+  .strictObject({
+    ...COMMENT,
+    path: z.string().optional().describe("Path of the reference number…"),
+    value: NUMBER_OR_TEMPLATE.optional().describe("…or the reference itself (a number or a ${…} template)."),
+    tol: z.number().min(0).describe("|value − reference| ≤ tol."),
+  })
+  .refine((n) => (n.path === undefined) !== (n.value === undefined), { message: "near needs exactly one of path, value" });
+
 /** One check. Every operator present must hold; `path` (if given) selects the value they apply to. */
 export const CHECK = z
   .strictObject({
@@ -56,6 +72,8 @@ export const CHECK = z
     max: NUMBER_OR_TEMPLATE.optional(),
     gt: NUMBER_OR_TEMPLATE.optional(),
     lt: NUMBER_OR_TEMPLATE.optional(),
+    exceeds: EXCEEDS.optional().describe("The value is at least `by` above the number at `path` (margins over controls)."),
+    near: NEAR.optional().describe("The value lies within ±tol of the number at `path` (or of `value`)."),
     length: z.union([z.number().int().min(0), z.strictObject({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() })]).optional(),
     same_as: z.string().optional().describe("Path whose value must be deep-equal to this one."),
     as_set: z.boolean().optional().describe("With same_as: compare arrays ignoring order and duplicates."),
@@ -125,6 +143,22 @@ const FIXTURE = z.strictObject({
 
 export type FixtureSpec = z.output<typeof FIXTURE>;
 
+/**
+ * A deliberately broken run of the scenario (docs/EVALS.md, "Broken variants"): the same steps with some
+ * arguments overridden and/or a server fault; `cebra-mcp eval --broken` requires every variant to FAIL,
+ * at a value check of one of the `caught_by` steps.
+ */
+const BROKEN = z.strictObject({
+  ...COMMENT,
+  name: z.string().regex(/^[A-Za-z0-9_-]+$/),
+  description: z.string().optional(),
+  args: z.record(z.string(), z.record(z.string(), z.unknown())).default({}).describe("Step id → arguments merged over that step's args (templated like them)."),
+  fault: z.enum(FAULTS).optional().describe("Start the server with --fault <this> (CEBRA_MCP_ENABLE_FAULTS=1)."),
+  caught_by: z.array(z.string()).min(1).describe("Step ids whose checks must catch the breakage."),
+});
+
+export type BrokenVariant = z.output<typeof BROKEN>;
+
 export const SCENARIO = z.strictObject({
   ...COMMENT,
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/),
@@ -133,6 +167,7 @@ export const SCENARIO = z.strictObject({
   timeout_s: z.number().positive().max(7200).default(600).describe("Whole-scenario limit; remaining steps fail when it is exceeded."),
   fixtures: z.array(FIXTURE).default([]),
   steps: z.array(STEP).min(1),
+  broken: z.array(BROKEN).default([]).describe("Broken variants that must fail (run by eval --broken)."),
 });
 
 export type Scenario = z.output<typeof SCENARIO> & { /** Source file, for reports. */ file?: string };
@@ -146,6 +181,7 @@ export function parseScenario(json: unknown, file = "<inline>"): Scenario {
   }
   const scenario: Scenario = { ...r.data, file };
   assignStepIds(scenario);
+  checkBrokenVariants(scenario);
   return scenario;
 }
 
@@ -176,4 +212,27 @@ function assignStepIds(s: Scenario): void {
     if (seen.has(step.id)) throw new ScenarioFileError(`${s.file}: step id "${step.id}" is used twice.`);
     seen.add(step.id);
   });
+}
+
+/** Broken variants name steps that exist, and each name once. */
+function checkBrokenVariants(s: Scenario): void {
+  const ids = new Set(s.steps.map((step) => step.id!));
+  const names = new Set<string>();
+  for (const b of s.broken) {
+    if (names.has(b.name)) throw new ScenarioFileError(`${s.file}: broken variant "${b.name}" is defined twice.`);
+    names.add(b.name);
+    for (const id of [...Object.keys(b.args), ...b.caught_by]) {
+      if (!ids.has(id)) throw new ScenarioFileError(`${s.file}: broken variant "${b.name}" names step "${id}", which the scenario does not have (steps: ${[...ids].join(", ")}).`);
+    }
+    for (const id of Object.keys(b.args)) {
+      if (s.steps.find((step) => step.id === id)!.args === undefined) throw new ScenarioFileError(`${s.file}: broken variant "${b.name}" overrides the arguments of step "${id}", which takes none.`);
+    }
+    if (Object.keys(b.args).length === 0 && b.fault === undefined) throw new ScenarioFileError(`${s.file}: broken variant "${b.name}" changes nothing (give args or fault).`);
+  }
+}
+
+/** The scenario with a broken variant's argument overrides applied (named `<scenario>~<variant>`). */
+export function applyBrokenVariant(s: Scenario, b: BrokenVariant): Scenario {
+  const steps = s.steps.map((step) => (b.args[step.id!] ? { ...step, args: { ...step.args, ...b.args[step.id!] } } : step));
+  return { ...s, name: `${s.name}~${b.name}`, steps, broken: [] };
 }

@@ -55,6 +55,32 @@ test("numeric bounds, including templated bounds from earlier steps and arrays o
   assert.match(check({ path: "structured.accuracy", gt: "${steps.nothing.x}" }, VIEW).reason!, /refers to nothing/);
 });
 
+test("exceeds: the value is at least `by` above another number; the reason gives both and the gap", () => {
+  assert.equal(check({ path: "structured.accuracy", exceeds: { path: "steps.decode.json.chance.accuracy", by: 0.3 } }, VIEW).passed, true);
+  const r = check({ path: "structured.accuracy", exceeds: { path: "steps.decode.json.chance.accuracy", by: 0.4 } }, VIEW);
+  assert.equal(r.passed, false);
+  assert.equal(r.reason, "structured.accuracy = 0.42 exceeds steps.decode.json.chance.accuracy = 0.1 by 0.32, less than the required 0.4");
+  assert.equal(r.description, "structured.accuracy ≥ steps.decode.json.chance.accuracy + 0.4");
+  assert.match(check({ path: "structured.accuracy", exceeds: { path: "steps.decode.json.nothing", by: 0 } }, VIEW).reason!, /steps\.decode\.json\.nothing is missing/);
+  assert.match(check({ path: "structured.status", exceeds: { path: "steps.decode.json.chance.accuracy", by: 0 } }, VIEW).reason!, /not a finite number/);
+  assert.match(check({ path: "structured.accuracy", exceeds: { path: "structured.status", by: 0 } }, VIEW).reason!, /structured\.status is "succeeded", not a finite number/);
+  assert.equal(CHECK.safeParse({ path: "a", exceeds: { path: "b", by: -1 } }).success, false, "a negative margin is refused");
+  assert.equal(CHECK.safeParse({ path: "a", exceeds: { path: "b" } }).success, false, "by is required");
+  assert.equal(CHECK.safeParse({ path: "a", exceeds: { path: "b", by: 0.1, plus: 1 } }).success, false, "unknown keys are refused");
+});
+
+test("near: within ±tol of another path or of a value (templated values resolve first)", () => {
+  assert.equal(check({ path: "structured.accuracy", near: { value: 0.4, tol: 0.05 } }, VIEW).passed, true);
+  assert.equal(check({ path: "structured.accuracy", near: { path: "steps.decode.json.chance.accuracy", tol: 0.35 } }, VIEW).passed, true);
+  const r = check({ path: "structured.accuracy", near: { path: "steps.decode.json.chance.accuracy", tol: 0.1 } }, VIEW);
+  assert.equal(r.reason, "structured.accuracy = 0.42 is 0.32 away from steps.decode.json.chance.accuracy = 0.1, more than ±0.1");
+  assert.equal(check({ path: "structured.accuracy", near: { value: "${steps.decode.json.chance.accuracy}", tol: 0.5 } }, VIEW).passed, true);
+  assert.match(check({ path: "structured.accuracy", near: { value: "${steps.decode.json.chance.accuracy}", tol: 0.01 } }, VIEW).reason!, /0\.32 away from 0\.1, more than ±0\.01/);
+  assert.equal(CHECK.safeParse({ path: "a", near: { tol: 0.1 } }).success, false, "needs a reference");
+  assert.equal(CHECK.safeParse({ path: "a", near: { path: "b", value: 1, tol: 0.1 } }).success, false, "only one reference");
+  assert.equal(CHECK.safeParse({ path: "a", near: { value: 1, tol: -0.1 } }).success, false, "tol ≥ 0");
+});
+
 test("same_as compares with another path (also as a set); join matches rows by key", () => {
   const s = scope({ json: { shown: [{ sample: 2, t: 7, p: 7 }, { sample: 1, t: 5, p: 6 }], ids: [2, 1, 1] }, images: [] }, { decode: { json: { rows: [{ sample: 1, t: 5, p: 6 }, { sample: 2, t: 7, p: 7 }], ids: [1, 2] } } });
   assert.equal(check({ path: "json.ids", same_as: "steps.decode.json.ids", as_set: true }, s).passed, true);

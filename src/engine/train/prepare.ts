@@ -8,6 +8,7 @@ import { repeatsOf, selectContinuous } from "../../data/recording.js";
 import { UserError } from "../../util/errors.js";
 import { Rng } from "../../util/rng.js";
 import type { Conditional, SessionData } from "../types.js";
+import { faultActive } from "../../util/faults.js";
 
 /** Which objective a run optimises (the train_embedding tool's `mode`). */
 export type TrainingMode = "behavior" | "time" | "hybrid";
@@ -169,7 +170,8 @@ export function prepareTraining(rec: Recording, opts: PrepareOptions): PreparedT
   }
   const rng = new Rng(opts.shuffle_seed ?? 12345);
   let shuffleDescription: string | null = null;
-  if (opts.shuffle_labels) shuffleDescription = shuffleLabels(resolved, rec.n_samples, rng);
+  // The scrambled-labels fault (src/util/faults.ts, negative evals only) shuffles a real model's labels too.
+  if (opts.shuffle_labels || faultActive("scrambled-labels")) shuffleDescription = shuffleLabels(resolved, rec.n_samples, rng);
   const withLabels = (samples: Int32Array): SessionData => {
     const s = gatherSession(rec, samples, N);
     if (resolved.kind === "continuous") s.continuous = { data: gatherRows(resolved.continuous!, resolved.dim, samples), dim: resolved.dim };

@@ -10,7 +10,7 @@
  * `text/html;profile=mcp-app` page; in the browser the player steps (buttons, keys, play), the provenance
  * panel shows each sample's truth, decoding, signed error and the k votes the server returns, the
  * worst-error jump lands on the largest error, the CEBRA/raw toggle shows the raw control's decoded
- * frames, and a tool call from the view reaches the server (a render artifact appears). No CSP
+ * frames, the host's theme is followed, and a tool call from the view reaches the server (a render artifact appears). No CSP
  * violations, no page errors. Screenshots at 640 and 800 px go to a temp folder, or to docs/images with
  * CEBRA_MCP_SCREENSHOTS=docs.
  *
@@ -152,6 +152,14 @@ if (!HAVE_CHROMIUM && process.env.CI === "true") {
       assert.equal(await view.evaluate(`document.querySelectorAll("#votes tbody tr").length`), votes.length);
       assert.equal(await view.evaluate(`document.querySelector("#votes tbody tr td:nth-child(2)").textContent`), String(votes[0].train_sample));
       assert.match(await text(view, "scores"), new RegExp(`CEBRA ${(100 * decoded.data.accuracy).toFixed(1)}%`));
+    });
+
+    await t.test("the host's theme is followed", async () => {
+      assert.equal(await view.evaluate(`document.documentElement.dataset.theme`), "light");
+      await bridge.sendHostContextChange({ theme: "dark" });
+      await view.waitForFunction(`document.documentElement.dataset.theme === "dark"`, { timeout: 5_000 });
+      await bridge.sendHostContextChange({ theme: "light" });
+      await view.waitForFunction(`document.documentElement.dataset.theme === "light"`, { timeout: 5_000 });
     });
 
     await t.test("the player steps: button, keys, play and pause", async () => {

@@ -93,8 +93,16 @@ const S = {
 
 const RAW = [["raw_window_averaged", "raw, window-avg"], ["raw_per_sample", "raw, per sample"]] as const;
 
+/** The host's theme (hostContext.theme), when it gives one; otherwise the system's. */
+function applyContext(ctx: Json | undefined): void {
+  const theme = ctx?.theme;
+  if (theme === "light" || theme === "dark") document.documentElement.dataset.theme = theme;
+  if (S.rows.length) drawTimeline();
+}
+
 function onNotification(method: string, params: Json): void {
-  if (method === "ui/notifications/tool-input") {
+  if (method === "ui/notifications/host-context-changed") applyContext(params);
+  else if (method === "ui/notifications/tool-input") {
     const id = (params.arguments as Json | undefined)?.decoding_id;
     if (typeof id === "string" && !S.decodingId) void open(id);
   } else if (method === "ui/notifications/tool-result") {
@@ -176,7 +184,9 @@ function setStatus(text: string): void {
 
 const STYLE = `
 :root{color-scheme:light dark;--fg:#1b1f24;--bg:#fff;--mute:#5b6470;--line:#d0d7de;--ok:#1a7f37;--bad:#cf222e;--band:rgba(31,111,235,.14);--acc:#1f6feb}
-@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--bg:#0d1117;--mute:#9da7b3;--line:#30363d;--band:rgba(56,139,253,.2);--acc:#4493f8}}
+@media (prefers-color-scheme:dark){:root:not([data-theme=light]){color-scheme:dark;--fg:#e6edf3;--bg:#0d1117;--mute:#9da7b3;--line:#30363d;--band:rgba(56,139,253,.2);--acc:#4493f8}}
+:root[data-theme=dark]{color-scheme:dark;--fg:#e6edf3;--bg:#0d1117;--mute:#9da7b3;--line:#30363d;--band:rgba(56,139,253,.2);--acc:#4493f8}
+:root[data-theme=light]{color-scheme:light}
 *{box-sizing:border-box}body{margin:0;font:13px/1.4 system-ui,sans-serif;color:var(--fg);background:var(--bg)}
 main{padding:10px;max-width:900px;outline:none}h1{font-size:14px;margin:0 0 2px}.mute{color:var(--mute)}
 .frames{display:grid;grid-template-columns:1fr 1fr;gap:8px;margin:8px 0}figure{margin:0}
@@ -399,7 +409,8 @@ function drawTimeline(): void {
   const n = Math.max(1, S.total - 1);
   const x = (i: number) => 2 + (i / n) * (W - 4);
   const y = (f: number) => H - 3 - (f / fmax) * (H - 6);
-  g.fillStyle = getComputedStyle(document.documentElement).getPropertyValue("--band");
+  const css = getComputedStyle(document.documentElement);
+  g.fillStyle = css.getPropertyValue("--band");
   g.beginPath();
   S.rows.forEach((r, i) => r.true_frame !== null && g.lineTo(x(i), y(Math.min(fmax, r.true_frame + S.window))));
   for (let i = S.rows.length - 1; i >= 0; i--) { const t = S.rows[i].true_frame; if (t !== null) g.lineTo(x(i), y(Math.max(0, t - S.window))); }
@@ -407,16 +418,16 @@ function drawTimeline(): void {
   for (const [i, r] of S.rows.entries()) {
     const p = predOf(r), e = errOf(r);
     if (p === null) continue;
-    g.fillStyle = e !== null && Math.abs(e) < S.window ? "#1a7f37" : "#cf222e";
+    g.fillStyle = e !== null && Math.abs(e) < S.window ? css.getPropertyValue("--ok") : css.getPropertyValue("--bad");
     g.fillRect(x(i) - 1, y(p) - 1, 2.5, 2.5);
   }
-  g.fillStyle = getComputedStyle(document.documentElement).getPropertyValue("--mute");
+  g.fillStyle = css.getPropertyValue("--mute");
   g.font = "10px system-ui, sans-serif";
   g.fillText(`frame ${fmax}`, 4, 11);
   g.fillText("0", 4, H - 5);
   const src = S.sources.find((s) => s.key === S.source);
   $("legend").textContent = `x: sample ${S.rows[0].sample}…${S.rows[S.rows.length - 1].sample} · y: frame · shaded band: true frame ±${S.window} (accepted) · dots: ${src?.label ?? S.source}'s decoded frame, green inside (${pct(src?.accuracy ?? null)}), red outside · line: cursor`;
-  g.strokeStyle = getComputedStyle(document.documentElement).getPropertyValue("--acc");
+  g.strokeStyle = css.getPropertyValue("--acc");
   g.lineWidth = 1.5;
   g.beginPath();
   g.moveTo(x(S.i), 0);
@@ -464,7 +475,7 @@ async function still(): Promise<void> {
 void (async () => {
   try {
     const init = await request("ui/initialize", { appInfo: { name: "cebra-mcp-viewer", version: "0.1.0" }, appCapabilities: {}, protocolVersion: PROTOCOL_VERSION });
-    void init;
+    applyContext(init.hostContext as Json | undefined);
     notify("ui/notifications/initialized");
     sendSize();
   } catch (e) {

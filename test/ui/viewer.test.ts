@@ -10,9 +10,9 @@
  * `text/html;profile=mcp-app` page; in the browser the player steps (buttons, keys, play), the provenance
  * panel shows each sample's truth, decoding, signed error and the k votes the server returns, the
  * worst-error jump lands on the largest error, the CEBRA/raw toggle shows the raw control's decoded
- * frames, the host's theme is followed, and a tool call from the view reaches the server (a render artifact appears). No CSP
- * violations, no page errors. Screenshots at 640 and 800 px go to a temp folder, or to docs/images with
- * CEBRA_MCP_SCREENSHOTS=docs.
+ * frames, the host's theme is followed, and a tool call from the view reaches the server (a render
+ * artifact appears). No CSP violations, no page errors, no network from the view. Screenshots at 640
+ * and 800 px go to a temp folder, or to docs/images with CEBRA_MCP_SCREENSHOTS=docs.
  *
  * Skips (saying why) where /usr/bin/chromium is absent, except under CI=true, where it fails: CI
  * installs Chromium (.ci/run).
@@ -236,6 +236,14 @@ if (!HAVE_CHROMIUM && process.env.CI === "true") {
         t.diagnostic(`screenshot ${file}`);
       }
       assert.deepEqual(problems, []);
+    });
+
+    await t.test("the view has an opaque origin and no network: a fetch of the server itself is refused", async () => {
+      assert.equal(await view.evaluate(`self.origin`), "null");
+      // no-cors, so that only a policy (the view's CSP) can stop it; the host page, without that policy, reaches the server.
+      const attempt = `fetch(${JSON.stringify(srv.url.href)}, { mode: "no-cors" }).then(() => "reached", () => "refused")`;
+      assert.equal(await page.evaluate(attempt), "reached", "control: the same request from the host page");
+      assert.equal(await view.evaluate(attempt), "refused");
     });
   });
 }

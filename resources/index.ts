@@ -5,5 +5,6 @@
 import type { Registration } from "../tools/kit/catalog.js";
 import { registerArtifactResources } from "./artifacts.js";
 import { registerBuiltinParameters } from "./builtin-parameters.js";
+import { registerViewer } from "./viewer.js";
 
-export const RESOURCES: readonly Registration[] = [registerArtifactResources, registerBuiltinParameters];
+export const RESOURCES: readonly Registration[] = [registerArtifactResources, registerBuiltinParameters, registerViewer];

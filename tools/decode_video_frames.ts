@@ -1,6 +1,7 @@
 /** decode_video_frames: decode which movie frame was on screen at each held-out sample, with controls → decoding_id. */
 import { z } from "zod";
 import { decodeAndStoreFrames } from "../src/app/decode.js";
+import { VIEWER_URI } from "../src/app/viewer.js";
 import { defineTool } from "./kit/define.js";
 import { FRAME_DECODING_SCHEMA, frameDecodingResult } from "./kit/decoding-view.js";
 import { METRIC, MODEL_OR_EMBEDDING } from "./kit/schemas.js";
@@ -24,6 +25,7 @@ export const decodeVideoFrames = defineTool({
   inputSchema: INPUT,
   outputSchema: FRAME_DECODING_SCHEMA,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  _meta: { ui: { resourceUri: VIEWER_URI } },
   async handler(args, ctx) {
     return frameDecodingResult(await decodeAndStoreFrames(ctx, {
       ...args,

@@ -1,6 +1,7 @@
 /** render_reconstruction: decoded vs true frames of a decoding as images (retrieval, labelled with provenance). */
 import { z } from "zod";
 import { renderStoredReconstruction } from "../src/app/render.js";
+import { VIEWER_URI } from "../src/app/viewer.js";
 import { defineTool } from "./kit/define.js";
 import { reconstructionResult } from "./kit/render-view.js";
 
@@ -22,6 +23,7 @@ export const renderReconstructionTool = defineTool({
     "Shows a decoding as an image: the frame on screen and the movie frame at the decoded index (retrieved, not generated) per sample, or decoded vs true index over time. Returns a preview and the workspace paths of the full-size files.",
   inputSchema: INPUT,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  _meta: { ui: { resourceUri: VIEWER_URI } },
   async handler(args, ctx) {
     const r = await renderStoredReconstruction(ctx, {
       decoding_id: args.decoding_id,

@@ -53,6 +53,7 @@ function registerTool(server: McpServer, app: AppState, tool: Tool, elsewhere: (
       description: tool.description,
       inputSchema: strictInputSchema(tool.inputSchema, { toolName: tool.name, elsewhere }),
       annotations: { title: tool.title, ...tool.annotations },
+      ...(tool._meta ? { _meta: tool._meta } : {}),
     },
     (args: unknown, ctx: ServerContext) => runTool(app, tool, args, ctx),
   );

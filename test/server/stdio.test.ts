@@ -56,7 +56,7 @@ test("first server: tools, instructions, load, resources", async (t) => {
     assert.equal(summary.n_neurons, SMALL_BUILTIN.n_cells);
     assert.equal(summary.provenance.source, "builtin:allen-like");
     const { resourceTemplates } = await client.listResourceTemplates();
-    assert.deepEqual(resourceTemplates.map((r) => r.uriTemplate).sort(), ["decoding://{id}", "embedding://{id}", "job://{id}", "model://{id}", "recording://{id}", "render://{id}"]);
+    assert.deepEqual(resourceTemplates.map((r) => r.uriTemplate).sort(), ["decoding://{id}", "embedding://{id}", "frame://{recording_id}/{index}", "job://{id}", "model://{id}", "recording://{id}", "render://{id}", "votes://{decoding_id}/{sample}"]);
   });
 
   await t.test("the builtin simulator's parameters are documented as a resource", async () => {

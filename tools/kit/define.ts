@@ -67,6 +67,8 @@ interface ToolDefinition<I extends z.ZodObject, O extends z.ZodObject | undefine
   outputSchema?: O;
   /** readOnlyHint / destructiveHint / idempotentHint / openWorldHint — set all four explicitly. */
   annotations: ToolAnnotations;
+  /** Advertised in tools/list, e.g. `{ ui: { resourceUri } }`: the MCP App a host may render beside the result. */
+  _meta?: Record<string, unknown>;
   handler(args: z.output<I>, ctx: ToolContext): Promise<ToolResult<O>>;
 }
 
@@ -77,6 +79,7 @@ export interface Tool {
   description: string;
   inputSchema: z.ZodObject;
   annotations: ToolAnnotations;
+  _meta?: Record<string, unknown>;
   /** Called with arguments already validated against `inputSchema` by the SDK. */
   handler(args: unknown, ctx: ToolContext): Promise<CallToolResult>;
 }
@@ -89,6 +92,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject | undefi
     description: def.description,
     inputSchema: def.inputSchema,
     annotations: def.annotations,
+    ...(def._meta ? { _meta: def._meta } : {}),
     handler: async (args, ctx) => {
       const result = await def.handler(args as z.output<I>, ctx);
       if (def.outputSchema && !result.isError) checkOutput(def.name, def.outputSchema, result.structuredContent);

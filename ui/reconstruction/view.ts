@@ -91,7 +91,8 @@ const S = {
   votesFor: -1,
 };
 
-const RAW = [["raw_window_averaged", "raw, window-avg"], ["raw_per_sample", "raw, per sample"]] as const;
+/** The controls whose decoded frames the toggle can show (each is a column `<key>_predicted` of the decoding's pages). */
+const RAW = [["raw_window_averaged", "raw, window-avg"], ["raw_per_sample", "raw, per sample"], ["untrained_encoder", "untrained encoder"], ["shuffled_labels", "shuffled labels"]] as const;
 
 /** The host's theme (hostContext.theme), when it gives one; otherwise the system's. */
 function applyContext(ctx: Json | undefined): void {

@@ -30,19 +30,30 @@ const USER_CONFIG = TRAIN_CONFIG_SCHEMA.pick({
  * the split, the user-facing TrainConfig fields (TRAIN_CONFIG_SCHEMA), resume and control options.
  */
 export const TRAINING_ARGS_SCHEMA = z.object({
-  recording_id: z.string().min(1).max(64).describe("Recording id (rec_…) from load_recording."),
-  mode: z.enum(["behavior", "time", "hybrid"]).default("behavior").describe("behavior: positives share labels; time: positives are time_offsets later (no labels); hybrid: both."),
+  recording_id: z.string().min(1).max(64).describe("From load_recording (rec_…)."),
+  mode: z.enum(["behavior", "time", "hybrid"]).default("behavior").describe("behavior: positives share labels; time: time_offsets later; hybrid: both."),
   labels: z
     .union([z.enum(["frame_features", "frame", "continuous", "discrete"]), z.array(z.string().min(1).max(128)).min(1).max(64)])
     .optional()
-    .describe("behavior/hybrid labels: frame_features (movie default), frame (id as discrete), continuous, discrete, or continuous column names."),
+    .describe("frame_features (movie default), frame, continuous, discrete or column names."),
   ...USER_CONFIG.shape,
-  model_architecture: z.enum(listArchitectures().map((a) => a.name) as [string, ...string[]]).default(DEFAULT_TRAIN_CONFIG.model_architecture).describe(USER_CONFIG.shape.model_architecture.description!),
-  max_iterations: USER_CONFIG.shape.max_iterations.unwrap().default(2000).describe(USER_CONFIG.shape.max_iterations.description!),
-  train_repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(10_000).optional().describe("Repeat indices to train on (default: all but the last, held out)."),
-  train_fraction: z.number().gt(0).max(1).optional().describe("Without repeats: the first fraction trains, the rest is held out (default 0.8)."),
-  resume_from: z.string().min(1).max(64).optional().describe("Model id (mdl_…) to continue for max_iterations more steps with its settings; gives a new model."),
-  shuffled_control: z.boolean().default(false).describe("Also train on shuffled labels as a control (doubles the time)."),
+  model_architecture: z.enum(listArchitectures().map((a) => a.name) as [string, ...string[]]).default(DEFAULT_TRAIN_CONFIG.model_architecture).describe("Receptive field in the name."),
+  max_iterations: USER_CONFIG.shape.max_iterations.unwrap().default(2000).describe("Training steps."),
+  temperature: USER_CONFIG.shape.temperature.describe("InfoNCE temperature (start if auto)."),
+  min_temperature: USER_CONFIG.shape.min_temperature.describe("Auto temperature floor."),
+  distance: USER_CONFIG.shape.distance.describe("cosine or −squared Euclidean."),
+  seed: USER_CONFIG.shape.seed.describe("Random seed."),
+  output_dimension: USER_CONFIG.shape.output_dimension.describe("Embedding dims."),
+  learning_rate: USER_CONFIG.shape.learning_rate.describe("Adam step size."),
+  temperature_mode: USER_CONFIG.shape.temperature_mode.describe("auto: learnable."),
+  threads: USER_CONFIG.shape.threads.describe("CPU threads (default: cores/2, ≤4)."),
+  device: USER_CONFIG.shape.device.describe("auto: CUDA, WebGPU, else CPU."),
+  batch_size: USER_CONFIG.shape.batch_size.describe("Samples per step (and negatives)."),
+  time_offsets: USER_CONFIG.shape.time_offsets.describe("Samples between time positives."),
+  train_repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(10_000).optional().describe("Repeats to train (default: all but last)."),
+  train_fraction: z.number().gt(0).max(1).optional().describe("No repeats: first fraction trained (0.8)."),
+  resume_from: z.string().min(1).max(64).optional().describe("Model (mdl_…) to train max_iterations more; a new model."),
+  shuffled_control: z.boolean().default(false).describe("Also a shuffled-label control (2× time)."),
 });
 
 type TrainingArgs = z.output<typeof TRAINING_ARGS_SCHEMA>;

@@ -14,6 +14,7 @@ import { decodeLabelsTool } from "./decode_labels.js";
 import { renderReconstructionTool } from "./render_reconstruction.js";
 import { plotEmbeddingTool } from "./plot_embedding.js";
 import { compareEmbeddingsTool } from "./compare_embeddings.js";
+import { sweepEmbeddings } from "./sweep_embeddings.js";
 
 export const TOOLS: readonly Tool[] = [
   loadRecordingTool,
@@ -26,4 +27,5 @@ export const TOOLS: readonly Tool[] = [
   plotEmbeddingTool,
   compareEmbeddingsTool,
   listArtifacts,
+  sweepEmbeddings,
 ];

@@ -41,6 +41,8 @@ const ANNOTATIONS: Record<string, Omit<ToolAnnotations, "title">> = {
   plot_embedding: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   compare_embeddings: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   list_artifacts: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  // Starts a job that writes a model per setting, seed and recording, and a plot.
+  sweep_embeddings: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
 };
 
 /** Every parameter (a property of an object schema, at any depth) as `tool.a.b` with its schema. */

@@ -7,7 +7,7 @@
  */
 import test, { after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
@@ -128,3 +128,41 @@ test("a resumed job can still be stopped with cancel_job", async () => {
     await second.close();
   }
 });
+
+test("a job killed while training its shuffled-label control resumes the control and keeps the model it had stored", async () => {
+  const workspace = path.join(tmp.dir, "ws-control");
+  const first = await spawnServer(workspace);
+  const recording = (await callOk<{ recording_id: string }>(first.client, "load_recording", { source: "builtin:allen-like", builtin: MOVIE_BUILTIN })).data.recording_id;
+  const total = 3000;
+  const started = await callOk<TrainResult>(first.client, "train_embedding", { recording_id: recording, ...SMALL_TRAINING, max_iterations: total, shuffled_control: true, wait_seconds: 0 });
+  const jobId = started.data.job_id;
+  for (;;) {
+    const { data } = await callOk<JobView>(first.client, "get_job", { job_id: jobId, wait_seconds: 0.2 });
+    assert.equal(data.status, "running", "killed before the job ended");
+    if (data.progress?.phase === "training shuffled-label control" && (data.progress.phase_step ?? 0) >= 250) break;
+  }
+  await kill(first);
+  const modelsBefore = listModels(workspace);
+  assert.equal(modelsBefore.length, 1, "the model was stored before the kill; its control was not");
+
+  const second = await connectStdio({ workspace, cwd: tmp.dir, env: CHECKPOINTS });
+  try {
+    let view = (await callOk<JobView>(second.client, "get_job", { job_id: jobId })).data;
+    const note = view.warnings?.find((w) => w.includes("resumed from its checkpoint")) ?? "";
+    assert.match(note, /shuffled-label control/);
+    assert.ok(Number(/at step (\d+)/.exec(note)?.[1]) > total, note);
+    while (view.status === "running" || view.status === "queued") view = (await callOk<JobView>(second.client, "get_job", { job_id: jobId, wait_seconds: 30 })).data;
+    assert.equal(view.status, "succeeded", JSON.stringify(view.error));
+    const result = view.result as { model_id: string; shuffled_model_id: string; steps_done: number };
+    assert.equal(result.model_id, modelsBefore[0], "the stored model is the job's model, not trained again");
+    assert.equal(listModels(workspace).length, 2, "the model and its control, nothing twice");
+    assert.equal(readJson<{ total: number[] }>(workspace, "models", result.shuffled_model_id, "training_log.json").total.length, total, "the control's log: one loss per step");
+  } finally {
+    await second.close();
+  }
+});
+
+/** Model ids in a workspace (read from its folder). */
+function listModels(workspace: string): string[] {
+  return readdirSync(path.join(workspace, "models")).filter((n) => n.startsWith("mdl_"));
+}

@@ -162,8 +162,9 @@ function fitSetup(m: ModelMeta): Pick<TrainingRequest, "mode" | "labels" | "trai
  * continued from the job's last checkpoint (from step 0 if it saved none). For JobRegistry's `resume`.
  */
 export async function resumeTrainingJob(deps: { workspace: Workspace; recordings: RecordingStore }, record: JobRecord): Promise<ResumedWork | null> {
-  if (record.type !== "train_embedding") return null;
-  const req = record.params as unknown as TrainingRequest;
+  const req = record.params as unknown as Partial<TrainingRequest>;
+  // Only a job whose params are a complete request (every train_embedding job records one) can run again.
+  if (record.type !== "train_embedding" || typeof req.recording_id !== "string" || !req.config || typeof req.mode !== "string") return null;
   const ck = await latestCheckpoint(deps.workspace, record.id);
   const steps = req.config.max_iterations;
   // The job counts the steps of this request; a checkpoint counts all steps of the model (resume_from's included).
@@ -171,7 +172,7 @@ export async function resumeTrainingJob(deps: { workspace: Workspace; recordings
   const note = ck
     ? `The server stopped during this job; it resumed from its checkpoint at step ${step} (${ck.phase === "control" ? "shuffled-label control" : "model"}, saved ${ck.saved_at}).`
     : "The server stopped during this job before its first checkpoint; it started again from step 0.";
-  return { step, note, run: (control) => runTraining(deps, req, control) };
+  return { step, note, run: (control) => runTraining(deps, req as TrainingRequest, control) };
 }
 
 async function runTraining(

@@ -1,7 +1,8 @@
 /**
  * sweep_embeddings over a real MCP client: a 4-model sweep on a 4-repeat movie trains on repeats 0–1,
  * scores every model on the validation repeat (2) only and chooses the best mean; the test repeat (3) is
- * decoded once, for the chosen model. The test recomputes every model's validation and test scores from
+ * decoded once, for the chosen model. The test repeat is made adversarial (see withAdversarialTest), so
+ * choosing on test would pick another model. The test recomputes every model's validation and test scores from
  * the stored embeddings and checks that the choice follows validation (whatever test would have chosen)
  * and that the reported test score is the chosen model's. Cancelling a running sweep keeps its finished
  * models and a usable partial result. Every result fits the 12,000-character tool budget.
@@ -25,19 +26,41 @@ const tmp = tempDir();
 const workspace = path.join(tmp.dir, "ws");
 let conn: StdioConnection;
 let recording: string;
+/** 300 frames (10 s, so a ±1 s window is a small part of the movie) × 4 repeats, 40 cells. */
+const BUILTIN = { ...MOVIE_BUILTIN, n_frames: 300, n_repeats: 4 };
 const SMALL = { model_architecture: ["offset10-model"], batch_size: [64], num_hidden_units: [16], device: ["cpu"] };
+
+let adversarial: string;
 
 before(async () => {
   conn = await connectStdio({ workspace, cwd: tmp.dir });
-  recording = (await callOk<{ recording_id: string }>(conn.client, "load_recording", { source: "builtin:allen-like", builtin: { ...MOVIE_BUILTIN, n_repeats: 4 } })).data.recording_id;
+  recording = (await callOk<{ recording_id: string }>(conn.client, "load_recording", { source: "builtin:allen-like", builtin: BUILTIN })).data.recording_id;
+  adversarial = await withAdversarialTest(recording);
 });
+
+/**
+ * The same recording, except that during the test repeat (3) each sample carries the activity of repeat
+ * 0 half a movie later: a model that decodes well predicts a frame 150 frames off (a miss), one that decodes
+ * badly guesses. So the better a model is on validation, the worse it scores on test, and a sweep that
+ * peeked at test would choose a different model than one that selects on validation.
+ */
+async function withAdversarialTest(id: string): Promise<string> {
+  const store = new RecordingStore(await Workspace.open(workspace));
+  const rec = await store.loadRecordingArtifact(id);
+  const neural = rec.neural.slice();
+  const N = rec.n_neurons;
+  const F = BUILTIN.n_frames;
+  const start = (r: number) => rec.repeat!.indexOf(r);
+  for (let f = 0; f < F; f++) neural.set(rec.neural.subarray((start(0) + ((f + F / 2) % F)) * N, (start(0) + ((f + F / 2) % F) + 1) * N), (start(3) + f) * N);
+  return store.saveRecording({ ...rec, neural });
+}
 after(async () => {
   await conn.close();
   tmp.cleanup();
 });
 
 test("a 4-model sweep chooses on the validation repeat only and reports the chosen model's test score with controls", async (t) => {
-  const settings = [{ ...SMALL, recording_id: [recording], output_dimension: [2, 6], learning_rate: [1e-4, 3e-3], max_iterations: [80] }];
+  const settings = [{ ...SMALL, recording_id: [adversarial], output_dimension: [2, 6], learning_rate: [1e-4, 3e-3], max_iterations: [150] }];
   const call = await callOk<JobView>(conn.client, "sweep_embeddings", { settings, wait_seconds: 55 });
   assert.equal(call.data.status, "succeeded", call.text);
   const r = call.data.result as SweepResult;
@@ -51,8 +74,8 @@ test("a 4-model sweep chooses on the validation repeat only and reports the chos
 
   // Recompute every model's validation and test score from what the sweep stored.
   const ws = await Workspace.open(workspace);
-  const rec = await new RecordingStore(ws).loadRecordingArtifact(recording);
-  const models = (await ws.manifests<ModelMeta>("model")).filter((m) => !m.meta.control);
+  const rec = await new RecordingStore(ws).loadRecordingArtifact(adversarial);
+  const models = (await ws.manifests<ModelMeta>("model")).filter((m) => !m.meta.control && m.meta.recording_id === adversarial);
   assert.equal(models.length, 4);
   const scores = await Promise.all(models.map(async (m) => {
     const emb = await loadEmbedding(ws, m.meta.embedding_id);
@@ -72,8 +95,10 @@ test("a 4-model sweep chooses on the validation repeat only and reports the chos
   }
   // With one seed per setting, the rows carry no test scores at all: test is read only for the chosen model.
   assert.ok(!JSON.stringify(r.rows).includes("test"));
-  // The sweep is built (seeds, settings, recording) so that the test repeat would have chosen another model.
-  assert.notEqual(byTest.id, byValidation.id, "here test would choose differently, so the choice shows it never looked");
+  // The adversarial test repeat ranks the models the other way round: a choice that looked at test would differ.
+  assert.notEqual(byTest.id, byValidation.id, "test would choose another model here, so the choice shows it did not look");
+  t.diagnostic(JSON.stringify(scores.map(({ id: _, ...x }) => x)));
+  assert.ok(byValidation.test < byTest.test);
   t.diagnostic(`chosen ${byValidation.id} (validation ${byValidation.validation.toFixed(3)}); best on test ${byTest.id} (${byTest.test.toFixed(3)})`);
   const controls = r.chosen!.models[0]!.controls;
   assert.ok(typeof controls.raw_per_sample === "number" && typeof controls.raw_window_averaged === "number" && typeof controls.untrained_encoder === "number", JSON.stringify(controls));

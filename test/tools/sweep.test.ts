@@ -20,7 +20,7 @@ import { RecordingStore } from "../../src/store/recordings.js";
 import { Workspace } from "../../src/store/workspace.js";
 import { callError, callOk, connectStdio, type StdioConnection } from "../helpers/mcp.js";
 import { tempDir } from "../helpers/tmp.js";
-import { IMAGE_BUDGET, MOVIE_BUILTIN } from "./analysis-fixtures.js";
+import { IMAGE_BUDGET, MOVIE_BUILTIN, writeLinearTrackNpz } from "./analysis-fixtures.js";
 
 const tmp = tempDir();
 const workspace = path.join(tmp.dir, "ws");
@@ -127,6 +127,20 @@ test("a cancelled sweep keeps its finished models and returns a usable partial r
   assert.ok(decoded.data.decoding_id, "the partial result's model decodes");
   assert.equal(r.rows.filter((row) => row.n > 0).length, r.models_done);
   assert.ok(toolResultChars(cancelled.result) <= BUDGETS.tool_result);
+});
+
+test("without movie repeats the sweep selects on the validation fold (60–80 % of samples) and tests on the last 20 %", async () => {
+  const file = path.join(tmp.dir, "track.npz");
+  writeLinearTrackNpz(file);
+  const track = (await callOk<{ recording_id: string }>(conn.client, "load_recording", { source: file, keys: { continuous: "position" } })).data.recording_id;
+  const call = await callOk<JobView>(conn.client, "sweep_embeddings", { settings: [{ ...SMALL, model_architecture: ["offset1-model"], recording_id: [track], output_dimension: [3, 6], max_iterations: [100] }], wait_seconds: 55 });
+  assert.equal(call.data.status, "succeeded", call.text);
+  const r = call.data.result as SweepResult;
+  assert.equal(r.metric, "kNN R² (mean over label columns)");
+  assert.match(r.splits[0]!.split, /^train samples 0–\d+, validation \d+–\d+, test \d+–\d+ \(continuous labels\)$/);
+  const best = [...r.rows].sort((a, b) => b.validation! - a.validation!)[0]!;
+  assert.deepEqual(r.chosen?.setting, best.setting, "the best validation R² is chosen");
+  assert.ok(Number.isFinite(r.chosen!.models[0]!.test) && typeof r.chosen!.models[0]!.controls.raw_per_sample === "number");
 });
 
 test("settings a sweep cannot take are refused before a job starts, with a fix", async () => {

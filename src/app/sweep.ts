@@ -21,7 +21,7 @@ import type { JobControl, JobRecord, JobRegistry } from "../store/jobs.js";
 import type { RecordingStore } from "../store/recordings.js";
 import type { Workspace } from "../store/workspace.js";
 import { UserError } from "../util/errors.js";
-import { mean } from "../util/stats.js";
+import { mean, roundTo } from "../util/stats.js";
 import { loadEmbedding, saveFit, untrainedEmbedding } from "./model-artifacts.js";
 import { TRAINING_ARGS_SCHEMA, trainingRequest } from "./train.js";
 
@@ -50,7 +50,9 @@ export interface SweepResult {
   /** Per recording: which data trained, validated and tested. */
   splits: { recording_id: string; split: string }[];
   swept: string[];
-  /** One row per setting: mean validation score over its seeds and recordings. */
+  /** Settings every row shares (the rows show only the swept ones). */
+  fixed: Setting;
+  /** One row per setting (its swept values): mean validation score over its seeds and recordings. */
   rows: { setting: Setting; validation: number | null; validation_sd: number | null; n: number; time_s: number }[];
   chosen: null | {
     setting: Setting;
@@ -245,18 +247,20 @@ async function runSweep(deps: Deps, expanded: Expanded[], recordings: string[], 
     const v = mine.map((d) => d.validation);
     const m = v.length ? mean(v) : null;
     const sd = v.length > 1 ? Math.sqrt(v.reduce((a, x) => a + (x - m!) ** 2, 0) / (v.length - 1)) : null;
-    return { setting, validation: m, validation_sd: sd, n: v.length, time_s: mine.reduce((a, d) => a + d.time_s, 0) };
+    const shown = Object.fromEntries(Object.entries(setting).filter(([k]) => swept.includes(k)));
+    return { setting: shown, validation: m, validation_sd: sd, n: v.length, time_s: roundTo(mine.reduce((a, d) => a + d.time_s, 0), 2) };
   });
   // Selection: the best mean validation score (ties: the earlier setting). Test data is not read before this line.
   let best = -1;
   rows.forEach((r, s) => { if (r.validation !== null && (best < 0 || r.validation > rows[best]!.validation!)) best = s; });
   const result: SweepResult = {
-    metric, splits: [...splits.values()].map((s) => ({ recording_id: s.recording_id, split: s.description })), swept, rows, chosen: null,
+    metric, splits: [...splits.values()].map((s) => ({ recording_id: s.recording_id, split: s.description })), swept,
+    fixed: Object.fromEntries(Object.entries(settings[0] ?? {}).filter(([k]) => !swept.includes(k))), rows, chosen: null,
     models_done: done.length, models_total: tasks.length, cancelled: control.signal.aborted, render_id: null, plot_file: null, wall_time_s: 0,
   };
   if (best >= 0) {
     control.report({ step: done.length, total: tasks.length, phase: "scoring the chosen setting", message: "decoding the chosen models' test data with controls and drawing the plot" });
-    const validationRefs = await chooseAndTest(deps, result, rows[best]!.setting, done.filter((d) => d.setting === best), splits);
+    const validationRefs = await chooseAndTest(deps, result, settings[best]!, done.filter((d) => d.setting === best), splits);
     await drawPlot(deps, result, settings, swept, done, validationRefs);
   }
   result.wall_time_s = (performance.now() - t0) / 1000;
@@ -316,7 +320,7 @@ export async function sweepImage(ws: Workspace, r: SweepResult): Promise<{ data:
 export function sweepText(r: SweepResult): string {
   const f = (v: number | null) => (v === null ? "–" : v.toFixed(3));
   const set = (s: Setting) => Object.entries(s).map(([k, v]) => `${k}=${v}`).join(" ") || "defaults";
-  const lines = [`Sweep ${r.cancelled ? "cancelled after" : "of"} ${r.models_done}/${r.models_total} models; metric: ${r.metric}; selection on validation only (${r.splits.map((s) => s.split).join("; ")}).`];
+  const lines = [`Sweep ${r.cancelled ? "cancelled after" : "of"} ${r.models_done}/${r.models_total} models (all with ${set(r.fixed)}); metric: ${r.metric}; selection on validation only (${r.splits.map((s) => s.split).join("; ")}).`];
   if (r.chosen) {
     lines.push(`Chosen: ${set(r.chosen.setting)}.`);
     for (const m of r.chosen.models) {

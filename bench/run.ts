@@ -9,6 +9,7 @@
  * form forced (auto = the trainer's choice, `chooseStepInput`), interleaved, to compare the forms; reported: the median of the round medians, p10/p90 over all steps, and the split
  * between sampling + window assembly and session.run. Then transform throughput for N = 100 and 1,000,
  * and the process's peak RSS. Prints a table and writes bench/results.json (or `--json`).
+ * `npm run bench -- sweep` runs bench/sweep.ts instead (a 12-model sweep, embedded backend).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -190,4 +191,6 @@ function formatReport(r: { command: string; machine: ReturnType<typeof machineIn
   ].join("\n");
 }
 
-await main();
+// `npm run bench -- sweep …` times a sweep_embeddings job instead (bench/sweep.ts).
+if (process.argv[2] === "sweep") await (await import("./sweep.js")).sweepBench(process.argv.slice(3));
+else await main();

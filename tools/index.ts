@@ -15,6 +15,7 @@ import { renderReconstructionTool } from "./render_reconstruction.js";
 import { plotEmbeddingTool } from "./plot_embedding.js";
 import { compareEmbeddingsTool } from "./compare_embeddings.js";
 import { inspectSourceTool } from "./inspect_source.js";
+import { sweepEmbeddings } from "./sweep_embeddings.js";
 
 export const TOOLS: readonly Tool[] = [
   loadRecordingTool,
@@ -28,4 +29,5 @@ export const TOOLS: readonly Tool[] = [
   compareEmbeddingsTool,
   listArtifacts,
   inspectSourceTool,
+  sweepEmbeddings,
 ];

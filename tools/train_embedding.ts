@@ -6,7 +6,7 @@ import { followJob } from "./kit/follow.js";
 import { TRAINING_VIEW_SCHEMA, trainingText, trainingView } from "./kit/training-view.js";
 
 const INPUT = TRAINING_ARGS_SCHEMA.extend({
-  wait_seconds: z.number().min(0).max(55).default(40).describe("Seconds to wait before returning a running job (default 40)."),
+  wait_seconds: z.number().min(0).max(55).default(40).describe("Seconds to wait before returning a job_id."),
 });
 
 export const trainEmbedding = defineTool({

@@ -8,6 +8,7 @@ import { RecordingStore } from "../store/recordings.js";
 import { AllowedRoots } from "../store/roots.js";
 import { Workspace } from "../store/workspace.js";
 import type { ServerConfig } from "./config.js";
+import { resumeTrainingJob } from "./train.js";
 
 export interface AppState {
   readonly config: ServerConfig;
@@ -21,8 +22,9 @@ export interface AppState {
 export async function openApp(config: ServerConfig): Promise<AppState> {
   const workspace = await Workspace.open(config.workspaceDir);
   const roots = AllowedRoots.create([config.cwd, workspace.root, ...config.allowRoots], config.cwd);
-  const jobs = await JobRegistry.open(workspace, { concurrency: config.jobConcurrency });
   const recordings = new RecordingStore(workspace);
+  // Training jobs a killed server left running go on from their last checkpoint (src/app/checkpoint.ts).
+  const jobs = await JobRegistry.open(workspace, { concurrency: config.jobConcurrency, resume: (r) => resumeTrainingJob({ workspace, recordings }, r) });
   return { config, workspace, jobs, recordings, roots };
 }
 

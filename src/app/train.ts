@@ -10,7 +10,8 @@ import type { LabelSource, TrainingMode } from "../engine/train/prepare.js";
 import { z } from "zod";
 import { listArchitectures } from "../engine/cebra/lookup.js";
 import { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_SCHEMA, storedTrainConfig, type TrainConfig } from "../engine/types.js";
-import type { JobControl, JobRecord, JobRegistry } from "../store/jobs.js";
+import type { JobControl, JobRecord, JobRegistry, ResumedWork } from "../store/jobs.js";
+import { CheckpointWriter, checkpointPolicy, latestCheckpoint, removeCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { loadModel, saveFit, type ModelMeta } from "./model-artifacts.js";
 import { CancelledError, UserError } from "../util/errors.js";
 import { mean } from "../util/stats.js";
@@ -29,19 +30,30 @@ const USER_CONFIG = TRAIN_CONFIG_SCHEMA.pick({
  * the split, the user-facing TrainConfig fields (TRAIN_CONFIG_SCHEMA), resume and control options.
  */
 export const TRAINING_ARGS_SCHEMA = z.object({
-  recording_id: z.string().min(1).max(64).describe("Recording id (rec_…)."),
-  mode: z.enum(["behavior", "time", "hybrid"]).default("behavior").describe("behavior: positives share labels; time: time_offsets later (no labels); hybrid: both."),
+  recording_id: z.string().min(1).max(64).describe("From load_recording (rec_…)."),
+  mode: z.enum(["behavior", "time", "hybrid"]).default("behavior").describe("behavior: positives share labels; time: time_offsets later; hybrid: both."),
   labels: z
     .union([z.enum(["frame_features", "frame", "continuous", "discrete"]), z.array(z.string().min(1).max(128)).min(1).max(64)])
     .optional()
-    .describe("Labels: frame_features (movie default), frame (as discrete), continuous, discrete, or column names."),
+    .describe("frame_features (movie default), frame, continuous, discrete or column names."),
   ...USER_CONFIG.shape,
-  model_architecture: z.enum(listArchitectures().map((a) => a.name) as [string, ...string[]]).default(DEFAULT_TRAIN_CONFIG.model_architecture).describe(USER_CONFIG.shape.model_architecture.description!),
-  max_iterations: USER_CONFIG.shape.max_iterations.unwrap().default(2000).describe(USER_CONFIG.shape.max_iterations.description!),
-  train_repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(10_000).optional().describe("Repeats to train on (default: all but the last)."),
-  train_fraction: z.number().gt(0).max(1).optional().describe("Without repeats: leading fraction to train on (default 0.8)."),
-  resume_from: z.string().min(1).max(64).optional().describe("Model id (mdl_…) to continue with its settings (a new model)."),
-  shuffled_control: z.boolean().default(false).describe("Also train a shuffled-label control (doubles the time)."),
+  model_architecture: z.enum(listArchitectures().map((a) => a.name) as [string, ...string[]]).default(DEFAULT_TRAIN_CONFIG.model_architecture).describe("Receptive field in the name."),
+  max_iterations: USER_CONFIG.shape.max_iterations.unwrap().default(2000).describe("Training steps."),
+  temperature: USER_CONFIG.shape.temperature.describe("InfoNCE temperature (start if auto)."),
+  min_temperature: USER_CONFIG.shape.min_temperature.describe("Auto temperature floor."),
+  distance: USER_CONFIG.shape.distance.describe("cosine or −squared Euclidean."),
+  seed: USER_CONFIG.shape.seed.describe("Random seed."),
+  output_dimension: USER_CONFIG.shape.output_dimension.describe("Embedding dims."),
+  learning_rate: USER_CONFIG.shape.learning_rate.describe("Adam step size."),
+  temperature_mode: USER_CONFIG.shape.temperature_mode.describe("auto: learnable."),
+  threads: USER_CONFIG.shape.threads.describe("CPU threads (default: cores/2, ≤4)."),
+  device: USER_CONFIG.shape.device.describe("auto: CUDA, WebGPU, else CPU."),
+  batch_size: USER_CONFIG.shape.batch_size.describe("Samples per step (and negatives)."),
+  time_offsets: USER_CONFIG.shape.time_offsets.describe("Samples between time positives."),
+  train_repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(10_000).optional().describe("Repeats to train (default: all but last)."),
+  train_fraction: z.number().gt(0).max(1).optional().describe("No repeats: first fraction trained (0.8)."),
+  resume_from: z.string().min(1).max(64).optional().describe("Model (mdl_…) to train max_iterations more; a new model."),
+  shuffled_control: z.boolean().default(false).describe("Also a shuffled-label control (2× time)."),
 });
 
 type TrainingArgs = z.output<typeof TRAINING_ARGS_SCHEMA>;
@@ -145,10 +157,46 @@ function fitSetup(m: ModelMeta): Pick<TrainingRequest, "mode" | "labels" | "trai
   };
 }
 
+/**
+ * The work of a training job that a dead server left queued or running: the same request (its params),
+ * continued from the job's last checkpoint (from step 0 if it saved none). For JobRegistry's `resume`.
+ */
+export async function resumeTrainingJob(deps: { workspace: Workspace; recordings: RecordingStore }, record: JobRecord): Promise<ResumedWork | null> {
+  const req = record.params as unknown as Partial<TrainingRequest>;
+  // Only a job whose params are a complete request (every train_embedding job records one) can run again.
+  if (record.type !== "train_embedding" || typeof req.recording_id !== "string" || !req.config || typeof req.mode !== "string") return null;
+  const ck = await latestCheckpoint(deps.workspace, record.id);
+  const steps = req.config.max_iterations;
+  // The job counts the steps of this request; a checkpoint counts all steps of the model (resume_from's included).
+  const step = ck ? (ck.phase === "control" ? steps : 0) + ck.model.steps_done - (ck.phase === "model" ? Number(ck.context.prior_steps ?? 0) : 0) : 0;
+  const note = ck
+    ? `The server stopped during this job; it resumed from its checkpoint at step ${step} (${ck.phase === "control" ? "shuffled-label control" : "model"}, saved ${ck.saved_at}).`
+    : "The server stopped during this job before its first checkpoint; it started again from step 0.";
+  return { step, note, run: (control) => runTraining(deps, req as TrainingRequest, control) };
+}
+
 async function runTraining(
   deps: { workspace: Workspace; recordings: RecordingStore },
   req: TrainingRequest,
   control: JobControl,
+): Promise<TrainingResult> {
+  const writer = new CheckpointWriter(deps.workspace, control.id);
+  const checkpoint = await latestCheckpoint(deps.workspace, control.id);
+  try {
+    return await runTrainingFrom(deps, req, control, checkpoint, writer);
+  } finally {
+    // A finished, failed or cancelled job keeps what it saved (its models); the checkpoint has no further use.
+    await writer.flush();
+    await removeCheckpoint(deps.workspace, control.id);
+  }
+}
+
+async function runTrainingFrom(
+  deps: { workspace: Workspace; recordings: RecordingStore },
+  req: TrainingRequest,
+  control: JobControl,
+  checkpoint: Checkpoint | null,
+  writer: CheckpointWriter,
 ): Promise<TrainingResult> {
   const rec = await deps.recordings.loadRecordingArtifact(req.recording_id);
   const resume = req.resume_from ? await loadModel(deps.workspace, req.resume_from) : null;
@@ -157,6 +205,8 @@ async function runTraining(
   // InfoNCE at chance (all similarities equal) is log(batch size), once per objective (hybrid sums two).
   const chanceLoss = (req.mode === "hybrid" ? 2 : 1) * Math.log(config.batch_size);
   const chanceText = `${req.mode === "hybrid" ? "2·" : ""}log(${config.batch_size}) = ${chanceLoss.toFixed(3)}`;
+  const policy = checkpointPolicy();
+  let savedIds: { model_id?: string; embedding_id?: string } = {};
   const fit = (shuffled: boolean, offset: number) =>
     fitEmbedding(rec, {
       mode: req.mode,
@@ -166,8 +216,10 @@ async function runTraining(
       shuffle_labels: shuffled,
       shuffle_seed: config.seed + 1,
       config,
-      resumeFrom: shuffled ? undefined : resume?.model,
+      resumeFrom: checkpoint?.phase === (shuffled ? "control" : "model") ? checkpoint.model : shuffled ? undefined : resume?.model,
       signal: control.signal,
+      checkpointEvery: policy,
+      onCheckpoint: writer.callback(shuffled ? "control" : "model", shuffled ? { ...savedIds } : { prior_steps: resume?.model.steps_done ?? 0 }),
       onWarnings: shuffled ? undefined : (ws) => ws.forEach((w) => control.warn(w)),
       onProgress: (p) => {
         const phaseStep = p.step - (resume && !shuffled ? resume.model.steps_done : 0);
@@ -194,9 +246,19 @@ async function runTraining(
   const saving = (what: "model" | "shuffled-label control", offset: number, done: number) =>
     control.report({ step: offset + done, phase: `saving ${what}`, phase_step: done, phase_total: steps, message: `saving the ${what} and its embedding to the workspace` });
   const ctx = { recording_id: req.recording_id, recording_sha256: rec.provenance.sha256, mode: req.mode, labels: req.labels ?? null, resumed_from: req.resume_from };
-  const real = await fit(false, 0);
-  saving("model", 0, real.model.steps_done - (resume?.model.steps_done ?? 0));
-  const ids = await saveFit(deps.workspace, real, ctx);
+  let real: FitResult;
+  let ids: { model_id: string; embedding_id: string };
+  if (checkpoint?.phase === "control") {
+    // The model was saved before the server stopped: embed and score it again (no steps), keep its ids.
+    ids = checkpoint.context as typeof ids;
+    const saved = await loadModel(deps.workspace, ids.model_id);
+    real = await fitEmbedding(rec, { ...fitSetup(saved.manifest.meta), config: saved.model.config, resumeFrom: saved.model, signal: control.signal });
+  } else {
+    real = await fit(false, 0);
+    saving("model", 0, real.model.steps_done - (resume?.model.steps_done ?? 0));
+    ids = await saveFit(deps.workspace, real, ctx);
+  }
+  savedIds = ids;
   let shuffled: FitResult | null = null;
   let shuffledId: string | null = null;
   if (req.shuffled_control && !real.model.cancelled) {

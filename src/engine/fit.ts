@@ -10,6 +10,7 @@ import { checkTrainingData } from "./train/checks.js";
 import { evaluateInfoNCE, type InfoNCEResult } from "./train/evaluate.js";
 import { prepareTraining, type PrepareOptions, type PreparedTraining } from "./train/prepare.js";
 import { trainModel } from "./train/run.js";
+import type { CheckpointPolicy } from "./train/trainer.js";
 import { transformRecording } from "./train/transform.js";
 import type { TrainConfig, TrainedModel, TrainProgress } from "./types.js";
 
@@ -24,6 +25,9 @@ export interface FitOptions extends PrepareOptions {
   /** Called with the warnings about the training data (checks.ts) before training starts. */
   onWarnings?: (warnings: string[]) => void;
   signal?: AbortSignal;
+  /** Checkpoints of the training state (train/trainer.ts `onCheckpoint`), every `checkpointEvery`. */
+  onCheckpoint?: (snapshot: TrainedModel) => void;
+  checkpointEvery?: CheckpointPolicy;
 }
 
 export interface FitResult {
@@ -44,7 +48,9 @@ export async function fitEmbedding(rec: Recording, opts: FitOptions): Promise<Fi
   const warnings = checkTrainingData(rec, prepared, opts.config);
   if (warnings.length) opts.onWarnings?.(warnings);
   const config: TrainConfig = { ...opts.config, conditional: prepared.conditional, hybrid: prepared.hybrid };
-  const model = await trainModel([prepared.session], config, { onProgress: opts.onProgress, signal: opts.signal, resumeFrom: opts.resumeFrom });
+  const model = await trainModel([prepared.session], config, {
+    onProgress: opts.onProgress, signal: opts.signal, resumeFrom: opts.resumeFrom, onCheckpoint: opts.onCheckpoint, checkpointEvery: opts.checkpointEvery,
+  });
   const embedding = await transformRecording(model, rec.neural, rec.n_samples, rec.n_neurons);
   const dim = config.output_dimension;
   const batches = opts.evaluate_batches ?? 50;

@@ -44,6 +44,24 @@ function argumentTakers(tools: readonly Tool[]): Map<string, string[]> {
   return takers;
 }
 
+/** The MCP spec's defaults of the tool hints: a hint equal to its default says nothing a client does not assume. */
+const HINT_DEFAULTS = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true } as const;
+
+/**
+ * A tool's hints as listed: those that differ from the spec's defaults, and for a read-only tool not the
+ * destructive/idempotent hints, which the spec makes meaningful only when readOnlyHint is false. Same
+ * meaning to every client, about 600 characters less in tools/list (which has a 20,000-character budget).
+ */
+export function listedHints(a: Tool["annotations"]): Tool["annotations"] {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(a)) {
+    if (key in HINT_DEFAULTS && HINT_DEFAULTS[key as keyof typeof HINT_DEFAULTS] === value) continue;
+    if (a.readOnlyHint === true && (key === "destructiveHint" || key === "idempotentHint")) continue;
+    out[key] = value;
+  }
+  return out as Tool["annotations"];
+}
+
 /** Registers one tool; its input schema is made strict (unknown arguments are refused, not dropped). */
 function registerTool(server: McpServer, app: AppState, tool: Tool, elsewhere: (argument: string) => string[]): void {
   server.registerTool(
@@ -52,7 +70,7 @@ function registerTool(server: McpServer, app: AppState, tool: Tool, elsewhere: (
       title: tool.title,
       description: tool.description,
       inputSchema: strictInputSchema(tool.inputSchema, { toolName: tool.name, elsewhere }),
-      annotations: { title: tool.title, ...tool.annotations },
+      annotations: { title: tool.title, ...listedHints(tool.annotations) },
       ...(tool._meta ? { _meta: tool._meta } : {}),
     },
     (args: unknown, ctx: ServerContext) => runTool(app, tool, args, ctx),

@@ -9,8 +9,9 @@
  * Every job is also a workspace artifact (`jobs/<id>/manifest.json`, meta = the JobRecord), rewritten
  * atomically on every status change and, while it runs, on its first progress report and then at most
  * every `persistIntervalMs`, so after a kill -9 the stored step is at most that interval old. A job that
- * was queued or running when a previous server process died is shown as "interrupted" at the last step
- * it recorded.
+ * was queued or running when a previous server process died is resumed when the registry opens if its
+ * kind can be (`resume`: training, from its last checkpoint), else shown as "interrupted" at the last
+ * step it recorded.
  */
 import { CancelledError, UserError } from "../util/errors.js";
 import { roundTo } from "../util/stats.js";
@@ -112,6 +113,19 @@ interface JobRegistryOptions {
   concurrency?: number;
   /** Minimum interval between progress writes of a running job's manifest (default 2000 ms). */
   persistIntervalMs?: number;
+  /**
+   * Rebuilds the work of a job that a dead process left queued or running (e.g. from its last checkpoint),
+   * or returns null to mark it "interrupted". Called once per such job when the registry opens.
+   */
+  resume?: (record: JobRecord) => Promise<ResumedWork | null>;
+}
+
+/** How an interrupted job goes on: its work, and the step it starts again from (the checkpoint's; 0 = from the start). */
+export interface ResumedWork {
+  run(control: JobControl): Promise<unknown>;
+  step: number;
+  /** Recorded as a warning on the job, e.g. "resumed from the checkpoint at step 500 after a server restart". */
+  note: string;
 }
 
 /** Called with a snapshot on every progress report and status change. */
@@ -141,15 +155,20 @@ export class JobRegistry {
   private readonly concurrency: number;
   private readonly persistIntervalMs: number;
 
-  private constructor(private readonly workspace: Workspace, opts: JobRegistryOptions) {
+  private constructor(private readonly workspace: Workspace, private readonly opts: JobRegistryOptions) {
     this.concurrency = Math.max(1, opts.concurrency ?? 1);
     this.persistIntervalMs = opts.persistIntervalMs ?? 2000;
   }
 
-  /** Opens the registry on a workspace, marking jobs left queued/running by a dead process as "interrupted". */
+  /**
+   * Opens the registry on a workspace. Jobs a dead process left queued or running are resumed where
+   * `opts.resume` can rebuild their work (queued again, same id, history kept up to the resume step), and
+   * marked "interrupted" otherwise.
+   */
   static async open(workspace: Workspace, opts: JobRegistryOptions = {}): Promise<JobRegistry> {
     const registry = new JobRegistry(workspace, opts);
     await registry.markInterrupted();
+    registry.pump();
     return registry;
   }
 
@@ -390,6 +409,14 @@ export class JobRegistry {
   private async markInterrupted(): Promise<void> {
     for (const m of await this.workspace.manifests<JobRecord>("job")) {
       if (isTerminal(m.meta.status)) continue;
+      const resumed = await this.opts.resume?.(m.meta).catch((e: unknown) => {
+        process.stderr.write(`cebra-mcp: job ${m.id} cannot resume (${(e as Error).message}); marking it interrupted\n`);
+        return null;
+      });
+      if (resumed) {
+        this.requeue(m.meta, resumed);
+        continue;
+      }
       const p = m.meta.status === "running" ? m.meta.progress : undefined;
       const at = p ? ` at step ${p.step}/${p.total} (progress last saved ${m.updated_at})` : "";
       const record: JobRecord = {
@@ -400,6 +427,24 @@ export class JobRegistry {
       };
       await this.workspace.update(m.id, { summary: summaryOf(record), meta: record });
     }
+  }
+
+  /** Queues an interrupted job again under its own id, its progress and history cut back to the resume step. */
+  private requeue(old: JobRecord, work: ResumedWork): void {
+    const record: JobRecord = {
+      ...old,
+      status: "queued",
+      history: old.history.filter((h) => h.step <= work.step),
+      warnings: [...(old.warnings ?? []), work.note],
+      ...(old.progress ? { progress: { step: work.step, total: old.progress.total, elapsed_s: old.progress.elapsed_s } } : {}),
+    };
+    let resolveDone!: () => void;
+    const done = new Promise<void>((r) => (resolveDone = r));
+    const spec: JobSpec<unknown> = { type: record.type, summary: record.summary, params: record.params, parents: record.parents, total: record.progress?.total, run: work.run };
+    const job: LiveJob = { record, spec, controller: new AbortController(), listeners: new Set(), done, resolveDone };
+    this.live.set(record.id, job);
+    this.queue.push(job);
+    void this.persist(job);
   }
 }
 

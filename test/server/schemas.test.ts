@@ -43,6 +43,8 @@ const ANNOTATIONS: Record<string, Omit<ToolAnnotations, "title">> = {
   list_artifacts: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   // Reads a file's metadata (a URL is downloaded as for a load); stores nothing.
   inspect_source: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  // Starts a job that writes a model per setting, seed and recording, and a plot.
+  sweep_embeddings: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
 };
 
 /** Every parameter (a property of an object schema, at any depth) as `tool.a.b` with its schema. */
@@ -129,7 +131,14 @@ test("annotations say what each tool does", () => {
   assert.deepEqual(tools.map((t) => t.name).sort(), Object.keys(ANNOTATIONS).sort());
   for (const t of tools) {
     const { title: _title, ...hints } = t.annotations ?? {};
-    assert.deepEqual(hints, ANNOTATIONS[t.name], t.name);
+    // Hints equal to the spec's defaults are not listed (readOnly false, destructive true, idempotent false,
+    // openWorld true), nor destructive/idempotent on a read-only tool; what a client reads with the defaults applied:
+    const read = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true, ...hints };
+    const expected = ANNOTATIONS[t.name]!;
+    const meaningful = expected.readOnlyHint ? { readOnlyHint: true, openWorldHint: expected.openWorldHint } : expected;
+    assert.deepEqual(expected.readOnlyHint ? { readOnlyHint: read.readOnlyHint, openWorldHint: read.openWorldHint } : read, meaningful, t.name);
+    const defaults: Record<string, unknown> = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true };
+    for (const [k, v] of Object.entries(hints)) assert.notEqual(v, defaults[k], `${t.name}: ${k} is listed although it equals the spec's default`);
   }
 });
 

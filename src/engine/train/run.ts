@@ -9,6 +9,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { CancelledError, rebuildError } from "../../util/errors.js";
+import type { CheckpointPolicy } from "./trainer.js";
 import type { WorkerJob, WorkerMessage } from "./worker.js";
 import type { SessionData, TrainConfig, TrainedModel, TrainProgress } from "../types.js";
 
@@ -20,6 +21,9 @@ interface TrainModelOptions {
   /** Continue this model (same configuration; `cfg.max_iterations` counts all steps, saved ones included). */
   resumeFrom?: TrainedModel;
   progressIntervalMs?: number;
+  /** Called with the state so far every `checkpointEvery` steps or seconds (trainer.ts `onCheckpoint`). */
+  onCheckpoint?: (snapshot: TrainedModel) => void;
+  checkpointEvery?: CheckpointPolicy;
 }
 
 const WORKER_URL = new URL("./worker.js", import.meta.url);
@@ -32,7 +36,7 @@ const WORKER_URL = new URL("./worker.js", import.meta.url);
 export function trainModel(sessions: SessionData[], cfg: TrainConfig, opts: TrainModelOptions = {}): Promise<TrainedModel> {
   if (opts.signal?.aborted) return Promise.reject(new CancelledError("training cancelled before it started"));
   const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
-  const job: WorkerJob = { sessions, cfg, resumeFrom: opts.resumeFrom, cancelFlag, progressIntervalMs: opts.progressIntervalMs };
+  const job: WorkerJob = { sessions, cfg, resumeFrom: opts.resumeFrom, cancelFlag, progressIntervalMs: opts.progressIntervalMs, checkpointEvery: opts.onCheckpoint ? opts.checkpointEvery : undefined };
   const worker = new Worker(WORKER_URL, { workerData: job, stdout: true });
   // On stdio, the process's stdout is the MCP channel: whatever onnxruntime or a library prints in the
   // training thread goes to stderr instead (forwarded chunk by chunk, adding no listener to stderr).
@@ -50,6 +54,7 @@ export function trainModel(sessions: SessionData[], cfg: TrainConfig, opts: Trai
     };
     worker.on("message", (m: WorkerMessage) => {
       if (m.type === "progress") opts.onProgress?.(m.progress);
+      else if (m.type === "checkpoint") opts.onCheckpoint?.(m.model);
       else if (m.type === "done") finish(() => resolve(m.model));
       else finish(() => reject(rebuildError(m.error)));
     });

@@ -52,6 +52,18 @@ interface TrainerOptions {
   now?: () => number;
   /** Default 500 ms. */
   progressIntervalMs?: number;
+  /**
+   * Called with the state so far (a model, `cancelled: false`, that `resumeFrom` continues exactly) every
+   * `checkpointEvery.steps` steps or `.seconds` seconds, whichever comes first; not after the last step.
+   */
+  onCheckpoint?: (snapshot: TrainedModel) => void;
+  checkpointEvery?: CheckpointPolicy;
+}
+
+/** How often training hands out a checkpoint (whichever limit is reached first). */
+export interface CheckpointPolicy {
+  steps: number;
+  seconds: number;
 }
 
 /** Runs the Adam step graph and feeds its outputs back into an OptimState. */
@@ -250,6 +262,8 @@ export async function runTrainingLoop(sessions: SessionData[], cfg: TrainConfig,
     const now = opts.now ?? (() => performance.now());
     const meter = new ProgressMeter(now, opts.progressIntervalMs ?? 500, state.step, cfg.max_iterations, opts.resumeFrom?.wall_time_s ?? 0);
     let cancelled = false;
+    const every = opts.checkpointEvery;
+    let lastCheckpoint = { step: state.step, t: opts.onCheckpoint ? now() : 0 };
     while (state.step < cfg.max_iterations) {
       if (opts.shouldStop?.()) {
         cancelled = true;
@@ -260,25 +274,37 @@ export async function runTrainingLoop(sessions: SessionData[], cfg: TrainConfig,
       appendLog(log, losses);
       const p = meter.maybeReport(state.step, losses, state.step === cfg.max_iterations);
       if (p) opts.onProgress?.(p);
+      if (opts.onCheckpoint && every && state.step < cfg.max_iterations
+        && (state.step - lastCheckpoint.step >= every.steps || now() - lastCheckpoint.t >= every.seconds * 1000)) {
+        const copy = { params: state.params.slice(), m: state.m.slice(), v: state.v.slice(), step: state.step };
+        opts.onCheckpoint(modelOf(setup, sessions, cfg, copy, copyLog(log), meter.elapsedS(), false));
+        lastCheckpoint = { step: state.step, t: now() };
+      }
     }
-    const m = problem.split(state.m);
-    const v = problem.split(state.v);
-    return {
-      config: { ...cfg },
-      architecture: setup.arch,
-      n_neurons: sessions.map((s) => s.n_neurons),
-      params: problem.split(state.params),
-      optimizer: m.map((ms, s) => ({ step: state.step, m: ms, v: v[s] })),
-      log,
-      device_used: setup.device_used,
-      device_notes: setup.device_notes,
-      wall_time_s: meter.elapsedS(),
-      steps_done: state.step,
-      cancelled,
-    };
+    return modelOf(setup, sessions, cfg, state, log, meter.elapsedS(), cancelled);
   } finally {
     await setup.session.release();
   }
+}
+
+/** The model of a training state (its arrays are the state's own: copy a state that will change). */
+function modelOf(setup: TrainingSetup, sessions: SessionData[], cfg: TrainConfig, state: OptimState, log: TrainLog, wallTimeS: number, cancelled: boolean): TrainedModel {
+  const { problem } = setup;
+  const m = problem.split(state.m);
+  const v = problem.split(state.v);
+  return {
+    config: { ...cfg },
+    architecture: setup.arch,
+    n_neurons: sessions.map((s) => s.n_neurons),
+    params: problem.split(state.params),
+    optimizer: m.map((ms, s) => ({ step: state.step, m: ms, v: v[s] })),
+    log,
+    device_used: setup.device_used,
+    device_notes: setup.device_notes,
+    wall_time_s: wallTimeS,
+    steps_done: state.step,
+    cancelled,
+  };
 }
 
 function checkFinite(l: StepLosses, step: number): void {

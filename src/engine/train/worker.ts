@@ -4,11 +4,12 @@
  * onnxruntime-node's `run` blocks its thread, so training runs here to keep the server responsive.
  * The parent sends the job as workerData; cancellation is a shared Int32 flag the parent sets
  * (checked between steps, independent of this thread's event loop). Messages back:
- * `{type: "progress"}`, `{type: "done", model}`, `{type: "error", error}`.
+ * `{type: "progress"}`, `{type: "checkpoint", model}`, `{type: "done", model}`, `{type: "error", error}`.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { serializeError, type SerializedError } from "../../util/errors.js";
 import { runTrainingLoop } from "./trainer.js";
+import type { CheckpointPolicy } from "./trainer.js";
 import type { SessionData, TrainConfig, TrainedModel, TrainProgress } from "../types.js";
 
 /** What run.ts passes to the worker. */
@@ -19,11 +20,14 @@ export interface WorkerJob {
   /** Int32Array over a SharedArrayBuffer; element 0 becomes 1 to cancel. */
   cancelFlag: Int32Array;
   progressIntervalMs?: number;
+  /** Post `{type: "checkpoint"}` messages this often. */
+  checkpointEvery?: CheckpointPolicy;
 }
 
 /** A serialisable error (UserError fields kept so the parent can rebuild it). */
 export type WorkerMessage =
   | { type: "progress"; progress: TrainProgress }
+  | { type: "checkpoint"; model: TrainedModel }
   | { type: "done"; model: TrainedModel }
   | { type: "error"; error: SerializedError };
 
@@ -35,6 +39,8 @@ async function main(port: NonNullable<typeof parentPort>, job: WorkerJob): Promi
       progressIntervalMs: job.progressIntervalMs,
       onProgress: (progress) => post({ type: "progress", progress }),
       shouldStop: () => Atomics.load(job.cancelFlag, 0) !== 0,
+      checkpointEvery: job.checkpointEvery,
+      onCheckpoint: job.checkpointEvery ? (model) => post({ type: "checkpoint", model }) : undefined,
     });
     post({ type: "done", model });
   } catch (e) {

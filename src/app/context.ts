@@ -3,26 +3,30 @@
  * Opened once per process; every MCP server instance (one per stdio connection, one per HTTP
  * request) shares it, so artifacts and jobs created through one client are visible to all.
  */
-import { JobRegistry } from "../store/jobs.js";
+import { JobRegistry, type JobBackend } from "../store/jobs.js";
 import { RecordingStore } from "../store/recordings.js";
 import { AllowedRoots } from "../store/roots.js";
 import { Workspace } from "../store/workspace.js";
 import type { ServerConfig } from "./config.js";
+import { jobKinds } from "./jobs.js";
 
 export interface AppState {
   readonly config: ServerConfig;
   readonly workspace: Workspace;
-  readonly jobs: JobRegistry;
+  readonly jobs: JobBackend;
   readonly recordings: RecordingStore;
   readonly roots: AllowedRoots;
 }
 
-/** Opens the workspace (creating it), the job registry and the roots. */
+/** Opens the workspace (creating it), the job backend (in-process, or BullMQ with `queue`) and the roots. */
 export async function openApp(config: ServerConfig): Promise<AppState> {
   const workspace = await Workspace.open(config.workspaceDir);
   const roots = AllowedRoots.create([config.cwd, workspace.root, ...config.allowRoots], config.cwd);
-  const jobs = await JobRegistry.open(workspace, { concurrency: config.jobConcurrency });
   const recordings = new RecordingStore(workspace);
+  const kinds = jobKinds({ workspace, recordings });
+  const jobs = config.queue
+    ? (await import("../store/queue-redis.js")).RedisJobs.open(workspace, config.queue, kinds)
+    : await JobRegistry.open(workspace, { concurrency: config.jobConcurrency, kinds });
   return { config, workspace, jobs, recordings, roots };
 }
 

@@ -13,9 +13,9 @@
  * workers) puts the job back in the queue for another worker.
  */
 import { hostname } from "node:os";
-import { Worker } from "bullmq";
+import { UnrecoverableError, Worker } from "bullmq";
 import { CancelledError, UserError } from "../util/errors.js";
-import { applyReport, applyWarning, jobErrorOf, kindOf, snapshot, summaryOf, toJson, type JobControl, type JobKinds, type JobRecord } from "./jobs.js";
+import { applyReport, applyWarning, jobErrorOf, kindOf, snapshot, summaryOf, toJson, type JobControl, type JobKind, type JobKinds, type JobRecord } from "./jobs.js";
 import { connectionOptions, type QueueJob } from "./queue-redis.js";
 import { QUEUE_PREFIX, cancelKey, parseQueueUrl, queueName, type QueueDevice } from "./queue-url.js";
 import type { Workspace } from "./workspace.js";
@@ -76,7 +76,7 @@ export class QueueWorker {
 
   private async process(job: QueueJob, signal?: AbortSignal): Promise<JobRecord> {
     const base = job.data.record;
-    const kind = kindOf(this.opts.kinds, base.kind ?? "");
+    const kind = await this.checkRunnable(base);
     const { waiting: _, error: _e, ...rest } = base;
     const record: JobRecord = { ...rest, status: "running", started_at: new Date().toISOString(), worker: this.name, device: this.opts.device, history: [] };
     const startedMs = Date.now();
@@ -136,6 +136,24 @@ export class QueueWorker {
     return snapshot(record);
   }
 
+  /**
+   * The job's kind, if this worker can run it here: a kind this build does not know, or a workspace
+   * without the job (not the one the server uses), fails the job at once (no retry) saying why.
+   */
+  private async checkRunnable(base: JobRecord): Promise<JobKind> {
+    try {
+      const kind = kindOf(this.opts.kinds, base.kind ?? "");
+      if (!(await this.opts.workspace.has(base.id))) {
+        throw new UserError(`Worker ${this.name} cannot see job ${base.id} in its workspace ${this.opts.workspace.root}.`, "Start the worker with --workspace pointing at the server's workspace (a shared filesystem).");
+      }
+      return kind;
+    } catch (e) {
+      const message = e instanceof UserError ? `${e.problem} ${e.fix ?? ""}`.trim() : String(e);
+      this.opts.log(`job ${base.id} refused: ${message}`);
+      throw new UnrecoverableError(message);
+    }
+  }
+
   /** Publishes the running record as BullMQ progress (≤ every 0.5 s) and to the manifest (≤ every 2 s). */
   private publisher(job: QueueJob, record: JobRecord): { changed(): true; stop(): void } {
     let timer: NodeJS.Timeout | undefined;
@@ -166,7 +184,8 @@ export class QueueWorker {
 
   /** After BullMQ's last attempt (or a stall past the limit) the manifest records the failure. */
   private async onFailed(job: QueueJob | undefined, err: Error): Promise<void> {
-    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    if (!job || (job.attemptsMade < (job.opts.attempts ?? 1) && !(err instanceof UnrecoverableError))) return;
+    if (!(await this.opts.workspace.has(job.data.record.id))) return;
     const base = typeof job.progress === "object" && job.progress !== null ? (job.progress as JobRecord) : job.data.record;
     await this.persist({ ...base, status: "failed", finished_at: new Date().toISOString(), error: { message: `${err.message} (after ${job.attemptsMade} attempt(s)).`, fix: "Check the worker's log for the cause, then start the job again." } });
     this.opts.log(`job ${base.id} ${base.type} failed after ${job.attemptsMade} attempt(s): ${err.message}`);

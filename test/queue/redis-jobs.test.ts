@@ -92,6 +92,21 @@ describe("Redis job queue: 1 server + 2 workers on a real redis-server", { skip:
     assert.equal((await job(started.job_id)).status, "cancelled");
   });
 
+  test("a worker whose workspace is not the server's refuses the job at once, saying so (no retries)", async () => {
+    const other = tempDir("cebra-queue-other-");
+    const stray = await startWorker(redis.url, other.dir, "webgpu");
+    try {
+      const started = await train({ device: "webgpu", max_iterations: 50 });
+      const v = await finish(started.job_id, 30);
+      assert.equal(v.status, "failed");
+      assert.match(v.error?.message ?? "", /cannot see job job_\w+ in its workspace/);
+      assert.match(stray.log(), /refused/);
+    } finally {
+      await stray.stop();
+      other.cleanup();
+    }
+  });
+
   test("cancel_job stops a job running on a worker within a few seconds; its partial model is kept", async () => {
     const started = await train({ max_iterations: ENDLESS });
     await runningStep(started.job_id, 20);

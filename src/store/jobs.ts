@@ -367,7 +367,7 @@ export class JobRegistry implements JobBackend {
     const { record, controller } = job;
     record.status = "running";
     record.started_at = new Date().toISOString();
-    record.worker = `${hostname()}:${process.pid} (embedded)`;
+    record.worker = `${hostname()}:${process.pid}`;
     job.startedMs = Date.now();
     await this.persist(job);
     this.notify(job);

@@ -120,6 +120,23 @@ describe("Redis job queue: 1 server + 2 workers on a real redis-server", { skip:
     assert.ok(result.steps_done >= 20 && result.steps_done < ENDLESS);
   });
 
+  test("a client that cancels its train_embedding call cancels the job on the worker", async () => {
+    const ac = new AbortController();
+    const call = server.client.callTool({ name: "train_embedding", arguments: { recording_id: recordingId, ...SMALL_TRAINING, max_iterations: ENDLESS, wait_seconds: 55 } }, { signal: ac.signal });
+    call.catch(() => undefined);
+    let id = "";
+    await waitFor("the job to run on a worker", async () => {
+      const jobs = (await callOk<{ artifacts: { id: string; summary: string }[] }>(server.client, "list_artifacts", { kind: "job", limit: 1 })).data.artifacts;
+      id = jobs[0]?.id ?? "";
+      return /running step [1-9]/.test(jobs[0]?.summary ?? "");
+    }, 60_000, 250);
+    ac.abort();
+    await assert.rejects(call);
+    const v = await finish(id, 20);
+    assert.equal(v.status, "cancelled");
+    assert.equal(v.cancel_reason, "request cancelled by the client");
+  });
+
   test("a worker SIGKILLed mid-training: BullMQ sees the job stalled and the other worker finishes it", async () => {
     const started = await train({ max_iterations: 3000 });
     await runningStep(started.job_id, 20);

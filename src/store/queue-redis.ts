@@ -18,6 +18,8 @@
  * `cancelJob` (the processor's AbortSignal). Cancelling a job running on another machine sets
  * `cebra:cancel:<id>` in Redis, which its worker polls every second.
  */
+import { createRequire } from "node:module";
+import path from "node:path";
 import { Queue, QueueEvents, type ConnectionOptions, type Job } from "bullmq";
 import { UserError } from "../util/errors.js";
 import { newId, parseId } from "./ids.js";
@@ -27,6 +29,19 @@ import type { Workspace } from "./workspace.js";
 
 /** The BullMQ job: its data is the record as submitted (params = the kind's arguments); its return value the final record. */
 export type QueueJob = Job<{ record: JobRecord }, JobRecord>;
+
+/**
+ * BullMQ connects through ioredis, which it loads itself (an optional peer dependency): without it every
+ * connection attempt fails in a loop, so a missing driver is a clear error up front instead.
+ */
+export function checkRedisDriver(): void {
+  const require = createRequire(import.meta.url);
+  try {
+    require.resolve("ioredis", { paths: [path.dirname(require.resolve("bullmq"))] });
+  } catch {
+    throw new UserError("The Redis client library (ioredis) that BullMQ needs is not installed.", "Run `npm ci` in the cebra-mcp checkout (ioredis is one of its dependencies), or `npm install ioredis`.", "missing_dependency");
+  }
+}
 
 /** Reconnect every 0.5–5 s, forever: Redis coming back resumes everything. */
 const retryStrategy = (times: number): number => Math.min(500 * times, 5000);
@@ -66,6 +81,7 @@ export class RedisJobs implements JobBackend {
 
   /** Connects lazily: the server starts (and stays up) while Redis is down. */
   static open(workspace: Workspace, url: string, kinds: JobKinds): RedisJobs {
+    checkRedisDriver();
     return new RedisJobs(workspace, url, kinds);
   }
 

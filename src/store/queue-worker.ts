@@ -16,7 +16,7 @@ import { hostname } from "node:os";
 import { UnrecoverableError, Worker } from "bullmq";
 import { CancelledError, UserError } from "../util/errors.js";
 import { applyReport, applyWarning, jobErrorOf, kindOf, snapshot, summaryOf, toJson, type JobControl, type JobKind, type JobKinds, type JobRecord } from "./jobs.js";
-import { connectionOptions, type QueueJob } from "./queue-redis.js";
+import { checkRedisDriver, connectionOptions, type QueueJob } from "./queue-redis.js";
 import { QUEUE_PREFIX, cancelKey, parseQueueUrl, queueName, type QueueDevice } from "./queue-url.js";
 import type { Workspace } from "./workspace.js";
 
@@ -43,11 +43,21 @@ export class QueueWorker {
   readonly display: string;
   private readonly worker: Worker<{ record: JobRecord }, JobRecord>;
   private lastLogged = 0;
+  private running = 0;
 
   constructor(private readonly opts: QueueWorkerOptions) {
     this.display = parseQueueUrl(opts.url).display;
+    checkRedisDriver();
     const lockDuration = opts.lockMs ?? 30_000;
-    this.worker = new Worker(queueName(opts.device), (job, _token, signal) => this.process(job, signal), {
+    const processor = async (job: QueueJob, _token?: string, signal?: AbortSignal): Promise<JobRecord> => {
+      this.running++;
+      try {
+        return await this.process(job, signal);
+      } finally {
+        this.running--;
+      }
+    };
+    this.worker = new Worker(queueName(opts.device), processor, {
       connection: connectionOptions(opts.url, "blocking"),
       prefix: QUEUE_PREFIX,
       name: this.name,
@@ -69,9 +79,14 @@ export class QueueWorker {
     await this.worker.waitUntilReady();
   }
 
-  /** Stops taking jobs; waits for running ones unless `force` (then they stall and another worker takes them). */
+  /**
+   * Stops taking jobs; waits for running ones unless `force` (then they stall and another worker takes
+   * them). With nothing running (or forced) it waits at most 5 s, so a worker cut off from Redis still exits.
+   */
   async close(force = false): Promise<void> {
-    await this.worker.close(force);
+    const closing = this.worker.close(force || this.running === 0);
+    if (this.running > 0 && !force) return closing;
+    await Promise.race([closing, new Promise<void>((r) => setTimeout(r, 5000).unref())]);
   }
 
   private async process(job: QueueJob, signal?: AbortSignal): Promise<JobRecord> {

@@ -128,9 +128,11 @@ export class RedisJobs implements JobBackend {
     const stored = (await this.workspace.get<JobRecord>(id, "job")).meta;
     if (isTerminal(stored.status)) return stored;
     const device = queueDevice(stored.device);
-    const job = (await this.call("reading the job", () => this.queue(device).getJob(id))) as QueueJob | undefined;
+    const queue = this.queue(device);
+    // State first, then the job: the job read is at least as new as its state (a failed job has its reason).
+    const state = await this.call("reading the job", () => queue.getJobState(id));
+    const job = state === "unknown" ? undefined : ((await this.call("reading the job", () => queue.getJob(id))) as QueueJob | undefined);
     if (!job) return stored;
-    const state = await this.call("reading the job", () => job.getState());
     return this.recordOf(job, state, stored, device);
   }
 
@@ -210,7 +212,8 @@ export class RedisJobs implements JobBackend {
   private queue(device: QueueDevice): Queue {
     let queue = this.queues.get(device);
     if (!queue) {
-      queue = new Queue(queueName(device), { connection: connectionOptions(this.url, "server"), prefix: QUEUE_PREFIX });
+      // Progress events carry the running record (up to ~16 kB with its history): keep the last 1,000, not BullMQ's 10,000.
+      queue = new Queue(queueName(device), { connection: connectionOptions(this.url, "server"), prefix: QUEUE_PREFIX, streams: { events: { maxLen: 1000 } } });
       queue.on("error", (e) => this.logError(e));
       this.queues.set(device, queue);
     }
@@ -238,7 +241,8 @@ export class RedisJobs implements JobBackend {
   /** The record of a job BullMQ knows about, by its state; a finished job's manifest is brought up to date. */
   private async recordOf(job: QueueJob, state: string, stored: JobRecord, device: QueueDevice): Promise<JobRecord> {
     const progress = isRecord(job.progress) ? job.progress : undefined;
-    if (state === "completed" && isRecord(job.returnvalue)) {
+    if (state === "completed") {
+      if (!isRecord(job.returnvalue)) return stored;
       await this.persist(job.returnvalue);
       return job.returnvalue;
     }

@@ -111,7 +111,6 @@ export class QueueWorker {
       signal: controller.signal,
       device: this.opts.device,
       report: (p) => {
-        if (controller.signal.aborted && record.status !== "running") return;
         applyReport(record, p, startedMs, base.progress?.total);
         publisher.changed();
       },

@@ -109,13 +109,14 @@ describe("Redis job queue: 1 server + 2 workers on a real redis-server", { skip:
     }
   });
 
-  test("cancel_job stops a job running on a worker within a few seconds; its partial model is kept", async () => {
+  test("cancel_job stops a job running on a worker within a few seconds; its partial model is kept", async (t) => {
     const started = await train({ max_iterations: ENDLESS });
     await runningStep(started.job_id, 20);
     const t0 = Date.now();
     const v = (await callOk<JobView>(server.client, "cancel_job", { job_id: started.job_id })).data;
     assert.equal(v.status, "cancelled", JSON.stringify(v));
     assert.ok(Date.now() - t0 < 8000, `cancel took ${Date.now() - t0} ms`);
+    t.diagnostic(`cancel_job → cancelled in ${Date.now() - t0} ms`);
     assert.equal(v.cancel_reason, "cancel_job");
     const result = v.result as { cancelled: boolean; model_id: string; steps_done: number };
     assert.equal(result.cancelled, true);
@@ -139,12 +140,18 @@ describe("Redis job queue: 1 server + 2 workers on a real redis-server", { skip:
     assert.equal(v.cancel_reason, "request cancelled by the client");
   });
 
-  test("a worker SIGKILLed mid-training: BullMQ sees the job stalled and the other worker finishes it", async () => {
+  test("a worker SIGKILLed mid-training: BullMQ sees the job stalled and the other worker finishes it", async (t) => {
     const started = await train({ max_iterations: 3000 });
     await runningStep(started.job_id, 20);
     const first = (await job(started.job_id)).worker!;
     const victim = workers.find((w) => first.endsWith(w.pidTag))!;
     await victim.stop("SIGKILL");
+    const killed = Date.now();
+    await waitFor("another worker to take the job", async () => {
+      const r = await job(started.job_id);
+      return r.status === "running" && r.worker !== first;
+    }, 120_000, 250);
+    t.diagnostic(`SIGKILL → running on the other worker in ${Date.now() - killed} ms (locks of 3 s)`);
     const v = await finish(started.job_id, 180);
     assert.equal(v.status, "succeeded", JSON.stringify(v.error));
     assert.notEqual(v.worker, first, "the job finished on the surviving worker");

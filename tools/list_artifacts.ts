@@ -31,6 +31,15 @@ export const listArtifacts = defineTool({
     has_more: z.boolean().describe("True if more than `limit` matched."),
     counts: z.record(z.string(), z.number()).describe("Artifacts per kind (whole workspace)."),
     artifacts: z.array(ARTIFACT),
+    queue: z
+      .object({
+        backend: z.string(),
+        workers: z.array(z.object({ name: z.string(), device: z.string() })),
+        queues: z.array(z.object({ device: z.string(), waiting: z.number(), active: z.number() })),
+        error: z.string().optional(),
+      })
+      .optional()
+      .describe("Job queue (with --queue): workers, their devices, jobs waiting and running per device queue."),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler({ kind, limit }, ctx) {
@@ -38,6 +47,8 @@ export const listArtifacts = defineTool({
     const artifacts = inv.artifacts.map((a) => ({ ...a, uri: artifactUri(a.kind, a.id) }));
     const lines = artifacts.map((a) => `${a.id}  ${formatBytes(a.bytes)}  ${a.created_at.slice(0, 19)}  ${a.summary}`);
     const head = `${inv.total} ${kind ?? "artifact"}${inv.total === 1 ? "" : "s"} in ${inv.workspace}${inv.has_more ? ` (showing newest ${artifacts.length})` : ""}.`;
-    return structuredResult([head, ...lines].join("\n"), { ...inv, artifacts });
+    const queue = ctx.jobs.name === "redis" ? await ctx.jobs.queueStatus().catch((e: Error) => ({ backend: "redis", workers: [], queues: [], error: e.message })) : null;
+    const q = queue && (queue.error ?? `Queue ${queue.backend}: workers ${queue.workers.map((w) => `${w.name} (${w.device})`).join(", ") || "none"}; ${queue.queues.map((c) => `${c.device} ${c.waiting} waiting, ${c.active} running`).join("; ")}.`);
+    return structuredResult([head, ...lines, ...(q ? [q] : [])].join("\n"), { ...inv, artifacts, ...(queue ? { queue } : {}) });
   },
 });

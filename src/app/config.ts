@@ -34,6 +34,8 @@ export interface ServerConfig {
   jobConcurrency: number;
   /** How long shutdown waits for cancelled jobs to save their partial results. */
   shutdownGraceMs: number;
+  /** `--queue redis://HOST:PORT[/DB]` (env CEBRA_MCP_QUEUE): jobs go to BullMQ on that Redis and run in `cebra-mcp worker` processes; absent: in this process. */
+  queue?: string;
   /** Hidden `--conformance`: register the MCP conformance suite's reference fixtures (scripts/conformance.sh). */
   conformance?: boolean;
 }
@@ -50,6 +52,7 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env, cwd: string 
     intake: { ...DEFAULT_INTAKE_LIMITS },
     jobConcurrency: 1,
     shutdownGraceMs: 10_000,
+    ...(env.CEBRA_MCP_QUEUE ? { queue: env.CEBRA_MCP_QUEUE } : {}),
   };
 }
 

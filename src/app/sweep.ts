@@ -17,7 +17,7 @@ import type { DecodeControls, DecodeResult } from "../decode/types.js";
 import { repeatsOf, selectContinuous, type Recording } from "../data/recording.js";
 import { fitEmbedding } from "../engine/fit.js";
 import { plotSweep } from "../render/sweep.js";
-import type { JobControl, JobRecord, JobRegistry } from "../store/jobs.js";
+import type { JobControl, JobRecord, JobBackend } from "../store/jobs.js";
 import type { RecordingStore } from "../store/recordings.js";
 import type { Workspace } from "../store/workspace.js";
 import { UserError } from "../util/errors.js";
@@ -69,7 +69,6 @@ export interface SweepResult {
 
 interface Deps {
   workspace: Workspace;
-  jobs: JobRegistry;
   recordings: RecordingStore;
   /** Fits run at the same time (the server's jobConcurrency). */
   concurrency: number;
@@ -182,7 +181,7 @@ function controlScores(controls: DecodeControls): Record<string, number | null> 
 }
 
 /** Starts the sweep as a job (unknown recordings, bad settings and oversized sweeps fail here, before a job exists). */
-export async function startSweepJob(deps: Deps, args: SweepArgs): Promise<JobRecord> {
+export async function startSweepJob(deps: Deps & { jobs: JobBackend }, args: SweepArgs): Promise<JobRecord> {
   const { settings, swept } = expandSettings(args.settings);
   const recordings = [...new Set(settings.flatMap((e) => e.recording_ids))];
   for (const id of recordings) await deps.recordings.summary(id);
@@ -193,14 +192,21 @@ export async function startSweepJob(deps: Deps, args: SweepArgs): Promise<JobRec
   if (new Set(settings.map((e) => e.setting.labels)).size > 1) {
     throw new UserError("A sweep's settings must share their labels (the selection compares decodings of the same labels).", "Sweep one labels value at a time.");
   }
-  return deps.jobs.start<SweepResult>({
-    type: "sweep_embeddings",
+  // A job kind with JSON arguments (src/app/jobs.ts), so a queue worker can run it too.
+  return deps.jobs.submit({
+    kind: "sweep",
     summary: `sweep of ${n} models (${settings.length} settings${swept.length ? ` over ${swept.join(", ")}` : ""}) on ${recordings.join(", ")}`,
-    params: { ...args },
+    args: JSON.parse(JSON.stringify(args)) as Record<string, unknown>,
     parents: recordings,
     total: n,
-    run: (control) => runSweep(deps, settings, recordings, swept, control),
   });
+}
+
+/** Runs a sweep from its arguments (the "sweep" job kind). */
+export function runSweepJob(deps: Deps, args: SweepArgs, control: JobControl): Promise<SweepResult> {
+  const { settings, swept } = expandSettings(args.settings);
+  const recordings = [...new Set(settings.flatMap((e) => e.recording_ids))];
+  return runSweep(deps, settings, recordings, swept, control);
 }
 
 interface Trained {

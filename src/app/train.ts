@@ -10,7 +10,7 @@ import type { LabelSource, TrainingMode } from "../engine/train/prepare.js";
 import { z } from "zod";
 import { listArchitectures } from "../engine/cebra/lookup.js";
 import { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_SCHEMA, storedTrainConfig, type TrainConfig } from "../engine/types.js";
-import type { JobControl, JobRecord, JobRegistry, ResumedWork } from "../store/jobs.js";
+import type { JobBackend, JobControl, JobRecord, ResumedWork } from "../store/jobs.js";
 import { CheckpointWriter, checkpointPolicy, latestCheckpoint, removeCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { loadModel, saveFit, type ModelMeta } from "./model-artifacts.js";
 import { CancelledError, UserError } from "../util/errors.js";
@@ -59,7 +59,7 @@ export const TRAINING_ARGS_SCHEMA = z.object({
 type TrainingArgs = z.output<typeof TRAINING_ARGS_SCHEMA>;
 
 /** A training request as the job runs it (and records it in the job's params): TrainingArgs with the full TrainConfig. */
-interface TrainingRequest {
+export interface TrainingRequest {
   recording_id: string;
   mode: TrainingMode;
   labels?: LabelSource;
@@ -115,20 +115,20 @@ export function trainingRequest(args: TrainingArgs): TrainingRequest {
 
 /** Starts training as a job (an unknown recording id fails here, before a job exists). */
 export async function startTrainingJob(
-  deps: { workspace: Workspace; jobs: JobRegistry; recordings: RecordingStore },
+  deps: { workspace: Workspace; jobs: JobBackend; recordings: RecordingStore },
   request: TrainingRequest,
 ): Promise<JobRecord> {
   await deps.recordings.summary(request.recording_id);
   const req = request.resume_from ? await resumeRequest(deps.workspace, request) : request;
   const runs = req.shuffled_control ? 2 : 1;
   const steps = req.config.max_iterations;
-  return deps.jobs.start<TrainingResult>({
-    type: "train_embedding",
+  return deps.jobs.submit({
+    kind: "train",
     summary: `${req.config.model_architecture} ${req.mode} on ${req.recording_id}, ${steps} steps${req.shuffled_control ? " + shuffled-label control" : ""}`,
-    params: { ...req },
+    args: JSON.parse(JSON.stringify(req)) as Record<string, unknown>,
     parents: [req.recording_id],
     total: steps * runs,
-    run: (control) => runTraining(deps, req, control),
+    device: req.config.device,
   });
 }
 
@@ -175,7 +175,8 @@ export async function resumeTrainingJob(deps: { workspace: Workspace; recordings
   return { step, note, run: (control) => runTraining(deps, req as TrainingRequest, control) };
 }
 
-async function runTraining(
+/** Runs a training request (the "train" job kind, src/app/jobs.ts). */
+export async function runTraining(
   deps: { workspace: Workspace; recordings: RecordingStore },
   req: TrainingRequest,
   control: JobControl,

@@ -3,7 +3,8 @@
  * leave out: CEBRA_MCP_WORKSPACE, CEBRA_MCP_ROOTS (path-delimiter separated), CEBRA_MCP_TOKEN,
  * CEBRA_MCP_ALLOW_PRIVATE_URLS, CEBRA_MCP_MAX_LOAD_BYTES, CEBRA_MCP_MAX_INFLATE_RATIO, CEBRA_MCP_LOAD_HEAP_MB,
  * CEBRA_MCP_MAX_DOWNLOAD_BYTES, CEBRA_MCP_DOWNLOAD_TIMEOUT_S, CEBRA_MCP_LOAD_TIMEOUT_S, CEBRA_MCP_HDF5_STALL_S (the intake limits,
- * docs/SECURITY.md), CEBRA_MCP_LAZY_MIN_BYTES, CEBRA_MCP_REMOTE_CACHE_BYTES and CEBRA_MCP_DANDI_API (remote files, docs/DATA.md).
+ * docs/SECURITY.md), CEBRA_MCP_LAZY_MIN_BYTES, CEBRA_MCP_REMOTE_CACHE_BYTES and CEBRA_MCP_DANDI_API (remote files, docs/DATA.md),
+ * CEBRA_MCP_QUEUE (the job queue).
  */
 import { enableFaults } from "../util/faults.js";
 import path from "node:path";
@@ -11,6 +12,7 @@ import { parseArgs } from "node:util";
 import { UserError } from "../util/errors.js";
 import { DEFAULT_MAX_BODY_BYTES, LOOPBACK_HOST, defaultConfig, type ServerConfig } from "../app/config.js";
 import { splitRootList } from "../store/roots.js";
+import { parseQueueUrl } from "../store/queue-url.js";
 
 export const SERVE_USAGE = `cebra-mcp serve [options]      (serve is the default command)
 
@@ -25,7 +27,9 @@ export const SERVE_USAGE = `cebra-mcp serve [options]      (serve is the default
                          server); off by default because a remote client could reach this machine's
                          internal services (env CEBRA_MCP_ALLOW_PRIVATE_URLS=1)
   --max-load-bytes SIZE  most array data one load may decompress or read, e.g. 8GiB, 512MiB
-                         (default 8GiB, and never more than half the free memory; env CEBRA_MCP_MAX_LOAD_BYTES)`;
+                         (default 8GiB, and never more than half the free memory; env CEBRA_MCP_MAX_LOAD_BYTES)
+  --queue URL            queue jobs on BullMQ at redis://HOST:PORT[/DB] for \`cebra-mcp worker\` processes
+                         sharing the workspace (env CEBRA_MCP_QUEUE; default: run jobs in this process)`;
 
 /** Parses `serve` flags (argv without the command name). */
 export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ServerConfig {
@@ -35,6 +39,8 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   config.allowRoots = [...splitRootList(env.CEBRA_MCP_ROOTS), ...(values["allow-root"] ?? [])].map((r) => path.resolve(cwd, r));
   if (values.conformance) config.conformance = true;
   enableFaults(values.fault ?? [], env); // hidden; negative evals only (src/util/faults.ts)
+  if (values.queue !== undefined) config.queue = values.queue;
+  if (config.queue !== undefined) parseQueueUrl(config.queue);
   config.intake = {
     ...config.intake,
     allowPrivateUrls: values["allow-private-urls"] === true || isTruthy(env.CEBRA_MCP_ALLOW_PRIVATE_URLS),
@@ -81,6 +87,7 @@ function parseFlags(argv: string[]) {
         "max-load-bytes": { type: "string" },
         conformance: { type: "boolean" },
         fault: { type: "string", multiple: true },
+        queue: { type: "string" },
       },
     });
   } catch (e) {

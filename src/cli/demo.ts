@@ -14,6 +14,7 @@ import { DEVICES, type Device, isDevice } from "../engine/runtime/devices.js";
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../engine/types.js";
 import { decodeAndStoreFrames } from "../app/decode.js";
 import { JobRegistry } from "../store/jobs.js";
+import { jobKinds } from "../app/jobs.js";
 import { RecordingStore, summarizeRecording } from "../store/recordings.js";
 import { plotStoredEmbedding, renderStoredReconstruction, type ReconstructionLayout } from "../app/render.js";
 import { startTrainingJob, type TrainingResult } from "../app/train.js";
@@ -114,7 +115,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   await mkdir(opts.out, { recursive: true });
   const workspace = await Workspace.open(opts.workspace);
   const recordings = new RecordingStore(workspace);
-  const jobs = await JobRegistry.open(workspace);
+  const jobs = await JobRegistry.open(workspace, { kinds: jobKinds({ workspace, recordings }) });
   const log = (s: string) => process.stderr.write(`${s}\n`);
 
   log(`cebra-mcp ${VERSION} demo → ${opts.out}`);

@@ -2,7 +2,8 @@
 /**
  * The `cebra-mcp` command. Subcommands: `serve` (default) runs the MCP server; `demo` runs the
  * end-to-end demo (src/cli/demo.ts); `gpu-check` probes GPU execution providers
- * (src/cli/gpu-check.ts); `eval` runs MCP eval scenarios (src/cli/eval.ts). All but `serve` are
+ * (src/cli/gpu-check.ts); `eval` runs MCP eval scenarios (src/cli/eval.ts); `worker` runs jobs queued on
+ * Redis (src/cli/worker.ts). All but `serve` are
  * imported only when used, so `serve` never loads them.
  */
 import { fileURLToPath } from "node:url";
@@ -18,6 +19,7 @@ Usage:
   cebra-mcp gpu-check           check which GPU execution providers work here
   cebra-mcp eval SCENARIO...    run MCP eval scenarios (see cebra-mcp eval --help)
   cebra-mcp inspect PATH|URL    what a recording file holds and how to load it (see --help)
+  cebra-mcp worker --queue URL  run queued jobs for a server started with --queue (see cebra-mcp worker --help)
   cebra-mcp --help | --version
 
 ${SERVE_USAGE}`;
@@ -33,6 +35,7 @@ const LAZY_COMMANDS: Record<string, LazyCommand> = {
   "gpu-check": { module: "./gpu-check.js", exportName: "runGpuCheck" },
   eval: { module: "./eval.js", exportName: "runEval" },
   inspect: { module: "./inspect.js", exportName: "runInspect" },
+  worker: { module: "./worker.js", exportName: "runWorker" },
 };
 
 /** Runs the command line; returns the process exit code. */

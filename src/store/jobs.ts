@@ -1,5 +1,11 @@
 /**
- * Job registry for long-running work (training): the MCP job-handle pattern. A tool starts a job and
+ * Jobs for long-running work (training, sweeps): the MCP job-handle pattern, behind one interface
+ * (`JobBackend`) with two implementations: this in-process registry (the default, `JobRegistry`) and
+ * BullMQ on Redis (`queue-redis.ts`, `--queue redis://…`), whose jobs run in `cebra-mcp worker` processes.
+ * src/app submits a job by KIND (`JobRequest`: a registered kind name and JSON arguments), so a worker
+ * process on another machine can run it from its data; the kinds are registered by src/app/jobs.ts.
+ *
+ * The in-process registry: A tool starts a job and
  * returns its id at once; later calls read its status and progress (`get`, `wait`) or stop it (`cancel`).
  *
  * Generic: a job is any `run(control)` async function. It reports progress through `control.report`,
@@ -13,6 +19,7 @@
  * kind can be (`resume`: training, from its last checkpoint), else shown as "interrupted" at the last
  * step it recorded.
  */
+import { hostname } from "node:os";
 import { CancelledError, UserError } from "../util/errors.js";
 import { roundTo } from "../util/stats.js";
 import { newId, parseId } from "./ids.js";
@@ -82,6 +89,65 @@ export interface JobRecord {
   cancel_reason?: string;
   /** What the work warned about while running (e.g. constant units in the training data); absent if nothing. */
   warnings?: string[];
+  /** The registered kind that runs it (e.g. "train"); absent in manifests written before kinds. */
+  kind?: string;
+  /** Who ran it: "host:pid" of the worker (or of the server, embedded) and the device it offered. */
+  worker?: string;
+  device?: string;
+  /** Why a queued job is not running yet (e.g. no connected worker has its device). */
+  waiting?: string;
+}
+
+/** A job by kind, with JSON arguments: what src/app submits, and all a worker needs to run it. */
+export interface JobRequest {
+  kind: string;
+  summary: string;
+  args: Record<string, unknown>;
+  parents?: string[];
+  /** Expected number of steps (shown before the first report). */
+  total?: number;
+  /** Device the job needs (its queue on the Redis backend); "auto"/absent: any worker. */
+  device?: string;
+}
+
+/** A kind of job: its record type (e.g. "train_embedding") and the work, run from JSON arguments. */
+export interface JobKind {
+  type: string;
+  run(args: Record<string, unknown>, control: JobControl): Promise<unknown>;
+}
+
+export type JobKinds = ReadonlyMap<string, JobKind>;
+
+/** Called with a snapshot on every progress report and status change. */
+export type JobListener = (record: JobRecord) => void;
+
+/** The queue's state (Redis backend): workers with their devices, and jobs per device queue. */
+export interface QueueStatus {
+  backend: string;
+  workers: { name: string; device: string }[];
+  queues: { device: string; waiting: number; active: number }[];
+  /** Why the queue could not be read (Redis down). */
+  error?: string;
+}
+
+/** What src/app and the tools use; chosen in src/app/context.ts from the configuration. */
+export interface JobBackend {
+  readonly name: "embedded" | "redis";
+  /** Queues a job of a registered kind; returns its record at once. */
+  submit(request: JobRequest): Promise<JobRecord>;
+  get(id: string): Promise<JobRecord>;
+  list(): Promise<JobRecord[]>;
+  /** Waits up to `seconds` for the job to finish (or `signal` to abort); returns its record. */
+  wait(id: string, seconds: number, signal?: AbortSignal): Promise<JobRecord>;
+  /** Asks the job to stop (a queued job ends at once); returns the record after the request. */
+  cancel(id: string, reason?: string): Promise<JobRecord>;
+  /** Subscribes to progress and status changes; returns the unsubscribe function. */
+  onProgress(id: string, listener: JobListener): () => void;
+  /** Jobs this process would cancel at shutdown. */
+  readonly activeCount: number;
+  shutdown(graceMs?: number): Promise<void>;
+  /** Workers and queue depth (null for the embedded registry). */
+  queueStatus(): Promise<QueueStatus | null>;
 }
 
 /** Handed to the work function. */
@@ -95,6 +161,8 @@ export interface JobControl {
   warn(message: string): void;
   /** Throws CancelledError if the job was cancelled. */
   throwIfCancelled(): void;
+  /** The device the running worker offers (Redis workers); absent in the embedded registry. */
+  readonly device?: string;
 }
 
 /** What to run. */
@@ -113,6 +181,8 @@ interface JobRegistryOptions {
   concurrency?: number;
   /** Minimum interval between progress writes of a running job's manifest (default 2000 ms). */
   persistIntervalMs?: number;
+  /** The kinds `submit` runs (src/app/jobs.ts). */
+  kinds?: JobKinds;
   /**
    * Rebuilds the work of a job that a dead process left queued or running (e.g. from its last checkpoint),
    * or returns null to mark it "interrupted". Called once per such job when the registry opens.
@@ -127,9 +197,6 @@ export interface ResumedWork {
   /** Recorded as a warning on the job, e.g. "resumed from the checkpoint at step 500 after a server restart". */
   note: string;
 }
-
-/** Called with a snapshot on every progress report and status change. */
-type JobListener = (record: JobRecord) => void;
 
 const MAX_HISTORY = 100;
 
@@ -146,18 +213,21 @@ interface LiveJob {
   startedMs?: number;
 }
 
-/** Runs, tracks, persists and cancels jobs. One per server process. */
-export class JobRegistry {
+/** Runs, tracks, persists and cancels jobs in this process (the embedded backend). One per server process. */
+export class JobRegistry implements JobBackend {
+  readonly name = "embedded";
   private readonly live = new Map<string, LiveJob>();
   private readonly queue: LiveJob[] = [];
   private running = 0;
   private closed = false;
   private readonly concurrency: number;
   private readonly persistIntervalMs: number;
+  private readonly kinds: JobKinds;
 
   private constructor(private readonly workspace: Workspace, private readonly opts: JobRegistryOptions) {
     this.concurrency = Math.max(1, opts.concurrency ?? 1);
     this.persistIntervalMs = opts.persistIntervalMs ?? 2000;
+    this.kinds = opts.kinds ?? new Map();
   }
 
   /**
@@ -172,8 +242,20 @@ export class JobRegistry {
     return registry;
   }
 
-  /** Starts (or queues) a job; returns its record immediately. */
-  async start<R>(spec: JobSpec<R>): Promise<JobRecord> {
+  /** Queues a job of a registered kind, run in this process. */
+  async submit(request: JobRequest): Promise<JobRecord> {
+    const kind = kindOf(this.kinds, request.kind);
+    const { args, summary, parents, total, device } = request;
+    return this.start({ kind: request.kind, type: kind.type, summary, params: args, parents, total, device, run: (control) => kind.run(args, control) });
+  }
+
+  /** No queue to report: jobs run in this process. */
+  async queueStatus(): Promise<QueueStatus | null> {
+    return null;
+  }
+
+  /** Starts (or queues) a job given as a closure (tests, and `submit`); returns its record immediately. */
+  async start<R>(spec: JobSpec<R> & { kind?: string; device?: string }): Promise<JobRecord> {
     if (this.closed) throw new UserError("The server is shutting down and accepts no new jobs.", "Restart the server and try again.", "shutting_down");
     const id = newId("job");
     const record: JobRecord = {
@@ -186,6 +268,8 @@ export class JobRegistry {
       created_at: new Date().toISOString(),
       history: [],
       ...(spec.total !== undefined ? { progress: { step: 0, total: spec.total, elapsed_s: 0 } } : {}),
+      ...(spec.kind ? { kind: spec.kind } : {}),
+      ...(spec.device ? { device: spec.device } : {}),
     };
     let resolveDone!: () => void;
     const done = new Promise<void>((r) => (resolveDone = r));
@@ -302,6 +386,7 @@ export class JobRegistry {
     const { record, controller } = job;
     record.status = "running";
     record.started_at = new Date().toISOString();
+    record.worker = `${hostname()}:${process.pid}`;
     job.startedMs = Date.now();
     await this.persist(job);
     this.notify(job);
@@ -334,32 +419,13 @@ export class JobRegistry {
 
   private report(job: LiveJob, p: Parameters<JobControl["report"]>[0]): void {
     if (isTerminal(job.record.status)) return;
-    const elapsed = (Date.now() - (job.startedMs ?? Date.now())) / 1000;
-    const total = p.total ?? job.record.progress?.total ?? job.spec.total ?? p.step;
-    const rate = p.steps_per_s ?? (elapsed > 0 ? p.step / elapsed : undefined);
-    const eta = p.eta_s ?? (rate && rate > 0 ? Math.max(0, (total - p.step) / rate) : undefined);
-    job.record.progress = {
-      step: p.step,
-      total,
-      elapsed_s: roundTo(elapsed, 3),
-      ...(p.message !== undefined ? { message: p.message } : {}),
-      ...(p.phase !== undefined ? { phase: p.phase } : {}),
-      ...(p.phase_step !== undefined ? { phase_step: p.phase_step } : {}),
-      ...(p.phase_total !== undefined ? { phase_total: p.phase_total } : {}),
-      ...(p.metrics ? { metrics: p.metrics } : {}),
-      ...(rate !== undefined ? { steps_per_s: roundTo(rate, 3) } : {}),
-      ...(eta !== undefined ? { eta_s: roundTo(eta, 3) } : {}),
-    };
-    if (p.metrics) appendHistory(job.record.history, { ...p.metrics, step: p.step });
+    applyReport(job.record, p, job.startedMs ?? Date.now(), job.spec.total);
     this.schedulePersist(job);
     this.notify(job);
   }
 
   private warn(job: LiveJob, message: string): void {
-    if (isTerminal(job.record.status)) return;
-    const warnings = (job.record.warnings ??= []);
-    if (warnings.includes(message)) return;
-    warnings.push(message);
+    if (!applyWarning(job.record, message)) return;
     this.schedulePersist(job);
     this.notify(job);
   }
@@ -448,13 +514,50 @@ export class JobRegistry {
   }
 }
 
-function summaryOf(r: JobRecord): string {
+/** The kind registered as `name`, or a UserError naming those that are. */
+export function kindOf(kinds: JobKinds, name: string): JobKind {
+  const kind = kinds.get(name);
+  if (!kind) throw new UserError(`No job kind "${name}" is registered here.`, `Use one of: ${[...kinds.keys()].join(", ") || "(none)"}.`, "unknown_job_kind");
+  return kind;
+}
+
+/** Applies a progress report to a running record: step, rate and ETA (computed unless given), metric history. */
+export function applyReport(record: JobRecord, p: Parameters<JobControl["report"]>[0], startedMs: number, specTotal?: number): void {
+  const elapsed = (Date.now() - startedMs) / 1000;
+  const total = p.total ?? record.progress?.total ?? specTotal ?? p.step;
+  const rate = p.steps_per_s ?? (elapsed > 0 ? p.step / elapsed : undefined);
+  const eta = p.eta_s ?? (rate && rate > 0 ? Math.max(0, (total - p.step) / rate) : undefined);
+  record.progress = {
+    step: p.step,
+    total,
+    elapsed_s: roundTo(elapsed, 3),
+    ...(p.message !== undefined ? { message: p.message } : {}),
+    ...(p.phase !== undefined ? { phase: p.phase } : {}),
+    ...(p.phase_step !== undefined ? { phase_step: p.phase_step } : {}),
+    ...(p.phase_total !== undefined ? { phase_total: p.phase_total } : {}),
+    ...(p.metrics ? { metrics: p.metrics } : {}),
+    ...(rate !== undefined ? { steps_per_s: roundTo(rate, 3) } : {}),
+    ...(eta !== undefined ? { eta_s: roundTo(eta, 3) } : {}),
+  };
+  if (p.metrics) appendHistory(record.history, { ...p.metrics, step: p.step });
+}
+
+/** Records a warning once on a running record; false if nothing changed. */
+export function applyWarning(record: JobRecord, message: string): boolean {
+  if (isTerminal(record.status)) return false;
+  const warnings = (record.warnings ??= []);
+  if (warnings.includes(message)) return false;
+  warnings.push(message);
+  return true;
+}
+
+export function summaryOf(r: JobRecord): string {
   const p = r.progress;
   const step = p ? ` step ${p.step}/${p.total}` : "";
   return `${r.type} ${r.status}${step}: ${r.summary}`;
 }
 
-function jobErrorOf(e: unknown, id: string): JobError {
+export function jobErrorOf(e: unknown, id: string): JobError {
   if (e instanceof UserError) return { message: e.problem, fix: e.fix, code: e.code };
   const err = e instanceof Error ? e : new Error(String(e));
   process.stderr.write(`cebra-mcp: job ${id} failed: ${err.stack ?? err.message}\n`);
@@ -471,11 +574,11 @@ function appendHistory(history: JobHistoryPoint[], point: JobHistoryPoint): void
   history.splice(0, history.length, ...kept);
 }
 
-function snapshot(r: JobRecord): JobRecord {
+export function snapshot(r: JobRecord): JobRecord {
   return structuredClone(r);
 }
 
 /** Round-trips through JSON, so only serialisable data is stored (typed arrays become plain objects: avoid them). */
-function toJson(v: unknown): unknown {
+export function toJson(v: unknown): unknown {
   return v === undefined ? undefined : JSON.parse(JSON.stringify(v));
 }

@@ -224,3 +224,22 @@ test("progress is written on the first report, then throttled; a restart shows t
   assert.match(seen.error?.message ?? "", /stopped at step 8\/100 \(progress last saved .*\) before this job finished; its unfinished work was not saved/);
   g.open();
 });
+
+test("submit runs a registered kind from its JSON arguments, recording kind, worker (host:pid) and device; an unknown kind is refused", async () => {
+  const dir = path.join(tmp.dir, `ws${n++}`);
+  const ws = await Workspace.open(dir);
+  const kinds = new Map([["sum", { type: "dummy_sum", run: async (args: Record<string, unknown>) => ({ total: (args.xs as number[]).reduce((a, b) => a + b, 0) }) }]]);
+  const jobs = await JobRegistry.open(ws, { kinds });
+  const started = await jobs.submit({ kind: "sum", summary: "sum of three", args: { xs: [1, 2, 3] }, device: "cpu" });
+  assert.equal(started.type, "dummy_sum");
+  const done = await jobs.wait(started.id, 10);
+  assert.equal(done.status, "succeeded");
+  assert.deepEqual(done.result, { total: 6 });
+  assert.deepEqual(done.params, { xs: [1, 2, 3] });
+  assert.equal(done.kind, "sum");
+  assert.equal(done.device, "cpu");
+  assert.match(done.worker ?? "", new RegExp(`:${process.pid}$`));
+  assert.equal(await jobs.queueStatus(), null);
+  await assert.rejects(jobs.submit({ kind: "nope", summary: "x", args: {} }), (e: unknown) => e instanceof UserError && /No job kind "nope"/.test(e.problem) && /sum/.test(e.fix ?? ""));
+  await jobs.shutdown(100);
+});

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { Client } from "@modelcontextprotocol/client";
-import type { JobControl } from "../../src/store/jobs.js";
+import type { JobControl, JobRegistry } from "../../src/store/jobs.js";
 import type { JobView } from "../../tools/kit/job-view.js";
 import { callError, callOk, connectHttp, startTestHttpServer, type HttpTestServer } from "../helpers/mcp.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -43,7 +43,7 @@ function dummyTraining(steps: number, pauseMs = 0) {
 }
 
 test("get_job waits for a job, streaming progress notifications, and returns its result", async () => {
-  const job = await server.app.jobs.start({ type: "train_embedding", summary: "dummy", total: 40, run: dummyTraining(40, 5) });
+  const job = await (server.app.jobs as JobRegistry).start({ type: "train_embedding", summary: "dummy", total: 40, run: dummyTraining(40, 5) });
   const progress: { progress: number; total?: number; message?: string }[] = [];
   const { data, text } = await callOk<JobView>(client, "get_job", { job_id: job.id, wait_seconds: 30 }, { onprogress: (p) => progress.push(p) });
   assert.equal(data.status, "succeeded");
@@ -60,7 +60,7 @@ test("get_job waits for a job, streaming progress notifications, and returns its
 });
 
 test("get_job without waiting returns the current status of a running job", async () => {
-  const job = await server.app.jobs.start({ type: "train_embedding", summary: "slow", total: 10_000, run: dummyTraining(10_000, 2) });
+  const job = await (server.app.jobs as JobRegistry).start({ type: "train_embedding", summary: "slow", total: 10_000, run: dummyTraining(10_000, 2) });
   const { data } = await callOk<JobView>(client, "get_job", { job_id: job.id });
   assert.ok(data.status === "running" || data.status === "queued");
   assert.match(data.next, /get_job/);
@@ -75,7 +75,7 @@ test("get_job without waiting returns the current status of a running job", asyn
 
 test("a failed job reports its error and fix", async () => {
   const { UserError } = await import("../../src/util/errors.js");
-  const job = await server.app.jobs.start({ type: "train_embedding", summary: "bad", run: async () => { throw new UserError("output_dimension 0 is too small.", "Use output_dimension >= 2."); } });
+  const job = await (server.app.jobs as JobRegistry).start({ type: "train_embedding", summary: "bad", run: async () => { throw new UserError("output_dimension 0 is too small.", "Use output_dimension >= 2."); } });
   const { data, text } = await callOk<JobView>(client, "get_job", { job_id: job.id, wait_seconds: 10 });
   assert.equal(data.status, "failed");
   assert.equal(data.error?.fix, "Use output_dimension >= 2.");
@@ -84,7 +84,7 @@ test("a failed job reports its error and fix", async () => {
 });
 
 test("the job:// resource holds the full record", async () => {
-  const job = await server.app.jobs.start({ type: "train_embedding", summary: "res", total: 5, run: dummyTraining(5) });
+  const job = await (server.app.jobs as JobRegistry).start({ type: "train_embedding", summary: "res", total: 5, run: dummyTraining(5) });
   await server.app.jobs.wait(job.id, 10);
   const res = await client.readResource({ uri: `job://${job.id}` });
   const record = JSON.parse((res.contents[0] as { text: string }).text);

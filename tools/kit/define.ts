@@ -21,7 +21,7 @@
 import type { CallToolResult, ServerContext, ToolAnnotations } from "@modelcontextprotocol/server";
 import type { z } from "zod";
 import type { LoadLimits } from "../../src/app/load.js";
-import type { JobRegistry } from "../../src/store/jobs.js";
+import type { JobBackend } from "../../src/store/jobs.js";
 import type { RecordingStore } from "../../src/store/recordings.js";
 import type { AllowedRoots } from "../../src/store/roots.js";
 import type { Workspace } from "../../src/store/workspace.js";
@@ -31,7 +31,7 @@ import type { ServerConfig } from "../../src/app/config.js";
 export interface ToolContext {
   readonly config: ServerConfig;
   readonly workspace: Workspace;
-  readonly jobs: JobRegistry;
+  readonly jobs: JobBackend;
   readonly recordings: RecordingStore;
   readonly roots: AllowedRoots;
   /** Aborted when the client cancels the call (or the request times out / the connection closes). */

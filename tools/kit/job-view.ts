@@ -35,6 +35,9 @@ export const JOB_VIEW_SCHEMA = z.object({
   error: z.object({ message: z.string(), fix: z.string().optional(), code: z.string().optional() }).optional(),
   cancel_reason: z.string().optional(),
   warnings: z.array(z.string()).optional().describe("What the work warned about (e.g. constant units or labels in the training data)."),
+  worker: z.string().optional().describe("host:pid that ran it."),
+  device: z.string().optional(),
+  waiting: z.string().optional().describe("Why a queued job has not started."),
   created_at: z.string(),
   started_at: z.string().optional(),
   finished_at: z.string().optional(),
@@ -58,6 +61,9 @@ export function jobView(r: JobRecord): JobView {
     ...(r.error ? { error: r.error } : {}),
     ...(r.cancel_reason ? { cancel_reason: r.cancel_reason } : {}),
     ...(r.warnings?.length ? { warnings: r.warnings } : {}),
+    ...(r.worker ? { worker: r.worker } : {}),
+    ...(r.device ? { device: r.device } : {}),
+    ...(r.waiting && r.status === "queued" ? { waiting: r.waiting } : {}),
     created_at: r.created_at,
     ...(r.started_at ? { started_at: r.started_at } : {}),
     ...(r.finished_at ? { finished_at: r.finished_at } : {}),
@@ -71,7 +77,8 @@ export function jobText(v: JobView): string {
   const p = v.progress;
   const err = v.error ? `\nError: ${v.error.message}${v.error.fix ? ` Fix: ${v.error.fix}` : ""}` : "";
   const warn = v.warnings?.length ? `\nWarnings:${v.warnings.map((w) => `\n- ${w}`).join("")}` : "";
-  return `Job ${v.job_id} (${v.type}) ${statusPhrase(v.status)}${p ? ` — ${progressPhrase(p, v.status)}` : ""}.${err}${warn}\nNext: ${v.next}`;
+  const where = v.waiting ? ` — ${v.waiting}` : v.worker && v.status !== "queued" ? ` (worker ${v.worker}${v.device ? `, ${v.device}` : ""})` : "";
+  return `Job ${v.job_id} (${v.type}) ${statusPhrase(v.status)}${where}${p ? ` — ${progressPhrase(p, v.status)}` : ""}.${err}${warn}\nNext: ${v.next}`;
 }
 
 /** "is running", "succeeded", "was cancelled": a status as the predicate of a sentence. */

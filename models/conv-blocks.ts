@@ -14,3 +14,30 @@ export function offsetConvLayers(blocks: number, lastKernel: number): LayerSpec[
     { type: "conv", in: "H", out: "D", kernel: lastKernel },
   ];
 }
+
+/** The 4x-subsampling stem: MeanAndConv(N,H,4,stride 2), Conv1d(N+H,H,3,stride 2), GELU. */
+export function subsample4xStem(): LayerSpec[] {
+  return [
+    { type: "mean_and_conv", in: "N", out: "H", kernel: 4, stride: 2 },
+    { type: "conv", in: "N+H", out: "H", kernel: 3, stride: 2 },
+    { type: "gelu" },
+  ];
+}
+
+/** CEBRA's MLP residual `_Skip(Linear(H,H)[, GELU], crop=(0, None))`: y = body(x) + x. */
+export function linearSkip(withGelu: boolean): LayerSpec {
+  return { type: "skip", crop: [0, 0], layers: [{ type: "linear", in: "H", out: "H" }, ...(withGelu ? [{ type: "gelu" } as const] : [])] };
+}
+
+/** The MLP tail of offset1-model: Linear(in,H), GELU, Linear(H,H), GELU, Linear(H,H//2), GELU, Linear(H//2,D). */
+export function offset1MlpLayers(input: string): LayerSpec[] {
+  return [
+    { type: "linear", in: input, out: "H" },
+    { type: "gelu" },
+    { type: "linear", in: "H", out: "H" },
+    { type: "gelu" },
+    { type: "linear", in: "H", out: "H//2" },
+    { type: "gelu" },
+    { type: "linear", in: "H//2", out: "D" },
+  ];
+}

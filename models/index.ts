@@ -5,11 +5,23 @@
 import type { ArchitectureSpec } from "./spec.js";
 import { offset1Model } from "./offset1-model.js";
 import { offset1ModelMse } from "./offset1-model-mse.js";
+import { offset1ModelMseTanh } from "./offset1-model-mse-tanh.js";
+import { offset1ModelV2 } from "./offset1-model-v2.js";
+import { offset1ModelV3 } from "./offset1-model-v3.js";
+import { offset1ModelV4 } from "./offset1-model-v4.js";
+import { offset1ModelV5 } from "./offset1-model-v5.js";
+import { offset4Model2xSubsample } from "./offset4-model-2x-subsample.js";
 import { offset5Model } from "./offset5-model.js";
 import { offset10Model } from "./offset10-model.js";
 import { offset10ModelMse } from "./offset10-model-mse.js";
+import { offset10ModelMseTanh } from "./offset10-model-mse-tanh.js";
+import { offset15Model } from "./offset15-model.js";
+import { offset20Model } from "./offset20-model.js";
+import { offset20Model4xSubsample } from "./offset20-model-4x-subsample.js";
 import { offset36Model } from "./offset36-model.js";
+import { offset40Model } from "./offset40-model.js";
 import { offset40Model4xSubsample } from "./offset40-model-4x-subsample.js";
+import { offset50Model } from "./offset50-model.js";
 
 export type { ArchitectureSpec, LayerSpec, SizeExpr } from "./spec.js";
 
@@ -22,4 +34,16 @@ export const ARCHITECTURES: readonly ArchitectureSpec[] = [
   offset10ModelMse,
   offset36Model,
   offset40Model4xSubsample,
+  offset15Model,
+  offset20Model,
+  offset40Model,
+  offset50Model,
+  offset1ModelV2,
+  offset1ModelV3,
+  offset1ModelV4,
+  offset1ModelV5,
+  offset20Model4xSubsample,
+  offset4Model2xSubsample,
+  offset10ModelMseTanh,
+  offset1ModelMseTanh,
 ];

@@ -30,12 +30,20 @@ interface GeluLayer {
   type: "gelu";
 }
 
+/** nn.Tanh (elementwise; CEBRA's `*-tanh` models end with it). */
+interface TanhLayer {
+  type: "tanh";
+}
+
 /** nn.Flatten on a length-1 window (a no-op in channels-last form; checks the length is 1 in training). */
 interface FlattenLayer {
   type: "flatten";
 }
 
-/** `_Skip`: y = layers(x) + x cropped by `crop` = [left, right] time steps; repeated `repeat` times. */
+/**
+ * `_Skip`: y = layers(x) + x cropped by `crop` = [left, right] time steps; repeated `repeat` times.
+ * MLP variants (`crop=(0, None)` in CEBRA) use crop [0, 0]: y = layers(x) + x.
+ */
 interface SkipLayer {
   type: "skip";
   crop: [number, number];
@@ -55,7 +63,7 @@ interface MeanAndConvLayer {
   stride: number;
 }
 
-export type LayerSpec = ConvLayer | LinearLayer | GeluLayer | FlattenLayer | SkipLayer | MeanAndConvLayer;
+export type LayerSpec = ConvLayer | LinearLayer | GeluLayer | TanhLayer | FlattenLayer | SkipLayer | MeanAndConvLayer;
 
 export interface ArchitectureSpec {
   name: string;
@@ -65,7 +73,7 @@ export interface ArchitectureSpec {
   offset: [number, number];
   /** Final L2 normalisation over output dims (CEBRA `_Norm`, no epsilon). */
   normalize: boolean;
-  /** Output time subsampling (4 for the Neuropixels model). */
+  /** Output time subsampling: one output row per `resample_factor` samples (4 for the Neuropixels model). */
   resample_factor: number;
   description: string;
   layers: LayerSpec[];

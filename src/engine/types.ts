@@ -12,28 +12,28 @@ import { DEVICES } from "./runtime/devices.js";
  * the tool schema. Defaults are the engine's (the tool overrides max_iterations).
  */
 export const TRAIN_CONFIG_SCHEMA = z.object({
-  model_architecture: z.string().min(1).max(64).default("offset10-model").describe("CEBRA model (receptive field in samples in the name); offset10-model as the paper."),
+  model_architecture: z.string().min(1).max(64).default("offset10-model").describe("CEBRA model (offsetN: N-sample window)."),
   output_dimension: z.number().int().min(2).max(128).default(8).describe("Embedding dimensions."),
   num_hidden_units: z.number().int().min(4).max(512).default(32).describe("Channels per hidden layer."),
   batch_size: z.number().int().min(16).max(4096).default(512).describe("Samples (and negatives) per step."),
   max_iterations: z.number().int().min(1).max(100_000).default(1000).describe("Training steps (paper: 10000)."),
   learning_rate: z.number().positive().max(1).default(3e-4).describe("Adam learning rate."),
-  temperature: z.number().positive().max(100).default(1).describe("InfoNCE temperature (start value if temperature_mode is auto)."),
-  temperature_mode: z.enum(["constant", "auto"]).default("constant").describe("auto: learnable, at least min_temperature."),
-  min_temperature: z.number().positive().max(10).default(0.1).describe("Lower bound of the learnable temperature."),
-  distance: z.enum(["cosine", "euclidean"]).default("cosine").describe("Similarity: cosine (unit sphere) or negative squared Euclidean."),
+  temperature: z.number().positive().max(100).default(1).describe("InfoNCE temperature (initial if auto)."),
+  temperature_mode: z.enum(["constant", "auto"]).default("constant").describe("auto: learnable, ≥ min_temperature."),
+  min_temperature: z.number().positive().max(10).default(0.1).describe("Floor of the learnable temperature."),
+  distance: z.enum(["cosine", "euclidean"]).default("cosine").describe("cosine (unit sphere) or negative squared euclidean."),
   /** How positives are chosen (set from the training mode and labels, not by users directly). */
   conditional: z.enum(["time", "time_delta", "delta", "discrete", "mixed"]).default("time_delta"),
   /** Hybrid training: behaviour objective on the first 3 output dims + time objective on all. */
   hybrid: z.boolean().default(false),
-  time_offsets: z.number().int().min(1).max(1000).default(1).describe("Offset in samples of time positives and label differences."),
+  time_offsets: z.number().int().min(1).max(1000).default(1).describe("Time-positive offset in samples (also label deltas)."),
   /** σ of the `delta` (normal) conditional. */
   delta: z.number().positive().optional(),
   /** Discrete prior: "empirical" (uniform over time) or "uniform" (class-balanced). */
   discrete_prior: z.enum(["empirical", "uniform"]).default("empirical"),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(0).describe("Random seed (same seed and settings, same model)."),
-  device: z.enum(DEVICES).default("auto").describe("auto: CUDA, else WebGPU, else CPU."),
-  threads: z.number().int().min(1).max(64).optional().describe("CPU threads (default: half the cores, 1 to 4)."),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(0).describe("Random seed (reproducible)."),
+  device: z.enum(DEVICES).default("auto").describe("auto: CUDA, WebGPU, else CPU."),
+  threads: z.number().int().min(1).max(64).optional().describe("CPU threads (default: half the cores, 1–4)."),
   /** Adam betas and epsilon (PyTorch defaults). */
   beta1: z.number().default(0.9),
   beta2: z.number().default(0.999),

@@ -94,6 +94,6 @@ test("a recording shorter than some models' receptive field names them at load",
   const file = join(dir, "short.npz");
   writeFileSync(file, writeNpz({ neural: { dtype: "<f4", shape: [8, 2], data: Array.from({ length: 16 }, (_, i) => Math.sin(i)) }, sampling_rate_hz: { dtype: "<f8", shape: [], data: [10] } }));
   const w = (await load(file)).warnings.join("\n");
-  assert.match(w, /only 8 samples, fewer than the receptive field of offset10-model \(10\), offset10-model-mse \(10\), offset36-model \(36\), offset40-model-4x-subsample \(40\), so these models cannot train on it/);
+  assert.match(w, /only 8 samples, fewer than the receptive field of offset10-model \(10\), offset10-model-mse \(10\), offset36-model \(36\), offset40-model-4x-subsample \(40\), offset15-model \(15\), offset20-model \(20\), offset40-model \(40\), offset50-model \(50\) …, so these models cannot train on it/);
   assert.doesNotMatch(w, /offset5-model|offset1-model/);
 });

@@ -22,6 +22,18 @@ const REQUIRED = [
   "offset10-model-mse",
   "offset36-model",
   "offset40-model-4x-subsample",
+  "offset15-model",
+  "offset20-model",
+  "offset40-model",
+  "offset50-model",
+  "offset1-model-v2",
+  "offset1-model-v3",
+  "offset1-model-v4",
+  "offset1-model-v5",
+  "offset20-model-4x-subsample",
+  "offset4-model-2x-subsample",
+  "offset10-model-mse-tanh",
+  "offset1-model-mse-tanh",
 ];
 
 const shape = (architecture: string, N: number, H: number, D: number): ModelShape => ({ architecture, n_neurons: N, num_hidden_units: H, output_dimension: D });
@@ -40,6 +52,18 @@ test("parameter counts match CEBRA's reference values and per-architecture formu
     "offset10-model-mse": 2 * N * H + H + 3 * skip + 3 * H * D + D,
     "offset36-model": 2 * N * H + H + 16 * skip + 3 * H * D + D,
     "offset40-model-4x-subsample": 4 * N * H + H + 3 * (N + H) * H + H + 3 * skip + 3 * H * D + D,
+    "offset15-model": 2 * N * H + H + 6 * skip + 2 * H * D + D,
+    "offset20-model": 2 * N * H + H + 8 * skip + 3 * H * D + D,
+    "offset40-model": 2 * N * H + H + 18 * skip + 3 * H * D + D,
+    "offset50-model": 2 * N * H + H + 23 * skip + 3 * H * D + D,
+    "offset1-model-v2": N * H + H + 2 * (H * H + H) + H * D + D,
+    "offset1-model-v3": N * H + H + 2 * (H * H + H) + H * D + D,
+    "offset1-model-v4": N * H + H + 4 * (H * H + H) + H * D + D,
+    "offset1-model-v5": N * H + H + 4 * (H * H + H) + H * D + D,
+    "offset20-model-4x-subsample": 4 * N * H + H + 3 * (N + H) * H + H + skip + 2 * H * D + D,
+    "offset4-model-2x-subsample": 4 * N * H + H + (N + H) * H + H + H * H + H + H * (H >> 1) + (H >> 1) + (H >> 1) * D + D,
+    "offset10-model-mse-tanh": 2 * N * H + H + 3 * skip + 3 * H * D + D,
+    "offset1-model-mse-tanh": N * 30 * D + 30 * D + 900 * D * D + 30 * D + 300 * D * D + 10 * D + 10 * D * D + D,
   };
   for (const name of REQUIRED) assert.equal(count(shape(name, N, H, D)), formulas[name], name);
 });
@@ -57,6 +81,21 @@ test("parameters are laid out as CEBRA's PyTorch state dict", () => {
     "net.1.weight:6x4", "net.1.bias:6", "net.3.weight:6x6", "net.3.bias:6", "net.5.weight:3x6", "net.5.bias:3", "net.7.weight:3x3", "net.7.bias:3",
   ]);
   assert.deepEqual(names("offset40-model-4x-subsample").slice(0, 4), ["net.0.layer.weight:6x4x4", "net.0.layer.bias:6", "net.1.weight:6x10x3", "net.1.bias:6"]);
+  assert.deepEqual(names("offset1-model-v3"), [
+    "net.1.weight:6x4", "net.1.bias:6", "net.3.module.0.weight:6x6", "net.3.module.0.bias:6", "net.5.module.0.weight:6x6", "net.5.module.0.bias:6", "net.7.weight:3x6", "net.7.bias:3",
+  ]);
+  assert.deepEqual(names("offset1-model-v4").map((n) => n.split(":")[0]).filter((n) => n.endsWith("weight")), [
+    "net.1.weight", "net.3.module.0.weight", "net.4.module.0.weight", "net.5.module.0.weight", "net.6.module.0.weight", "net.7.weight",
+  ]);
+  assert.deepEqual(names("offset1-model-v5").map((n) => n.split(":")[0]).filter((n) => n.endsWith("weight")), [
+    "net.1.weight", "net.3.module.0.weight", "net.5.module.0.weight", "net.7.module.0.weight", "net.9.module.0.weight", "net.11.weight",
+  ]);
+  assert.deepEqual(names("offset4-model-2x-subsample"), [
+    "net.0.layer.weight:6x4x4", "net.0.layer.bias:6", "net.2.weight:6x10", "net.2.bias:6", "net.4.weight:6x6", "net.4.bias:6", "net.6.weight:3x6", "net.6.bias:3", "net.8.weight:3x3", "net.8.bias:3",
+  ]);
+  assert.deepEqual(names("offset20-model-4x-subsample").slice(-4), ["net.3.module.0.weight:6x6x3", "net.3.module.0.bias:6", "net.4.weight:3x6x2", "net.4.bias:3"]);
+  assert.deepEqual(names("offset10-model-mse-tanh"), names("offset10-model"));
+  assert.deepEqual(names("offset50-model").at(-2), "net.25.weight:3x6x3");
   const layout = paramLayout(shape("offset5-model", 4, 6, 3));
   layout.forEach((p, i) => assert.equal(p.offset, i === 0 ? 0 : layout[i - 1].offset + layout[i - 1].size));
 });
@@ -66,6 +105,9 @@ test("every required architecture is registered with CEBRA's offsets and one out
   for (const name of REQUIRED) assert.ok(names.includes(name), name);
   const offsets: Record<string, [number, number]> = {
     "offset1-model": [0, 1], "offset5-model": [2, 3], "offset10-model": [5, 5], "offset36-model": [18, 18], "offset40-model-4x-subsample": [20, 20],
+    "offset15-model": [7, 8], "offset20-model": [10, 10], "offset40-model": [20, 20], "offset50-model": [25, 25],
+    "offset1-model-v2": [0, 1], "offset1-model-v3": [0, 1], "offset1-model-v4": [0, 1], "offset1-model-v5": [0, 1],
+    "offset20-model-4x-subsample": [10, 10], "offset4-model-2x-subsample": [2, 2], "offset10-model-mse-tanh": [5, 5], "offset1-model-mse-tanh": [0, 1],
   };
   for (const [name, [l, r]] of Object.entries(offsets)) {
     const a = getArchitecture(name);
@@ -74,6 +116,12 @@ test("every required architecture is registered with CEBRA's offsets and one out
   for (const a of listArchitectures()) assert.equal(outputLength(findSpec(a.name), { N: 7, H: 8, D: 3 }, a.receptive_field), 1, a.name);
   assert.equal(getArchitecture("offset40-model-4x-subsample").resample_factor, 4);
   assert.equal(getArchitecture("resample-model").name, "offset40-model-4x-subsample");
+  assert.equal(getArchitecture("offset20-model-4x-subsample").resample_factor, 4);
+  assert.equal(getArchitecture("resample5-model").name, "offset20-model-4x-subsample");
+  assert.equal(getArchitecture("offset4-model-2x-subsample").resample_factor, 2);
+  assert.equal(getArchitecture("resample1-model").name, "offset4-model-2x-subsample");
+  assert.equal(getArchitecture("offset10-model-mse-tanh").normalize, false);
+  assert.equal(getArchitecture("offset1-model-mse-tanh").normalize, false);
   assert.equal(getArchitecture("offset10-model-mse").normalize, false);
   assert.equal(getArchitecture("offset1-model-mse").normalize, false);
   assert.throws(() => getArchitecture("offset11-model"), (e: unknown) => e instanceof UserError && /offset11-model/.test(e.message) && /offset10-model/.test(e.message));
@@ -189,31 +237,63 @@ function tensors(s: ModelShape, params: Float32Array): Float32Array[] {
   return paramLayout(s).map((p) => params.subarray(p.offset, p.offset + p.size));
 }
 
-/** CEBRA offset10-model / offset5-model forward on one window x [N][L]. */
-function offsetConvRef(x: Mat, t: Float32Array[], H: number, D: number, blocks: number, lastKernel: number): number[] {
+/** The model's end: `_Norm`, nn.Tanh (the `*-tanh` models) or nothing (the `*-mse` models). */
+type Tail = "norm" | "tanh" | "none";
+
+/** CEBRA's offsetN-model family forward on one window x [N][L]; `tail` "tanh" for offset10-model-mse-tanh (no norm). */
+function offsetConvRef(x: Mat, t: Float32Array[], H: number, D: number, blocks: number, lastKernel: number, tail: Tail = "norm"): number[] {
   let h = mapRef(conv1dRef(x, t[0], t[1], H, 2), geluRef);
   for (let i = 0; i < blocks; i++) h = addRef(cropRef(h, 1, 1), mapRef(conv1dRef(h, t[2 + 2 * i], t[3 + 2 * i], H, 3), geluRef));
-  const out = normRef(conv1dRef(h, t[2 + 2 * blocks], t[3 + 2 * blocks], D, lastKernel));
+  const last = conv1dRef(h, t[2 + 2 * blocks], t[3 + 2 * blocks], D, lastKernel);
+  const out = tail === "norm" ? normRef(last) : tail === "tanh" ? mapRef(last, Math.tanh) : last;
   return out.map((r) => r[0]);
 }
 
-/** CEBRA offset40-model-4x-subsample forward on one window x [N][40]. */
-function resampleRef(x: Mat, t: Float32Array[], H: number, D: number): number[] {
-  const conv = conv1dRef(x, t[0], t[1], H, 4, 2);
+/** `_MeanAndConv(N, H, 4, stride=2)`: conv channels, then the input interpolated (nearest) by 1/2, cut to the conv's length. */
+function meanAndConvRef(x: Mat, w: Float32Array, b: Float32Array, H: number): Mat {
+  const conv = conv1dRef(x, w, b, H, 4, 2);
   const sub = x.map((row) => row.filter((_, i) => i % 2 === 0).slice(0, conv[0].length)); // interpolate(nearest, 1/2)
-  let h = mapRef(conv1dRef([...conv, ...sub], t[2], t[3], H, 3, 2), geluRef);
-  for (let i = 0; i < 3; i++) h = addRef(cropRef(h, 1, 1), mapRef(conv1dRef(h, t[4 + 2 * i], t[5 + 2 * i], H, 3), geluRef));
-  return normRef(conv1dRef(h, t[10], t[11], D, 3)).map((r) => r[0]);
+  return [...conv, ...sub];
 }
 
-/** CEBRA offset1-model forward on one sample x [N]. */
-function offset1Ref(x: number[], t: Float32Array[], sizes: number[]): number[] {
+/** CEBRA offset40-model-4x-subsample (3 blocks, last kernel 3) / offset20-model-4x-subsample (1 block, last kernel 2) forward on one window. */
+function resampleRef(x: Mat, t: Float32Array[], H: number, D: number, blocks = 3, lastKernel = 3): number[] {
+  let h = mapRef(conv1dRef(meanAndConvRef(x, t[0], t[1], H), t[2], t[3], H, 3, 2), geluRef);
+  for (let i = 0; i < blocks; i++) h = addRef(cropRef(h, 1, 1), mapRef(conv1dRef(h, t[4 + 2 * i], t[5 + 2 * i], H, 3), geluRef));
+  return normRef(conv1dRef(h, t[4 + 2 * blocks], t[5 + 2 * blocks], D, lastKernel)).map((r) => r[0]);
+}
+
+/** nn.Linear(weight [out][in], bias [out]) on a vector. */
+function linearRef(h: number[], w: Float32Array, b: Float32Array): number[] {
+  return Array.from(b, (bo, o) => h.reduce((s, v, c) => s + w[o * h.length + c] * v, bo));
+}
+const normVec = (h: number[]): number[] => h.map((v) => v / Math.hypot(...h));
+
+/** CEBRA offset1-model-v3 / v5 (Skip(Linear) then GELU, `n` times) and v4 (Skip(Linear, GELU), 4 times) on one sample. */
+function residualMlpRef(x: number[], t: Float32Array[], n: number, geluInside: boolean): number[] {
+  let h = linearRef(x, t[0], t[1]).map(geluRef);
+  for (let i = 1; i <= n; i++) {
+    const y = linearRef(h, t[2 * i], t[2 * i + 1]);
+    h = geluInside ? y.map((v, c) => geluRef(v) + h[c]) : y.map((v, c) => geluRef(v + h[c]));
+  }
+  return normVec(linearRef(h, t[2 * n + 2], t[2 * n + 3]));
+}
+
+/** CEBRA offset4-model-2x-subsample on one window x [N][4]: _MeanAndConv, Flatten, offset1-model's MLP on N+H inputs. */
+function subsample2xRef(x: Mat, t: Float32Array[], H: number, D: number): number[] {
+  const stem = meanAndConvRef(x, t[0], t[1], H).map((r) => r[0]);
+  return offset1Ref(stem, t.slice(2), [H, H, H >> 1, D]);
+}
+
+/** CEBRA offset1-model (and -v2 with sizes [H, H, H, D]) forward on one sample x [N]; offset1-model-mse-tanh with `tail` "tanh". */
+function offset1Ref(x: number[], t: Float32Array[], sizes: number[], tail: Tail = "norm"): number[] {
   let h = x;
   for (let l = 0; l < 4; l++) {
     const [w, b, out] = [t[2 * l], t[2 * l + 1], sizes[l]];
     const y = Array.from({ length: out }, (_, o) => h.reduce((s, v, c) => s + w[o * h.length + c] * v, b[o]));
     h = l < 3 ? y.map(geluRef) : y;
   }
+  if (tail !== "norm") return tail === "tanh" ? h.map(Math.tanh) : h;
   const n = Math.hypot(...h);
   return h.map((v) => v / n);
 }
@@ -226,7 +306,25 @@ test("window embeddings equal an independent float64 transcription of CEBRA's Py
     { name: "offset5-model", ref: (x, t) => offsetConvRef(x, t, H, D, 1, 2) },
     { name: "offset40-model-4x-subsample", ref: (x, t) => resampleRef(x, t, H, D) },
     { name: "offset1-model", ref: (x, t) => offset1Ref(x.map((r) => r[0]), t, [H, H, H >> 1, D]) },
+    { name: "offset15-model", ref: (x, t) => offsetConvRef(x, t, H, D, 6, 2) },
+    { name: "offset20-model", ref: (x, t) => offsetConvRef(x, t, H, D, 8, 3) },
+    { name: "offset40-model", ref: (x, t) => offsetConvRef(x, t, H, D, 18, 3) },
+    { name: "offset50-model", ref: (x, t) => offsetConvRef(x, t, H, D, 23, 3) },
+    { name: "offset10-model-mse-tanh", ref: (x, t) => offsetConvRef(x, t, H, D, 3, 3, "tanh") },
+    { name: "offset1-model-v2", ref: (x, t) => offset1Ref(x.map((r) => r[0]), t, [H, H, H, D]) },
+    { name: "offset1-model-v3", ref: (x, t) => residualMlpRef(x.map((r) => r[0]), t, 2, false) },
+    { name: "offset1-model-v4", ref: (x, t) => residualMlpRef(x.map((r) => r[0]), t, 4, true) },
+    { name: "offset1-model-v5", ref: (x, t) => residualMlpRef(x.map((r) => r[0]), t, 4, false) },
+    { name: "offset1-model-mse-tanh", ref: (x, t) => offset1Ref(x.map((r) => r[0]), t, [30 * D, 30 * D, 10 * D, D], "tanh") },
+    { name: "offset20-model-4x-subsample", ref: (x, t) => resampleRef(x, t, H, D, 1, 2) },
+    { name: "offset4-model-2x-subsample", ref: (x, t) => subsample2xRef(x, t, H, D) },
   ];
+  cases.push(
+    { name: "offset36-model", ref: (x, t) => offsetConvRef(x, t, H, D, 16, 3) },
+    { name: "offset10-model-mse", ref: (x, t) => offsetConvRef(x, t, H, D, 3, 3, "none") },
+    { name: "offset1-model-mse", ref: (x, t) => offset1Ref(x.map((r) => r[0]), t, [30 * D, 30 * D, 10 * D, D], "none") },
+  );
+  assert.deepEqual(REQUIRED.filter((n) => !cases.some((c) => c.name === n)), []);
   for (const c of cases) {
     const s = shape(c.name, N, H, D);
     const L = getArchitecture(c.name).receptive_field;

@@ -10,7 +10,7 @@
 import { ARCHITECTURES, type ArchitectureSpec, type LayerSpec, type SizeExpr } from "../../../models/index.js";
 import { UserError } from "../../util/errors.js";
 import { Value } from "../graph/ir.js";
-import { add, concat, mul } from "../graph/ops/index.js";
+import { add, concat, mul, tanh } from "../graph/ops/index.js";
 import {
   GELU_PRESCALE,
   type RecordingWindows,
@@ -54,6 +54,7 @@ export interface ParamInfo {
 type Resolved =
   | { type: "conv"; ci: number; co: number; kernel: number; stride: number; linear: boolean; w: ParamInfo; b: ParamInfo }
   | { type: "gelu" }
+  | { type: "tanh" }
   | { type: "flatten" }
   | { type: "skip"; crop: [number, number]; body: Resolved[] }
   | { type: "mean_and_conv"; conv: Resolved & { type: "conv" } };
@@ -134,6 +135,7 @@ export function resolveModel(spec: ArchitectureSpec, dims: ModelDims): { layers:
             out.push(convOf(name, evalSize(l.in, dims), evalSize(l.out, dims), 1, 1, true));
             break;
           case "gelu":
+          case "tanh":
           case "flatten":
             out.push({ type: l.type });
             break;
@@ -233,6 +235,8 @@ function applyLayer(l: Resolved, x: Value, source: ParamSource): Value {
       return applyConv(l, x, source);
     case "gelu":
       return gelu(x);
+    case "tanh":
+      return tanh(x);
     case "flatten":
       if (x.shape[1] !== null && x.shape[1] !== 1) throw new Error(`flatten needs windows of length 1, got ${x.shape[1]}`);
       return x;

@@ -4,8 +4,9 @@
  *
  * Files of a model with S sessions (suffix `_s<i>` only when S > 1):
  * - `encoder.onnx`: self-contained ONNX inference encoder, parameters embedded; input "X" float32
- *   `[T', N]` (one contiguous sequence), output "Z" `[T' − L + 1, D]`. Runs in any ONNX runtime; pad the
- *   input as `manifest.encoder_io.padding` says to get one row per sample.
+ *   `[T', N]` (one contiguous sequence), output "Z" `[⌊(T' − L) / r⌋ + 1, D]` (r the resample factor).
+ *   Runs in any ONNX runtime; pad the input as `manifest.encoder_io.padding` says to get one row per
+ *   sample (one per r samples for resample models).
  * - `params.npy`, `adam_m.npy`, `adam_v.npy`: float32 `[P]` parameter vector and Adam moments (resumable;
  *   the Adam step count is in the manifest).
  * - `training_log.json`: the per-step log (total, align, uniform, temperature).
@@ -188,7 +189,7 @@ export function exportModel(model: TrainedModel, opts: ExportOptions): { files: 
     encoder_io: {
       input: "X",
       output: "Z",
-      padding: `X is one contiguous [T', N] float32 sequence; Z has T' - ${a.receptive_field - 1} rows. For one row per sample, replicate-pad ${a.left} copies of the first row before and ${a.right - 1} copies of the last row after (CEBRA pad_before_transform).`,
+      padding: encoderPadding(a),
     },
     training: summariseTraining(model),
     embeddings,
@@ -197,6 +198,22 @@ export function exportModel(model: TrainedModel, opts: ExportOptions): { files: 
   };
   files.unshift({ name: MANIFEST_FILE, data: encodeJson(manifest) });
   return { files, manifest };
+}
+
+/**
+ * The manifest's padding text: how many rows the encoder returns for a sequence of T' rows and which
+ * samples they embed. An encoder with window L and resample factor r returns ⌊(T' − L) / r⌋ + 1 rows,
+ * row j embedding X rows [r·j, r·j + L); padded as CEBRA pads, that is ⌈T / r⌉ rows, row j being
+ * sample r·j.
+ */
+export function encoderPadding(a: ArchitectureInfo): string {
+  const [L, r] = [a.receptive_field, a.resample_factor];
+  const pad = `replicate-pad ${a.left} copies of the first row before and ${a.right - 1} copies of the last row after (CEBRA pad_before_transform)`;
+  if (r === 1) return `X is one contiguous [T', N] float32 sequence; Z has T' - ${L - 1} rows. For one row per sample, ${pad}.`;
+  return (
+    `X is one contiguous [T', N] float32 sequence; Z has floor((T' - ${L}) / ${r}) + 1 rows (${r}x subsampling), row j embedding X rows [${r}j, ${r}j + ${L}). ` +
+    `For a recording of T samples, ${pad}: Z then has ceil(T / ${r}) rows and row j is sample ${r}j (window [${r}j - ${a.left}, ${r}j + ${a.right})).`
+  );
 }
 
 function fileGetter(files: ModelFile[]): (name: string) => Uint8Array {

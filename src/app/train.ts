@@ -166,13 +166,17 @@ export async function resumeTrainingJob(deps: { workspace: Workspace; recordings
   // Only a job whose params are a complete request (every train_embedding job records one) can run again.
   if (record.type !== "train_embedding" || typeof req.recording_id !== "string" || !req.config || typeof req.mode !== "string") return null;
   const ck = await latestCheckpoint(deps.workspace, record.id);
-  const steps = req.config.max_iterations;
-  // The job counts the steps of this request; a checkpoint counts all steps of the model (resume_from's included).
-  const step = ck ? (ck.phase === "control" ? steps : 0) + ck.model.steps_done - (ck.phase === "model" ? Number(ck.context.prior_steps ?? 0) : 0) : 0;
+  const step = ck ? checkpointJobStep(ck, req as TrainingRequest) : 0;
+  // runTraining itself says from which checkpoint it went on (it does the same when a queue worker takes over a job).
   const note = ck
-    ? `The server stopped during this job; it resumed from its checkpoint at step ${step} (${ck.phase === "control" ? "shuffled-label control" : "model"}, saved ${ck.saved_at}).`
+    ? "The server stopped during this job; it was queued again under the same id."
     : "The server stopped during this job before its first checkpoint; it started again from step 0.";
   return { step, note, run: (control) => runTraining(deps, req as TrainingRequest, control) };
+}
+
+/** The job step a checkpoint stands for: the job counts the steps of this request (model, then control); a checkpoint counts all steps of its model (resume_from's included). */
+function checkpointJobStep(ck: Checkpoint, req: TrainingRequest): number {
+  return (ck.phase === "control" ? req.config.max_iterations : 0) + ck.model.steps_done - (ck.phase === "model" ? Number(ck.context.prior_steps ?? 0) : 0);
 }
 
 /** Runs a training request (the "train" job kind, src/app/jobs.ts). */
@@ -183,6 +187,8 @@ export async function runTraining(
 ): Promise<TrainingResult> {
   const writer = new CheckpointWriter(deps.workspace, control.id);
   const checkpoint = await latestCheckpoint(deps.workspace, control.id);
+  // A job run again after its process stopped (a server restart, a queue worker killed) goes on from its last checkpoint.
+  if (checkpoint) control.warn(`It resumed from its checkpoint at step ${checkpointJobStep(checkpoint, req)} (${checkpoint.phase === "control" ? "shuffled-label control" : "model"}, saved ${checkpoint.saved_at}).`);
   try {
     return await runTrainingFrom(deps, req, control, checkpoint, writer);
   } finally {

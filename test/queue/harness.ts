@@ -83,7 +83,8 @@ export interface TestWorker {
 /** Spawns `cebra-mcp worker` on `url` and `workspace`; resolves once it serves its queue. Locks last 3 s, so a killed worker's job moves on within ~6 s. */
 export async function startWorker(url: string, workspace: string, device = "cpu"): Promise<TestWorker> {
   const proc = spawn(process.execPath, [MAIN_JS, "worker", "--queue", url, "--workspace", workspace, "--device", device], {
-    env: { ...process.env, CEBRA_MCP_QUEUE_LOCK_S: "3" },
+    // Short locks (a killed worker is seen stalled in seconds) and frequent checkpoints (a taken-over job has one to resume from).
+    env: { ...process.env, CEBRA_MCP_QUEUE_LOCK_S: "3", CEBRA_MCP_CHECKPOINT_STEPS: "200" },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let log = "";

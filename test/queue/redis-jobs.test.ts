@@ -140,9 +140,10 @@ describe("Redis job queue: 1 server + 2 workers on a real redis-server", { skip:
     assert.equal(v.cancel_reason, "request cancelled by the client");
   });
 
-  test("a worker SIGKILLed mid-training: BullMQ sees the job stalled and the other worker finishes it", async (t) => {
+  test("a worker SIGKILLed mid-training: BullMQ sees the job stalled and the other worker resumes it from its checkpoint", async (t) => {
     const started = await train({ max_iterations: 3000 });
-    await runningStep(started.job_id, 20);
+    // Workers checkpoint every 200 steps (harness.ts): past step 450 the job has one at 200 or 400.
+    await runningStep(started.job_id, 450);
     const first = (await job(started.job_id)).worker!;
     const victim = workers.find((w) => first.endsWith(w.pidTag))!;
     await victim.stop("SIGKILL");
@@ -155,6 +156,12 @@ describe("Redis job queue: 1 server + 2 workers on a real redis-server", { skip:
     const v = await finish(started.job_id, 180);
     assert.equal(v.status, "succeeded", JSON.stringify(v.error));
     assert.notEqual(v.worker, first, "the job finished on the surviving worker");
+    // It went on from the checkpoint, not from step 0: the run says so, naming a checkpoint step.
+    const note = v.warnings?.find((w) => w.includes("resumed from its checkpoint")) ?? "";
+    const at = Number(/at step (\d+)/.exec(note)?.[1]);
+    assert.ok(at >= 200 && at % 200 === 0 && at < 3000, `resumed from a checkpoint step: ${JSON.stringify(v.warnings)}`);
+    t.diagnostic(`resumed on the other worker from the checkpoint at step ${at}`);
+    assert.equal((v.result as { steps_done?: number } | undefined)?.steps_done, 3000, "the model has every step once");
     workers.splice(workers.indexOf(victim), 1, await startWorker(redis.url, ws.dir));
   });
 

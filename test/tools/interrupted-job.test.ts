@@ -82,6 +82,10 @@ test("a training job killed with the server (kill -9) resumes from its checkpoin
   try {
     let view = (await callOk<JobView>(second.client, "get_job", { job_id: jobId })).data;
     assert.ok(view.status === "running" || view.status === "queued" || view.status === "succeeded", `resumed, not ${view.status}`);
+    // The run itself says which checkpoint it went on from, once it has started.
+    for (let i = 0; i < 100 && !view.warnings?.some((w) => w.includes("resumed from its checkpoint")) && view.status !== "succeeded"; i++) {
+      view = (await callOk<JobView>(second.client, "get_job", { job_id: jobId, wait_seconds: 0.2 })).data;
+    }
     const note = view.warnings?.find((w) => w.includes("resumed from its checkpoint")) ?? "";
     const resumedAt = Number(/at step (\d+)/.exec(note)?.[1]);
     assert.ok(resumedAt >= 100 && resumedAt % 100 === 0 && resumedAt <= total, `resumed from a checkpoint step (${note})`);
@@ -148,6 +152,9 @@ test("a job killed while training its shuffled-label control resumes the control
   const second = await connectStdio({ workspace, cwd: tmp.dir, env: CHECKPOINTS });
   try {
     let view = (await callOk<JobView>(second.client, "get_job", { job_id: jobId })).data;
+    for (let i = 0; i < 100 && !view.warnings?.some((w) => w.includes("resumed from its checkpoint")) && view.status !== "succeeded"; i++) {
+      view = (await callOk<JobView>(second.client, "get_job", { job_id: jobId, wait_seconds: 0.2 })).data;
+    }
     const note = view.warnings?.find((w) => w.includes("resumed from its checkpoint")) ?? "";
     assert.match(note, /shuffled-label control/);
     assert.ok(Number(/at step (\d+)/.exec(note)?.[1]) > total, note);

@@ -73,7 +73,8 @@ test("get_job names the phase with its own step counter; the control's phase exp
 test("texts read as sentences: a finished job 'succeeded', never 'is succeeded'", async () => {
   assert.ok(finished, "the job of the previous test finished");
   assert.equal(finished.job.status, "succeeded");
-  assert.match(finished.text, new RegExp(`^Job ${finished.job.job_id} \\(train_embedding\\) succeeded — step ${2 * STEPS}/${2 * STEPS} \\(100%\\)`));
+  // "(worker HOST:PID, device)": where it ran (the in-process backend's worker is the server itself).
+  assert.match(finished.text, new RegExp(`^Job ${finished.job.job_id} \\(train_embedding\\) succeeded \\(worker [^,)]+, cpu\\) — step ${2 * STEPS}/${2 * STEPS} \\(100%\\)`));
   assert.doesNotMatch(finished.text, /is (succeeded|failed|cancelled|interrupted)/);
   const result = finished.job.result as { model_id: string; shuffled_model_id: string };
   modelId = result.model_id;

@@ -99,6 +99,17 @@ test("every result of a realistic analysis fits the context budget", async (t) =
       await read(`${scheme}://${id}`);
     }
     await read("builtin://allen-like/parameters");
+    // The viewer's resources (issue 17): a movie frame, one sample's voters, and the view itself.
+    const frame = await client.readResource({ uri: `frame://${ids.recording}/0` });
+    record("resource frame://rec_…/0", resourceChars(frame), BUDGETS.resource_page);
+    const votes = await client.readResource({ uri: `votes://${ids.decoding}/1800` });
+    record("resource votes://dec_…/1800", resourceChars(votes), BUDGETS.resource_page);
+    const view = await client.readResource({ uri: "ui://cebra-mcp/viewer.html" });
+    record("resource ui://cebra-mcp/viewer.html", resourceChars(view), BUDGETS.resource_page);
+    // Every listed template has been read above or below (decoding:// next).
+    const { resourceTemplates } = await client.listResourceTemplates();
+    const read_ = new Set(["recording", "model", "embedding", "render", "job", "frame", "votes", "decoding"]);
+    assert.deepEqual(resourceTemplates.map((r) => r.uriTemplate.split("://")[0]).filter((x) => !read_.has(x!)), [], "a resource template this test does not read");
     const { json: summary } = await read(`decoding://${ids.decoding}`, "decoding://dec_… (summary)");
     const rows = summary.rows as { total: number; worst: unknown[]; typical: unknown[]; correct_sample_runs: string };
     assert.equal(rows.total, 900);

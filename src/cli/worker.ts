@@ -33,7 +33,7 @@ export async function runWorker(argv: string[], env: NodeJS.ProcessEnv = process
     url: o.queue, device: o.device, concurrency: o.concurrency, workspace, log, lockMs: o.lockMs,
     kinds: jobKinds({ workspace, recordings: new RecordingStore(workspace) }),
   });
-  log(`${worker.name} serving queue cebra-jobs-${o.device} on ${worker.display} (concurrency ${o.concurrency}); workspace ${workspace.root}`);
+  log(`${worker.name} serving queue cebra-jobs-${o.device} (and cebra-control, for sweeps) on ${worker.display} (concurrency ${o.concurrency}); workspace ${workspace.root}`);
   let signals = 0;
   await new Promise<void>((resolve) => {
     const onSignal = (sig: NodeJS.Signals) => {

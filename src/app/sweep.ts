@@ -325,7 +325,9 @@ const CANCEL_GRACE_S = 20;
  * The fits as "train" jobs of the backend (Redis: any worker with the device takes one), all submitted at
  * once; each finished model is scored on validation here. Cancelling the sweep cancels every fit not yet
  * finished (a running one stops within seconds; its partial model is not used). A fit that fails is
- * recorded as a warning and left out, like a cancelled one.
+ * recorded as a warning and left out, like a cancelled one. A sweep run again after its worker died (the
+ * queue's stalled-job takeover) adopts the fits its earlier attempt submitted (found by their summary, which
+ * names the sweep) instead of training them again, unless they failed or were cancelled.
  */
 async function trainOnWorkers(run: SweepRun, children: NonNullable<JobControl["children"]>): Promise<void> {
   const { tasks, control } = run;
@@ -336,17 +338,28 @@ async function trainOnWorkers(run: SweepRun, children: NonNullable<JobControl["c
     for (const s of submitted) void children.cancel(s.id, `sweep ${control.id} cancelled`).catch(() => undefined);
   };
   control.signal.addEventListener("abort", cancelAll, { once: true });
+  const summary = (task: Task) => `${task.label} (sweep ${control.id})`;
+  const earlier = new Map<string, string>();
+  for (const m of await run.deps.workspace.manifests<JobRecord>("job")) {
+    if (m.meta.summary.endsWith(`(sweep ${control.id})`) && !["failed", "cancelled", "interrupted"].includes(m.meta.status)) earlier.set(m.meta.summary, m.id);
+  }
   try {
     for (const task of tasks) {
       if (control.signal.aborted) break;
+      const adopted = earlier.get(summary(task));
+      if (adopted) {
+        submitted.push({ id: adopted, task });
+        continue;
+      }
       const req = requestOf(run, task);
       const job = await children.submit({
-        kind: "train", summary: `${task.label} (sweep ${control.id})`, args: JSON.parse(JSON.stringify(req)) as Record<string, unknown>,
+        kind: "train", summary: summary(task), args: JSON.parse(JSON.stringify(req)) as Record<string, unknown>,
         parents: [task.rid], total: req.config.max_iterations, device: req.config.device,
       });
       submitted.push({ id: job.id, task });
     }
     if (control.signal.aborted) cancelAll();
+    if (earlier.size) control.warn(`This attempt of the sweep took over ${earlier.size} fit(s) its earlier attempt had submitted.`);
     run.report(`${submitted.length} fits queued as training jobs: ${submitted.map((s) => s.id).join(", ")}`);
     await Promise.all(submitted.map(async ({ id, task }) => {
       const r = await finished(children, id, () => abortedAt > 0 && Date.now() - abortedAt > CANCEL_GRACE_S * 1000);

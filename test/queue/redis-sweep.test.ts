@@ -59,14 +59,15 @@ describe("sweep_embeddings over the Redis queue: fits fanned out to 2 workers", 
   });
 
   test("a 4-model sweep: both workers train its fits; the result matches the embedded backend's", async (t) => {
-    const settings = (rec: string) => [{ ...SMALL, recording_id: [rec], output_dimension: [3, 6], seed: [0, 1], max_iterations: [300] }];
+    const settings = (rec: string) => [{ ...SMALL, recording_id: [rec], output_dimension: [3, 6], seed: [0, 1], max_iterations: [1000] }];
     const t0 = Date.now();
     const started = (await callOk<JobView>(server.client, "sweep_embeddings", { settings: settings(recordingId), wait_seconds: 0 })).data;
+    // Followed with get_job: the sweep's progress arrives as MCP progress notifications.
     const progress: string[] = [];
     let v = await job(server, started.job_id);
     while (!TERMINAL.includes(v.status)) {
-      if (v.progress?.message) progress.push(v.progress.message);
-      v = await job(server, started.job_id, 2);
+      const r = await server.client.callTool({ name: "get_job", arguments: { job_id: started.job_id, wait_seconds: 20 } }, { onprogress: (p) => progress.push(p.message ?? "") });
+      v = r.structuredContent as JobView;
     }
     assert.equal(v.status, "succeeded", JSON.stringify(v.error));
     t.diagnostic(`4-model sweep over 2 workers: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -136,5 +137,33 @@ describe("sweep_embeddings over the Redis queue: fits fanned out to 2 workers", 
     assert.ok(Date.now() - t0 < 30_000, `the sweep and its fits stopped in ${Date.now() - t0} ms`);
     const q = (await callOk<{ queue?: { queues: { device: string; waiting: number; active: number }[] } }>(server.client, "list_artifacts", { kind: "job" })).data.queue;
     assert.deepEqual(q?.queues.filter((x) => x.device === "cpu" || x.device === "control"), [{ device: "cpu", waiting: 0, active: 0 }, { device: "control", waiting: 0, active: 0 }]);
+  });
+
+  test("the worker coordinating a sweep is SIGKILLed: the other worker takes the sweep over and adopts its fits instead of training them again", async (t) => {
+    const settings = [{ ...SMALL, recording_id: [recordingId], output_dimension: [3, 6], seed: [0, 1], max_iterations: [2000] }];
+    const started = (await callOk<JobView>(server.client, "sweep_embeddings", { settings, wait_seconds: 0 })).data;
+    let coordinator = "";
+    await waitFor("the sweep's fits to train", async () => {
+      coordinator = (await job(server, started.job_id)).worker ?? "";
+      const fits = await fitsOf(started.job_id);
+      return coordinator !== "" && fits.length === 4 && fits.some((f) => f.status === "running" && (f.progress?.step ?? 0) >= 250);
+    }, 60_000, 250);
+    const victim = workers.find((w) => coordinator.endsWith(w.pidTag))!;
+    const before = (await fitsOf(started.job_id)).map((f) => f.job_id).sort();
+    await victim.stop("SIGKILL");
+    const killed = Date.now();
+    await waitFor("the other worker to take the sweep", async () => {
+      const v = await job(server, started.job_id);
+      return v.status === "running" && v.worker !== coordinator;
+    }, 60_000, 250);
+    t.diagnostic(`SIGKILL → the sweep runs on the other worker after ${Date.now() - killed} ms (locks of 3 s)`);
+    const v = await finish(server, started.job_id, 240);
+    assert.equal(v.status, "succeeded", JSON.stringify(v.error));
+    assert.equal((v.result as SweepResult).models_done, 4);
+    assert.ok(v.warnings?.some((w) => /took over 4 fit\(s\) its earlier attempt had submitted/.test(w)), JSON.stringify(v.warnings));
+    const fits = await fitsOf(started.job_id);
+    assert.deepEqual(fits.map((f) => f.job_id).sort(), before, "no fit was submitted again");
+    assert.ok(fits.every((f) => f.status === "succeeded"), JSON.stringify(fits.map((f) => [f.status, f.error])));
+    workers.splice(workers.indexOf(victim), 1, await startWorker(redis.url, ws.dir));
   });
 });

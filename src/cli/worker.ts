@@ -18,7 +18,8 @@ export const WORKER_USAGE = `cebra-mcp worker --queue redis://HOST:PORT[/DB] --w
   --workspace DIR      the workspace shared with the server, e.g. on NFS (env CEBRA_MCP_WORKSPACE)
   --device D           the device this worker offers: ${QUEUE_DEVICES.join(", ")} (default cpu); it takes
                        only jobs that ask for it (jobs asking for auto wait in the cpu queue)
-  --concurrency N      jobs run at the same time (default 1)
+  --concurrency N      jobs run at the same time (default 1); every worker also serves the control
+                       queue cebra-control (sweeps, which only submit and wait for training jobs; 4 at a time)
   env CEBRA_MCP_QUEUE_LOCK_S   seconds before a dead worker's job is taken over (default 30)`;
 
 export async function runWorker(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {

@@ -26,6 +26,8 @@ export function jobKinds(deps: JobDeps): JobKinds {
   });
   kinds.set("sweep", {
     type: "sweep_embeddings",
+    // On the Redis backend a sweep coordinates: its fits are "train" jobs any worker takes (src/app/sweep.ts).
+    control: true,
     run: (args, control) => runSweepJob({ ...deps, concurrency: deps.concurrency ?? 1 }, SWEEP_ARGS_SCHEMA.parse(args), control),
   });
   return kinds;

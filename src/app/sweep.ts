@@ -9,6 +9,12 @@
  *   (kNN references are the training repeats for both);
  * - otherwise: models train on the first 60% of samples, validation = the next 20%, test = the last 20%.
  * Progress is "k of n models"; cancelling keeps the finished models and returns the partial result.
+ *
+ * Where the fits train: inline in the sweep's own job (the embedded backend: sequential, or `concurrency`
+ * at a time), or, where the backend offers `control.children` (Redis workers), as ordinary "train" jobs
+ * submitted all at once, so every worker with the device trains them in parallel (with their checkpoints,
+ * retries and takeover of a killed worker's fit) while the sweep waits in the control queue and scores
+ * each finished model on validation. Cancelling the sweep cancels its unfinished fits.
  */
 import path from "node:path";
 import { z } from "zod";
@@ -17,13 +23,13 @@ import type { DecodeControls, DecodeResult } from "../decode/types.js";
 import { repeatsOf, selectContinuous, type Recording } from "../data/recording.js";
 import { fitEmbedding } from "../engine/fit.js";
 import { plotSweep } from "../render/sweep.js";
-import type { JobControl, JobRecord, JobBackend } from "../store/jobs.js";
+import { isTerminal, type JobControl, type JobRecord, type JobBackend } from "../store/jobs.js";
 import type { RecordingStore } from "../store/recordings.js";
 import type { Workspace } from "../store/workspace.js";
 import { UserError } from "../util/errors.js";
 import { mean, roundTo } from "../util/stats.js";
 import { loadEmbedding, saveFit, untrainedEmbedding } from "./model-artifacts.js";
-import { TRAINING_ARGS_SCHEMA, trainingRequest } from "./train.js";
+import { TRAINING_ARGS_SCHEMA, trainingRequest, type TrainingResult } from "./train.js";
 
 type Value = number | string;
 /** A setting: train_embedding arguments (those a sweep may set) → value. */
@@ -210,6 +216,8 @@ export function runSweepJob(deps: Deps, args: SweepArgs, control: JobControl): P
 }
 
 interface Trained {
+  /** Its place in the sweep's task list (results are kept in this order, however the fits finished). */
+  task: number;
   setting: number;
   seed: number;
   recording_id: string;
@@ -223,31 +231,14 @@ async function runSweep(deps: Deps, expanded: Expanded[], recordings: string[], 
   const t0 = performance.now();
   const splits = new Map<string, Split>();
   for (const id of recordings) splits.set(id, splitOf(id, await deps.recordings.loadRecordingArtifact(id), settings[0]?.labels));
-  const tasks = expanded.flatMap((e, s) => e.seeds.flatMap((seed) => e.recording_ids.map((rid) => ({ s, seed, rid }))));
+  const tasks: Task[] = expanded.flatMap((e, s) => e.seeds.flatMap((seed) => e.recording_ids.map((rid) => ({ s, seed, rid }))))
+    .map((t, i) => ({ ...t, i, label: `setting ${t.s + 1}/${settings.length}, seed ${t.seed}, ${t.rid}` }));
   const done: Trained[] = [];
-  let metric = "";
-  let next = 0;
   const report = (what: string) => control.report({ step: done.length, total: tasks.length, phase: "training models", phase_step: done.length, phase_total: tasks.length, message: `${done.length} of ${tasks.length} models done; ${what}` });
-  const worker = async () => {
-    while (next < tasks.length && !control.signal.aborted) {
-      const task = tasks[next++]!;
-      const split = splits.get(task.rid)!;
-      const started = performance.now();
-      const req = trainingRequest(TRAINING_ARGS_SCHEMA.parse({ recording_id: task.rid, ...settings[task.s], seed: task.seed, ...split.train }));
-      const label = `setting ${task.s + 1}/${settings.length}, seed ${task.seed}, ${task.rid}`;
-      const fit = await fitEmbedding(split.rec, {
-        mode: req.mode, labels: req.labels, config: req.config, ...split.train, signal: control.signal, evaluate_batches: 0,
-        onProgress: (p) => report(`training ${label}: step ${p.step}/${p.total_steps} loss=${p.loss.toFixed(4)}`),
-      });
-      if (fit.model.cancelled) break;
-      const ids = await saveFit(deps.workspace, fit, { recording_id: task.rid, recording_sha256: split.rec.provenance.sha256, mode: req.mode, labels: req.labels ?? null });
-      const dec = split.score({ data: fit.embedding, rows: fit.embedding_rows, dim: fit.dim }, fit.model.architecture, "validation");
-      metric = metricOf(dec.main);
-      done.push({ setting: task.s, seed: task.seed, recording_id: task.rid, model_id: ids.model_id, validation: scoreOf(dec.main).score, time_s: (performance.now() - started) / 1000 });
-      report(`${label}: validation ${scoreOf(dec.main).score.toFixed(3)}`);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.concurrency, tasks.length)) }, worker));
+  const run = { deps, settings, splits, tasks, control, done, report, metric: "" };
+  await (control.children ? trainOnWorkers(run, control.children) : trainInline(run));
+  done.sort((a, b) => a.task - b.task);
+  const metric = run.metric;
   const rows = settings.map((setting, s) => {
     const mine = done.filter((d) => d.setting === s);
     const v = mine.map((d) => d.validation);
@@ -271,6 +262,137 @@ async function runSweep(deps: Deps, expanded: Expanded[], recordings: string[], 
   }
   result.wall_time_s = (performance.now() - t0) / 1000;
   return result;
+}
+
+interface Task {
+  i: number;
+  s: number;
+  seed: number;
+  rid: string;
+  label: string;
+}
+
+/** What the training part of a sweep works with and fills in (`done`, `metric`). */
+interface SweepRun {
+  deps: Deps;
+  settings: Setting[];
+  splits: Map<string, Split>;
+  tasks: Task[];
+  control: JobControl;
+  done: Trained[];
+  report(what: string): void;
+  metric: string;
+}
+
+function requestOf(run: SweepRun, task: Task) {
+  return trainingRequest(TRAINING_ARGS_SCHEMA.parse({ recording_id: task.rid, ...run.settings[task.s], seed: task.seed, ...run.splits.get(task.rid)!.train }));
+}
+
+/** Scores a trained model on validation and records it. */
+function record(run: SweepRun, task: Task, model_id: string, emb: Embedding, architecture: Field, time_s: number): void {
+  const dec = run.splits.get(task.rid)!.score(emb, architecture, "validation");
+  run.metric = metricOf(dec.main);
+  run.done.push({ task: task.i, setting: task.s, seed: task.seed, recording_id: task.rid, model_id, validation: scoreOf(dec.main).score, time_s });
+  run.report(`${task.label}: validation ${scoreOf(dec.main).score.toFixed(3)}`);
+}
+
+/** The fits in this job: `concurrency` at a time (the embedded backend). */
+async function trainInline(run: SweepRun): Promise<void> {
+  const { deps, tasks, control } = run;
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length && !control.signal.aborted) {
+      const task = tasks[next++]!;
+      const split = run.splits.get(task.rid)!;
+      const started = performance.now();
+      const req = requestOf(run, task);
+      const fit = await fitEmbedding(split.rec, {
+        mode: req.mode, labels: req.labels, config: req.config, ...split.train, signal: control.signal, evaluate_batches: 0,
+        onProgress: (p) => run.report(`training ${task.label}: step ${p.step}/${p.total_steps} loss=${p.loss.toFixed(4)}`),
+      });
+      if (fit.model.cancelled) break;
+      const ids = await saveFit(deps.workspace, fit, { recording_id: task.rid, recording_sha256: split.rec.provenance.sha256, mode: req.mode, labels: req.labels ?? null });
+      record(run, task, ids.model_id, { data: fit.embedding, rows: fit.embedding_rows, dim: fit.dim }, fit.model.architecture, (performance.now() - started) / 1000);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.concurrency, tasks.length)) }, worker));
+}
+
+/** Seconds a cancelled sweep waits for its fits to stop before it returns. */
+const CANCEL_GRACE_S = 20;
+
+/**
+ * The fits as "train" jobs of the backend (Redis: any worker with the device takes one), all submitted at
+ * once; each finished model is scored on validation here. Cancelling the sweep cancels every fit not yet
+ * finished (a running one stops within seconds; its partial model is not used). A fit that fails is
+ * recorded as a warning and left out, like a cancelled one. A sweep run again after its worker died (the
+ * queue's stalled-job takeover) adopts the fits its earlier attempt submitted (found by their summary, which
+ * names the sweep) instead of training them again, unless they failed or were cancelled.
+ */
+async function trainOnWorkers(run: SweepRun, children: NonNullable<JobControl["children"]>): Promise<void> {
+  const { tasks, control } = run;
+  const submitted: { id: string; task: Task }[] = [];
+  let abortedAt = 0;
+  const cancelAll = () => {
+    abortedAt = Date.now();
+    for (const s of submitted) void children.cancel(s.id, `sweep ${control.id} cancelled`).catch(() => undefined);
+  };
+  control.signal.addEventListener("abort", cancelAll, { once: true });
+  const summary = (task: Task) => `${task.label} (sweep ${control.id})`;
+  const earlier = new Map<string, string>();
+  for (const m of await run.deps.workspace.manifests<JobRecord>("job")) {
+    if (m.meta.summary.endsWith(`(sweep ${control.id})`) && !["failed", "cancelled", "interrupted"].includes(m.meta.status)) earlier.set(m.meta.summary, m.id);
+  }
+  try {
+    for (const task of tasks) {
+      if (control.signal.aborted) break;
+      const adopted = earlier.get(summary(task));
+      if (adopted) {
+        submitted.push({ id: adopted, task });
+        continue;
+      }
+      const req = requestOf(run, task);
+      const job = await children.submit({
+        kind: "train", summary: summary(task), args: JSON.parse(JSON.stringify(req)) as Record<string, unknown>,
+        parents: [task.rid], total: req.config.max_iterations, device: req.config.device,
+      });
+      submitted.push({ id: job.id, task });
+    }
+    if (control.signal.aborted) cancelAll();
+    if (earlier.size) control.warn(`This attempt of the sweep took over ${earlier.size} fit(s) its earlier attempt had submitted.`);
+    run.report(`${submitted.length} fits queued as training jobs: ${submitted.map((s) => s.id).join(", ")}`);
+    await Promise.all(submitted.map(async ({ id, task }) => {
+      const r = await finished(children, id, () => abortedAt > 0 && Date.now() - abortedAt > CANCEL_GRACE_S * 1000);
+      const result = r.result as TrainingResult | undefined;
+      if (r.status === "succeeded" && result && !result.cancelled) {
+        const model = await run.deps.workspace.get<{ architecture: Field }>(result.model_id, "model");
+        record(run, task, result.model_id, await loadEmbedding(run.deps.workspace, result.embedding_id), model.meta.architecture, result.wall_time_s);
+      } else if (r.status === "failed" || r.status === "interrupted") {
+        control.warn(`The fit ${task.label} (job ${id}) ${r.status}: ${r.error?.message ?? "no reason given"}; the sweep leaves it out.`);
+      }
+    }));
+  } catch (e) {
+    // The sweep failed (e.g. its models cannot be scored): its fits still queued or training are of no use.
+    for (const s of submitted) void children.cancel(s.id, `sweep ${control.id} failed`).catch(() => undefined);
+    throw e;
+  } finally {
+    control.signal.removeEventListener("abort", cancelAll);
+  }
+}
+
+/** Job `id` once it has ended (or its record when `giveUp()` says so); a queue briefly unreachable is retried for up to a minute. */
+async function finished(children: NonNullable<JobControl["children"]>, id: string, giveUp: () => boolean): Promise<JobRecord> {
+  let failures = 0;
+  for (;;) {
+    try {
+      const r = await children.wait(id, 5);
+      failures = 0;
+      if (isTerminal(r.status) || giveUp()) return r;
+    } catch (e) {
+      if (++failures > 30) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
 }
 
 /** Fills `chosen`: per recording the chosen setting's best model on validation, decoded once on test with controls. Returns the controls on validation (for the plot). */

@@ -18,7 +18,8 @@ export const WORKER_USAGE = `cebra-mcp worker --queue redis://HOST:PORT[/DB] --w
   --workspace DIR      the workspace shared with the server, e.g. on NFS (env CEBRA_MCP_WORKSPACE)
   --device D           the device this worker offers: ${QUEUE_DEVICES.join(", ")} (default cpu); it takes
                        only jobs that ask for it (jobs asking for auto wait in the cpu queue)
-  --concurrency N      jobs run at the same time (default 1)
+  --concurrency N      jobs run at the same time (default 1); every worker also serves the control
+                       queue cebra-control (sweeps, which only submit and wait for training jobs; 4 at a time)
   env CEBRA_MCP_QUEUE_LOCK_S   seconds before a dead worker's job is taken over (default 30)`;
 
 export async function runWorker(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -33,7 +34,7 @@ export async function runWorker(argv: string[], env: NodeJS.ProcessEnv = process
     url: o.queue, device: o.device, concurrency: o.concurrency, workspace, log, lockMs: o.lockMs,
     kinds: jobKinds({ workspace, recordings: new RecordingStore(workspace) }),
   });
-  log(`${worker.name} serving queue cebra-jobs-${o.device} on ${worker.display} (concurrency ${o.concurrency}); workspace ${workspace.root}`);
+  log(`${worker.name} serving queue cebra-jobs-${o.device} (and cebra-control, for sweeps) on ${worker.display} (concurrency ${o.concurrency}); workspace ${workspace.root}`);
   let signals = 0;
   await new Promise<void>((resolve) => {
     const onSignal = (sig: NodeJS.Signals) => {

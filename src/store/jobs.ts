@@ -113,6 +113,11 @@ export interface JobRequest {
 /** A kind of job: its record type (e.g. "train_embedding") and the work, run from JSON arguments. */
 export interface JobKind {
   type: string;
+  /**
+   * A coordination job (a sweep on the Redis backend): it submits other jobs through `control.children`
+   * and waits for them, so it runs from the queue's control queue, not in a training slot.
+   */
+  control?: boolean;
   run(args: Record<string, unknown>, control: JobControl): Promise<unknown>;
 }
 
@@ -163,6 +168,12 @@ export interface JobControl {
   throwIfCancelled(): void;
   /** The device the running worker offers (Redis workers); absent in the embedded registry. */
   readonly device?: string;
+  /**
+   * Where a job may submit jobs of its own and wait for them (Redis workers: the same queue, so any
+   * worker runs them). Absent in the embedded registry: there a job does its work inline (a child
+   * waiting for a slot its parent holds would deadlock at concurrency 1).
+   */
+  readonly children?: Pick<JobBackend, "submit" | "wait" | "cancel">;
 }
 
 /** What to run. */

@@ -2,7 +2,9 @@
  * The Redis job backend: BullMQ queues behind `JobBackend` (jobs.ts), for `serve --queue redis://…`.
  * The server only enqueues and observes; `cebra-mcp worker` processes (queue-worker.ts) on any machine
  * that shares the workspace run the jobs. One queue per device (`cebra-jobs-cpu`, `-cuda`, `-webgpu`;
- * "auto" waits in the cpu queue), so a job goes only to workers that offer its device.
+ * "auto" waits in the cpu queue), so a job goes only to workers that offer its device; coordination jobs
+ * (a sweep: `JobKind.control`) wait in `cebra-control`, which every worker serves besides its device
+ * queue, and submit their fits as ordinary training jobs (`JobControl.children`, queue-worker.ts).
  *
  * Where each fact lives: BullMQ holds the live state (waiting, active with the running record as the
  * job's progress, completed with the final record as its return value, failed, delayed for a retry);
@@ -24,7 +26,7 @@ import { Queue, QueueEvents, type ConnectionOptions, type Job } from "bullmq";
 import { UserError } from "../util/errors.js";
 import { newId, parseId } from "./ids.js";
 import { isTerminal, kindOf, summaryOf, type JobBackend, type JobKinds, type JobListener, type JobRecord, type JobRequest, type QueueStatus } from "./jobs.js";
-import { QUEUE_DEVICES, QUEUE_PREFIX, cancelKey, parseQueueUrl, queueDevice, queueName, type QueueDevice } from "./queue-url.js";
+import { QUEUE_DEVICES, QUEUE_PREFIX, cancelKey, parseQueueUrl, queueDevice, queueName, type QueueKey } from "./queue-url.js";
 import type { Workspace } from "./workspace.js";
 
 /** The BullMQ job: its data is the record as submitted (params = the kind's arguments); its return value the final record. */
@@ -67,8 +69,8 @@ export class RedisJobs implements JobBackend {
   readonly name = "redis";
   readonly display: string;
   private readonly url: string;
-  private readonly queues = new Map<QueueDevice, Queue>();
-  private readonly events = new Map<QueueDevice, QueueEvents>();
+  private readonly queues = new Map<QueueKey, Queue>();
+  private readonly events = new Map<QueueKey, QueueEvents>();
   private readonly listeners = new Map<string, Set<JobListener>>();
   private readonly wakers = new Map<string, Set<() => void>>();
   private lastLogged = 0;
@@ -88,7 +90,8 @@ export class RedisJobs implements JobBackend {
   async submit(request: JobRequest): Promise<JobRecord> {
     const kind = kindOf(this.kinds, request.kind);
     const device = queueDevice(request.device);
-    const queue = this.queue(device);
+    const key: QueueKey = kind.control ? "control" : device;
+    const queue = this.queue(key);
     await this.call("queueing the job", () => queue.getJobCounts("waiting"));
     const id = newId("job");
     const record: JobRecord = {
@@ -102,7 +105,8 @@ export class RedisJobs implements JobBackend {
       created_at: new Date().toISOString(),
       history: [],
       ...(request.total !== undefined ? { progress: { step: 0, total: request.total, elapsed_s: 0 } } : {}),
-      device,
+      // A coordination job has no device of its own; the worker that runs it records its own.
+      ...(kind.control ? {} : { device }),
     };
     await this.workspace.create("job", { summary: summaryOf(record), meta: record, parents: record.parents }, id);
     try {
@@ -119,21 +123,21 @@ export class RedisJobs implements JobBackend {
       await this.persist({ ...record, status: "failed", finished_at: new Date().toISOString(), error: { message: "The job could not be queued: Redis did not answer.", code: "queue_unavailable" } });
       throw e;
     }
-    this.watch(device);
-    return this.withWaiting(record, device);
+    this.watch(key);
+    return this.withWaiting(record, key);
   }
 
   async get(id: string): Promise<JobRecord> {
     parseId(id, "job");
     const stored = (await this.workspace.get<JobRecord>(id, "job")).meta;
     if (isTerminal(stored.status)) return stored;
-    const device = queueDevice(stored.device);
-    const queue = this.queue(device);
+    const key = this.route(stored);
+    const queue = this.queue(key);
     // State first, then the job: the job read is at least as new as its state (a failed job has its reason).
     const state = await this.call("reading the job", () => queue.getJobState(id));
     const job = state === "unknown" ? undefined : ((await this.call("reading the job", () => queue.getJob(id))) as QueueJob | undefined);
     if (!job) return stored;
-    return this.recordOf(job, state, stored, device);
+    return this.recordOf(job, state, stored, key);
   }
 
   async list(): Promise<JobRecord[]> {
@@ -143,7 +147,7 @@ export class RedisJobs implements JobBackend {
   async wait(id: string, seconds: number, signal?: AbortSignal): Promise<JobRecord> {
     const deadline = Date.now() + seconds * 1000;
     let record = await this.get(id);
-    if (!isTerminal(record.status)) this.watch(queueDevice(record.device));
+    if (!isTerminal(record.status)) this.watch(this.route(record));
     while (!isTerminal(record.status) && Date.now() < deadline && !signal?.aborted) {
       await this.sleep(id, Math.min(1000, deadline - Date.now()), signal);
       record = await this.get(id);
@@ -154,7 +158,7 @@ export class RedisJobs implements JobBackend {
   async cancel(id: string, reason = "cancel_job"): Promise<JobRecord> {
     const record = await this.get(id);
     if (isTerminal(record.status)) return record;
-    const queue = this.queue(queueDevice(record.device));
+    const queue = this.queue(this.route(record));
     const job = (await this.call("cancelling the job", () => queue.getJob(id))) as QueueJob | undefined;
     const state = job ? await this.call("cancelling the job", () => job.getState()) : "unknown";
     if (job && state !== "active") {
@@ -176,7 +180,7 @@ export class RedisJobs implements JobBackend {
     const set = this.listeners.get(id) ?? new Set();
     set.add(listener);
     this.listeners.set(id, set);
-    void this.workspace.get<JobRecord>(id, "job").then((m) => this.watch(queueDevice(m.meta.device)), () => undefined);
+    void this.workspace.get<JobRecord>(id, "job").then((m) => this.watch(this.route(m.meta)), () => undefined);
     return () => {
       set.delete(listener);
       if (set.size === 0) this.listeners.delete(id);
@@ -197,6 +201,8 @@ export class RedisJobs implements JobBackend {
       queues.push({ device, waiting: (counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0), active: counts.active ?? 0 });
       for (const name of workerNames(clients)) workers.push({ name, device });
     }
+    const control = await this.call("reading the queue", () => this.queue("control").getJobCounts("waiting", "delayed", "prioritized", "active"));
+    queues.push({ device: "control", waiting: (control.waiting ?? 0) + (control.delayed ?? 0) + (control.prioritized ?? 0), active: control.active ?? 0 });
     return { backend: `redis ${this.display}`, workers, queues };
   }
 
@@ -209,7 +215,12 @@ export class RedisJobs implements JobBackend {
     for (const c of [...this.events.values(), ...this.queues.values()]) void c.disconnect().catch(() => undefined);
   }
 
-  private queue(device: QueueDevice): Queue {
+  /** The queue a job waits in: the control queue for coordination kinds, else its device's. */
+  private route(record: Pick<JobRecord, "kind" | "device">): QueueKey {
+    return this.kinds.get(record.kind ?? "")?.control ? "control" : queueDevice(record.device);
+  }
+
+  private queue(device: QueueKey): Queue {
     let queue = this.queues.get(device);
     if (!queue) {
       // Progress events carry the running record (up to ~16 kB with its history): keep the last 1,000, not BullMQ's 10,000.
@@ -221,7 +232,7 @@ export class RedisJobs implements JobBackend {
   }
 
   /** Listens to a device queue's events (once): progress and finishing reach listeners and waiters at once. */
-  private watch(device: QueueDevice): void {
+  private watch(device: QueueKey): void {
     if (this.events.has(device)) return;
     const events = new QueueEvents(queueName(device), { connection: connectionOptions(this.url, "blocking"), prefix: QUEUE_PREFIX });
     events.on("error", (e) => this.logError(e));
@@ -239,7 +250,7 @@ export class RedisJobs implements JobBackend {
   }
 
   /** The record of a job BullMQ knows about, by its state; a finished job's manifest is brought up to date. */
-  private async recordOf(job: QueueJob, state: string, stored: JobRecord, device: QueueDevice): Promise<JobRecord> {
+  private async recordOf(job: QueueJob, state: string, stored: JobRecord, device: QueueKey): Promise<JobRecord> {
     const progress = isRecord(job.progress) ? job.progress : undefined;
     if (state === "completed") {
       if (!isRecord(job.returnvalue)) return stored;
@@ -262,14 +273,16 @@ export class RedisJobs implements JobBackend {
   }
 
   /** A queued record with `waiting` saying why it does not run yet. */
-  private async withWaiting(record: JobRecord, device: QueueDevice, job?: QueueJob): Promise<JobRecord> {
+  private async withWaiting(record: JobRecord, device: QueueKey, job?: QueueJob): Promise<JobRecord> {
     const queue = this.queue(device);
     const [counts, clients] = await this.call("reading the queue", () => Promise.all([queue.getJobCounts("waiting", "active"), queue.getWorkers()]));
     const workers = workerNames(clients).length;
     const retry = job && job.attemptsMade > 0 ? `retrying after attempt ${job.attemptsMade} failed (${job.failedReason}); ` : "";
     const stalled = record.status === "running" ? `its worker ${record.worker ?? ""} stopped; ` : "";
     const why = workers === 0
-      ? `waiting for a worker with ${device} (none connected; start one: cebra-mcp worker --queue ${this.display} --device ${device})`
+      ? device === "control"
+        ? `waiting for a worker (none connected; start one: cebra-mcp worker --queue ${this.display})`
+        : `waiting for a worker with ${device} (none connected; start one: cebra-mcp worker --queue ${this.display} --device ${device})`
       : `waiting in queue ${queueName(device)}: ${workers} worker(s) connected, ${counts.active ?? 0} job(s) running, ${counts.waiting ?? 0} waiting`;
     return { ...record, status: "queued", waiting: `${retry}${stalled}${why}` };
   }

@@ -13,8 +13,15 @@ export function queueDevice(device?: string): QueueDevice {
   return device === "cuda" || device === "webgpu" ? device : "cpu";
 }
 
-export function queueName(device: QueueDevice): string {
-  return `cebra-jobs-${device}`;
+/**
+ * A queue: one per device for the work (training), and "control" for coordination jobs (sweeps) that
+ * only submit and wait for other jobs; every worker serves it besides its device queue, with its own
+ * concurrency, so a waiting sweep holds no training slot.
+ */
+export type QueueKey = QueueDevice | "control";
+
+export function queueName(key: QueueKey): string {
+  return key === "control" ? "cebra-control" : `cebra-jobs-${key}`;
 }
 
 /** BullMQ key prefix: every key of this application starts with `cebra:`. */

@@ -11,13 +11,18 @@
  * other error is thrown to BullMQ, which retries it (attempts, backoff) and marks it failed after the
  * last attempt. A worker killed mid-job stops renewing its lock; BullMQ's stalled check (in the other
  * workers) puts the job back in the queue for another worker.
+ *
+ * Besides its device queue every worker serves the control queue (`cebra-control`) with its own
+ * concurrency: coordination jobs (sweeps) that submit their fits as ordinary jobs through
+ * `control.children` (this process's own client of the queue, `RedisJobs`) and wait for them, so a
+ * sweep holds no training slot while its fits train on every worker.
  */
 import { hostname } from "node:os";
 import { UnrecoverableError, Worker } from "bullmq";
 import { CancelledError, UserError } from "../util/errors.js";
 import { applyReport, applyWarning, jobErrorOf, kindOf, snapshot, summaryOf, toJson, type JobControl, type JobKind, type JobKinds, type JobRecord } from "./jobs.js";
-import { checkRedisDriver, connectionOptions, type QueueJob } from "./queue-redis.js";
-import { QUEUE_PREFIX, cancelKey, parseQueueUrl, queueName, type QueueDevice } from "./queue-url.js";
+import { RedisJobs, checkRedisDriver, connectionOptions, type QueueJob } from "./queue-redis.js";
+import { QUEUE_PREFIX, cancelKey, parseQueueUrl, queueName, type QueueDevice, type QueueKey } from "./queue-url.js";
 import type { Workspace } from "./workspace.js";
 
 export interface QueueWorkerOptions {
@@ -30,6 +35,8 @@ export interface QueueWorkerOptions {
   log(line: string): void;
   /** How long a job's lock lasts without renewal, i.e. how soon a killed worker's job is taken over (default 30 s). */
   lockMs?: number;
+  /** Coordination jobs (sweeps) this worker runs at the same time from the control queue (default 4; 0: none). */
+  controlConcurrency?: number;
 }
 
 const PUBLISH_MS = 500;
@@ -42,6 +49,10 @@ export class QueueWorker {
   readonly name = `${hostname()}:${process.pid}`;
   readonly display: string;
   private readonly worker: Worker<{ record: JobRecord }, JobRecord>;
+  /** The control queue's worker (coordination jobs), if this worker serves it. */
+  private readonly controlWorker?: Worker<{ record: JobRecord }, JobRecord>;
+  /** The queue as a client, for the jobs coordination jobs submit (opened on first use). */
+  private children?: RedisJobs;
   private lastLogged = 0;
   private running = 0;
 
@@ -49,25 +60,30 @@ export class QueueWorker {
     this.display = parseQueueUrl(opts.url).display;
     checkRedisDriver();
     const lockDuration = opts.lockMs ?? 30_000;
-    const processor = async (job: QueueJob, _token?: string, signal?: AbortSignal): Promise<JobRecord> => {
-      this.running++;
-      try {
-        return await this.process(job, signal);
-      } finally {
-        this.running--;
-      }
+    const workerOn = (key: QueueKey, concurrency: number): Worker<{ record: JobRecord }, JobRecord> => {
+      const w: Worker<{ record: JobRecord }, JobRecord> = new Worker(queueName(key), async (job: QueueJob, _token?: string, signal?: AbortSignal) => {
+        this.running++;
+        try {
+          return await this.process(w, job, signal);
+        } finally {
+          this.running--;
+        }
+      }, {
+        connection: connectionOptions(opts.url, "blocking"),
+        prefix: QUEUE_PREFIX,
+        name: this.name,
+        concurrency,
+        lockDuration,
+        stalledInterval: lockDuration,
+        maxStalledCount: 2,
+      });
+      w.on("error", (e) => this.logError(e));
+      w.on("failed", (job, err) => void this.onFailed(job as QueueJob | undefined, err));
+      return w;
     };
-    this.worker = new Worker(queueName(opts.device), processor, {
-      connection: connectionOptions(opts.url, "blocking"),
-      prefix: QUEUE_PREFIX,
-      name: this.name,
-      concurrency: opts.concurrency,
-      lockDuration,
-      stalledInterval: lockDuration,
-      maxStalledCount: 2,
-    });
-    this.worker.on("error", (e) => this.logError(e));
-    this.worker.on("failed", (job, err) => void this.onFailed(job as QueueJob | undefined, err));
+    this.worker = workerOn(opts.device, opts.concurrency);
+    const control = opts.controlConcurrency ?? 4;
+    if (control > 0) this.controlWorker = workerOn("control", control);
   }
 
   get device(): QueueDevice {
@@ -76,7 +92,7 @@ export class QueueWorker {
 
   /** Resolves once connected to Redis. */
   async ready(): Promise<void> {
-    await this.worker.waitUntilReady();
+    await Promise.all([this.worker.waitUntilReady(), this.controlWorker?.waitUntilReady()]);
   }
 
   /**
@@ -84,12 +100,13 @@ export class QueueWorker {
    * them). With nothing running (or forced) it waits at most 5 s, so a worker cut off from Redis still exits.
    */
   async close(force = false): Promise<void> {
-    const closing = this.worker.close(force || this.running === 0);
+    const closing = Promise.all([this.worker, this.controlWorker].map((w) => w?.close(force || this.running === 0)))
+      .then(() => this.children?.shutdown());
     if (this.running > 0 && !force) return closing;
     await Promise.race([closing, new Promise<void>((r) => setTimeout(r, 5000).unref())]);
   }
 
-  private async process(job: QueueJob, signal?: AbortSignal): Promise<JobRecord> {
+  private async process(worker: Worker<{ record: JobRecord }, JobRecord>, job: QueueJob, signal?: AbortSignal): Promise<JobRecord> {
     const base = job.data.record;
     const kind = await this.checkRunnable(base);
     const { waiting: _, error: _e, ...rest } = base;
@@ -98,18 +115,19 @@ export class QueueWorker {
     const controller = new AbortController();
     signal?.addEventListener("abort", () => controller.abort(new CancelledError(`job ${base.id} cancelled (${record.cancel_reason ?? "cancel_job"})`)), { once: true });
     const publisher = this.publisher(job, record);
-    const client = await this.worker.backend.client;
+    const client = await worker.backend.client;
     const poll = setInterval(() => {
       client.get(cancelKey(base.id)).then((reason) => {
         if (reason === null || controller.signal.aborted) return;
         record.cancel_reason = reason;
-        this.worker.cancelJob(base.id, reason);
+        worker.cancelJob(base.id, reason);
       }, () => undefined);
     }, CANCEL_POLL_MS);
     const control: JobControl = {
       id: base.id,
       signal: controller.signal,
       device: this.opts.device,
+      ...(kind.control ? { children: (this.children ??= RedisJobs.open(this.opts.workspace, this.opts.url, this.opts.kinds)) } : {}),
       report: (p) => {
         applyReport(record, p, startedMs, base.progress?.total);
         publisher.changed();

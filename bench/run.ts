@@ -9,7 +9,7 @@
  * form forced (auto = the trainer's choice, `chooseStepInput`), interleaved, to compare the forms; reported: the median of the round medians, p10/p90 over all steps, and the split
  * between sampling + window assembly and session.run. Then transform throughput for N = 100 and 1,000,
  * and the process's peak RSS. Prints a table and writes bench/results.json (or `--json`).
- * `npm run bench -- sweep` runs bench/sweep.ts instead (a 12-model sweep, embedded backend).
+ * `npm run bench -- sweep` runs bench/sweep.ts instead (a 12-model sweep: embedded backend at concurrency N (`cN`) and N queue workers on a local redis-server (`wN`)).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

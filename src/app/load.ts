@@ -11,13 +11,13 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { Worker } from "node:worker_threads";
 import { redactUrl } from "../data/fetch.js";
 import type { LoadOptions } from "../data/load.js";
 import type { Recording } from "../data/recording.js";
 import { summarizeRecording, type RecordingStore, type RecordingSummary } from "../store/recordings.js";
 import { CancelledError, UserError, rebuildError } from "../util/errors.js";
 import type { LoadJob, LoadLimits, LoadWorkerMessage } from "./load-worker.js";
+import { runGuardedWorker } from "./guarded-worker.js";
 
 export type { LoadLimits } from "./load-worker.js";
 
@@ -79,72 +79,42 @@ export function loadRecordingInWorker(source: string, opts: LoadOptions, limits:
   const job: LoadJob = { source, opts, limits, nativeCallStarted, fetchedBytes };
   // What messages may show of the source: a URL without its credentials.
   const shown = redactUrl(source);
-  const worker = new Worker(WORKER_URL, {
+  const fetched = new Float64Array(fetchedBytes);
+  let reported = 0;
+  return runGuardedWorker<LoadWorkerMessage, Recording>({
+    url: WORKER_URL,
     workerData: job,
-    stdout: true,
     resourceLimits: { maxOldGenerationSizeMb: limits.loadWorkerHeapMb, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB, stackSizeMb: WORKER_STACK_MB },
-  });
-  // stdout is the MCP stdio channel: anything a library prints in the worker goes to stderr instead.
-  // (Forwarded chunk by chunk, not piped: each pipe adds listeners to the shared process.stderr, and
-  // more than ten concurrent loads triggered MaxListenersExceededWarning.)
-  worker.stdout.on("data", (chunk: Buffer) => process.stderr.write(chunk));
-
-  return new Promise<Recording>((resolve, reject) => {
-    let settled = false;
-    const finish = (f: () => void) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener("abort", cancel);
-      clearTimeout(timer);
-      clearInterval(stallCheck);
-      void worker.terminate();
-      f();
-    };
-    const cancel = () => finish(() => reject(new CancelledError("load cancelled")));
-    signal?.addEventListener("abort", cancel, { once: true });
+    signal,
+    nativeCallStarted,
     // A corrupted file can send a reader into a loop that never returns (seen once in 10,000 fuzz
     // cases): the thread is stopped after loadTimeoutMs instead of holding a core forever.
-    const timer = setTimeout(
-      () =>
-        finish(() =>
-          reject(
-            new UserError(
-              `Loading ${shown} took longer than ${formatMs(limits.loadTimeoutMs)} and was stopped; a corrupted file can make a reader loop.`,
-              "Check the file (re-save or re-download it); if it is genuine and just very large, load a part of it (time_range, select_units) or raise the limit with CEBRA_MCP_LOAD_TIMEOUT_S.",
-              "limit_exceeded",
-            ),
-          ),
-        ),
-      limits.loadTimeoutMs,
-    );
+    timeoutMs: limits.loadTimeoutMs,
     // One call into the HDF5 library that runs past nativeStallMs is a loop on a corrupted file
     // (src/data/formats/hdf5-watch.ts): nothing in the worker can interrupt it, so it is stopped here.
-    const callStarted = new Float64Array(nativeCallStarted);
-    const fetched = new Float64Array(fetchedBytes);
-    let reported = 0;
-    const stallCheck = setInterval(() => {
+    stallMs: limits.nativeStallMs,
+    onTick: () => {
       if (onFetched && fetched[0]! > reported) onFetched((reported = fetched[0]!));
-      const t = callStarted[0]!;
-      if (t > 0 && Date.now() - t > limits.nativeStallMs) {
-        finish(() =>
-          reject(
-            new UserError(
-              `Loading ${shown} was stopped: the HDF5 library spent more than ${formatMs(limits.nativeStallMs)} in one call, which an intact file never needs (reads are sliced to 64 MiB); the file is most likely corrupted and made the library loop.`,
-              "Check the file (h5dump -H, or re-download / re-export it). If it is genuine and on a very slow disk, raise the limit with CEBRA_MCP_HDF5_STALL_S.",
-              "limit_exceeded",
-            ),
-          ),
-        );
-      }
-    }, Math.min(1000, limits.nativeStallMs / 4));
-    worker.on("message", (m: LoadWorkerMessage) => {
-      if (m.type === "done") finish(() => resolve(m.recording));
-      else finish(() => reject(rebuildError(m.error)));
-    });
-    worker.on("error", (e) => finish(() => reject(workerFailure(e, shown, limits))));
-    worker.on("exit", (code) =>
-      finish(() => reject(new UserError(`Loading ${shown} stopped: the loading thread exited (code ${code}) without a result.`, LOAD_RETRY_FIX, "load_failed"))),
-    );
+    },
+    result: (m) => {
+      if (m.type === "done") return m.recording;
+      throw rebuildError(m.error);
+    },
+    cancelled: () => new CancelledError("load cancelled"),
+    timedOut: () =>
+      new UserError(
+        `Loading ${shown} took longer than ${formatMs(limits.loadTimeoutMs)} and was stopped; a corrupted file can make a reader loop.`,
+        "Check the file (re-save or re-download it); if it is genuine and just very large, load a part of it (time_range, select_units) or raise the limit with CEBRA_MCP_LOAD_TIMEOUT_S.",
+        "limit_exceeded",
+      ),
+    stalled: () =>
+      new UserError(
+        `Loading ${shown} was stopped: the HDF5 library spent more than ${formatMs(limits.nativeStallMs)} in one call, which an intact file never needs (reads are sliced to 64 MiB); the file is most likely corrupted and made the library loop.`,
+        "Check the file (h5dump -H, or re-download / re-export it). If it is genuine and on a very slow disk, raise the limit with CEBRA_MCP_HDF5_STALL_S.",
+        "limit_exceeded",
+      ),
+    crashed: (e) => workerFailure(e, shown, limits),
+    exited: (code) => new UserError(`Loading ${shown} stopped: the loading thread exited (code ${code}) without a result.`, LOAD_RETRY_FIX, "load_failed"),
   });
 }
 

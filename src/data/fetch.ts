@@ -226,15 +226,24 @@ export async function openGuarded(target: URL, shown: string, ctx: RequestLimits
   }
 }
 
-/** GET a small JSON document (at most `maxBytes`) through the SSRF guard; used for the DANDI API. */
-export async function fetchJson(url: string, ctx: RequestLimits & { signal?: AbortSignal; allowPrivateUrls: boolean }, policy: NetPolicy = DEFAULT_NET_POLICY, maxBytes = 4 * 1024 * 1024): Promise<{ json: unknown; status: number }> {
-  const shown = redactUrl(url);
+/**
+ * The setup of one guarded request to `url`: its form without credentials (for messages), its timeout
+ * combined with the caller's signal, the policy in force (permissive with the private-URL opt-in) and an
+ * agent that checks every connection against it. Destroy `agent` when the request is done.
+ */
+export function guardedRequest(url: string, ctx: { downloadTimeoutMs: number; signal?: AbortSignal; allowPrivateUrls: boolean }, policy: NetPolicy) {
   const timeout = AbortSignal.timeout(ctx.downloadTimeoutMs);
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
   const effective = ctx.allowPrivateUrls ? permissive(policy) : policy;
   const agent = guardedAgent(effective, ctx.downloadTimeoutMs);
+  return { shown: redactUrl(url), timeout, agent, guard: { agent, policy: effective, signal, timeout } };
+}
+
+/** GET a small JSON document (at most `maxBytes`) through the SSRF guard; used for the DANDI API. */
+export async function fetchJson(url: string, ctx: RequestLimits & { signal?: AbortSignal; allowPrivateUrls: boolean }, policy: NetPolicy = DEFAULT_NET_POLICY, maxBytes = 4 * 1024 * 1024): Promise<{ json: unknown; status: number }> {
+  const { shown, timeout, agent, guard } = guardedRequest(url, ctx, policy);
   try {
-    const res = await openGuarded(new URL(url), shown, { ...ctx, maxDownloadBytes: maxBytes }, { agent, policy: effective, signal, timeout }, { headers: { accept: "application/json" }, accept: (s) => s === 200 || s === 404 });
+    const res = await openGuarded(new URL(url), shown, { ...ctx, maxDownloadBytes: maxBytes }, guard, { headers: { accept: "application/json" }, accept: (s) => s === 200 || s === 404 });
     const chunks: Buffer[] = [];
     let bytes = 0;
     for await (const chunk of res.body) {

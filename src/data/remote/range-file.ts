@@ -20,8 +20,8 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { UserError, rebuildError, type SerializedError } from "../../util/errors.js";
 import { nativeCallAlive } from "../formats/hdf5-watch.js";
-import { guardedAgent, permissive, DEFAULT_NET_POLICY, type NetPolicy } from "../net-guard.js";
-import { discardBody, openGuarded, redactUrl, type RequestLimits } from "../fetch.js";
+import { DEFAULT_NET_POLICY, type NetPolicy } from "../net-guard.js";
+import { discardBody, guardedRequest, openGuarded, type RequestLimits } from "../fetch.js";
 import { PROBE_BYTES } from "../formats/format.js";
 import { DEFAULT_BLOCK_BYTES, blockDir, blockPath, type RemoteIdentity } from "./block-cache.js";
 import { STATE, type BlockRequest, type FetchThreadData } from "./protocol.js";
@@ -51,15 +51,11 @@ const ERROR_BYTES = 16 * 1024;
  * guard's (tests inject their own).
  */
 export async function probeRemote(url: string, ctx: RemoteContext, policy: NetPolicy = DEFAULT_NET_POLICY, blockSize = DEFAULT_BLOCK_BYTES): Promise<RemoteProbe> {
-  const shown = redactUrl(url);
-  const timeout = AbortSignal.timeout(ctx.downloadTimeoutMs);
-  const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
-  const effective = ctx.allowPrivateUrls ? permissive(policy) : policy;
-  const agent = guardedAgent(effective, ctx.downloadTimeoutMs);
+  const { shown, agent, guard } = guardedRequest(url, ctx, policy);
   try {
     // No size limit on this request: a server without ranges answers with the whole file, whose body is
     // dropped unread (the whole download that follows holds it to maxDownloadBytes).
-    const res = await openGuarded(new URL(url), shown, { ...ctx, maxDownloadBytes: Number.MAX_SAFE_INTEGER }, { agent, policy: effective, signal, timeout }, { headers: { range: `bytes=0-${PROBE_BYTES - 1}` }, accept: (s) => s === 206 || s === 200 });
+    const res = await openGuarded(new URL(url), shown, { ...ctx, maxDownloadBytes: Number.MAX_SAFE_INTEGER }, guard, { headers: { range: `bytes=0-${PROBE_BYTES - 1}` }, accept: (s) => s === 206 || s === 200 });
     const etag = res.headers["etag"] === undefined ? undefined : String(res.headers["etag"]);
     const lastModified = res.headers["last-modified"] === undefined ? undefined : String(res.headers["last-modified"]);
     const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(res.headers["content-range"] ?? ""));

@@ -8,9 +8,9 @@
  * against the frame k later, on the same test rows. When the movie plays in the same order in every repeat
  * (as here) the frame at t + k is the frame at t plus k, so this baseline needs no knowledge of the future:
  * a lagged decoder that does not beat it has not learnt to predict anything, it has located the sample in
- * the movie. What the lag curve does show is where in time the features are most specific: exact-frame
- * accuracy peaks at the lag whose frame the activity reflects best (a neural response that trails the
- * stimulus by d frames peaks at k = −d).
+ * the movie. With the same movie in every repeat a kNN decoder's neighbour lists do not depend on k, so
+ * the two agree except near the movie's ends, where training samples whose lagged frame falls outside the
+ * movie are dropped.
  */
 import { decodeFrames, type FrameDecodeInput } from "./frames.js";
 import type { KnnMetric } from "./knn.js";

@@ -1,35 +1,37 @@
 /**
  * `cebra-mcp demo`: the main job, end to end, through the same workspace code the MCP tools use.
  * Built-in Allen-like recording → CEBRA training (and the shuffled-label control) → decoding of the
- * held-out repeat with the raw-activity controls → reconstruction images, an embedding plot and a
- * Markdown report with the accuracy table, written to an output folder.
+ * held-out repeat with the raw-activity controls → what the embedding gives beyond accuracy (geometry,
+ * lag analysis; demo-beyond.ts) → reconstruction images, an embedding plot and a Markdown report that opens
+ * with the accuracy table and one sentence on what it shows (demo-report.ts), written to an output folder.
+ * `--full` adds accuracy vs number of cells over several seeds and consistency across seeds (demo-full.ts).
  */
 import { mkdir, writeFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { generateAllenLike } from "../data/builtin/index.js";
-import type { DecodingSummary } from "../decode/types.js";
 import { DEVICES, type Device, isDevice } from "../engine/runtime/devices.js";
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../engine/types.js";
 import { decodeAndStoreFrames } from "../app/decode.js";
 import { JobRegistry } from "../store/jobs.js";
+import { loadEmbedding, type ModelMeta } from "../app/model-artifacts.js";
 import { jobKinds } from "../app/jobs.js";
 import { RecordingStore, summarizeRecording } from "../store/recordings.js";
 import { plotStoredEmbedding, renderStoredReconstruction, type ReconstructionLayout } from "../app/render.js";
-import { startTrainingJob, type TrainingResult } from "../app/train.js";
 import { Workspace } from "../store/workspace.js";
 import { UserError } from "../util/errors.js";
 import { VERSION } from "../version.js";
 import { ProgressBar } from "./progress.js";
-import { settingsText } from "../../tools/kit/decoding-view.js";
+import { beyondAccuracy, beyondMarkdown } from "./demo-beyond.js";
+import { fullMarkdown, runFull } from "./demo-full.js";
+import { demoReport, type ReportOptions } from "./demo-report.js";
+import { DEMO_TRAINING_DEFAULTS, TOOL_DEFAULTS, trainAndWait } from "./demo-run.js";
 
-/** Demo training settings: the paper's 2P model and defaults, with fewer steps so the demo fits in 2 minutes on 2 cores. */
-export const DEMO_DEFAULTS = {
-  steps: 800,
-  learning_rate: 1e-3,
-  seed: 0,
-};
+/** Demo training settings (see demo-run.ts); they differ from train_embedding's, as --help and the report say. */
+export const DEMO_DEFAULTS = DEMO_TRAINING_DEFAULTS;
+
+/** Population sizes and seeds of `--full` (the paper's curve goes up to its recorded populations). */
+export const FULL_DEFAULTS = { cells: [50, 100, 200, 400, 800], seeds: 3 };
 
 const USAGE = `cebra-mcp demo [options]
 
@@ -40,20 +42,22 @@ const USAGE = `cebra-mcp demo [options]
   --seed N             seed of the recording and the training (default ${DEMO_DEFAULTS.seed})
   --cells N            simulated neurons (default: the simulator's default)
   --device D           ${DEVICES.join(" | ")} (default auto)
-  --no-shuffled        skip the shuffled-label control (halves the training time)`;
+  --no-shuffled        skip the shuffled-label control (halves the training time)
+  --full               also: accuracy vs number of cells for every decoder over several
+                       seeds, and consistency across seeds (tens of minutes on 2 cores)
+  --full-cells LIST    population sizes of --full (default ${FULL_DEFAULTS.cells.join(",")})
+  --full-seeds N       training seeds per size in --full (default ${FULL_DEFAULTS.seeds})
 
-interface DemoOptions {
+The demo's training defaults (${DEMO_DEFAULTS.steps} steps, learning rate ${DEMO_DEFAULTS.learning_rate}) differ from the
+train_embedding tool's (${TOOL_DEFAULTS.steps} steps, learning rate ${TOOL_DEFAULTS.learning_rate}): they are chosen so the
+plain demo fits in 2 minutes on 2 cores.`;
+
+export interface DemoOptions extends ReportOptions {
   out: string;
-  workspace: string;
-  steps: number;
-  learning_rate: number;
-  seed: number;
-  cells?: number;
   device: Device;
-  shuffled: boolean;
 }
 
-function parseDemoArgs(argv: string[]): DemoOptions | null {
+export function parseDemoArgs(argv: string[]): DemoOptions | null {
   let values;
   try {
     ({ values } = parseArgs({
@@ -68,6 +72,9 @@ function parseDemoArgs(argv: string[]): DemoOptions | null {
         cells: { type: "string" },
         device: { type: "string" },
         "no-shuffled": { type: "boolean" },
+        full: { type: "boolean" },
+        "full-cells": { type: "string" },
+        "full-seeds": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -85,6 +92,11 @@ function parseDemoArgs(argv: string[]): DemoOptions | null {
   };
   const device = values.device ?? "auto";
   if (!isDevice(device)) throw new UserError(`--device must be ${DEVICES.slice(0, -1).join(", ")} or ${DEVICES.at(-1)}, got "${device}".`, USAGE, "bad_flag");
+  if (!values.full && (values["full-cells"] !== undefined || values["full-seeds"] !== undefined)) {
+    throw new UserError("--full-cells and --full-seeds only apply with --full.", `Add --full, or drop them.\n${USAGE}`, "bad_flag");
+  }
+  const fullCells = values["full-cells"] === undefined ? FULL_DEFAULTS.cells
+    : [...new Set(values["full-cells"].split(",").map((x) => num("full-cells", x.trim(), 0)))].sort((a, b) => a - b);
   const out = path.resolve(values.out ?? "demo-output");
   return {
     out,
@@ -95,8 +107,15 @@ function parseDemoArgs(argv: string[]): DemoOptions | null {
     cells: values.cells !== undefined ? num("cells", values.cells, 0) : undefined,
     device,
     shuffled: !values["no-shuffled"],
+    full: values.full ?? false,
+    full_cells: fullCells,
+    full_seeds: num("full-seeds", values["full-seeds"], FULL_DEFAULTS.seeds),
   };
 }
+
+/** The lag figure and the --full curve, in the output folder. */
+export const LAG_FILE = "demo-lag.png";
+export const FULL_FILE = "demo-full-cells.png";
 
 export async function runDemo(argv: string[]): Promise<number> {
   const opts = parseDemoArgs(argv);
@@ -126,27 +145,44 @@ export async function runDemo(argv: string[]): Promise<number> {
 
   const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, max_iterations: opts.steps, learning_rate: opts.learning_rate, seed: opts.seed, device: opts.device };
   const bar = new ProgressBar("training");
-  const training = await phase("training", async () => {
-    const job = await startTrainingJob({ workspace, jobs, recordings }, { recording_id: recordingId, mode: "behavior", config, shuffled_control: opts.shuffled });
-    const unsubscribe = jobs.onProgress(job.id, (r) => {
-      const p = r.progress;
-      if (p) bar.update(p.step, p.total, `${p.message ?? ""}${p.eta_s !== undefined ? ` · ETA ${Math.round(p.eta_s)} s` : ""}`);
-    });
-    const onSignal = () => void jobs.cancel(job.id, "interrupted from the terminal");
-    process.once("SIGINT", onSignal);
-    let record = await jobs.wait(job.id, 24 * 3600);
-    unsubscribe();
-    process.off("SIGINT", onSignal);
-    record = await jobs.get(job.id);
-    if (record.status !== "succeeded") {
-      throw new UserError(`Training ${record.status}${record.error ? `: ${record.error.message}` : ""}.`, record.error?.fix ?? "See the message above.", "demo_failed");
-    }
-    return record.result as TrainingResult;
-  });
+  const deps = { workspace, recordings, jobs };
+  const training = await phase("training", () =>
+    trainAndWait(deps, { recording_id: recordingId, config, shuffled: opts.shuffled }, (step, total, message) => bar.update(step, total, message)));
   bar.done(`done: ${training.steps_done} steps per model on ${training.device_used} at ${training.steps_per_s.toFixed(1)} steps/s (${timings.training.toFixed(1)} s in all)`);
 
   log("decoding the held-out repeat with the raw-activity and shuffled-label controls …");
   const decoding = await phase("decoding", () => decodeAndStoreFrames({ workspace, recordings }, { model_id: training.model_id, shuffled_control: opts.shuffled }));
+
+  log("beyond accuracy: geometry and lag analysis …");
+  const beyond = await phase("beyond accuracy", async () => {
+    const model = await workspace.get<ModelMeta>(training.model_id, "model");
+    const emb = await loadEmbedding(workspace, training.embedding_id);
+    let shuffled;
+    if (training.shuffled_model_id) {
+      const twin = await workspace.get<ModelMeta>(training.shuffled_model_id, "model");
+      const e = await loadEmbedding(workspace, twin.meta.embedding_id);
+      shuffled = { name: "CEBRA with shuffled labels", features: e.data, dim: e.dim };
+    }
+    return beyondAccuracy({
+      rec, embedding: { name: "CEBRA embedding", features: emb.data, dim: emb.dim }, shuffled,
+      receptive_field: model.meta.architecture, decoding: decoding.main,
+    });
+  });
+  await writeFile(path.join(opts.out, LAG_FILE), beyond.lag_figure);
+
+  let full;
+  if (opts.full) {
+    log(`--full: accuracy vs number of cells (${opts.full_cells.join(", ")}) × ${opts.full_seeds} seeds …`);
+    const fo = { cells: opts.full_cells, seeds: opts.full_seeds, steps: opts.steps, learning_rate: opts.learning_rate, seed: opts.seed, device: opts.device, shuffled: opts.shuffled };
+    const r = await phase("full curve", () => runFull(deps, fo, log));
+    await writeFile(path.join(opts.out, FULL_FILE), r.figure);
+    full = { markdown: fullMarkdown(r, fo, FULL_FILE), json: { points: r.points, consistency: r.consistency, time_s: r.time_s }, consistency: r.consistency };
+  }
+  const consistencyText = full
+    ? full.consistency.length
+      ? `Measured in the \`--full\` section below: ${full.consistency.map((c) => `${c.cebra.toFixed(3)} at ${c.cells} cells${c.shuffled_labels !== null ? ` (shuffled-label models ${c.shuffled_labels.toFixed(3)})` : ""}`).join(", ")}.`
+      : "Not measured: \`--full\` ran with a single seed."
+    : `Not measured in the plain demo: it needs at least two more trainings (this run's training of ${opts.shuffled ? "the model and its shuffled-label twin" : "one model"} took ${timings.training!.toFixed(0)} s), which would take the demo past 2 minutes on 2 cores. \`cebra-mcp demo --full\` measures it (the engine's consistency score, as compare_embeddings reports it, with the shuffled-label models as control).`;
 
   log("rendering …");
   const images: { file: string; caption: string }[] = [];
@@ -172,156 +208,15 @@ export async function runDemo(argv: string[]): Promise<number> {
   });
 
   const total = (Date.now() - t0) / 1000;
-  const report = demoReport({ opts, rec: recSummary, recordingId, training, decoding: decoding.summary, decodingId: decoding.decoding_id, testRepeat: decoding.main.test_repeat, images, timings, total });
+  const beyondSection = { markdown: beyondMarkdown(beyond, consistencyText, LAG_FILE), json: { geometry: beyond.geometry, lags: beyond.lags } };
+  const report = demoReport({
+    opts, rec: recSummary, recordingId, training, decoding: decoding.summary, decodingId: decoding.decoding_id, testRepeat: decoding.main.test_repeat,
+    images, timings, total, beyond: beyondSection, ...(full ? { full: { markdown: full.markdown, json: full.json } } : {}),
+  });
   await writeFile(path.join(opts.out, "report.md"), report.markdown);
   await writeFile(path.join(opts.out, "results.json"), JSON.stringify(report.json, null, 2));
-  process.stdout.write(`${report.table}\n\n${report.verdict}\n\nReport: ${path.join(opts.out, "report.md")} (${total.toFixed(0)} s in all)\n`);
+  process.stdout.write(`${report.table}\n\n${report.headline}\n\nReport: ${path.join(opts.out, "report.md")} (${total.toFixed(0)} s in all)\n`);
   await jobs.shutdown(1000);
   return 0;
 }
 
-interface ReportInput {
-  opts: DemoOptions;
-  rec: ReturnType<typeof summarizeRecording>;
-  recordingId: string;
-  training: TrainingResult;
-  decoding: DecodingSummary;
-  decodingId: string;
-  testRepeat: number;
-  images: { file: string; caption: string }[];
-  timings: Record<string, number>;
-  total: number;
-}
-
-interface Row {
-  name: string;
-  accuracy: number | null;
-  exact: number | null;
-  median: number | null;
-  /** Distance, preprocessing and k (chosen on validation), or why the row has none. */
-  note: string;
-  /** CEBRA − this row, with its 95% interval (controls only). */
-  margin: string;
-}
-
-/** Table names of the controls; a control not listed here (a newer one) is named by its key. */
-const CONTROL_ROW_NAMES: Record<string, string> = {
-  raw_per_sample: "Raw activity, per sample",
-  raw_window_averaged: "Raw activity, mean over the model's 10-sample receptive field",
-  shuffled_labels: "CEBRA with shuffled labels",
-  untrained_encoder: "Untrained CEBRA encoder (initial weights)",
-};
-const CONTROL_ROW_ORDER = ["raw_per_sample", "raw_window_averaged", "shuffled_labels", "untrained_encoder"];
-
-function rank(name: string): number {
-  const i = CONTROL_ROW_ORDER.indexOf(name);
-  return i < 0 ? CONTROL_ROW_ORDER.length : i;
-}
-
-/** +4.1 / −2.0 (an accuracy difference in points). */
-function signedPoints(x: number): string {
-  return `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)}`;
-}
-
-function demoReport(r: ReportInput) {
-  const s = r.decoding;
-  const main = s.scores as { accuracy: number; exact_accuracy: number; median_abs_error: number; window: number; n_test: number };
-  const chance = s.chance as { accuracy: number; exact_accuracy: number };
-  const names = Object.keys(s.controls).sort((a, b) => rank(a) - rank(b));
-  const controlRows: Row[] = names.map((name) => {
-    const c = s.controls[name as keyof typeof s.controls]!;
-    const label = CONTROL_ROW_NAMES[name] ?? name.replace(/_/g, " ");
-    if (c.status !== "ok") return { name: label, accuracy: null, exact: null, median: null, note: `not run: ${c.reason}`, margin: "—" };
-    const sc = c.scores as { accuracy: number; exact_accuracy: number; median_abs_error: number };
-    const m = c.comparison;
-    const margin = m ? `${signedPoints(m.difference)} (${signedPoints(m.ci_low)} to ${signedPoints(m.ci_high)})` : "—";
-    return { name: label, accuracy: sc.accuracy, exact: sc.exact_accuracy, median: sc.median_abs_error, note: c.settings ? settingsText(c.settings) : `k=${c.k}`, margin };
-  });
-  const rows: Row[] = [
-    { name: "CEBRA embedding (behavior, frame-feature labels)", accuracy: main.accuracy, exact: main.exact_accuracy, median: main.median_abs_error, note: settingsText(s.settings), margin: "" },
-    ...controlRows,
-    { name: "Chance (uniform guess over the movie)", accuracy: chance.accuracy, exact: chance.exact_accuracy, median: null, note: "analytic", margin: "" },
-  ];
-  const pct = (x: number | null) => (x === null ? "—" : `${(x * 100).toFixed(1)}%`);
-  const table = [
-    `| Decoder (same kNN protocol, repeat ${r.testRepeat} held out, ${main.n_test} samples) | within ${main.window} frames (1 s) | exact frame | median error (frames) | distance, preprocessing, k (chosen on validation) | CEBRA − this, points (95% CI) |`,
-    "|---|---:|---:|---:|---|---|",
-    ...rows.map((x) => `| ${x.name} | ${pct(x.accuracy)} | ${pct(x.exact)} | ${x.median === null ? "—" : x.median} | ${x.note} | ${x.margin} |`),
-  ].join("\n");
-  // The comparisons in words (the same numbers as the tool results and the figure headers), then the shuffled-label check.
-  const verdicts: string[] = names.flatMap((name) => {
-    const text = s.controls[name as keyof typeof s.controls]?.comparison_text;
-    return text ? [text.charAt(0).toUpperCase() + text.slice(1)] : [];
-  });
-  if (verdicts.length) verdicts.push(`(${s.comparison_method})`);
-  const sh = s.controls.shuffled_labels;
-  const shAcc = sh?.status === "ok" ? (sh.scores as { accuracy: number }).accuracy : null;
-  if (shAcc !== null) {
-    verdicts.push(
-      shAcc < chance.accuracy * 2
-        ? `The shuffled-label control stays near chance (${pct(shAcc)} vs ${pct(chance.accuracy)}), so the accuracy comes from the neural activity–label relation, not from the pipeline.`
-        : `The shuffled-label control is well above chance (${pct(shAcc)} vs ${pct(chance.accuracy)}): part of the accuracy does not come from the labels; treat the CEBRA figure with care.`,
-    );
-  }
-  const verdict = verdicts.join(" ");
-  const t = r.training;
-  const f = (x: number | null, d = 3) => (x === null ? "n/a" : x.toFixed(d));
-  const markdown = `# cebra-mcp demo report
-
-Generated ${new Date().toISOString()} by cebra-mcp ${VERSION} on ${os.cpus().length} × ${os.cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}.
-
-## Result
-
-${table}
-
-${verdict}
-
-Every decoded frame in the images below is **retrieved**: the decoder outputs a frame index (kNN on the
-embedding) and the frame is looked up in the stimulus movie. Nothing is generated.
-
-## What was run
-
-- **Recording** \`${r.recordingId}\`: the built-in \`builtin:allen-like\` simulation (seed ${r.opts.seed}) of the Allen
-  Brain Observatory Natural Movie 1 experiment — ${r.rec.n_neurons} simulated V1 cells, ${r.rec.n_samples} samples at
-  ${r.rec.sampling_rate_hz} Hz (${r.rec.modality}), a procedural ${r.rec.n_frames}-frame movie shown ${r.rec.n_repeats} times.
-  Its parameters come from the literature ranges in docs/BUILTIN.md, not from tuning.
-- **Model** \`${t.model_id}\`: ${DEFAULT_TRAIN_CONFIG.model_architecture}, CEBRA-Behavior with ${t.labels}; ${t.steps_done} steps,
-  batch ${DEFAULT_TRAIN_CONFIG.batch_size}, learning rate ${r.opts.learning_rate}, temperature ${DEFAULT_TRAIN_CONFIG.temperature}, output dimension ${DEFAULT_TRAIN_CONFIG.output_dimension}, time offset ${DEFAULT_TRAIN_CONFIG.time_offsets}, seed ${r.opts.seed}.
-  Split: ${t.split}.
-  Final training loss ${f(t.final_loss)} (goodness of fit ${f(t.goodness_of_fit_bits, 2)} bits); held-out goodness of fit ${f(t.heldout_goodness_of_fit_bits, 2)} bits.
-  ${t.steps_per_s.toFixed(1)} steps/s on ${t.device_used}${t.device_notes.length ? ` (${t.device_notes.join("; ")})` : ""}.
-- **Shuffled-label control** ${t.shuffled_model_id ? `\`${t.shuffled_model_id}\`: the same model, samples, settings, seed and steps, trained on label rows permuted across samples (final loss ${f(t.shuffled_final_loss)}, held-out goodness of fit ${f(t.shuffled_heldout_goodness_of_fit_bits, 2)} bits).` : "not run (--no-shuffled)."}
-- **Decoding** \`${r.decodingId}\`: ${s.protocol}
-
-The paper's figures for real data (cebra-algorithm.md §5.4, V1 2P, 10-frame models, accuracy within 1 s):
-CEBRA ≈65% / kNN ≈58% at 200 neurons, ≈82% / ≈79% at 400 neurons. These are for real recordings and the paper's
-training (10,000 steps, DINO labels); the numbers above are for a simulation and a shorter training, so they are
-not a reproduction of the paper — they show the analysis and its controls working end to end.
-
-## Images
-
-${r.images.map((im) => `### ${im.file}\n\n${im.caption}\n\n![${im.file}](${im.file})`).join("\n\n")}
-
-## Time
-
-${Object.entries(r.timings).map(([k, v]) => `- ${k}: ${v.toFixed(1)} s`).join("\n")}
-- total: ${r.total.toFixed(1)} s
-
-Reproduce: \`cebra-mcp demo --seed ${r.opts.seed} --steps ${r.opts.steps} --learning-rate ${r.opts.learning_rate}${r.opts.cells ? ` --cells ${r.opts.cells}` : ""}${r.opts.shuffled ? "" : " --no-shuffled"}\`. Workspace: \`${r.opts.workspace}\`.
-`;
-  const json = {
-    version: VERSION,
-    recording_id: r.recordingId,
-    model_id: t.model_id,
-    shuffled_model_id: t.shuffled_model_id,
-    decoding_id: r.decodingId,
-    options: r.opts,
-    training: t,
-    decoding: s,
-    rows,
-    verdict,
-    timings_s: r.timings,
-    total_s: r.total,
-  };
-  return { markdown, table, verdict, json };
-}

@@ -16,3 +16,4 @@ export {
 } from "./controls.js";
 export { DEFAULT_K_GRID } from "./kselect.js";
 export * from "./types.js";
+export { lagCurve, DEFAULT_LAGS, type LagCurve, type LagPoint } from "./lag.js";

@@ -21,3 +21,4 @@ export { RETRIEVAL_STATEMENT, decodeStatus } from "./labels.js";
 export { checkFonts, type FontStatus } from "./fonts.js";
 export { escapeXml } from "./svg.js";
 export type * from "./types.js";
+export { renderCurve, curveSvg, type CurveOptions, type CurveSeries, type CurvePoint } from "./curve.js";

@@ -1,0 +1,223 @@
+/**
+ * The drawing primitives of the procedural movie (movie.ts, scenes.ts): rectangles, ellipses,
+ * capsules (limbs, masts, wings), polygons (roofs, sails, hulls) and "ground" regions under a
+ * sum-of-sines skyline (hills, shores), each filled with a gray level, a vertical gradient and a patch
+ * of the natural-statistics texture canvas (dead leaves + 1/f^α, canvas.ts), so that flat regions
+ * keep a natural spectrum and outlines give the sharp occlusion edges of real scenes.
+ *
+ * Coordinates are "world units": the frame is 1 unit high at zoom 1 and W/H units wide, y points
+ * down. Shapes are rasterised through signed distance functions, with an edge ramp whose width is
+ * the optical blur (anti-aliased, never narrower than one pixel).
+ */
+
+/** Geometry of one primitive (world units). */
+export type Geom =
+  | { kind: "fill" }
+  | { kind: "rect"; x0: number; y0: number; x1: number; y1: number }
+  | { kind: "ellipse"; cx: number; cy: number; rx: number; ry: number }
+  | { kind: "capsule"; ax: number; ay: number; bx: number; by: number; r: number }
+  | { kind: "poly"; xs: readonly number[]; ys: readonly number[] }
+  /** Everything below the skyline y = y0 + Σ amp·sin(freq·x + phase), for x in [x0, x1]. */
+  | { kind: "ground"; y0: number; waves: readonly (readonly [number, number, number])[]; x0: number; x1: number };
+
+/** How a primitive is filled: value = gray + grad·y + tex·texture((x − ox)·scale, (y − oy)·scale). */
+export interface Paint {
+  gray: number;
+  grad: number;
+  tex: number;
+  /** Texture magnification (canvas pixels per world unit, relative to the frame height in px). */
+  scale: number;
+  /** Texture origin: the shape's own anchor, so a moving object carries its texture along. */
+  ox: number;
+  oy: number;
+}
+
+export interface Shape {
+  geom: Geom;
+  paint: Paint;
+}
+
+/** The camera of one frame: view centre (world units) and zoom (> 1 magnifies). */
+export interface Camera {
+  x: number;
+  y: number;
+  zoom: number;
+}
+
+/** The texture every shape samples: zero mean, unit SD, periodic, sizes powers of two. */
+export interface Texture {
+  data: Float32Array;
+  height: number;
+  width: number;
+}
+
+const INF = 1e9;
+
+/** Skyline height of a ground region at x. */
+export function groundY(g: Extract<Geom, { kind: "ground" }>, x: number): number {
+  let y = g.y0;
+  for (const [amp, freq, phase] of g.waves) y += amp * Math.sin(freq * x + phase);
+  return y;
+}
+
+/** World bounding box [x0, y0, x1, y1] of a geometry. */
+function bounds(g: Geom): [number, number, number, number] {
+  switch (g.kind) {
+    case "fill": return [-INF, -INF, INF, INF];
+    case "rect": return [g.x0, g.y0, g.x1, g.y1];
+    case "ellipse": return [g.cx - g.rx, g.cy - g.ry, g.cx + g.rx, g.cy + g.ry];
+    case "capsule": return [Math.min(g.ax, g.bx) - g.r, Math.min(g.ay, g.by) - g.r, Math.max(g.ax, g.bx) + g.r, Math.max(g.ay, g.by) + g.r];
+    case "poly": return [Math.min(...g.xs), Math.min(...g.ys), Math.max(...g.xs), Math.max(...g.ys)];
+    case "ground": {
+      let amp = 0;
+      for (const w of g.waves) amp += Math.abs(w[0]);
+      return [g.x0, g.y0 - amp, g.x1, INF];
+    }
+  }
+}
+
+/** Signed distance (world units, negative inside) from (x, y) to a polygon (Quilez's winding form). */
+function polyDistance(xs: readonly number[], ys: readonly number[], x: number, y: number): number {
+  const n = xs.length;
+  let d = (x - xs[0]) ** 2 + (y - ys[0]) ** 2;
+  let s = 1;
+  for (let i = 0, j = n - 1; i < n; j = i, i++) {
+    const ex = xs[j] - xs[i], ey = ys[j] - ys[i];
+    const wx = x - xs[i], wy = y - ys[i];
+    const h = Math.min(1, Math.max(0, (wx * ex + wy * ey) / (ex * ex + ey * ey)));
+    const bx = wx - ex * h, by = wy - ey * h;
+    d = Math.min(d, bx * bx + by * by);
+    const c1 = y >= ys[i], c2 = y < ys[j], c3 = ex * wy > ey * wx;
+    if ((c1 && c2 && c3) || (!c1 && !c2 && !c3)) s = -s;
+  }
+  return s * Math.sqrt(d);
+}
+
+/** Signed distance (world units, negative inside) from (x, y) to a geometry. */
+export function signedDistance(g: Geom, x: number, y: number): number {
+  switch (g.kind) {
+    case "fill": return -INF;
+    case "rect": {
+      const dx = Math.max(g.x0 - x, x - g.x1), dy = Math.max(g.y0 - y, y - g.y1);
+      return dx > 0 || dy > 0 ? Math.hypot(Math.max(dx, 0), Math.max(dy, 0)) : Math.max(dx, dy);
+    }
+    case "ellipse": {
+      // Quilez's first-order approximation k0·(k0 − 1)/k1: exact on the axes, within a pixel at the edge.
+      const px = (x - g.cx) / g.rx, py = (y - g.cy) / g.ry;
+      const k0 = Math.hypot(px, py);
+      const k1 = Math.hypot(px / g.rx, py / g.ry);
+      return k1 > 0 ? (k0 * (k0 - 1)) / k1 : -Math.min(g.rx, g.ry);
+    }
+    case "capsule": {
+      const ex = g.bx - g.ax, ey = g.by - g.ay;
+      const wx = x - g.ax, wy = y - g.ay;
+      const len2 = ex * ex + ey * ey;
+      const h = len2 > 0 ? Math.min(1, Math.max(0, (wx * ex + wy * ey) / len2)) : 0;
+      return Math.hypot(wx - ex * h, wy - ey * h) - g.r;
+    }
+    case "poly": return polyDistance(g.xs, g.ys, x, y);
+    case "ground": return x < g.x0 || x > g.x1 ? INF : groundY(g, x) - y;
+  }
+}
+
+/** Numeric codes of the geometry kinds, so the pixel loop switches on a small integer (monomorphic). */
+const KIND = { fill: 0, rect: 1, ellipse: 2, capsule: 3, poly: 4, ground: 5 } as const;
+
+/**
+ * Paints `shapes` in order (later ones in front) into `out` (`[h, w]`) as seen by `cam`. `edgePx` is
+ * the width (frame pixels) of the linear edge ramp; the texture is magnified by `paint.scale × h`
+ * canvas pixels per world unit, so it keeps its size relative to the frame whatever the resolution.
+ * The distance of each kind is written out inline in one loop: the generic `signedDistance` on the
+ * union type made this loop megamorphic and ~20× slower.
+ */
+export function paintShapes(shapes: readonly Shape[], cam: Camera, tex: Texture, h: number, w: number, edgePx: number, out: Float32Array): void {
+  const pxPerUnit = h * cam.zoom;
+  const halfEdge = (0.5 * edgePx) / pxPerUnit;
+  const colX = new Float64Array(w);
+  for (let j = 0; j < w; j++) colX[j] = cam.x + (j + 0.5 - w / 2) / pxPerUnit;
+  const skyline = new Float64Array(w);
+  const dist = new Float64Array(w);
+  const inner = -0.5 * edgePx;
+  for (const { geom: g, paint } of shapes) {
+    const [bx0, by0, bx1, by1] = bounds(g);
+    const jMin = Math.max(0, Math.floor((bx0 - halfEdge - cam.x) * pxPerUnit + w / 2 - 0.5));
+    const jMax = Math.min(w - 1, Math.ceil((bx1 + halfEdge - cam.x) * pxPerUnit + w / 2 - 0.5));
+    const iMin = Math.max(0, Math.floor((by0 - halfEdge - cam.y) * pxPerUnit + h / 2 - 0.5));
+    const iMax = Math.min(h - 1, Math.ceil((by1 + halfEdge - cam.y) * pxPerUnit + h / 2 - 0.5));
+    if (jMin > jMax || iMin > iMax) continue;
+    const kind = KIND[g.kind];
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0;
+    let xs: readonly number[] = [], ys: readonly number[] = [];
+    switch (g.kind) {
+      case "rect": a0 = g.x0; a1 = g.y0; a2 = g.x1; a3 = g.y1; break;
+      case "ellipse": a0 = g.cx; a1 = g.cy; a2 = 1 / g.rx; a3 = 1 / g.ry; a4 = Math.min(g.rx, g.ry); break;
+      case "capsule": a0 = g.ax; a1 = g.ay; a2 = g.bx - g.ax; a3 = g.by - g.ay; a4 = g.r; a5 = a2 * a2 + a3 * a3; break;
+      case "poly": xs = g.xs; ys = g.ys; break;
+      case "ground": for (let j = jMin; j <= jMax; j++) skyline[j] = colX[j] < g.x0 || colX[j] > g.x1 ? INF : groundY(g, colX[j]); break;
+      case "fill": break;
+    }
+    const texPerUnit = paint.scale * h;
+    const tg = paint.tex;
+    const mw = tex.width - 1, mh = tex.height - 1, tw = tex.width, td = tex.data;
+    for (let i = iMin; i <= iMax; i++) {
+      const y = cam.y + (i + 0.5 - h / 2) / pxPerUnit;
+      // Pass 1: signed distance (frame px) of every pixel of the row span, one tight loop per kind.
+      switch (kind) {
+        case 0: dist.fill(-INF, jMin, jMax + 1); break;
+        case 1: {
+          const dy = Math.max(a1 - y, y - a3);
+          for (let j = jMin; j <= jMax; j++) {
+            const x = colX[j];
+            const dx = Math.max(a0 - x, x - a2);
+            dist[j] = (dx > 0 || dy > 0 ? Math.sqrt(Math.max(dx, 0) * Math.max(dx, 0) + Math.max(dy, 0) * Math.max(dy, 0)) : Math.max(dx, dy)) * pxPerUnit;
+          }
+          break;
+        }
+        case 2: {
+          // Quilez's first-order approximation k0·(k0 − 1)/k1: exact on the axes, within a pixel at the edge.
+          const py = (y - a1) * a3;
+          for (let j = jMin; j <= jMax; j++) {
+            const px = (colX[j] - a0) * a2;
+            const k0 = Math.sqrt(px * px + py * py);
+            const k1 = Math.sqrt(px * px * a2 * a2 + py * py * a3 * a3);
+            dist[j] = (k1 > 0 ? (k0 * (k0 - 1)) / k1 : -a4) * pxPerUnit;
+          }
+          break;
+        }
+        case 3: {
+          const wy = y - a1;
+          for (let j = jMin; j <= jMax; j++) {
+            const wx = colX[j] - a0;
+            const t = a5 > 0 ? Math.min(1, Math.max(0, (wx * a2 + wy * a3) / a5)) : 0;
+            const ex = wx - a2 * t, ey = wy - a3 * t;
+            dist[j] = (Math.sqrt(ex * ex + ey * ey) - a4) * pxPerUnit;
+          }
+          break;
+        }
+        case 4: for (let j = jMin; j <= jMax; j++) dist[j] = polyDistance(xs, ys, colX[j], y) * pxPerUnit; break;
+        default: for (let j = jMin; j <= jMax; j++) dist[j] = (skyline[j] - y) * pxPerUnit;
+      }
+      // Pass 2: blend gray + gradient + texture (bilinear, wrapped; the same two canvas rows serve the row).
+      const base = paint.gray + paint.grad * y;
+      const v = (y - paint.oy) * texPerUnit;
+      const fv = Math.floor(v), av = v - fv;
+      const r0 = (fv & mh) * tw, r1 = ((fv + 1) & mh) * tw;
+      const row = i * w;
+      const ox = paint.ox;
+      for (let j = jMin; j <= jMax; j++) {
+        const dPx = dist[j];
+        if (dPx >= -inner) continue;
+        let value = base;
+        if (tg !== 0) {
+          const u = (colX[j] - ox) * texPerUnit;
+          const fu = Math.floor(u), au = u - fu;
+          const x0 = fu & mw, x1 = (x0 + 1) & mw;
+          const top = td[r0 + x0] + (td[r0 + x1] - td[r0 + x0]) * au;
+          const bottom = td[r1 + x0] + (td[r1 + x1] - td[r1 + x0]) * au;
+          value += tg * (top + (bottom - top) * av);
+        }
+        out[row + j] = dPx <= inner ? value : out[row + j] + (0.5 - dPx / edgePx) * (value - out[row + j]);
+      }
+    }
+  }
+}

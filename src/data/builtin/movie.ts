@@ -19,7 +19,7 @@ import { FIELD_WIDTH_DEG, FRAME_RATE_HZ, STIMULUS_GRAY, pixelPitch } from "./geo
 import type { AllenLikeParams } from "./params.js";
 import { streamRng } from "./random.js";
 import { SCENES, SCENE_WEIGHTS, type Scene } from "./scenes.js";
-import { paintShapes, type Shape, type Texture } from "./shapes.js";
+import { paintScratch, paintShapes, type Shape, type Texture } from "./shapes.js";
 
 type MovieParams = Pick<AllenLikeParams, "seed" | "n_frames" | "frame_height" | "frame_width" | "spectral_slope" | "rms_contrast" | "pan_speed_deg_s" | "n_occluders" | "n_scenes" | "optical_blur_deg">;
 
@@ -89,6 +89,7 @@ export function renderMovie(p: MovieParams): Movie {
   for (const [k, s] of shots.entries()) shotOf.fill(k, s.first, s.last + 1);
 
   const buf = new Float32Array(h * w);
+  const scratch = paintScratch(h, w);
   const birdPaint = paint(-1.6, 0);
   const paintFrame = (f: number) => {
     const k = shotOf[f];
@@ -102,7 +103,7 @@ export function renderMovie(p: MovieParams): Movie {
       const x = cam.x + e.dir * (-half + 2 * half * s);
       shapes.push(...bird(x, cam.y - 0.5 / cam.zoom + e.y + 0.03 * Math.sin(4 * s), e.span, (2 * Math.PI * e.flapHz * (f - e.t0)) / FRAME_RATE_HZ, birdPaint));
     }
-    paintShapes(shapes, cam, texture, h, w, edgePx, buf);
+    paintShapes(shapes, cam, texture, h, w, edgePx, buf, scratch);
   };
 
   // Luminance normalisation from every 10th frame, so the whole movie has mean 127 and the set contrast.

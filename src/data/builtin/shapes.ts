@@ -120,6 +120,21 @@ export function signedDistance(g: Geom, x: number, y: number): number {
   }
 }
 
+/** Work arrays of `paintShapes` for an `h` × `w` frame, allocated once per movie rather than per frame. */
+export interface PaintScratch {
+  colX: Float64Array;
+  skyline: Float64Array;
+  dist: Float64Array;
+  texCol: Int32Array;
+  texFrac: Float64Array;
+  cover: Float32Array;
+  rowFull: Int32Array;
+}
+
+export function paintScratch(h: number, w: number): PaintScratch {
+  return { colX: new Float64Array(w), skyline: new Float64Array(w), dist: new Float64Array(w), texCol: new Int32Array(w), texFrac: new Float64Array(w), cover: new Float32Array(h * w), rowFull: new Int32Array(h) };
+}
+
 /** Numeric codes of the geometry kinds, so the pixel loop switches on a small integer (monomorphic). */
 const KIND = { fill: 0, rect: 1, ellipse: 2, capsule: 3, poly: 4, ground: 5 } as const;
 
@@ -127,18 +142,24 @@ const KIND = { fill: 0, rect: 1, ellipse: 2, capsule: 3, poly: 4, ground: 5 } as
  * Paints `shapes` in order (later ones in front) into `out` (`[h, w]`) as seen by `cam`. `edgePx` is
  * the width (frame pixels) of the linear edge ramp; the texture is magnified by `paint.scale × h`
  * canvas pixels per world unit, so it keeps its size relative to the frame whatever the resolution.
- * The distance of each kind is written out inline in one loop: the generic `signedDistance` on the
- * union type made this loop megamorphic and ~20× slower.
+ * `out` is overwritten (every scene starts with a "fill" layer; pixels nothing covers stay 0).
+ *
+ * Shapes are composited front to back ("under"), which gives the same image as painting back to front
+ * but lets pixels and rows that nearer shapes already cover be skipped: most layers of a scene
+ * (sky, far hills) are largely hidden. The distance of each kind is written out in its own loop: a
+ * generic distance function on the union type made the loop megamorphic and many times slower.
  */
-export function paintShapes(shapes: readonly Shape[], cam: Camera, tex: Texture, h: number, w: number, edgePx: number, out: Float32Array): void {
+export function paintShapes(shapes: readonly Shape[], cam: Camera, tex: Texture, h: number, w: number, edgePx: number, out: Float32Array, scratch: PaintScratch = paintScratch(h, w)): void {
   const pxPerUnit = h * cam.zoom;
   const halfEdge = (0.5 * edgePx) / pxPerUnit;
-  const colX = new Float64Array(w);
+  const { colX, skyline, dist, texCol, texFrac, cover, rowFull } = scratch;
   for (let j = 0; j < w; j++) colX[j] = cam.x + (j + 0.5 - w / 2) / pxPerUnit;
-  const skyline = new Float64Array(w);
-  const dist = new Float64Array(w);
   const inner = -0.5 * edgePx;
-  for (const { geom: g, paint } of shapes) {
+  out.fill(0);
+  cover.fill(0);
+  rowFull.fill(0);
+  for (let k = shapes.length - 1; k >= 0; k--) {
+    const { geom: g, paint } = shapes[k];
     const [bx0, by0, bx1, by1] = bounds(g);
     const jMin = Math.max(0, Math.floor((bx0 - halfEdge - cam.x) * pxPerUnit + w / 2 - 0.5));
     const jMax = Math.min(w - 1, Math.ceil((bx1 + halfEdge - cam.x) * pxPerUnit + w / 2 - 0.5));
@@ -159,41 +180,24 @@ export function paintShapes(shapes: readonly Shape[], cam: Camera, tex: Texture,
     const texPerUnit = paint.scale * h;
     const tg = paint.tex;
     const mw = tex.width - 1, mh = tex.height - 1, tw = tex.width, td = tex.data;
+    // Texture columns and weights depend only on the image column: computed once per shape.
+    if (tg !== 0) {
+      for (let j = jMin; j <= jMax; j++) {
+        const u = (colX[j] - paint.ox) * texPerUnit;
+        const fu = Math.floor(u);
+        texCol[j] = fu & mw;
+        texFrac[j] = u - fu;
+      }
+    }
     for (let i = iMin; i <= iMax; i++) {
+      if (rowFull[i] === w) continue;
       const y = cam.y + (i + 0.5 - h / 2) / pxPerUnit;
       // Pass 1: signed distance (frame px) of every pixel of the row span, one tight loop per kind.
       switch (kind) {
         case 0: dist.fill(-INF, jMin, jMax + 1); break;
-        case 1: {
-          const dy = Math.max(a1 - y, y - a3);
-          for (let j = jMin; j <= jMax; j++) {
-            const x = colX[j];
-            const dx = Math.max(a0 - x, x - a2);
-            dist[j] = (dx > 0 || dy > 0 ? Math.sqrt(Math.max(dx, 0) * Math.max(dx, 0) + Math.max(dy, 0) * Math.max(dy, 0)) : Math.max(dx, dy)) * pxPerUnit;
-          }
-          break;
-        }
-        case 2: {
-          // Quilez's first-order approximation k0·(k0 − 1)/k1: exact on the axes, within a pixel at the edge.
-          const py = (y - a1) * a3;
-          for (let j = jMin; j <= jMax; j++) {
-            const px = (colX[j] - a0) * a2;
-            const k0 = Math.sqrt(px * px + py * py);
-            const k1 = Math.sqrt(px * px * a2 * a2 + py * py * a3 * a3);
-            dist[j] = (k1 > 0 ? (k0 * (k0 - 1)) / k1 : -a4) * pxPerUnit;
-          }
-          break;
-        }
-        case 3: {
-          const wy = y - a1;
-          for (let j = jMin; j <= jMax; j++) {
-            const wx = colX[j] - a0;
-            const t = a5 > 0 ? Math.min(1, Math.max(0, (wx * a2 + wy * a3) / a5)) : 0;
-            const ex = wx - a2 * t, ey = wy - a3 * t;
-            dist[j] = (Math.sqrt(ex * ex + ey * ey) - a4) * pxPerUnit;
-          }
-          break;
-        }
+        case 1: rectRow(dist, colX, jMin, jMax, y, a0, a1, a2, a3, pxPerUnit); break;
+        case 2: ellipseRow(dist, colX, jMin, jMax, y, a0, a1, a2, a3, a4, pxPerUnit); break;
+        case 3: capsuleRow(dist, colX, jMin, jMax, y, a0, a1, a2, a3, a4, a5, pxPerUnit); break;
         case 4: for (let j = jMin; j <= jMax; j++) dist[j] = polyDistance(xs, ys, colX[j], y) * pxPerUnit; break;
         default: for (let j = jMin; j <= jMax; j++) dist[j] = (skyline[j] - y) * pxPerUnit;
       }
@@ -202,22 +206,68 @@ export function paintShapes(shapes: readonly Shape[], cam: Camera, tex: Texture,
       const v = (y - paint.oy) * texPerUnit;
       const fv = Math.floor(v), av = v - fv;
       const r0 = (fv & mh) * tw, r1 = ((fv + 1) & mh) * tw;
-      const row = i * w;
-      const ox = paint.ox;
-      for (let j = jMin; j <= jMax; j++) {
-        const dPx = dist[j];
-        if (dPx >= -inner) continue;
-        let value = base;
-        if (tg !== 0) {
-          const u = (colX[j] - ox) * texPerUnit;
-          const fu = Math.floor(u), au = u - fu;
-          const x0 = fu & mw, x1 = (x0 + 1) & mw;
-          const top = td[r0 + x0] + (td[r0 + x1] - td[r0 + x0]) * au;
-          const bottom = td[r1 + x0] + (td[r1 + x1] - td[r1 + x0]) * au;
-          value += tg * (top + (bottom - top) * av);
-        }
-        out[row + j] = dPx <= inner ? value : out[row + j] + (0.5 - dPx / edgePx) * (value - out[row + j]);
-      }
+      rowFull[i] += blendRow(out, cover, dist, texCol, texFrac, td, i * w, jMin, jMax, base, tg, r0, r1, av, mw, inner, edgePx);
     }
+  }
+}
+
+/**
+ * Composites one row span of a shape under what is already there (front to back): `dist` holds the
+ * signed distances (px), `cover` the coverage so far. Returns how many pixels became fully covered.
+ * A function of its own so that V8 optimises this hot loop on its own.
+ */
+function blendRow(out: Float32Array, cover: Float32Array, dist: Float64Array, texCol: Int32Array, texFrac: Float64Array, td: Float32Array, row: number, jMin: number, jMax: number, base: number, tg: number, r0: number, r1: number, av: number, mw: number, inner: number, edgePx: number): number {
+  let full = 0;
+  for (let j = jMin; j <= jMax; j++) {
+    const dPx = dist[j];
+    const c = cover[row + j];
+    if (dPx >= -inner || c >= 1) continue;
+    let value = base;
+    if (tg !== 0) {
+      const x0 = texCol[j], x1 = (x0 + 1) & mw, au = texFrac[j];
+      const top = td[r0 + x0] + (td[r0 + x1] - td[r0 + x0]) * au;
+      const bottom = td[r1 + x0] + (td[r1 + x1] - td[r1 + x0]) * au;
+      value += tg * (top + (bottom - top) * av);
+    }
+    const a = (dPx <= inner ? 1 : 0.5 - dPx / edgePx) * (1 - c);
+    out[row + j] += a * value;
+    if (c + a >= 0.9999) {
+      cover[row + j] = 1;
+      full++;
+    } else cover[row + j] = c + a;
+  }
+  return full;
+}
+
+/** Row of signed distances (px) to the rectangle [x0, x1] × [y0, y1]. */
+function rectRow(dist: Float64Array, colX: Float64Array, jMin: number, jMax: number, y: number, x0: number, y0: number, x1: number, y1: number, pxPerUnit: number): void {
+  const dy = Math.max(y0 - y, y - y1);
+  const dy2 = dy > 0 ? dy * dy : 0;
+  for (let j = jMin; j <= jMax; j++) {
+    const x = colX[j];
+    const dx = Math.max(x0 - x, x - x1);
+    dist[j] = (dx > 0 || dy > 0 ? Math.sqrt((dx > 0 ? dx * dx : 0) + dy2) : Math.max(dx, dy)) * pxPerUnit;
+  }
+}
+
+/** Row of signed distances (px) to the ellipse centred (cx, cy) with inverse semi-axes (irx, iry): Quilez's first-order approximation k0·(k0 − 1)/k1, exact on the axes, within a pixel at the edge. */
+function ellipseRow(dist: Float64Array, colX: Float64Array, jMin: number, jMax: number, y: number, cx: number, cy: number, irx: number, iry: number, rMin: number, pxPerUnit: number): void {
+  const py = (y - cy) * iry;
+  for (let j = jMin; j <= jMax; j++) {
+    const px = (colX[j] - cx) * irx;
+    const k0 = Math.sqrt(px * px + py * py);
+    const k1 = Math.sqrt(px * px * irx * irx + py * py * iry * iry);
+    dist[j] = (k1 > 0 ? (k0 * (k0 - 1)) / k1 : -rMin) * pxPerUnit;
+  }
+}
+
+/** Row of signed distances (px) to the capsule from (ax, ay) along (ex, ey) (squared length `len2`) with radius r. */
+function capsuleRow(dist: Float64Array, colX: Float64Array, jMin: number, jMax: number, y: number, ax: number, ay: number, ex: number, ey: number, r: number, len2: number, pxPerUnit: number): void {
+  const wy = y - ay;
+  for (let j = jMin; j <= jMax; j++) {
+    const wx = colX[j] - ax;
+    const t = len2 > 0 ? Math.min(1, Math.max(0, (wx * ex + wy * ey) / len2)) : 0;
+    const dx = wx - ex * t, dy = wy - ey * t;
+    dist[j] = (Math.sqrt(dx * dx + dy * dy) - r) * pxPerUnit;
   }
 }

@@ -9,6 +9,7 @@ import { ALLEN_LIKE_DEFAULTS, type AllenLikeParams } from "../../src/data/builti
 import { movieTimeline, renderMovie } from "../../src/data/builtin/movie.js";
 import { frameDifference, frameLuminance, spectrumSlope } from "../../src/data/builtin/movie-stats.js";
 import type { Movie } from "../../src/data/recording.js";
+import { paintShapes, type Geom, type Shape } from "../../src/data/builtin/shapes.js";
 
 /** Default frame size, 180 frames: six 1-s shots (the default 900-frame movie takes seconds). */
 const SHORT: AllenLikeParams = { ...ALLEN_LIKE_DEFAULTS, n_frames: 180 };
@@ -103,3 +104,32 @@ function frameDifferenceBetween(a: Movie, b: Movie, f: number): number {
   for (let i = f * n; i < (f + 1) * n; i++) d += Math.abs(a.frames[i] - b.frames[i]);
   return d / n;
 }
+
+test("shapes are rasterised with their true areas, nearer shapes in front", () => {
+  const h = 100, w = 200, out = new Float32Array(h * w);
+  const tex = { height: 2, width: 2, data: new Float32Array(4) };
+  const flat = (gray: number) => ({ gray, grad: 0, tex: 0, scale: 1, ox: 0, oy: 0 });
+  const cam = { x: 1, y: 0.5, zoom: 1 };
+  const area = (g: Geom) => {
+    paintShapes([{ geom: { kind: "fill" }, paint: flat(0) }, { geom: g, paint: flat(1) }], cam, tex, h, w, 2, out);
+    return out.reduce((a, b) => a + b, 0) / (h * h); // world units²: 1 unit = h px
+  };
+  const cases: [Geom, number][] = [
+    [{ kind: "rect", x0: 0.3, y0: 0.2, x1: 1.1, y1: 0.7 }, 0.8 * 0.5],
+    [{ kind: "ellipse", cx: 1, cy: 0.5, rx: 0.4, ry: 0.2 }, Math.PI * 0.4 * 0.2],
+    [{ kind: "capsule", ax: 0.5, ay: 0.5, bx: 1.3, by: 0.5, r: 0.1 }, 0.8 * 0.2 + Math.PI * 0.01],
+    [{ kind: "poly", xs: [0.5, 1.5, 1.0], ys: [0.8, 0.8, 0.2] }, 0.5 * 1.0 * 0.6],
+    [{ kind: "ground", y0: 0.6, x0: -1, x1: 3, waves: [[0.05, 2 * Math.PI, 0]] }, 2 * 0.4],
+  ];
+  for (const [g, expected] of cases) assert.ok(Math.abs(area(g) - expected) < 0.02 * expected, `${g.kind}: area ${area(g)} vs ${expected}`);
+  // Front-to-back compositing: the later shape hides the earlier one where they overlap.
+  const shapes: Shape[] = [
+    { geom: { kind: "fill" }, paint: flat(0) },
+    { geom: { kind: "rect", x0: 0, y0: 0, x1: 1, y1: 1 }, paint: flat(1) },
+    { geom: { kind: "rect", x0: 0.5, y0: 0, x1: 2, y1: 1 }, paint: flat(-1) },
+  ];
+  paintShapes(shapes, cam, tex, h, w, 2, out);
+  assert.equal(out[50 * w + 25], 1);
+  assert.equal(out[50 * w + 75], -1);
+  assert.equal(out[50 * w + 150], -1);
+});

@@ -93,33 +93,6 @@ function polyDistance(xs: readonly number[], ys: readonly number[], x: number, y
   return s * Math.sqrt(d);
 }
 
-/** Signed distance (world units, negative inside) from (x, y) to a geometry. */
-export function signedDistance(g: Geom, x: number, y: number): number {
-  switch (g.kind) {
-    case "fill": return -INF;
-    case "rect": {
-      const dx = Math.max(g.x0 - x, x - g.x1), dy = Math.max(g.y0 - y, y - g.y1);
-      return dx > 0 || dy > 0 ? Math.hypot(Math.max(dx, 0), Math.max(dy, 0)) : Math.max(dx, dy);
-    }
-    case "ellipse": {
-      // Quilez's first-order approximation k0·(k0 − 1)/k1: exact on the axes, within a pixel at the edge.
-      const px = (x - g.cx) / g.rx, py = (y - g.cy) / g.ry;
-      const k0 = Math.hypot(px, py);
-      const k1 = Math.hypot(px / g.rx, py / g.ry);
-      return k1 > 0 ? (k0 * (k0 - 1)) / k1 : -Math.min(g.rx, g.ry);
-    }
-    case "capsule": {
-      const ex = g.bx - g.ax, ey = g.by - g.ay;
-      const wx = x - g.ax, wy = y - g.ay;
-      const len2 = ex * ex + ey * ey;
-      const h = len2 > 0 ? Math.min(1, Math.max(0, (wx * ex + wy * ey) / len2)) : 0;
-      return Math.hypot(wx - ex * h, wy - ey * h) - g.r;
-    }
-    case "poly": return polyDistance(g.xs, g.ys, x, y);
-    case "ground": return x < g.x0 || x > g.x1 ? INF : groundY(g, x) - y;
-  }
-}
-
 /** Work arrays of `paintShapes` for an `h` × `w` frame, allocated once per movie rather than per frame. */
 export interface PaintScratch {
   colX: Float64Array;

@@ -205,7 +205,7 @@ test("parameter validation names the parameter, its range and the fix", () => {
     [{ n_frames: 12, feature_dim: 16 }, /feature_dim/],
     [{ tau_decay_ms: Number.NaN }, /tau_decay_ms/],
     [{ n_cells: 5000, modality: "neuropixels" }, /n_cells.*MiB/],
-    [{ n_frames: 3000, pan_speed_deg_s: 100 }, /canvas.*pan_speed_deg_s/],
+    [{ n_scenes: 7 }, /n_scenes.*1–6/],
     [{ n_frames: 10000 }, /n_frames.*movie limit/],
   ];
   for (const [params, pattern] of cases) {

@@ -24,6 +24,7 @@ export interface AllenLikeParams {
   optical_blur_deg: number;
   pan_speed_deg_s: number;
   n_occluders: number;
+  n_scenes: number;
   // Population and receptive fields
   n_cells: number;
   fraction_simple: number;
@@ -104,12 +105,12 @@ const PARAM_SPECS: { readonly [K in keyof AllenLikeParams]: ParamSpec } = {
   n_repeats: { kind: "integer", default: 10, min: 1, max: 100, unit: "repeats", meaning: "back-to-back presentations of the movie", realistic: "10", source: ALLEN },
   frame_height: { kind: "integer", default: 152, min: 16, max: 304, unit: "px", meaning: "movie frame height (the frame always spans 85.5° of visual field)", realistic: "304 in the Allen template; default is half resolution for speed", source: ALLEN },
   frame_width: { kind: "integer", default: 304, min: 32, max: 608, unit: "px", meaning: "movie frame width (the frame always spans 120° of visual field)", realistic: "608 in the Allen template; default is half resolution for speed", source: ALLEN },
-  spectral_slope: { kind: "number", default: 1.0, min: 0.5, max: 2.0, unit: "-", meaning: "exponent α of the 1/f^α amplitude spectrum of the fBm texture layered on the dead-leaves scene", realistic: "0.8–1.5 (≈1 on average)", source: "Field 1987; van der Schaaf & van Hateren 1996" },
+  spectral_slope: { kind: "number", default: 1.0, min: 0.5, max: 2.0, unit: "-", meaning: "exponent α of the 1/f^α amplitude spectrum of the fBm texture (with dead leaves) that fills every shape of the movie", realistic: "0.8–1.5 (≈1 on average)", source: "Field 1987; van der Schaaf & van Hateren 1996" },
   rms_contrast: { kind: "number", default: 0.35, min: 0.05, max: 0.6, unit: "fraction of mean luminance", meaning: "RMS contrast (SD / mean gray 127) of the movie", realistic: "0.2–0.5 for natural scenes", source: "typical natural-scene RMS contrast (e.g. Frazor & Geisler 2006); value assumed within that range" },
   optical_blur_deg: { kind: "number", default: 0.6, min: 0, max: 5, unit: "deg", meaning: "Gaussian blur σ of the scene (lens / film resolution)", realistic: "≈0.2–1 (1–5 template px)", source: ASSUMED },
-  pan_speed_deg_s: { kind: "number", default: 15, min: 1, max: 100, unit: "deg/s", meaning: "mean speed of the camera pan over the background (never reverses, so no view is revisited)", realistic: "5–30 (slow tracking shot)", source: ASSUMED },
-  n_occluders: { kind: "integer", default: 6, min: 0, max: 50, unit: "objects", meaning: "textured foreground objects (blobs and bars) crossing the view during the movie", realistic: "a few", source: ASSUMED },
-
+  pan_speed_deg_s: { kind: "number", default: 15, min: 1, max: 100, unit: "deg/s", meaning: "camera pan speed of the landscape shot; the other shots pan, track or tilt at fixed fractions of it (street 0.6, meadow 0.8, sky 0.3, sea 0.5)", realistic: "5–30 (slow tracking shot)", source: ASSUMED },
+  n_occluders: { kind: "integer", default: 6, min: 0, max: 50, unit: "objects", meaning: "extra birds crossing the view (each in one outdoor shot), besides every shot's own moving figures", realistic: "a few", source: ASSUMED },
+  n_scenes: { kind: "integer", default: 6, min: 1, max: 6, unit: "shots", meaning: "shots separated by hard cuts, in the order hills, street, room, meadow, sky, sea (the first n)", realistic: "1 for Natural Movie 1 (one continuous shot); feature films cut every ≈4–10 s", source: `${ASSUMED}; shot lengths: Cutting et al. 2011` },
   n_cells: { kind: "integer", default: 300, min: 1, max: 5000, unit: "cells", meaning: "simulated V1 neurons (columns of neural)", realistic: "100–500 per 2P plane (Allen VISp sessions used by CEBRA: 337–475)", source: "cebra-algorithm.md §5.2" },
   fraction_simple: { kind: "number", default: 0.5, min: 0, max: 1, unit: "fraction", meaning: "fraction of simple (half-rectified linear) cells; the rest are complex (energy) cells", realistic: "≈0.5", source: S9 },
   fraction_reliable: { kind: "number", default: 0.35, min: 0, max: 1, unit: "fraction", meaning: "cells with reliable natural-movie responses", realistic: "0.30–0.40", source: `${S9} (de Vries et al. 2020)` },

@@ -9,7 +9,7 @@
  * about 20 minutes on 2 loaded cores, a quarter of it the 10,000-step row.
  *
  *   npm run build && node dist/bench/builtin-why.js [all | FACTOR...]
- *   (FACTOR: demo, cells, noise, features, dim, temperature, steps, seeds, recording-seed, modality)
+ *   (FACTOR: demo, cells, noise, features, dim, temperature, steps, seeds, recording-seed, modality, state)
  */
 import { generateAllenLike, type AllenLikeParams } from "../src/data/builtin/index.js";
 import type { Recording } from "../src/data/recording.js";
@@ -49,6 +49,8 @@ const ROWS: Row[] = [
   { factor: "modality", name: "Neuropixels-like spike counts (120 Hz bins) instead of dF/F", rec: { modality: "neuropixels" } },
   { factor: "steps", name: "tool defaults: 2000 steps, lr 3e-4", cfg: { max_iterations: 2000, learning_rate: 3e-4 } },
   { factor: "steps", name: "10000 steps (the paper's)", cfg: { max_iterations: 10000 } },
+  { factor: "state", name: "no running bouts (running_fraction 0)", rec: { running_fraction: 0 } },
+  { factor: "state", name: "no shared fast gain (shared_gain_sd 0)", rec: { shared_gain_sd: 0 } },
 ];
 
 const which = process.argv.slice(2);

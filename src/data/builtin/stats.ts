@@ -5,10 +5,10 @@
  * `neural`, `frame`, `repeat` (every repeat complete) and, for running modulation, a running mask.
  *
  * - reliability: for each cell, the mean Pearson correlation of its response time course (one value
- *   per movie frame) over all pairs of repeats (de Vries et al. 2020 use the same pairwise-trial
- *   measure for natural movies);
+ *   per movie frame) over all pairs of repeats;
  * - responsive: reliability above the 95th percentile of a null distribution from the same data with
- *   each repeat circularly shifted by an independent random offset (≥ 1 s);
+ *   each repeat circularly shifted by an independent random offset (≥ 1 s); this test is ours (the
+ *   criterion of de Vries et al. 2020 differs);
  * - lifetime sparseness (Vinje & Gallant 2000; Rolls & Tovee 1995): S = (1 − (Σr/n)² / Σ(r²/n)) / (1 − 1/n)
  *   over the n frames of the cell's trial-averaged response r ≥ 0 (negative dF/F clipped to 0);
  *   population sparseness: the same across cells for each frame, averaged over frames;

@@ -10,8 +10,8 @@
  * following an Ornstein-Uhlenbeck process at frame resolution (gain_noise_sd, gain_noise_tau_s),
  * S(t) the same kind of unit-mean gain shared by all cells (shared_gain_sd, shared_gain_tau_s; the
  * shared multiplicative gain of Goris et al. 2014 and Lin et al. 2015, which makes noise correlations)
- * and M(t) the running gain (state.ts): running_gain while running and 1 otherwise, both divided by
- * the expected value f·running_gain + 1 − f so the session mean rate keeps its target. Only the
+ * and M(t) the running gain (state.ts): running_gain while running and 1 otherwise, divided by its
+ * expected value f·running_gain + 1 − f (f = running_fraction) so the session mean rate keeps its target. Only the
  * driven part is modulated; r0 is not (Niell & Stryker 2010: spontaneous firing unchanged).
  * Spike counts per bin are Poisson(rate · bin width).
  */

@@ -9,7 +9,7 @@
  * about 20 minutes on 2 loaded cores, a quarter of it the 10,000-step row.
  *
  *   npm run build && node dist/bench/builtin-why.js [all | FACTOR...]
- *   (FACTOR: demo, cells, noise, features, dim, temperature, steps, seeds, recording-seed, modality)
+ *   (FACTOR: demo, cells, noise, features, dim, temperature, steps, seeds, recording-seed, modality, state)
  */
 import { generateAllenLike, type AllenLikeParams } from "../src/data/builtin/index.js";
 import type { Recording } from "../src/data/recording.js";
@@ -23,7 +23,7 @@ interface Row { factor: string; name: string; rec?: Partial<AllenLikeParams>; cf
 
 // 1e-6 rather than 0: a zero range takes another path through the random stream (random.ts), which would redraw part of the population.
 const NO_IMAGING_NOISE: Partial<AllenLikeParams> = { noise_sd_min: 1e-6, noise_sd_max: 1e-6, neuropil_residual_sd: 0, baseline_drift_sd: 0 };
-const NO_GAIN_NOISE: Partial<AllenLikeParams> = { gain_noise_sd: 0, drift_sd: 0, arousal_min: 1, arousal_max: 1 };
+const NO_GAIN_NOISE: Partial<AllenLikeParams> = { gain_noise_sd: 0, drift_sd: 0, arousal_min: 1, arousal_max: 1, shared_gain_sd: 0, running_fraction: 0 };
 
 /** In the order `all` runs them: the cheap, most telling factors first. */
 const ROWS: Row[] = [
@@ -31,7 +31,7 @@ const ROWS: Row[] = [
   { factor: "cells", name: "50 cells", rec: { n_cells: 50 } },
   { factor: "cells", name: "100 cells", rec: { n_cells: 100 } },
   { factor: "noise", name: "no imaging noise (noise_sd 1e-6, neuropil residual 0, baseline drift 0)", rec: NO_IMAGING_NOISE },
-  { factor: "noise", name: "no gain variability (gain_noise_sd 0, drift_sd 0, arousal 1–1)", rec: NO_GAIN_NOISE },
+  { factor: "noise", name: "no gain variability (gain_noise_sd 0, drift_sd 0, arousal 1–1, shared_gain_sd 0, running_fraction 0)", rec: NO_GAIN_NOISE },
   { factor: "features", name: "64 feature PCs (feature_dim 64)", rec: { feature_dim: 64 } },
   { factor: "dim", name: "output dimension 3", cfg: { output_dimension: 3 } },
   { factor: "dim", name: "output dimension 32", cfg: { output_dimension: 32 } },
@@ -49,6 +49,8 @@ const ROWS: Row[] = [
   { factor: "modality", name: "Neuropixels-like spike counts (120 Hz bins) instead of dF/F", rec: { modality: "neuropixels" } },
   { factor: "steps", name: "tool defaults: 2000 steps, lr 3e-4", cfg: { max_iterations: 2000, learning_rate: 3e-4 } },
   { factor: "steps", name: "10000 steps (the paper's)", cfg: { max_iterations: 10000 } },
+  { factor: "state", name: "no running bouts (running_fraction 0)", rec: { running_fraction: 0 } },
+  { factor: "state", name: "no shared fast gain (shared_gain_sd 0)", rec: { shared_gain_sd: 0 } },
 ];
 
 const which = process.argv.slice(2);

@@ -7,7 +7,7 @@
  *
  * Pipeline: movie (movie.ts) → per-frame RF drives and frame features in one pyramid pass
  * (drives.ts, features.ts) → temporal filter + static nonlinearity → stimulus-locked rates
- * (temporal.ts, rates.ts) → per-repeat gains and Poisson spikes (activity.ts) → calcium dF/F
+ * (temporal.ts, rates.ts) → running state (state.ts) → gains and Poisson spikes (activity.ts) → calcium dF/F
  * (calcium.ts) or 120 Hz spike counts.
  */
 import { createHash } from "node:crypto";
@@ -23,6 +23,7 @@ import { allocatePyramid, fillPyramid, maxPyramidLevels } from "./pyramid.js";
 import { streamRng } from "./random.js";
 import { lockedRates } from "./rates.js";
 import { renderMovie } from "./movie.js";
+import { simulateRunning } from "./state.js";
 import { biphasicKernel, phaseKernels } from "./temporal.js";
 
 export { ALLEN_LIKE_DEFAULTS, describeAllenLikeParams, type AllenLikeParams } from "./params.js";
@@ -93,7 +94,8 @@ export function generateAllenLike(params: Partial<AllenLikeParams> = {}): Record
   const kernels = phaseKernels(biphasicKernel(p.temporal_peak_ms, p.temporal_trough_ms, p.temporal_undershoot, 1000 / rateHz), B);
   const nPasses = Math.min(p.n_repeats, 1 + Math.ceil(kernels[0].length / F));
   const locked = lockedRates(cells, bank, drives, F, nPasses, kernels, p.nonlinearity_exponent);
-  const { counts, gains } = simulateSpikeCounts(streamRng(p.seed, "spikes"), cells, locked, B, p);
+  const state = simulateRunning(streamRng(p.seed, "running"), F * p.n_repeats, p);
+  const { counts, gains } = simulateSpikeCounts(streamRng(p.seed, "spikes"), streamRng(p.seed, "shared-gain"), state, cells, locked, B, p);
   const T = F * B * p.n_repeats;
   if (calcium) countsToDff(streamRng(p.seed, "calcium"), counts, T, cells, rateHz, p);
 
@@ -133,6 +135,7 @@ export function generateAllenLike(params: Partial<AllenLikeParams> = {}): Record
       source_metadata: {
         description: "Simulated Allen Brain Observatory Natural Movie 1 session (procedural movie, LN-Poisson V1 model); see docs/BUILTIN.md",
         arousal_per_repeat: Array.from(gains.arousal),
+        running_bouts_s: state.bouts.map(([a, b]) => [Number(a.toFixed(3)), Number(b.toFixed(3))]),
         simulated: true,
       },
     },

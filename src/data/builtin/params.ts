@@ -55,6 +55,11 @@ export interface AllenLikeParams {
   drift_tau_s: number;
   gain_noise_sd: number;
   gain_noise_tau_s: number;
+  shared_gain_sd: number;
+  shared_gain_tau_s: number;
+  running_fraction: number;
+  running_bout_s: number;
+  running_gain: number;
   // Calcium indicator and imaging noise
   indicator_amplitude: number;
   tau_rise_ms: number;
@@ -134,12 +139,17 @@ const PARAM_SPECS: { readonly [K in keyof AllenLikeParams]: ParamSpec } = {
   mean_rate_max_hz: { kind: "number", default: 5, min: 0.01, max: 100, unit: "Hz", meaning: "mean rate during the movie: upper end", realistic: "2–5", source: S9 },
   peak_rate_min_hz: { kind: "number", default: 10, min: 0.1, max: 500, unit: "Hz", meaning: "driven peak rate over the movie: lower end (log-normal across cells, range = ±2 SD)", realistic: "10–40", source: S9 },
   peak_rate_max_hz: { kind: "number", default: 40, min: 0.1, max: 500, unit: "Hz", meaning: "driven peak rate: upper end", realistic: "10–40", source: S9 },
-  arousal_min: { kind: "number", default: 0.7, min: 0.05, max: 5, unit: "× gain", meaning: "shared (all cells) gain of a repeat, drawn log-uniformly in [arousal_min, arousal_max] per repeat (running / arousal state)", realistic: "0.7–1.5", source: S9 },
+  arousal_min: { kind: "number", default: 0.7, min: 0.05, max: 5, unit: "× gain", meaning: "shared (all cells) gain of a repeat, drawn log-uniformly in [arousal_min, arousal_max] per repeat (slow arousal state; running bouts are separate: running_*)", realistic: "0.7–1.5", source: S9 },
   arousal_max: { kind: "number", default: 1.5, min: 0.05, max: 5, unit: "× gain", meaning: "upper end of the per-repeat shared gain", realistic: "0.7–1.5", source: S9 },
   drift_sd: { kind: "number", default: 0.2, min: 0, max: 2, unit: "log gain", meaning: "SD of each cell's slowly drifting log gain (AR(1) across repeats), so repeats differ cell by cell", realistic: "small within a session", source: `${ASSUMED} (qualitatively Deitch et al. 2021)` },
   drift_tau_s: { kind: "number", default: 300, min: 1, max: 100000, unit: "s", meaning: "time constant of the per-cell gain drift", realistic: "minutes", source: ASSUMED },
   gain_noise_sd: { kind: "number", default: 0.35, min: 0, max: 2, unit: "log gain", meaning: "SD of each cell's private fast multiplicative gain fluctuation (super-Poisson variability)", realistic: "0.2–0.5", source: "order of magnitude of modulated-Poisson gain fluctuations in V1 (Goris et al. 2014); exact value assumed (midpoint)" },
   gain_noise_tau_s: { kind: "number", default: 1, min: 0.034, max: 100, unit: "s", meaning: "time constant of the private gain fluctuation", realistic: "≈1 (trial scale)", source: ASSUMED },
+  shared_gain_sd: { kind: "number", default: 0.2, min: 0, max: 2, unit: "log gain", meaning: "SD of a population-shared fast multiplicative gain (one Ornstein-Uhlenbeck log gain for all cells), the main source of noise correlations", realistic: "0.1–0.3", source: "shared multiplicative gain fluctuations explain most shared variability in V1 (Goris et al. 2014 Nat Neurosci; Lin et al. 2015 Neuron); value assumed, checked against the noise correlations it produces (docs/BUILTIN.md)" },
+  shared_gain_tau_s: { kind: "number", default: 1, min: 0.034, max: 100, unit: "s", meaning: "time constant of the shared gain fluctuation", realistic: "≈0.1–1 s", source: ASSUMED },
+  running_fraction: { kind: "number", default: 0.3, min: 0, max: 1, unit: "fraction", meaning: "fraction of the session the mouse runs (two-state Markov chain at 30 Hz, not locked to the movie)", realistic: "0–0.6 (varies widely between mice and sessions)", source: ASSUMED },
+  running_bout_s: { kind: "number", default: 10, min: 0.1, max: 1000, unit: "s", meaning: "mean duration of a running bout", realistic: "seconds to tens of seconds", source: ASSUMED },
+  running_gain: { kind: "number", default: 2, min: 0.1, max: 10, unit: "× driven rate", meaning: "gain on the driven (above-spontaneous) rate while running; spontaneous r0 unchanged; normalised so the session mean rate keeps its target", realistic: "≈2 (\"more than a doubling of visually evoked firing rate\", spontaneous unchanged)", source: "Niell & Stryker 2010 Neuron 65:472" },
 
   indicator_amplitude: { kind: "number", default: 0.15, min: 0.01, max: 2, unit: "dF/F per spike", meaning: "calcium transient amplitude per action potential (GCaMP6f)", realistic: "0.10–0.20", source: `${S9} (Chen et al. 2013)` },
   tau_rise_ms: { kind: "number", default: 35, min: 1, max: 500, unit: "ms", meaning: "rise time constant τr of A·(1 − e^(−t/τr))·e^(−t/τd)", realistic: "20–50", source: `${S9} (Chen et al. 2013)` },

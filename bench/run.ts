@@ -20,6 +20,7 @@ import type { StepInput } from "../src/engine/cebra/step.js";
 import { profileSteps, runTrainingLoop } from "../src/engine/train/trainer.js";
 import { transformRecording } from "../src/engine/train/transform.js";
 import type { Conditional, SessionData } from "../src/engine/types.js";
+import { findReference, referenceStep, referenceTransform, type Reference } from "./reference.js";
 
 interface StepCase {
   name: string;
@@ -62,6 +63,20 @@ interface StepCaseResult {
   round_medians_ms: number[];
   meets_target: boolean;
   steps_per_round: number;
+  /** The reference in the same rounds (first input form of each case only), or null. */
+  reference: ReferenceSide | null;
+}
+
+/** The reference's figures per round and engine/reference ratios (reference ÷ engine: > 1 = engine faster). */
+interface ReferenceSide {
+  round_ms: number[];
+  round_cpu_ms: number[];
+  median_ms: number;
+  median_cpu_ms: number;
+  round_ratios: number[];
+  median_ratio: number;
+  round_cpu_ratios: number[];
+  median_cpu_ratio: number;
 }
 
 interface TransformResult {
@@ -69,6 +84,8 @@ interface TransformResult {
   T: number;
   samples_per_s: number;
   round_samples_per_s: number[];
+  /** Reference samples/s per round and engine ÷ reference per round (> 1 = engine faster), or null. */
+  reference: { round_samples_per_s: number[]; samples_per_s: number; round_ratios: number[]; median_ratio: number } | null;
 }
 
 interface BenchOptions {
@@ -78,6 +95,8 @@ interface BenchOptions {
   T: number;
   json: string;
   inputs: InputChoice[];
+  reference: string | undefined;
+  reference_step: string | undefined;
 }
 
 function parseOptions(argv: string[]): BenchOptions {
@@ -90,11 +109,13 @@ function parseOptions(argv: string[]): BenchOptions {
       T: { type: "string", default: "10000" },
       json: { type: "string", default: "bench/results.json" },
       inputs: { type: "string", default: "auto" },
+      reference: { type: "string" },
+      "reference-step": { type: "string" },
     },
   });
   const inputs = values.inputs.split(",").map((x) => x.trim());
   for (const x of inputs) if (x !== "auto" && x !== "windows" && x !== "recording") throw new Error(`--inputs: "${x}" is not auto, windows or recording`);
-  return { rounds: Number(values.rounds), steps: Number(values.steps), warmup: Number(values.warmup), T: Number(values.T), json: values.json, inputs: inputs as InputChoice[] };
+  return { rounds: Number(values.rounds), steps: Number(values.steps), warmup: Number(values.warmup), T: Number(values.T), json: values.json, inputs: inputs as InputChoice[], reference: values.reference, reference_step: values["reference-step"] };
 }
 
 const median = (xs: number[]) => percentile(xs, 0.5);
@@ -105,6 +126,7 @@ interface StepSamples {
   run: number[];
   cpu: number[];
   roundMedians: number[];
+  roundCpu: number[];
 }
 
 async function timeStepRound({ c, input, data }: StepRun, o: BenchOptions, acc: StepSamples): Promise<void> {
@@ -117,6 +139,7 @@ async function timeStepRound({ c, input, data }: StepRun, o: BenchOptions, acc: 
   acc.run.push(...run);
   acc.cpu.push(...p.cpu_ms.slice(o.warmup));
   acc.roundMedians.push(median(totals));
+  acc.roundCpu.push(median(p.cpu_ms.slice(o.warmup)));
 }
 
 /** The window input form a step run used (auto: the trainer's choice for the standard configuration). */
@@ -141,40 +164,77 @@ async function main(): Promise<void> {
     const data = benchmarkData(c.N, c.conditional, o.T);
     return o.inputs.map((input) => ({ c, input, data }));
   });
-  const stepAcc: StepSamples[] = runs.map(() => ({ totals: [], assemble: [], run: [], cpu: [], roundMedians: [] }));
+  const stepAcc: StepSamples[] = runs.map(() => ({ totals: [], assemble: [], run: [], cpu: [], roundMedians: [], roundCpu: [] }));
   const transformData = TRANSFORM_NEURONS.map((N) => benchmarkData(N, "time", o.T));
   const transformModels = await Promise.all(transformData.map((d) => runTrainingLoop([d], standardConfig({ max_iterations: 0 }))));
   const transformRounds: number[][] = TRANSFORM_NEURONS.map(() => []);
+  const found = findReference(o.reference, o.reference_step);
+  const ref: Reference | null = typeof found === "string" ? null : found;
+  const referenceNote = typeof found === "string" ? `reference: not run: ${found}` : `reference: CEBRA 0.6.1 from ${found.env_dir} (${found.step_script}), same rounds, each engine case followed by the reference's`;
+  process.stderr.write(referenceNote + "\n");
+  const refSteps = runs.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
+  const refTransforms: number[][] = TRANSFORM_NEURONS.map(() => []);
 
   for (let r = 0; r < o.rounds; r++) {
     for (let i = 0; i < runs.length; i++) {
       await timeStepRound(runs[i], o, stepAcc[i]);
       process.stderr.write(`round ${r + 1}/${o.rounds}: ${runs[i].c.name} (${runs[i].input}): ${fmt(stepAcc[i].roundMedians[r], 2)} ms/step\n`);
+      if (ref && runs[i].input === o.inputs[0]) {
+        const x = referenceStep(ref, runs[i].c.conditional, runs[i].c.N);
+        refSteps[i].wall.push(x.wall_ms);
+        refSteps[i].cpu.push(x.cpu_ms);
+        process.stderr.write(`round ${r + 1}/${o.rounds}: ${runs[i].c.name} reference: ${fmt(x.wall_ms, 2)} ms/step (CPU ${fmt(x.cpu_ms, 2)})\n`);
+      }
     }
-    for (let i = 0; i < TRANSFORM_NEURONS.length; i++) transformRounds[i].push(await timeTransform(TRANSFORM_NEURONS[i], transformData[i], transformModels[i]));
+    for (let i = 0; i < TRANSFORM_NEURONS.length; i++) {
+      transformRounds[i].push(await timeTransform(TRANSFORM_NEURONS[i], transformData[i], transformModels[i]));
+      if (ref) refTransforms[i].push(referenceTransform(ref, TRANSFORM_NEURONS[i], o.T));
+    }
   }
 
   const steps: StepCaseResult[] = runs.map(({ c, input, data }, i) => {
     const a = stepAcc[i];
     const all = percentiles(a.totals);
     const step_ms = { ...all, median: median(a.roundMedians) };
-    return { ...c, input, input_used: inputUsed(input, data), step_ms, assemble_ms: median(a.assemble), run_ms: median(a.run), cpu_ms: median(a.cpu), round_medians_ms: a.roundMedians, meets_target: step_ms.median <= c.target_ms, steps_per_round: o.steps };
+    const rs = refSteps[i];
+    const reference = rs.wall.length ? referenceSide(rs.wall, rs.cpu, a.roundMedians, a.roundCpu) : null;
+    return { ...c, input, input_used: inputUsed(input, data), step_ms, assemble_ms: median(a.assemble), run_ms: median(a.run), cpu_ms: median(a.cpu), round_medians_ms: a.roundMedians, meets_target: step_ms.median <= c.target_ms, steps_per_round: o.steps, reference };
   });
-  const transforms: TransformResult[] = TRANSFORM_NEURONS.map((N, i) => ({ N, T: o.T, samples_per_s: median(transformRounds[i]), round_samples_per_s: transformRounds[i] }));
+  const transforms: TransformResult[] = TRANSFORM_NEURONS.map((N, i) => {
+    const rt = refTransforms[i];
+    const ratios = rt.map((x, r) => transformRounds[i][r] / x);
+    const reference = rt.length ? { round_samples_per_s: rt, samples_per_s: median(rt), round_ratios: ratios, median_ratio: median(ratios) } : null;
+    return { N, T: o.T, samples_per_s: median(transformRounds[i]), round_samples_per_s: transformRounds[i], reference };
+  });
   const peakRssMb = (process.resourceUsage().maxRSS * 1024) / 2 ** 20;
 
-  const report = { created_at: new Date().toISOString(), command, machine, machine_load_after: machineInfo().loadavg, options: o, config: standardConfig({ max_iterations: 0 }), steps, transforms, peak_rss_mb: peakRssMb };
+  const report = { created_at: new Date().toISOString(), command, machine, reference: referenceNote, machine_load_after: machineInfo().loadavg, options: o, config: standardConfig({ max_iterations: 0 }), steps, transforms, peak_rss_mb: peakRssMb };
   fs.mkdirSync(path.dirname(o.json), { recursive: true });
   fs.writeFileSync(o.json, JSON.stringify(report, null, 2));
   process.stdout.write(formatReport(report));
 }
 
-function formatReport(r: { command: string; machine: ReturnType<typeof machineInfo>; machine_load_after: number[]; options: BenchOptions; steps: StepCaseResult[]; transforms: TransformResult[]; peak_rss_mb: number }): string {
+/** Reference ÷ engine per round (wall and CPU) and their medians. */
+function referenceSide(wall: number[], cpu: number[], engine: number[], engineCpu: number[]): ReferenceSide {
+  const ratios = wall.map((x, r) => x / engine[r]);
+  const cpuRatios = cpu.map((x, r) => x / engineCpu[r]);
+  return { round_ms: wall, round_cpu_ms: cpu, median_ms: median(wall), median_cpu_ms: median(cpu), round_ratios: ratios, median_ratio: median(ratios), round_cpu_ratios: cpuRatios, median_cpu_ratio: median(cpuRatios) };
+}
+
+function formatReport(r: { command: string; reference: string; machine: ReturnType<typeof machineInfo>; machine_load_after: number[]; options: BenchOptions; steps: StepCaseResult[]; transforms: TransformResult[]; peak_rss_mb: number }): string {
   const stepTable = textTable(
     ["case", "input", "median ms/step", "p10", "p90", "sample+windows", "session.run", "CPU ms/step", "target", "ok"],
     r.steps.map((s) => [s.name, s.input === "auto" ? `auto: ${s.input_used}` : s.input, fmt(s.step_ms.median, 2), fmt(s.step_ms.p10, 2), fmt(s.step_ms.p90, 2), fmt(s.assemble_ms, 2), fmt(s.run_ms, 2), fmt(s.cpu_ms, 2), `≤ ${s.target_ms}`, s.meets_target ? "yes" : "no"]),
   );
-  const transformTable = textTable(["transform", "samples/s (median)", "rounds"], r.transforms.map((t) => [`T=${t.T}, N=${t.N}`, fmt(t.samples_per_s, 0), t.round_samples_per_s.map((x) => fmt(x, 0)).join(" ")]));
+  const transformTable = textTable(
+    ["transform", "samples/s (median)", "rounds", "reference samples/s", "rounds", "engine ÷ reference (median of rounds)", "per round"],
+    r.transforms.map((t) => [`T=${t.T}, N=${t.N}`, fmt(t.samples_per_s, 0), t.round_samples_per_s.map((x) => fmt(x, 0)).join(" "), fmt(t.reference?.samples_per_s, 0), t.reference?.round_samples_per_s.map((x) => fmt(x, 0)).join(" ") ?? "—", fmt(t.reference?.median_ratio, 2), t.reference?.round_ratios.map((x) => fmt(x, 2)).join(" ") ?? "—"]),
+  );
+  const withRef = r.steps.filter((s) => s.reference);
+  const refTable = textTable(
+    ["case", "engine ms/step", "reference ms/step", "reference ÷ engine (median of rounds)", "per round", "CPU: engine", "reference", "ratio (median)"],
+    withRef.map((s) => { const x = s.reference as ReferenceSide; return [s.name, s.round_medians_ms.map((v) => fmt(v, 1)).join(" "), x.round_ms.map((v) => fmt(v, 1)).join(" "), fmt(x.median_ratio, 2), x.round_ratios.map((v) => fmt(v, 2)).join(" "), fmt(s.cpu_ms, 2), fmt(x.median_cpu_ms, 2), fmt(x.median_cpu_ratio, 2)]; }),
+  );
   const m = r.machine;
   return [
     `machine: ${m.cpu_model}, ${m.nproc} cores, ${m.total_memory_gb} GB; load before ${m.loadavg.join(" ")}, after ${r.machine_load_after.join(" ")}`,
@@ -183,6 +243,8 @@ function formatReport(r: { command: string; machine: ReturnType<typeof machineIn
     "",
     stepTable,
     "",
+    r.reference,
+    ...(withRef.length ? [refTable, ""] : []),
     transformTable,
     "",
     `peak RSS: ${fmt(r.peak_rss_mb, 0)} MB`,

@@ -9,6 +9,12 @@
  * form forced (auto = the trainer's choice, `chooseStepInput`), interleaved, to compare the forms; reported: the median of the round medians, p10/p90 over all steps, and the split
  * between sampling + window assembly and session.run. Then transform throughput for N = 100 and 1,000,
  * and the process's peak RSS. Prints a table and writes bench/results.json (or `--json`).
+ * `--reference DIR` (or CEBRA_REFERENCE_ENV: a folder with env.sh, as ../shared/reference/speed/setup.sh
+ * builds it) runs the reference CEBRA 0.6.1 in the same rounds, each engine case followed by the
+ * reference's (ref_step.py, bench/ref_cpu.py, bench/ref_transform.py; bench/reference.ts), and reports
+ * reference ÷ engine per round and the median of those ratios, in wall and CPU time. `--cases` picks
+ * step cases (time, time_delta, time1000), `--no-transform` skips the transform, `--k K` times K steps
+ * per session.run (the K-step Loop graph).
  * `npm run bench -- sweep` runs bench/sweep.ts instead (a 12-model sweep: embedded backend at concurrency N (`cN`) and N queue workers on a local redis-server (`wN`)).
  */
 import * as fs from "node:fs";
@@ -17,6 +23,7 @@ import { parseArgs } from "node:util";
 import { benchmarkData, fmt, machineInfo, percentile, percentiles, standardConfig, textTable, type Percentiles } from "../src/cli/benchmark.js";
 import { chooseStepInput } from "../src/engine/cebra/cost.js";
 import type { StepInput } from "../src/engine/cebra/step.js";
+import { profileStepsLoop } from "../src/engine/train/k-steps.js";
 import { profileSteps, runTrainingLoop } from "../src/engine/train/trainer.js";
 import { transformRecording } from "../src/engine/train/transform.js";
 import type { Conditional, SessionData } from "../src/engine/types.js";
@@ -29,10 +36,10 @@ interface StepCase {
   target_ms: number;
 }
 
-const STEP_CASES: StepCase[] = [
-  { name: "time, N=100", N: 100, conditional: "time", target_ms: 20 },
-  { name: "time_delta 3-d label, N=100", N: 100, conditional: "time_delta", target_ms: 25 },
-  { name: "time, N=1000", N: 1000, conditional: "time", target_ms: 60 },
+const STEP_CASES: (StepCase & { key: string })[] = [
+  { key: "time", name: "time, N=100", N: 100, conditional: "time", target_ms: 20 },
+  { key: "time_delta", name: "time_delta 3-d label, N=100", N: 100, conditional: "time_delta", target_ms: 25 },
+  { key: "time1000", name: "time, N=1000", N: 1000, conditional: "time", target_ms: 60 },
 ];
 
 const TRANSFORM_NEURONS = [100, 1000];
@@ -97,6 +104,11 @@ interface BenchOptions {
   inputs: InputChoice[];
   reference: string | undefined;
   reference_step: string | undefined;
+  /** Step cases to time (keys of STEP_CASES). */
+  cases: string[];
+  /** Training steps per session.run (1: the one-step graph; > 1: the K-step Loop, engine/train/k-steps.ts). */
+  k: number;
+  transform: boolean;
 }
 
 function parseOptions(argv: string[]): BenchOptions {
@@ -111,11 +123,18 @@ function parseOptions(argv: string[]): BenchOptions {
       inputs: { type: "string", default: "auto" },
       reference: { type: "string" },
       "reference-step": { type: "string" },
+      cases: { type: "string", default: STEP_CASES.map((c) => c.key).join(",") },
+      k: { type: "string", default: "1" },
+      "no-transform": { type: "boolean", default: false },
     },
   });
   const inputs = values.inputs.split(",").map((x) => x.trim());
   for (const x of inputs) if (x !== "auto" && x !== "windows" && x !== "recording") throw new Error(`--inputs: "${x}" is not auto, windows or recording`);
-  return { rounds: Number(values.rounds), steps: Number(values.steps), warmup: Number(values.warmup), T: Number(values.T), json: values.json, inputs: inputs as InputChoice[], reference: values.reference, reference_step: values["reference-step"] };
+  const cases = values.cases.split(",").map((x) => x.trim());
+  for (const c of cases) if (!STEP_CASES.some((x) => x.key === c)) throw new Error(`--cases: "${c}" is not one of ${STEP_CASES.map((x) => x.key).join(", ")}`);
+  const k = Number(values.k);
+  if (!Number.isInteger(k) || k < 1) throw new Error(`--k must be a positive integer, got ${values.k}`);
+  return { cases, k, transform: !values["no-transform"], rounds: Number(values.rounds), steps: Number(values.steps), warmup: Number(values.warmup), T: Number(values.T), json: values.json, inputs: inputs as InputChoice[], reference: values.reference, reference_step: values["reference-step"] };
 }
 
 const median = (xs: number[]) => percentile(xs, 0.5);
@@ -130,7 +149,9 @@ interface StepSamples {
 }
 
 async function timeStepRound({ c, input, data }: StepRun, o: BenchOptions, acc: StepSamples): Promise<void> {
-  const p = await profileSteps([data], standardConfig({ conditional: c.conditional }), o.warmup + o.steps, input === "auto" ? undefined : input);
+  const cfg = standardConfig({ conditional: c.conditional });
+  const form = input === "auto" ? undefined : input;
+  const p = o.k === 1 ? await profileSteps([data], cfg, o.warmup + o.steps, form) : await profileStepsLoop(data, cfg, o.warmup + o.steps, o.k, form);
   const assemble = p.assemble_ms.slice(o.warmup);
   const run = p.run_ms.slice(o.warmup);
   const totals = run.map((r, i) => r + assemble[i]);
@@ -160,20 +181,21 @@ async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   const command = `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim();
   const machine = machineInfo();
-  const runs: StepRun[] = STEP_CASES.flatMap((c) => {
+  const runs: StepRun[] = STEP_CASES.filter((c) => o.cases.includes(c.key)).flatMap((c) => {
     const data = benchmarkData(c.N, c.conditional, o.T);
     return o.inputs.map((input) => ({ c, input, data }));
   });
   const stepAcc: StepSamples[] = runs.map(() => ({ totals: [], assemble: [], run: [], cpu: [], roundMedians: [], roundCpu: [] }));
-  const transformData = TRANSFORM_NEURONS.map((N) => benchmarkData(N, "time", o.T));
+  const transformNeurons = o.transform ? TRANSFORM_NEURONS : [];
+  const transformData = transformNeurons.map((N) => benchmarkData(N, "time", o.T));
   const transformModels = await Promise.all(transformData.map((d) => runTrainingLoop([d], standardConfig({ max_iterations: 0 }))));
-  const transformRounds: number[][] = TRANSFORM_NEURONS.map(() => []);
+  const transformRounds: number[][] = transformNeurons.map(() => []);
   const found = findReference(o.reference, o.reference_step);
   const ref: Reference | null = typeof found === "string" ? null : found;
   const referenceNote = typeof found === "string" ? `reference: not run: ${found}` : `reference: CEBRA 0.6.1 from ${found.env_dir} (${found.step_script}), same rounds, each engine case followed by the reference's`;
   process.stderr.write(referenceNote + "\n");
   const refSteps = runs.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
-  const refTransforms: number[][] = TRANSFORM_NEURONS.map(() => []);
+  const refTransforms: number[][] = transformNeurons.map(() => []);
 
   for (let r = 0; r < o.rounds; r++) {
     for (let i = 0; i < runs.length; i++) {
@@ -186,9 +208,9 @@ async function main(): Promise<void> {
         process.stderr.write(`round ${r + 1}/${o.rounds}: ${runs[i].c.name} reference: ${fmt(x.wall_ms, 2)} ms/step (CPU ${fmt(x.cpu_ms, 2)})\n`);
       }
     }
-    for (let i = 0; i < TRANSFORM_NEURONS.length; i++) {
-      transformRounds[i].push(await timeTransform(TRANSFORM_NEURONS[i], transformData[i], transformModels[i]));
-      if (ref) refTransforms[i].push(referenceTransform(ref, TRANSFORM_NEURONS[i], o.T));
+    for (let i = 0; i < transformNeurons.length; i++) {
+      transformRounds[i].push(await timeTransform(transformNeurons[i], transformData[i], transformModels[i]));
+      if (ref) refTransforms[i].push(referenceTransform(ref, transformNeurons[i], o.T));
     }
   }
 
@@ -200,7 +222,7 @@ async function main(): Promise<void> {
     const reference = rs.wall.length ? referenceSide(rs.wall, rs.cpu, a.roundMedians, a.roundCpu) : null;
     return { ...c, input, input_used: inputUsed(input, data), step_ms, assemble_ms: median(a.assemble), run_ms: median(a.run), cpu_ms: median(a.cpu), round_medians_ms: a.roundMedians, meets_target: step_ms.median <= c.target_ms, steps_per_round: o.steps, reference };
   });
-  const transforms: TransformResult[] = TRANSFORM_NEURONS.map((N, i) => {
+  const transforms: TransformResult[] = transformNeurons.map((N, i) => {
     const rt = refTransforms[i];
     const ratios = rt.map((x, r) => transformRounds[i][r] / x);
     const reference = rt.length ? { round_samples_per_s: rt, samples_per_s: median(rt), round_ratios: ratios, median_ratio: median(ratios) } : null;
@@ -239,7 +261,7 @@ function formatReport(r: { command: string; reference: string; machine: ReturnTy
   return [
     `machine: ${m.cpu_model}, ${m.nproc} cores, ${m.total_memory_gb} GB; load before ${m.loadavg.join(" ")}, after ${r.machine_load_after.join(" ")}`,
     `versions: cebra-mcp ${m.versions.cebra_mcp}, onnxruntime-node ${m.versions.onnxruntime_node}, node ${m.versions.node}`,
-    `command: ${r.command}  (rounds ${r.options.rounds}, ${r.options.steps} steps after ${r.options.warmup} warm-up, T = ${r.options.T})`,
+    `command: ${r.command}  (rounds ${r.options.rounds}, ${r.options.steps} steps after ${r.options.warmup} warm-up, T = ${r.options.T}, ${r.options.k} step(s) per session.run)`,
     "",
     stepTable,
     "",

@@ -13,7 +13,7 @@
  * builds it) runs the reference CEBRA 0.6.1 in the same rounds, each engine case followed by the
  * reference's (ref_step.py, bench/ref_cpu.py, bench/ref_transform.py; bench/reference.ts), and reports
  * reference ÷ engine per round and the median of those ratios, in wall and CPU time. `--cases` picks
- * step cases (time, time_delta, time1000), `--no-transform` skips the transform, `--k K` times K steps
+ * step cases (time, time_delta, time1000, or none), `--no-transform` skips the transform, `--k K` times K steps
  * per session.run (the K-step Loop graph).
  * `npm run bench -- sweep` runs bench/sweep.ts instead (a 12-model sweep: embedded backend at concurrency N (`cN`) and N queue workers on a local redis-server (`wN`)).
  */
@@ -130,7 +130,7 @@ function parseOptions(argv: string[]): BenchOptions {
   });
   const inputs = values.inputs.split(",").map((x) => x.trim());
   for (const x of inputs) if (x !== "auto" && x !== "windows" && x !== "recording") throw new Error(`--inputs: "${x}" is not auto, windows or recording`);
-  const cases = values.cases.split(",").map((x) => x.trim());
+  const cases = values.cases === "none" ? [] : values.cases.split(",").map((x) => x.trim());
   for (const c of cases) if (!STEP_CASES.some((x) => x.key === c)) throw new Error(`--cases: "${c}" is not one of ${STEP_CASES.map((x) => x.key).join(", ")}`);
   const k = Number(values.k);
   if (!Number.isInteger(k) || k < 1) throw new Error(`--k must be a positive integer, got ${values.k}`);

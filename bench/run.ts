@@ -14,7 +14,7 @@
  * reference's (ref_step.py, bench/ref_cpu.py, bench/ref_transform.py; bench/reference.ts), and reports
  * reference ÷ engine per round and the median of those ratios, in wall and CPU time. `--cases` picks
  * step cases (time, time_delta, time1000, or none), `--no-transform` skips the transform, `--k K` times K steps
- * per session.run (the K-step Loop graph).
+ * per session.run (the K-step Loop graph; a list, e.g. `--k 1,10`, times each in the same rounds).
  * `npm run bench -- sweep` runs bench/sweep.ts instead (a 12-model sweep: embedded backend at concurrency N (`cN`) and N queue workers on a local redis-server (`wN`)).
  */
 import * as fs from "node:fs";
@@ -49,6 +49,8 @@ interface StepRun {
   c: StepCase;
   input: InputChoice;
   data: SessionData;
+  /** Training steps per session.run. */
+  k: number;
 }
 
 type InputChoice = "auto" | StepInput;
@@ -58,6 +60,8 @@ interface StepCaseResult {
   /** The window input form asked for, and the one the step graph used. */
   input: InputChoice;
   input_used: StepInput;
+  /** Training steps per session.run. */
+  k: number;
   N: number;
   conditional: Conditional;
   target_ms: number;
@@ -106,8 +110,8 @@ interface BenchOptions {
   reference_step: string | undefined;
   /** Step cases to time (keys of STEP_CASES). */
   cases: string[];
-  /** Training steps per session.run (1: the one-step graph; > 1: the K-step Loop, engine/train/k-steps.ts). */
-  k: number;
+  /** Training steps per session.run, each timed as its own run (1: the one-step graph; > 1: the K-step Loop, engine/train/k-steps.ts). */
+  k: number[];
   transform: boolean;
 }
 
@@ -132,8 +136,8 @@ function parseOptions(argv: string[]): BenchOptions {
   for (const x of inputs) if (x !== "auto" && x !== "windows" && x !== "recording") throw new Error(`--inputs: "${x}" is not auto, windows or recording`);
   const cases = values.cases === "none" ? [] : values.cases.split(",").map((x) => x.trim());
   for (const c of cases) if (!STEP_CASES.some((x) => x.key === c)) throw new Error(`--cases: "${c}" is not one of ${STEP_CASES.map((x) => x.key).join(", ")}`);
-  const k = Number(values.k);
-  if (!Number.isInteger(k) || k < 1) throw new Error(`--k must be a positive integer, got ${values.k}`);
+  const k = values.k.split(",").map(Number);
+  if (!k.every((x) => Number.isInteger(x) && x >= 1)) throw new Error(`--k must list positive integers, got ${values.k}`);
   return { cases, k, transform: !values["no-transform"], rounds: Number(values.rounds), steps: Number(values.steps), warmup: Number(values.warmup), T: Number(values.T), json: values.json, inputs: inputs as InputChoice[], reference: values.reference, reference_step: values["reference-step"] };
 }
 
@@ -148,10 +152,10 @@ interface StepSamples {
   roundCpu: number[];
 }
 
-async function timeStepRound({ c, input, data }: StepRun, o: BenchOptions, acc: StepSamples): Promise<void> {
+async function timeStepRound({ c, input, data, k }: StepRun, o: BenchOptions, acc: StepSamples): Promise<void> {
   const cfg = standardConfig({ conditional: c.conditional });
   const form = input === "auto" ? undefined : input;
-  const p = o.k === 1 ? await profileSteps([data], cfg, o.warmup + o.steps, form) : await profileStepsLoop(data, cfg, o.warmup + o.steps, o.k, form);
+  const p = k === 1 ? await profileSteps([data], cfg, o.warmup + o.steps, form) : await profileStepsLoop(data, cfg, o.warmup + o.steps, k, form);
   const assemble = p.assemble_ms.slice(o.warmup);
   const run = p.run_ms.slice(o.warmup);
   const totals = run.map((r, i) => r + assemble[i]);
@@ -183,7 +187,7 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   const runs: StepRun[] = STEP_CASES.filter((c) => o.cases.includes(c.key)).flatMap((c) => {
     const data = benchmarkData(c.N, c.conditional, o.T);
-    return o.inputs.map((input) => ({ c, input, data }));
+    return o.inputs.flatMap((input) => o.k.map((k) => ({ c, input, data, k })));
   });
   const stepAcc: StepSamples[] = runs.map(() => ({ totals: [], assemble: [], run: [], cpu: [], roundMedians: [], roundCpu: [] }));
   const transformNeurons = o.transform ? TRANSFORM_NEURONS : [];
@@ -200,8 +204,8 @@ async function main(): Promise<void> {
   for (let r = 0; r < o.rounds; r++) {
     for (let i = 0; i < runs.length; i++) {
       await timeStepRound(runs[i], o, stepAcc[i]);
-      process.stderr.write(`round ${r + 1}/${o.rounds}: ${runs[i].c.name} (${runs[i].input}): ${fmt(stepAcc[i].roundMedians[r], 2)} ms/step\n`);
-      if (ref && runs[i].input === o.inputs[0]) {
+      process.stderr.write(`round ${r + 1}/${o.rounds}: ${runs[i].c.name} (${runs[i].input}, K=${runs[i].k}): ${fmt(stepAcc[i].roundMedians[r], 2)} ms/step\n`);
+      if (ref && runs[i].input === o.inputs[0] && runs[i].k === o.k[0]) {
         const x = referenceStep(ref, runs[i].c.conditional, runs[i].c.N);
         refSteps[i].wall.push(x.wall_ms);
         refSteps[i].cpu.push(x.cpu_ms);
@@ -214,13 +218,13 @@ async function main(): Promise<void> {
     }
   }
 
-  const steps: StepCaseResult[] = runs.map(({ c, input, data }, i) => {
+  const steps: StepCaseResult[] = runs.map(({ c, input, data, k }, i) => {
     const a = stepAcc[i];
     const all = percentiles(a.totals);
     const step_ms = { ...all, median: median(a.roundMedians) };
     const rs = refSteps[i];
     const reference = rs.wall.length ? referenceSide(rs.wall, rs.cpu, a.roundMedians, a.roundCpu) : null;
-    return { ...c, input, input_used: inputUsed(input, data), step_ms, assemble_ms: median(a.assemble), run_ms: median(a.run), cpu_ms: median(a.cpu), round_medians_ms: a.roundMedians, meets_target: step_ms.median <= c.target_ms, steps_per_round: o.steps, reference };
+    return { ...c, k, input, input_used: inputUsed(input, data), step_ms, assemble_ms: median(a.assemble), run_ms: median(a.run), cpu_ms: median(a.cpu), round_medians_ms: a.roundMedians, meets_target: step_ms.median <= c.target_ms, steps_per_round: o.steps, reference };
   });
   const transforms: TransformResult[] = transformNeurons.map((N, i) => {
     const rt = refTransforms[i];
@@ -245,8 +249,8 @@ function referenceSide(wall: number[], cpu: number[], engine: number[], engineCp
 
 function formatReport(r: { command: string; reference: string; machine: ReturnType<typeof machineInfo>; machine_load_after: number[]; options: BenchOptions; steps: StepCaseResult[]; transforms: TransformResult[]; peak_rss_mb: number }): string {
   const stepTable = textTable(
-    ["case", "input", "median ms/step", "p10", "p90", "sample+windows", "session.run", "CPU ms/step", "target", "ok"],
-    r.steps.map((s) => [s.name, s.input === "auto" ? `auto: ${s.input_used}` : s.input, fmt(s.step_ms.median, 2), fmt(s.step_ms.p10, 2), fmt(s.step_ms.p90, 2), fmt(s.assemble_ms, 2), fmt(s.run_ms, 2), fmt(s.cpu_ms, 2), `≤ ${s.target_ms}`, s.meets_target ? "yes" : "no"]),
+    ["case", "input", "K", "median ms/step", "p10", "p90", "sample+windows", "session.run", "CPU ms/step", "target", "ok"],
+    r.steps.map((s) => [s.name, s.input === "auto" ? `auto: ${s.input_used}` : s.input, String(s.k), fmt(s.step_ms.median, 2), fmt(s.step_ms.p10, 2), fmt(s.step_ms.p90, 2), fmt(s.assemble_ms, 2), fmt(s.run_ms, 2), fmt(s.cpu_ms, 2), `≤ ${s.target_ms}`, s.meets_target ? "yes" : "no"]),
   );
   const transformTable = textTable(
     ["transform", "samples/s (median)", "rounds", "reference samples/s", "rounds", "engine ÷ reference (median of rounds)", "per round"],
@@ -261,7 +265,7 @@ function formatReport(r: { command: string; reference: string; machine: ReturnTy
   return [
     `machine: ${m.cpu_model}, ${m.nproc} cores, ${m.total_memory_gb} GB; load before ${m.loadavg.join(" ")}, after ${r.machine_load_after.join(" ")}`,
     `versions: cebra-mcp ${m.versions.cebra_mcp}, onnxruntime-node ${m.versions.onnxruntime_node}, node ${m.versions.node}`,
-    `command: ${r.command}  (rounds ${r.options.rounds}, ${r.options.steps} steps after ${r.options.warmup} warm-up, T = ${r.options.T}, ${r.options.k} step(s) per session.run)`,
+    `command: ${r.command}  (rounds ${r.options.rounds}, ${r.options.steps} steps after ${r.options.warmup} warm-up, T = ${r.options.T}, K = ${r.options.k.join(", ")} step(s) per session.run)`,
     "",
     stepTable,
     "",

@@ -3,7 +3,7 @@
 # benchmark) on a machine without network access or a project checkout (see docs/GPU.md):
 #   <dir>/node                  the Node binary running this script (omit with --no-node)
 #   <dir>/app/package.json      the project's package.json ("type": "module")
-#   <dir>/app/dist/{src,models,bench}   the built JavaScript (no source maps)
+#   <dir>/app/dist/{src,models,bench}   the built JavaScript (no source maps); <dir>/app/bench/*.py (reference timing)
 #   <dir>/app/node_modules/onnxruntime-{node,common}   pruned to linux-x64 (≈ 46 MB)
 #   <dir>/run-gpu-check.sh, <dir>/run-bench.sh
 # With --archive also writes <dir>.tar.xz (≈ 37 MB with the Node binary).
@@ -37,6 +37,8 @@ mkdir -p "$out/app/dist" "$out/app/node_modules/onnxruntime-node/$bin"
 
 cp "$root/package.json" "$out/app/"
 tar -C "$root/dist" --exclude='*.map' -cf - src models bench | tar -C "$out/app/dist" -xf -
+# the reference's side of `run-bench.sh --reference DIR` (bench/reference.ts finds them under app/bench)
+mkdir -p "$out/app/bench" && cp "$root"/bench/*.py "$out/app/bench/"
 
 cp -r "$ort/package.json" "$ort/dist" "$out/app/node_modules/onnxruntime-node/"
 cp "$ort/$bin/libonnxruntime.so.1" "$ort/$bin/onnxruntime_binding.node" "$out/app/node_modules/onnxruntime-node/$bin/"
@@ -44,6 +46,8 @@ if [[ $cuda_providers == 1 ]]; then
   cp "$ort/$bin"/libonnxruntime_providers_*.so "$out/app/node_modules/onnxruntime-node/$bin/"
 fi
 cp -r "$root/node_modules/onnxruntime-common" "$out/app/node_modules/"
+# pure-JS packages the engine's modules import (engine/types.ts: zod)
+for pkg in zod; do cp -r "$root/node_modules/$pkg" "$out/app/node_modules/"; done
 
 if [[ $with_node == 1 ]]; then
   cp "$(readlink -f "$(command -v node)")" "$out/node"

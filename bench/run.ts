@@ -9,6 +9,12 @@
  * form forced (auto = the trainer's choice, `chooseStepInput`), interleaved, to compare the forms; reported: the median of the round medians, p10/p90 over all steps, and the split
  * between sampling + window assembly and session.run. Then transform throughput for N = 100 and 1,000,
  * and the process's peak RSS. Prints a table and writes bench/results.json (or `--json`).
+ * `--reference DIR` (or CEBRA_REFERENCE_ENV: a folder with env.sh, as ../shared/reference/speed/setup.sh
+ * builds it) runs the reference CEBRA 0.6.1 in the same rounds, each engine case followed by the
+ * reference's (ref_step.py, bench/ref_cpu.py, bench/ref_transform.py; bench/reference.ts), and reports
+ * reference ÷ engine per round and the median of those ratios, in wall and CPU time. `--cases` picks
+ * step cases (time, time_delta, time1000, or none), `--no-transform` skips the transform, `--k K` times K steps
+ * per session.run (the K-step Loop graph; a list, e.g. `--k 1,10`, times each in the same rounds).
  * `npm run bench -- sweep` runs bench/sweep.ts instead (a 12-model sweep: embedded backend at concurrency N (`cN`) and N queue workers on a local redis-server (`wN`)).
  */
 import * as fs from "node:fs";
@@ -17,9 +23,11 @@ import { parseArgs } from "node:util";
 import { benchmarkData, fmt, machineInfo, percentile, percentiles, standardConfig, textTable, type Percentiles } from "../src/cli/benchmark.js";
 import { chooseStepInput } from "../src/engine/cebra/cost.js";
 import type { StepInput } from "../src/engine/cebra/step.js";
+import { profileStepsLoop } from "../src/engine/train/k-steps.js";
 import { profileSteps, runTrainingLoop } from "../src/engine/train/trainer.js";
 import { transformRecording } from "../src/engine/train/transform.js";
 import type { Conditional, SessionData } from "../src/engine/types.js";
+import { findReference, referenceStep, referenceTransform, type Reference } from "./reference.js";
 
 interface StepCase {
   name: string;
@@ -28,10 +36,10 @@ interface StepCase {
   target_ms: number;
 }
 
-const STEP_CASES: StepCase[] = [
-  { name: "time, N=100", N: 100, conditional: "time", target_ms: 20 },
-  { name: "time_delta 3-d label, N=100", N: 100, conditional: "time_delta", target_ms: 25 },
-  { name: "time, N=1000", N: 1000, conditional: "time", target_ms: 60 },
+const STEP_CASES: (StepCase & { key: string })[] = [
+  { key: "time", name: "time, N=100", N: 100, conditional: "time", target_ms: 20 },
+  { key: "time_delta", name: "time_delta 3-d label, N=100", N: 100, conditional: "time_delta", target_ms: 25 },
+  { key: "time1000", name: "time, N=1000", N: 1000, conditional: "time", target_ms: 60 },
 ];
 
 const TRANSFORM_NEURONS = [100, 1000];
@@ -41,6 +49,8 @@ interface StepRun {
   c: StepCase;
   input: InputChoice;
   data: SessionData;
+  /** Training steps per session.run. */
+  k: number;
 }
 
 type InputChoice = "auto" | StepInput;
@@ -50,6 +60,8 @@ interface StepCaseResult {
   /** The window input form asked for, and the one the step graph used. */
   input: InputChoice;
   input_used: StepInput;
+  /** Training steps per session.run. */
+  k: number;
   N: number;
   conditional: Conditional;
   target_ms: number;
@@ -62,6 +74,20 @@ interface StepCaseResult {
   round_medians_ms: number[];
   meets_target: boolean;
   steps_per_round: number;
+  /** The reference in the same rounds (first input form of each case only), or null. */
+  reference: ReferenceSide | null;
+}
+
+/** The reference's figures per round and engine/reference ratios (reference ÷ engine: > 1 = engine faster). */
+interface ReferenceSide {
+  round_ms: number[];
+  round_cpu_ms: number[];
+  median_ms: number;
+  median_cpu_ms: number;
+  round_ratios: number[];
+  median_ratio: number;
+  round_cpu_ratios: number[];
+  median_cpu_ratio: number;
 }
 
 interface TransformResult {
@@ -69,6 +95,8 @@ interface TransformResult {
   T: number;
   samples_per_s: number;
   round_samples_per_s: number[];
+  /** Reference samples/s per round and engine ÷ reference per round (> 1 = engine faster), or null. */
+  reference: { round_samples_per_s: number[]; samples_per_s: number; round_ratios: number[]; median_ratio: number } | null;
 }
 
 interface BenchOptions {
@@ -78,6 +106,13 @@ interface BenchOptions {
   T: number;
   json: string;
   inputs: InputChoice[];
+  reference: string | undefined;
+  reference_step: string | undefined;
+  /** Step cases to time (keys of STEP_CASES). */
+  cases: string[];
+  /** Training steps per session.run, each timed as its own run (1: the one-step graph; > 1: the K-step Loop, engine/train/k-steps.ts). */
+  k: number[];
+  transform: boolean;
 }
 
 function parseOptions(argv: string[]): BenchOptions {
@@ -90,11 +125,20 @@ function parseOptions(argv: string[]): BenchOptions {
       T: { type: "string", default: "10000" },
       json: { type: "string", default: "bench/results.json" },
       inputs: { type: "string", default: "auto" },
+      reference: { type: "string" },
+      "reference-step": { type: "string" },
+      cases: { type: "string", default: STEP_CASES.map((c) => c.key).join(",") },
+      k: { type: "string", default: "1" },
+      "no-transform": { type: "boolean", default: false },
     },
   });
   const inputs = values.inputs.split(",").map((x) => x.trim());
   for (const x of inputs) if (x !== "auto" && x !== "windows" && x !== "recording") throw new Error(`--inputs: "${x}" is not auto, windows or recording`);
-  return { rounds: Number(values.rounds), steps: Number(values.steps), warmup: Number(values.warmup), T: Number(values.T), json: values.json, inputs: inputs as InputChoice[] };
+  const cases = values.cases === "none" ? [] : values.cases.split(",").map((x) => x.trim());
+  for (const c of cases) if (!STEP_CASES.some((x) => x.key === c)) throw new Error(`--cases: "${c}" is not one of ${STEP_CASES.map((x) => x.key).join(", ")}`);
+  const k = values.k.split(",").map(Number);
+  if (!k.every((x) => Number.isInteger(x) && x >= 1)) throw new Error(`--k must list positive integers, got ${values.k}`);
+  return { cases, k, transform: !values["no-transform"], rounds: Number(values.rounds), steps: Number(values.steps), warmup: Number(values.warmup), T: Number(values.T), json: values.json, inputs: inputs as InputChoice[], reference: values.reference, reference_step: values["reference-step"] };
 }
 
 const median = (xs: number[]) => percentile(xs, 0.5);
@@ -105,10 +149,13 @@ interface StepSamples {
   run: number[];
   cpu: number[];
   roundMedians: number[];
+  roundCpu: number[];
 }
 
-async function timeStepRound({ c, input, data }: StepRun, o: BenchOptions, acc: StepSamples): Promise<void> {
-  const p = await profileSteps([data], standardConfig({ conditional: c.conditional }), o.warmup + o.steps, input === "auto" ? undefined : input);
+async function timeStepRound({ c, input, data, k }: StepRun, o: BenchOptions, acc: StepSamples): Promise<void> {
+  const cfg = standardConfig({ conditional: c.conditional });
+  const form = input === "auto" ? undefined : input;
+  const p = k === 1 ? await profileSteps([data], cfg, o.warmup + o.steps, form) : await profileStepsLoop(data, cfg, o.warmup + o.steps, k, form);
   const assemble = p.assemble_ms.slice(o.warmup);
   const run = p.run_ms.slice(o.warmup);
   const totals = run.map((r, i) => r + assemble[i]);
@@ -117,6 +164,7 @@ async function timeStepRound({ c, input, data }: StepRun, o: BenchOptions, acc: 
   acc.run.push(...run);
   acc.cpu.push(...p.cpu_ms.slice(o.warmup));
   acc.roundMedians.push(median(totals));
+  acc.roundCpu.push(median(p.cpu_ms.slice(o.warmup)));
 }
 
 /** The window input form a step run used (auto: the trainer's choice for the standard configuration). */
@@ -127,62 +175,110 @@ function inputUsed(input: InputChoice, data: SessionData): StepInput {
   return chooseStepInput(shape, data.n_samples);
 }
 
+/**
+ * Samples/s of `transformRecording` over the whole recording (session creation included, as every call
+ * pays it): one warm-up call, then the median of three, as bench/ref_transform.py times the reference.
+ */
 async function timeTransform(N: number, data: SessionData, model: Awaited<ReturnType<typeof runTrainingLoop>>): Promise<number> {
-  const t0 = performance.now();
-  await transformRecording(model, data.neural, data.n_samples, N, { device: "cpu", threads: 1 });
-  return data.n_samples / ((performance.now() - t0) / 1000);
+  const rates: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const t0 = performance.now();
+    await transformRecording(model, data.neural, data.n_samples, N, { device: "cpu", threads: 1 });
+    if (i > 0) rates.push(data.n_samples / ((performance.now() - t0) / 1000));
+  }
+  return median(rates);
 }
 
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   const command = `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim();
   const machine = machineInfo();
-  const runs: StepRun[] = STEP_CASES.flatMap((c) => {
+  const runs: StepRun[] = STEP_CASES.filter((c) => o.cases.includes(c.key)).flatMap((c) => {
     const data = benchmarkData(c.N, c.conditional, o.T);
-    return o.inputs.map((input) => ({ c, input, data }));
+    return o.inputs.flatMap((input) => o.k.map((k) => ({ c, input, data, k })));
   });
-  const stepAcc: StepSamples[] = runs.map(() => ({ totals: [], assemble: [], run: [], cpu: [], roundMedians: [] }));
-  const transformData = TRANSFORM_NEURONS.map((N) => benchmarkData(N, "time", o.T));
+  const stepAcc: StepSamples[] = runs.map(() => ({ totals: [], assemble: [], run: [], cpu: [], roundMedians: [], roundCpu: [] }));
+  const transformNeurons = o.transform ? TRANSFORM_NEURONS : [];
+  const transformData = transformNeurons.map((N) => benchmarkData(N, "time", o.T));
   const transformModels = await Promise.all(transformData.map((d) => runTrainingLoop([d], standardConfig({ max_iterations: 0 }))));
-  const transformRounds: number[][] = TRANSFORM_NEURONS.map(() => []);
+  const transformRounds: number[][] = transformNeurons.map(() => []);
+  const found = findReference(o.reference, o.reference_step);
+  const ref: Reference | null = typeof found === "string" ? null : found;
+  const referenceNote = typeof found === "string" ? `reference: not run: ${found}` : `reference: CEBRA 0.6.1 from ${found.env_dir} (${found.step_script}), same rounds, each engine case followed by the reference's`;
+  process.stderr.write(referenceNote + "\n");
+  const refSteps = runs.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
+  const refTransforms: number[][] = transformNeurons.map(() => []);
 
   for (let r = 0; r < o.rounds; r++) {
     for (let i = 0; i < runs.length; i++) {
       await timeStepRound(runs[i], o, stepAcc[i]);
-      process.stderr.write(`round ${r + 1}/${o.rounds}: ${runs[i].c.name} (${runs[i].input}): ${fmt(stepAcc[i].roundMedians[r], 2)} ms/step\n`);
+      process.stderr.write(`round ${r + 1}/${o.rounds}: ${runs[i].c.name} (${runs[i].input}, K=${runs[i].k}): ${fmt(stepAcc[i].roundMedians[r], 2)} ms/step\n`);
+      if (ref && runs[i].input === o.inputs[0] && runs[i].k === o.k[0]) {
+        const x = referenceStep(ref, runs[i].c.conditional, runs[i].c.N);
+        refSteps[i].wall.push(x.wall_ms);
+        refSteps[i].cpu.push(x.cpu_ms);
+        process.stderr.write(`round ${r + 1}/${o.rounds}: ${runs[i].c.name} reference: ${fmt(x.wall_ms, 2)} ms/step (CPU ${fmt(x.cpu_ms, 2)})\n`);
+      }
     }
-    for (let i = 0; i < TRANSFORM_NEURONS.length; i++) transformRounds[i].push(await timeTransform(TRANSFORM_NEURONS[i], transformData[i], transformModels[i]));
+    for (let i = 0; i < transformNeurons.length; i++) {
+      transformRounds[i].push(await timeTransform(transformNeurons[i], transformData[i], transformModels[i]));
+      if (ref) refTransforms[i].push(referenceTransform(ref, transformNeurons[i], o.T));
+    }
   }
 
-  const steps: StepCaseResult[] = runs.map(({ c, input, data }, i) => {
+  const steps: StepCaseResult[] = runs.map(({ c, input, data, k }, i) => {
     const a = stepAcc[i];
     const all = percentiles(a.totals);
     const step_ms = { ...all, median: median(a.roundMedians) };
-    return { ...c, input, input_used: inputUsed(input, data), step_ms, assemble_ms: median(a.assemble), run_ms: median(a.run), cpu_ms: median(a.cpu), round_medians_ms: a.roundMedians, meets_target: step_ms.median <= c.target_ms, steps_per_round: o.steps };
+    const rs = refSteps[i];
+    const reference = rs.wall.length ? referenceSide(rs.wall, rs.cpu, a.roundMedians, a.roundCpu) : null;
+    return { ...c, k, input, input_used: inputUsed(input, data), step_ms, assemble_ms: median(a.assemble), run_ms: median(a.run), cpu_ms: median(a.cpu), round_medians_ms: a.roundMedians, meets_target: step_ms.median <= c.target_ms, steps_per_round: o.steps, reference };
   });
-  const transforms: TransformResult[] = TRANSFORM_NEURONS.map((N, i) => ({ N, T: o.T, samples_per_s: median(transformRounds[i]), round_samples_per_s: transformRounds[i] }));
+  const transforms: TransformResult[] = transformNeurons.map((N, i) => {
+    const rt = refTransforms[i];
+    const ratios = rt.map((x, r) => transformRounds[i][r] / x);
+    const reference = rt.length ? { round_samples_per_s: rt, samples_per_s: median(rt), round_ratios: ratios, median_ratio: median(ratios) } : null;
+    return { N, T: o.T, samples_per_s: median(transformRounds[i]), round_samples_per_s: transformRounds[i], reference };
+  });
   const peakRssMb = (process.resourceUsage().maxRSS * 1024) / 2 ** 20;
 
-  const report = { created_at: new Date().toISOString(), command, machine, machine_load_after: machineInfo().loadavg, options: o, config: standardConfig({ max_iterations: 0 }), steps, transforms, peak_rss_mb: peakRssMb };
+  const report = { created_at: new Date().toISOString(), command, machine, reference: referenceNote, machine_load_after: machineInfo().loadavg, options: o, config: standardConfig({ max_iterations: 0 }), steps, transforms, peak_rss_mb: peakRssMb };
   fs.mkdirSync(path.dirname(o.json), { recursive: true });
   fs.writeFileSync(o.json, JSON.stringify(report, null, 2));
   process.stdout.write(formatReport(report));
 }
 
-function formatReport(r: { command: string; machine: ReturnType<typeof machineInfo>; machine_load_after: number[]; options: BenchOptions; steps: StepCaseResult[]; transforms: TransformResult[]; peak_rss_mb: number }): string {
+/** Reference ÷ engine per round (wall and CPU) and their medians. */
+function referenceSide(wall: number[], cpu: number[], engine: number[], engineCpu: number[]): ReferenceSide {
+  const ratios = wall.map((x, r) => x / engine[r]);
+  const cpuRatios = cpu.map((x, r) => x / engineCpu[r]);
+  return { round_ms: wall, round_cpu_ms: cpu, median_ms: median(wall), median_cpu_ms: median(cpu), round_ratios: ratios, median_ratio: median(ratios), round_cpu_ratios: cpuRatios, median_cpu_ratio: median(cpuRatios) };
+}
+
+function formatReport(r: { command: string; reference: string; machine: ReturnType<typeof machineInfo>; machine_load_after: number[]; options: BenchOptions; steps: StepCaseResult[]; transforms: TransformResult[]; peak_rss_mb: number }): string {
   const stepTable = textTable(
-    ["case", "input", "median ms/step", "p10", "p90", "sample+windows", "session.run", "CPU ms/step", "target", "ok"],
-    r.steps.map((s) => [s.name, s.input === "auto" ? `auto: ${s.input_used}` : s.input, fmt(s.step_ms.median, 2), fmt(s.step_ms.p10, 2), fmt(s.step_ms.p90, 2), fmt(s.assemble_ms, 2), fmt(s.run_ms, 2), fmt(s.cpu_ms, 2), `≤ ${s.target_ms}`, s.meets_target ? "yes" : "no"]),
+    ["case", "input", "K", "median ms/step", "p10", "p90", "sample+windows", "session.run", "CPU ms/step", "target", "ok"],
+    r.steps.map((s) => [s.name, s.input === "auto" ? `auto: ${s.input_used}` : s.input, String(s.k), fmt(s.step_ms.median, 2), fmt(s.step_ms.p10, 2), fmt(s.step_ms.p90, 2), fmt(s.assemble_ms, 2), fmt(s.run_ms, 2), fmt(s.cpu_ms, 2), `≤ ${s.target_ms}`, s.meets_target ? "yes" : "no"]),
   );
-  const transformTable = textTable(["transform", "samples/s (median)", "rounds"], r.transforms.map((t) => [`T=${t.T}, N=${t.N}`, fmt(t.samples_per_s, 0), t.round_samples_per_s.map((x) => fmt(x, 0)).join(" ")]));
+  const transformTable = textTable(
+    ["transform", "samples/s (median)", "rounds", "reference samples/s", "rounds", "engine ÷ reference (median of rounds)", "per round"],
+    r.transforms.map((t) => [`T=${t.T}, N=${t.N}`, fmt(t.samples_per_s, 0), t.round_samples_per_s.map((x) => fmt(x, 0)).join(" "), fmt(t.reference?.samples_per_s, 0), t.reference?.round_samples_per_s.map((x) => fmt(x, 0)).join(" ") ?? "—", fmt(t.reference?.median_ratio, 2), t.reference?.round_ratios.map((x) => fmt(x, 2)).join(" ") ?? "—"]),
+  );
+  const withRef = r.steps.filter((s) => s.reference);
+  const refTable = textTable(
+    ["case", "engine ms/step", "reference ms/step", "reference ÷ engine (median of rounds)", "per round", "CPU: engine", "reference", "ratio (median)"],
+    withRef.map((s) => { const x = s.reference as ReferenceSide; return [s.name, s.round_medians_ms.map((v) => fmt(v, 1)).join(" "), x.round_ms.map((v) => fmt(v, 1)).join(" "), fmt(x.median_ratio, 2), x.round_ratios.map((v) => fmt(v, 2)).join(" "), fmt(s.cpu_ms, 2), fmt(x.median_cpu_ms, 2), fmt(x.median_cpu_ratio, 2)]; }),
+  );
   const m = r.machine;
   return [
     `machine: ${m.cpu_model}, ${m.nproc} cores, ${m.total_memory_gb} GB; load before ${m.loadavg.join(" ")}, after ${r.machine_load_after.join(" ")}`,
     `versions: cebra-mcp ${m.versions.cebra_mcp}, onnxruntime-node ${m.versions.onnxruntime_node}, node ${m.versions.node}`,
-    `command: ${r.command}  (rounds ${r.options.rounds}, ${r.options.steps} steps after ${r.options.warmup} warm-up, T = ${r.options.T})`,
+    `command: ${r.command}  (rounds ${r.options.rounds}, ${r.options.steps} steps after ${r.options.warmup} warm-up, T = ${r.options.T}, K = ${r.options.k.join(", ")} step(s) per session.run)`,
     "",
     stepTable,
     "",
+    r.reference,
+    ...(withRef.length ? [refTable, ""] : []),
     transformTable,
     "",
     `peak RSS: ${fmt(r.peak_rss_mb, 0)} MB`,

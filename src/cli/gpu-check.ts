@@ -2,6 +2,8 @@
  * `npm run gpu-check`: which execution providers start on this machine (CUDA, WebGPU, CPU) and why the
  * others do not; the standard configuration trained for a few hundred steps on each one that starts
  * (same seed, so the same batches); the GPU loss trajectories compared with the CPU one step by step.
+ * Each device runs with K = 1 step per session.run and, with `--k` (or `--quick`: 300 steps, K = 1 and
+ * 10), with K steps per run (an ONNX Loop keeping the parameters on the device, engine/train/k-steps.ts).
  * Prints a table and writes the full report as JSON. Also runnable from a carried bundle
  * (`node dist/bench/gpu-check.js`, see docs/GPU.md and bench/make-gpu-bundle.sh).
  */
@@ -13,6 +15,7 @@ import { buildStepGraph } from "../engine/cebra/step.js";
 import type { ResolvedDevice } from "../engine/runtime/devices.js";
 import { AUTO_DEVICE_ORDER, createSession } from "../engine/runtime/sessions.js";
 import { stepGraphOptions } from "../engine/train/batches.js";
+import { profileStepsLoop } from "../engine/train/k-steps.js";
 import { profileSteps } from "../engine/train/trainer.js";
 import type { Conditional, SessionData, TrainConfig } from "../engine/types.js";
 
@@ -25,6 +28,9 @@ interface GpuCheckOptions {
   conditional: Conditional;
   threads?: number;
   json: string;
+  /** Steps per session.run to time on every device (1 = the plain step graph). */
+  k: number[];
+  quick: boolean;
 }
 
 interface DeviceProbe {
@@ -36,6 +42,8 @@ interface DeviceProbe {
 
 interface DeviceRun {
   device: ResolvedDevice;
+  /** Steps per session.run (absent = 1). */
+  k?: number;
   steps: number;
   /** Whole step, sampling + window assembly, and session.run, in ms (after 10 % warm-up steps). */
   step_ms: Percentiles | null;
@@ -43,6 +51,8 @@ interface DeviceRun {
   run_ms: Percentiles | null;
   losses: number[];
   error: string | null;
+  /** 1000 / median step ms. */
+  steps_per_s?: number | null;
 }
 
 /** A run plus its final parameters (compared, not written to the report). */
@@ -53,6 +63,7 @@ export interface RunResult {
 
 interface TrajectoryComparison {
   device: ResolvedDevice;
+  k: number;
   reference: "cpu";
   steps: number;
   first_step_abs_diff: number;
@@ -86,7 +97,7 @@ export interface GpuCheckReport {
  */
 const AGREEMENT_TOLERANCE = 1e-2;
 
-const USAGE = `usage: gpu-check [--steps 200] [--devices ${AUTO_DEVICE_ORDER.join(",")}] [--T 10000] [--N 100] [--batch 512] [--conditional time] [--threads n] [--json gpu-check.json]`;
+const USAGE = `usage: gpu-check [--quick] [--steps 200] [--k 1,10] [--devices ${AUTO_DEVICE_ORDER.join(",")}] [--T 10000] [--N 100] [--batch 512] [--conditional time] [--threads n] [--json gpu-check.json]`;
 
 /** Parse the command-line options of `gpu-check`. */
 export function parseGpuCheckArgs(argv: string[]): GpuCheckOptions {
@@ -101,7 +112,7 @@ export function parseGpuCheckArgs(argv: string[]): GpuCheckOptions {
   if (unknown.length) throw new UserError(`gpu-check: unknown device(s) ${unknown.join(", ")}.`, USAGE, "bad_flag");
   if (!devices.includes("cpu")) devices.push("cpu");
   return {
-    steps: int("steps", values.steps),
+    steps: int("steps", values.steps ?? (values.quick ? "300" : "200")),
     devices,
     T: int("T", values.T),
     N: int("N", values.N),
@@ -109,6 +120,8 @@ export function parseGpuCheckArgs(argv: string[]): GpuCheckOptions {
     conditional: values.conditional as Conditional,
     threads: values.threads === undefined ? undefined : int("threads", values.threads),
     json: values.json,
+    k: (values.k ?? (values.quick ? "1,10" : "1")).split(",").map((x) => int("k", x.trim())),
+    quick: values.quick,
   };
 }
 
@@ -124,7 +137,9 @@ function parseOptions(argv: string[]) {
   return parseArgs({
     args: argv,
     options: {
-      steps: { type: "string", default: "200" },
+      steps: { type: "string" },
+      k: { type: "string" },
+      quick: { type: "boolean", default: false },
       devices: { type: "string", default: AUTO_DEVICE_ORDER.join(",") },
       T: { type: "string", default: "10000" },
       N: { type: "string", default: "100" },
@@ -147,15 +162,18 @@ async function probe(device: ResolvedDevice, onnx: Uint8Array, threads?: number)
   }
 }
 
-async function runOn(device: ResolvedDevice, cfg: TrainConfig, data: SessionData, opts: GpuCheckOptions): Promise<RunResult> {
+async function runOn(device: ResolvedDevice, cfg: TrainConfig, data: SessionData, opts: GpuCheckOptions, k: number): Promise<RunResult> {
   try {
-    const p = await profileSteps([data], { ...cfg, device }, opts.steps);
+    const p = k === 1 ? await profileSteps([data], { ...cfg, device }, opts.steps) : await profileStepsLoop(data, { ...cfg, device }, opts.steps, k);
     const warm = Math.ceil(opts.steps / 10);
     const total = p.run_ms.map((r, i) => r + p.assemble_ms[i]).slice(warm);
+    const step_ms = percentiles(total);
     const run: DeviceRun = {
       device,
+      k,
       steps: opts.steps,
-      step_ms: percentiles(total),
+      steps_per_s: 1000 / step_ms.median,
+      step_ms,
       assemble_ms: percentiles(p.assemble_ms.slice(warm)),
       run_ms: percentiles(p.run_ms.slice(warm)),
       losses: p.losses.map((l) => l.loss),
@@ -164,7 +182,7 @@ async function runOn(device: ResolvedDevice, cfg: TrainConfig, data: SessionData
     return { run, params: p.params };
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
-    return { run: { device, steps: 0, step_ms: null, assemble_ms: null, run_ms: null, losses: [], error }, params: new Float32Array(0) };
+    return { run: { device, k, steps: 0, step_ms: null, assemble_ms: null, run_ms: null, losses: [], error }, params: new Float32Array(0) };
   }
 }
 
@@ -178,6 +196,7 @@ export function compareTrajectories({ run, params }: RunResult, cpu: RunResult):
   const speedup = run.step_ms && cpu.run.step_ms ? cpu.run.step_ms.median / run.step_ms.median : null;
   return {
     device: run.device,
+    k: run.k ?? 1,
     reference: "cpu",
     steps: n,
     first_step_abs_diff: abs[0] ?? NaN,
@@ -193,15 +212,16 @@ export function compareTrajectories({ run, params }: RunResult, cpu: RunResult):
 
 function verdictLines(runs: DeviceRun[], comparisons: TrajectoryComparison[]): string[] {
   const lines: string[] = [];
-  for (const r of runs.filter((r) => r.error)) lines.push(`${r.device}: started but training failed: ${r.error}`);
+  for (const r of runs.filter((r) => r.error)) lines.push(`${r.device} K=${r.k ?? 1}: started but training failed: ${r.error}`);
   for (const c of comparisons) {
+    const who = `${c.device} K=${c.k}`;
     lines.push(
       c.agrees
-        ? `${c.device}: agrees with cpu (first-step |Δloss| ${c.first_step_abs_diff.toExponential(1)}, max over ${c.steps} steps ${c.max_abs_diff.toExponential(1)}); ${fmt(c.speedup_vs_cpu, 2)}× cpu speed`
-        : `${c.device}: DIFFERS from cpu (first-step |Δloss| ${c.first_step_abs_diff.toExponential(1)} ≥ ${AGREEMENT_TOLERANCE})`,
+        ? `${who}: agrees with cpu K=1 (first-step |Δloss| ${c.first_step_abs_diff.toExponential(1)}, max over ${c.steps} steps ${c.max_abs_diff.toExponential(1)}); ${fmt(c.speedup_vs_cpu, 2)}× its speed`
+        : `${who}: DIFFERS from cpu K=1 (first-step |Δloss| ${c.first_step_abs_diff.toExponential(1)} ≥ ${AGREEMENT_TOLERANCE})`,
     );
   }
-  if (!comparisons.length) lines.push("No GPU execution provider ran; nothing to compare with the CPU.");
+  if (!runs.some((r) => r.device !== "cpu" && !r.error)) lines.push("No GPU execution provider ran; nothing to compare with the CPU but the CPU's own K > 1 runs.");
   return lines;
 }
 
@@ -213,9 +233,9 @@ async function checkDevices(opts: GpuCheckOptions): Promise<GpuCheckReport> {
   for (const d of opts.devices) probes.push(await probe(d, onnx, opts.threads));
   const data = benchmarkData(opts.N, opts.conditional, opts.T);
   const results: RunResult[] = [];
-  for (const p of probes.filter((p) => p.started)) results.push(await runOn(p.device, cfg, data, opts));
+  for (const p of probes.filter((p) => p.started)) for (const k of opts.k) results.push(await runOn(p.device, cfg, data, opts, k));
   const ok = results.filter((r) => !r.run.error);
-  const cpu = ok.find((r) => r.run.device === "cpu");
+  const cpu = ok.find((r) => r.run.device === "cpu" && (r.run.k ?? 1) === opts.k[0]);
   const comparisons = cpu ? ok.filter((r) => r !== cpu).map((r) => compareTrajectories(r, cpu)) : [];
   const runs = results.map((r) => r.run);
   return {
@@ -238,12 +258,12 @@ function formatGpuCheck(r: GpuCheckReport): string {
     p.started ? [`${p.device.padEnd(7)} starts`] : [`${p.device.padEnd(7)} does not start: ${p.reason}`, `        fix: ${p.fix ?? "—"}`],
   );
   const runTable = textTable(
-    ["device", "steps", "step ms (median)", "p10", "p90", "sample+windows ms", "session.run ms", "first loss", "last loss"],
-    r.runs.map((x) => [x.device, String(x.steps), fmt(x.step_ms?.median, 2), fmt(x.step_ms?.p10, 2), fmt(x.step_ms?.p90, 2), fmt(x.assemble_ms?.median, 2), fmt(x.run_ms?.median, 2), fmt(x.losses[0], 5), fmt(x.losses[x.losses.length - 1], 5)]),
+    ["device", "K", "steps", "steps/s", "step ms (median)", "p10", "p90", "sample+windows ms", "session.run ms", "first loss", "last loss"],
+    r.runs.map((x) => [x.device, String(x.k ?? 1), String(x.steps), fmt(x.steps_per_s, 1), fmt(x.step_ms?.median, 2), fmt(x.step_ms?.p10, 2), fmt(x.step_ms?.p90, 2), fmt(x.assemble_ms?.median, 2), fmt(x.run_ms?.median, 2), fmt(x.losses[0], 5), fmt(x.losses[x.losses.length - 1], 5)]),
   );
   const cmpTable = textTable(
-    ["device vs cpu", "|Δloss| step 1", "max steps 1-10", "max all", "max rel", "final", "max |Δparam|", "speed-up"],
-    r.comparisons.map((c) => [c.device, c.first_step_abs_diff.toExponential(2), c.first10_max_abs_diff.toExponential(2), c.max_abs_diff.toExponential(2), c.max_rel_diff.toExponential(2), c.final_abs_diff.toExponential(2), c.param_max_abs_diff.toExponential(2), fmt(c.speedup_vs_cpu, 2)]),
+    [`device vs cpu K=${o.k[0]}`, "K", "|Δloss| step 1", "max steps 1-10", "max all", "max rel", "final", "max |Δparam|", "speed-up"],
+    r.comparisons.map((c) => [c.device, String(c.k), c.first_step_abs_diff.toExponential(2), c.first10_max_abs_diff.toExponential(2), c.max_abs_diff.toExponential(2), c.max_rel_diff.toExponential(2), c.final_abs_diff.toExponential(2), c.param_max_abs_diff.toExponential(2), fmt(c.speedup_vs_cpu, 2)]),
   );
   return [
     `gpu-check: ${r.config.model_architecture}, batch ${o.batch_size}, T ${o.T}, N ${o.N}, ${o.conditional} conditional, ${o.steps} steps`,

@@ -29,7 +29,7 @@ const uniform = (rng: Rng, n: number) => Array.from({ length: n }, () => rng.uni
 
 test("conv1dRecording's hand-written and generic gradients match finite differences (repeated rows accumulate)", () => {
   const [T, ci, co, k] = [6, 3, 2, 2];
-  const rowData = [0, 1, 2, 1, 2, 3, 4, 5, 1, 2, 2, 3]; // [4 windows, 3 steps]; rows 1 and 2 repeat
+  const rowData = [0, 1, 2, 1, 2, 3, 3, 4, 5, 1, 2, 3]; // [4 windows, 3 consecutive steps]; rows 1 to 3 repeat
   const rng = new Rng(5);
   const feeds = { data: uniform(rng, T * ci), w: uniform(rng, co * ci * k), b: uniform(rng, co) };
   const grads = [true, false].map((customRules) => {

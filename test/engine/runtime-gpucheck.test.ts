@@ -59,3 +59,26 @@ test("gpu-check options: defaults, cpu always included as the reference, bad val
   assert.throws(() => parseGpuCheckArgs(["--devices", "tpu"]), /unknown device/);
   assert.throws(() => parseGpuCheckArgs(["--steps", "0"]), /positive integer/);
 });
+
+test("gpu-check --quick: 300 steps with K = 1 and 10 steps per run unless told otherwise", () => {
+  const q = parseGpuCheckArgs(["--quick"]);
+  assert.deepEqual([q.steps, q.k, q.quick], [300, [1, 10], true]);
+  assert.deepEqual(parseGpuCheckArgs(["--quick", "--steps", "40", "--k", "1,4"]).k, [1, 4]);
+  assert.deepEqual(parseGpuCheckArgs([]).k, [1]);
+  assert.throws(() => parseGpuCheckArgs(["--k", "1,0"]), /positive integer/);
+});
+
+test("gpu-check with K > 1: the K-step run is compared with the CPU's K = 1 run and agrees to float rounding", async () => {
+  const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gpucheck-k-")), "report.json");
+  const out = capture();
+  const code = await runGpuCheck(["--devices", "cpu", "--steps", "9", "--k", "1,4", "--T", "600", "--N", "20", "--batch", "32", "--json", json], out.stream);
+  assert.equal(code, 0);
+  const report = JSON.parse(fs.readFileSync(json, "utf8")) as GpuCheckReport;
+  assert.deepEqual(report.runs.map((r) => [r.device, r.k, r.losses.length]), [["cpu", 1, 9], ["cpu", 4, 9]]);
+  assert.equal(report.comparisons.length, 1);
+  const c = report.comparisons[0];
+  assert.equal(c.k, 4);
+  assert.ok(c.max_abs_diff < 1e-5 && c.param_max_abs_diff < 1e-6, `K = 4 vs K = 1: ${c.max_abs_diff}, ${c.param_max_abs_diff}`);
+  assert.ok(report.runs.every((r) => r.steps_per_s! > 0));
+  assert.match(out.text(), /cpu K=4: agrees with cpu K=1/);
+});

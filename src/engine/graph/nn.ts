@@ -175,38 +175,46 @@ function tapsWeightGrad(dp: Value, x2d: Value, k: number, co: number): Value {
 
 /**
  * Windows given as row indices into a whole recording instead of copied values: window m's time step
- * l is `data[rows[m, l]]`. The recording is the same buffer every step (ORT reads CPU inputs in place),
- * so nothing is copied per step.
+ * l is `data[rows[m, l]]`, and a window's rows are consecutive: rows[m, l] = rows[m, 0] + l (as
+ * `fillWindowRows` writes them). The recording is the same buffer every step (ORT reads CPU inputs in
+ * place), so nothing is copied per step.
  */
 export interface RecordingWindows {
   /** The recording [T, Ci] (time-major). */
   data: Value;
-  /** int64 [b, L]: recording row of each window time step. */
+  /** int64 [b, L]: recording row of each window time step (consecutive within a window). */
   rows: Value;
 }
 
 /**
- * `conv1d` (stride 1, taps formulation) of the windows `src.rows` of `src.data`: the tap products are
- * computed once per recording row, P_all = data·Wc [T, k·Co], and the windows' rows gathered from it
- * (k·Co wide instead of Ci wide); the backward scatter-adds dP into dP_all [T, k·Co] (repeated rows
- * accumulate) and dWc = dP_allᵀ·data. First-layer work scales with T instead of b·L, so this pays when
- * the recording has fewer rows than the batch's windows (see cebra/cost.ts `chooseStepInput`).
+ * `conv1d` (stride 1, taps formulation) of the windows `src.rows` of `src.data`, computed once per
+ * recording row: the tap products P_all = data·Wc [T, k·Co], the convolution over the whole recording
+ * Q[r] = bias + Σ_j P_all[r + j, j·Co:(j+1)·Co] [T − k + 1, Co], and each window's outputs gathered from
+ * Q (window m, output t = Q[rows[m, t]]: its rows are consecutive), Co wide instead of k·Co. The
+ * backward scatter-adds dy into dQ [T − k + 1, Co] (repeated rows accumulate), places its taps back in
+ * time (dP_all [T, k·Co]) and dWc = dP_allᵀ·data. First-layer work scales with T instead of b·L, so
+ * this pays when the recording has fewer rows than the batch's windows (see cebra/cost.ts `chooseStepInput`).
  */
 export function conv1dRecording(src: RecordingWindows, w: Value, bias: Value, spec: ConvSpec): Value {
   const { kernel: k, stride: s, out: co } = spec;
   if (s !== 1) throw new Error("conv1dRecording: only stride 1 is supported");
   const [T, ci] = src.data.staticShape();
   const len = src.rows.staticShape()[1];
+  const lout = convOutLength(len, k, 1)!;
+  const tq = convOutLength(T, k, 1)!;
+  const starts = slice(src.rows, [1], [0], [lout]);
   let wc: Value | null = null;
   return customGradient(
     "conv1d_recording_taps",
     [src.data, w, bias],
     () => {
       wc = tapsWeight(w, ci, k, co);
-      return [sumTaps(gather(matmul(src.data, wc), src.rows, 0), bias, k, 1, co, convOutLength(len, k, 1))];
+      const q = reshape(sumTaps(reshape(matmul(src.data, wc), [1, T, k * co]), bias, k, 1, co, tq), [tq, co]);
+      return [gather(q, starts, 0)];
     },
     ([dy], needs) => {
-      const dpAll = scatterAddRows(zeros(src.data.graph, [T, k * co]), src.rows, tapsOutputGrad(dy!, k, 1, len));
+      const dq = scatterAddRows(zeros(src.data.graph, [tq, co]), starts, dy!);
+      const dpAll = reshape(tapsOutputGrad(reshape(dq, [1, tq, co]), k, 1, T), [T, k * co]);
       return [
         needs[0] ? matmul(dpAll, transpose(wc!, [1, 0])) : null,
         needs[1] ? tapsWeightGrad(dpAll, src.data, k, co) : null,

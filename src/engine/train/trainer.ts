@@ -317,7 +317,7 @@ function checkFinite(l: StepLosses, step: number): void {
 }
 
 /** Per-step timings and results of a short training run (benchmarks and the GPU check). */
-interface StepProfile {
+export interface StepProfile {
   /** Milliseconds per step spent sampling and copying windows into X (or writing their row indices). */
   assemble_ms: number[];
   /** Milliseconds per step inside `session.run` (graph execution plus input/output copies). */

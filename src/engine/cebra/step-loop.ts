@@ -1,0 +1,34 @@
+/**
+ * The single-session training step run K times inside one `session.run`: the step graph of step.ts
+ * as the body of an ONNX Loop, with the parameters and Adam moments as loop-carried values (they stay
+ * inside the runtime between steps: no per-step copies in and out, which is what a GPU needs), the
+ * recording ("data") shared by every iteration, and the per-step inputs (the batch's "rows" or "X",
+ * Adam's "step_size" and "bc2_sqrt") stacked for the K steps. Iteration i computes exactly the step
+ * graph on batch i, so K steps of this graph equal K single steps on the same batches.
+ */
+import { writeOnnxLoop, type LoopLayout } from "../graph/onnx.js";
+import { type StepGraph, type StepGraphOptions, buildStepIR } from "./step.js";
+
+/** The Loop's layout: what is carried, shared, stacked (see `writeOnnxLoop`). */
+export const STEP_LOOP_LAYOUT: LoopLayout = {
+  carried: [
+    ["params", "new_params"],
+    ["m", "new_m"],
+    ["v", "new_v"],
+  ],
+  shared: ["data"],
+  scan: ["loss", "align", "uniform", "temperature"],
+};
+
+/**
+ * The K-step graph. Inputs: "K" (int64 scalar), "params_0", "m_0", "v_0" [P], "data" (input
+ * "recording" only), and stacked per step "rows_k" [K, M, L] (or "X_k" [K, M, L, N]), "step_size_k",
+ * "bc2_sqrt_k" [K]. Outputs: "final_params", "final_m", "final_v" [P], "loss_k", "align_k",
+ * "uniform_k", "temperature_k" [K].
+ */
+export function buildStepLoopGraph(o: StepGraphOptions): StepGraph {
+  if (o.mode !== "step") throw new Error(`the K-step graph needs mode "step", got "${o.mode}"`);
+  const { graph, param_count, window_length, rows, input } = buildStepIR(o);
+  const layout = input === "recording" ? STEP_LOOP_LAYOUT : { ...STEP_LOOP_LAYOUT, shared: [] };
+  return { onnx: writeOnnxLoop(graph, layout), param_count, window_length, rows, input };
+}

@@ -67,7 +67,7 @@ test("recording_ids: one model, one embedding per recording in their order, a mu
   }
 });
 
-test("decode_video_frames decodes each session, by recording_id or by embedding id, with its controls", async () => {
+test("decode_video_frames decodes each session, by recording_id or by embedding id, with its controls; render and plot take the session", async () => {
   const byRecording = (await callOk<Decoding>(client, "decode_video_frames", { model_id: joint.model_id, recording_id: rec.a, shuffled_control: true })).data;
   assert.equal(byRecording.recording_id, rec.a);
   assert.equal(byRecording.model_id, joint.model_id);
@@ -75,6 +75,10 @@ test("decode_video_frames decodes each session, by recording_id or by embedding 
   for (const c of ["raw_per_sample", "raw_window_averaged", "untrained_encoder", "shuffled_labels"]) {
     assert.equal(byRecording.controls[c]?.status, "ok", `control ${c}: ${JSON.stringify(byRecording.controls[c])}`);
   }
+  // Rendering and plotting work on the session's decoding and embedding.
+  await callOk(client, "render_reconstruction", { decoding_id: byRecording.decoding_id, layout: "timeline" });
+  const plot = (await callOk(client, "plot_embedding", { embedding_id: joint.embedding_ids![1] })).text;
+  assert.ok(plot.includes(`"embedding_id":"${joint.embedding_ids![1]}"`) && plot.includes('"points_shown":360'), plot.slice(0, 300));
   const byEmbedding = (await callOk<Decoding>(client, "decode_video_frames", { embedding_id: joint.embedding_ids![0], skip_raw_controls: true })).data;
   assert.equal(byEmbedding.recording_id, rec.b);
   // The same session decoded twice the same way gives the same accuracy.

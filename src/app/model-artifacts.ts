@@ -9,7 +9,7 @@
  */
 import { parseNpy, writeNpy } from "../data/formats/npy.js";
 import { exportModel, loadModelFiles, type ModelFile, type TrainingSummary } from "../engine/train/export.js";
-import type { FitResult, MultiFitResult } from "../engine/fit.js";
+import { adaptedStart, type FitResult, type MultiFitResult } from "../engine/fit.js";
 import type { PreparedTraining } from "../engine/train/prepare.js";
 import { transformRecording, untrainedModel } from "../engine/train/transform.js";
 import type { LabelSource } from "../engine/train/prepare.js";
@@ -285,7 +285,8 @@ export async function loadEmbedding(ws: Workspace, id: string): Promise<{ data: 
 
 /**
  * The untrained-encoder control of a model: its architecture, sizes and seed at initialisation (the
- * parameters training started from), transformed over `neural` exactly like the trained embedding.
+ * parameters training started from; for an adapted model, its source's layers with the new first layer
+ * before training), transformed over `neural` exactly like the trained embedding.
  * Stored as an embedding artifact linked from the model (`untrained_embedding_id`) so later decodings
  * reuse it.
  */
@@ -302,7 +303,10 @@ export async function untrainedEmbedding(
   const one = model.n_neurons.length > 1
     ? { ...model, config: { ...model.config, seed: model.config.seed + session }, n_neurons: [model.n_neurons[session]], params: [model.params[session]], optimizer: [model.optimizer[session]] }
     : model;
-  const data = await transformRecording(untrainedModel(one), rec.neural, rec.n_samples, rec.n_neurons);
+  // An adapted model started from its source's layers and a new first layer: that start is its initialisation.
+  const a = manifest.meta.adapted_from;
+  const start = a ? adaptedStart((await loadModel(ws, a.model_id)).model, a.session, model.config, model.n_neurons[0], false).start : untrainedModel(one);
+  const data = await transformRecording(start, rec.neural, rec.n_samples, rec.n_neurons);
   const dim = model.config.output_dimension;
   const rows = data.length / dim;
   const m = sessionView(manifest.meta, session);

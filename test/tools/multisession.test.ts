@@ -127,6 +127,10 @@ test("adapt_from: a new first layer for a new recording; the copied layers froze
   assert.equal(g.manifest.meta.adapted_from?.frozen, false);
   const decoded = (await callOk<Decoding>(client, "decode_video_frames", { model_id: frozen.model_id, skip_raw_controls: true })).data;
   assert.equal(decoded.recording_id, rec.c);
+  // Its untrained-encoder control is its own start: the source's layers with the new first layer, before training.
+  assert.equal(decoded.controls.untrained_encoder?.status, "ok", JSON.stringify(decoded.controls.untrained_encoder));
+  const untrainedId = (await ws.get<{ untrained_embedding_id?: string }>(frozen.model_id!, "model")).meta.untrained_embedding_id;
+  assert.ok(untrainedId && (await ws.has(untrainedId)), "the control's embedding is stored and linked from the model");
 });
 
 test("misuse is refused with the problem and the fix", async () => {

@@ -90,7 +90,14 @@ export async function fitSessions(recs: Recording[], opts: FitOptions & { names?
   if (opts.mode !== "behavior") {
     throw new UserError(`Multi-session training aligns sessions by their labels, so it needs mode 'behavior', not '${opts.mode}' (CEBRA has no time-only or hybrid multi-session training).`, "Pass mode: 'behavior' with labels every session has, or train each recording separately.");
   }
-  const prepared = recs.map((r) => prepareTraining(r, opts));
+  // A recording that lacks the labels (or a split) fails naming which one.
+  const prepared = recs.map((r, i) => {
+    try {
+      return prepareTraining(r, opts);
+    } catch (e) {
+      throw e instanceof UserError ? new UserError(`${names[i]}: ${e.problem}`, e.fix, e.code) : e;
+    }
+  });
   prepared.forEach((p, i) => {
     const a = prepared[0];
     const dim = (q: PreparedTraining) => q.session.continuous?.dim ?? 1;

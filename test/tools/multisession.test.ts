@@ -145,6 +145,9 @@ test("misuse is refused with the problem and the fix", async () => {
   assert.match(mismatch, /labels do not match/);
   assert.ok(mismatch.includes(rec.other_dim), mismatch);
   assert.match(mismatch, /Fix:.*same dimension/);
+  const missingColumn = await callError(client, "train_embedding", { recording_ids: [rec.a, rec.b], labels: ["speed"], ...TRAIN });
+  assert.ok(missingColumn.includes(rec.b) || missingColumn.includes(rec.a), missingColumn);
+  assert.match(missingColumn, /Fix:/);
   const timeMode = await callError(client, "train_embedding", { recording_ids: [rec.a, rec.b], mode: "time", ...TRAIN });
   assert.match(timeMode, /mode 'behavior'/);
   const resumeMulti = await callError(client, "train_embedding", { recording_id: rec.a, resume_from: joint.model_id, ...TRAIN });

@@ -4,10 +4,10 @@ import { compareEmbeddings, consistencyReading } from "../src/app/compare.js";
 import { defineTool, structuredResult } from "./kit/define.js";
 
 const INPUT = z.object({
-  ids: z.array(z.string().min(1).max(64)).min(2).max(20).describe("Model (mdl_…) or embedding (emb_…) ids."),
-  between: z.enum(["runs", "datasets"]).optional().describe("runs: one recording (default if one); datasets: aligned by a label."),
-  label: z.union([z.literal("frame"), z.object({ column: z.string().min(1).max(128).describe("Continuous label column.") })]).optional().describe("datasets: aligning label (default frame)."),
-  bins: z.number().int().min(3).max(1000).default(100).describe("datasets: label bins (default 100)."),
+  ids: z.array(z.string().min(1).max(64)).min(1).max(20).describe("Model or embedding ids (multi-session model: all sessions)."),
+  between: z.enum(["runs", "datasets"]).optional().describe("runs: one recording; datasets: aligned by label."),
+  label: z.union([z.literal("frame"), z.object({ column: z.string().min(1).max(128).describe("Continuous label column.") })]).optional().describe("datasets: aligning label (frame)."),
+  bins: z.number().int().min(3).max(1000).default(100).describe("datasets: label bins."),
 });
 
 const OUTPUT = z.object({
@@ -23,7 +23,7 @@ export const compareEmbeddingsTool = defineTool({
   name: "compare_embeddings",
   title: "Consistency between embeddings",
   description:
-    "CEBRA consistency: R² of a linear map between each ordered pair of embeddings (runs or datasets). Returns each pair's R² and the mean.",
+    "CEBRA consistency: returns R² of a linear map per ordered pair of embeddings (runs or datasets) and the mean.",
   inputSchema: INPUT,
   outputSchema: OUTPUT,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

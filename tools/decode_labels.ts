@@ -10,11 +10,11 @@ const INPUT = z.object({
   labels: z
     .union([z.enum(["continuous", "discrete"]), z.array(z.string().min(1).max(128)).min(1).max(64)])
     .optional()
-    .describe("continuous (default when present), discrete, or a list of continuous column names."),
-  k: z.number().int().min(1).max(1000).optional().describe("Fixed k (default: chosen on the last 20% of training)."),
+    .describe("continuous (default if present), discrete, or continuous column names."),
+  k: z.number().int().min(1).max(1000).optional().describe("Fixed k (default: chosen on validation)."),
   metric: METRIC,
-  shuffled_control: z.boolean().default(false).describe("Also decode the shuffled-label model (trained now unless train_embedding made it)."),
-  skip_raw_controls: z.boolean().default(false).describe("Skip the raw-activity kNN controls."),
+  shuffled_control: z.boolean().default(false).describe("Also decode the shuffled-label model (trained now if missing)."),
+  skip_raw_controls: z.boolean().default(false).describe("Skip raw-activity controls."),
 });
 
 const OUTPUT = z.object({
@@ -38,7 +38,7 @@ export const decodeLabelsTool = defineTool({
   name: "decode_labels",
   title: "Decode labels of held-out samples",
   description:
-    "Decodes continuous (r², median error) or discrete (accuracy) labels of held-out samples from a CEBRA embedding by kNN, with raw-activity, untrained-encoder (and shuffled-label) controls; for recordings without a movie. Returns decoding_id and scores. Next: plot_embedding.",
+    "kNN-decodes continuous (r², median error) or discrete (accuracy) held-out labels, with raw-activity, untrained-encoder (and shuffled-label) controls; returns decoding_id, scores. Next: plot_embedding.",
   inputSchema: INPUT,
   outputSchema: OUTPUT,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },

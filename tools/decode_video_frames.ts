@@ -8,20 +8,21 @@ import { METRIC, MODEL_OR_EMBEDDING } from "./kit/schemas.js";
 
 const INPUT = z.object({
   ...MODEL_OR_EMBEDDING,
-  test_repeat: z.number().int().min(0).max(100_000).optional().describe("Repeat index to decode (default: the held-out one)."),
-  k: z.number().int().min(1).max(1000).optional().describe("Fixed k (default: chosen on the last training repeat)."),
-  window: z.number().int().min(1).max(10_000).default(30).describe("Correct when |decoded − true| < window, in frames (30 = 1 s at 30 Hz, as the paper)."),
-  lag_frames: z.number().int().min(-10_000).max(10_000).default(0).describe("Decode the frame shown this many frames later (+) or earlier (−), for latency analyses."),
+  recording_id: z.string().min(1).max(64).optional().describe("Multi-session model's session."),
+  test_repeat: z.number().int().min(0).max(100_000).optional().describe("Repeat to decode (default: held out)."),
+  k: z.number().int().min(1).max(1000).optional().describe("Fixed k (default: chosen on validation)."),
+  window: z.number().int().min(1).max(10_000).default(30).describe("Correct if |error| < window frames (30 = 1 s, as the paper)."),
+  lag_frames: z.number().int().min(-10_000).max(10_000).default(0).describe("Decode the frame this many frames later (+) or earlier (−)."),
   metric: METRIC,
-  shuffled_control: z.boolean().default(false).describe("Also decode the shuffled-label model (trained now unless train_embedding made it)."),
-  skip_raw_controls: z.boolean().default(false).describe("Skip the raw-activity kNN controls (seconds for ~1000 neurons)."),
+  shuffled_control: z.boolean().default(false).describe("Also decode the shuffled-label model (trained now if missing)."),
+  skip_raw_controls: z.boolean().default(false).describe("Skip raw-activity controls."),
 });
 
 export const decodeVideoFrames = defineTool({
   name: "decode_video_frames",
   title: "Decode movie frames",
   description:
-    "Decodes by kNN (as the paper) which movie frame was on screen at each held-out sample from a CEBRA embedding; returns decoding_id, accuracy within window, errors, chance, and raw-activity, untrained-encoder (and shuffled-label) controls with CEBRA's margin over each. Next: render_reconstruction.",
+    "kNN-decodes (as the paper) the movie frame shown at each held-out sample; returns decoding_id, accuracy within window, errors, chance, raw-activity, untrained-encoder (and shuffled-label) controls with margins. Next: render_reconstruction.",
   inputSchema: INPUT,
   outputSchema: FRAME_DECODING_SCHEMA,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },

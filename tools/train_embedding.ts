@@ -6,14 +6,14 @@ import { followJob } from "./kit/follow.js";
 import { TRAINING_VIEW_SCHEMA, trainingText, trainingView } from "./kit/training-view.js";
 
 const INPUT = TRAINING_ARGS_SCHEMA.extend({
-  wait_seconds: z.number().min(0).max(55).default(40).describe("Seconds to wait before returning a job_id."),
+  wait_seconds: z.number().min(0).max(55).default(40).describe("Wait before returning a job_id."),
 });
 
 export const trainEmbedding = defineTool({
   name: "train_embedding",
   title: "Train a CEBRA embedding",
   description:
-    "Trains a CEBRA model (last repeat held out) and embeds every sample; returns model_id, embedding_id, loss and fit, or a job_id for get_job. Next: decode_video_frames or decode_labels.",
+    "Trains CEBRA, embeds every sample; returns model_id, embedding_id(s), fit, or job_id for get_job. Next: decode_video_frames/decode_labels.",
   inputSchema: INPUT,
   outputSchema: TRAINING_VIEW_SCHEMA,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },

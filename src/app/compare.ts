@@ -9,7 +9,7 @@ import { consistencyScore, type EmbeddingMatrix } from "../engine/cebra/metrics.
 import { selectContinuous, type Recording } from "../data/recording.js";
 import { UserError } from "../util/errors.js";
 import { mean } from "../util/stats.js";
-import { resolveEmbedding } from "./model-artifacts.js";
+import { resolveEmbedding, type ModelMeta } from "./model-artifacts.js";
 import type { RecordingStore } from "../store/recordings.js";
 import type { Workspace } from "../store/workspace.js";
 
@@ -33,12 +33,15 @@ export interface CompareResult {
 }
 
 export async function compareEmbeddings(deps: { workspace: Workspace; recordings: RecordingStore }, req: CompareRequest): Promise<CompareResult> {
-  if (req.ids.length < 2) throw new UserError(`compare_embeddings needs at least 2 ids, got ${req.ids.length}.`, "Pass two or more model_ids (or embedding_ids); list_artifacts shows them.");
   const resolved = [];
   for (const id of req.ids) {
     const byEmbedding = id.startsWith("emb_");
-    resolved.push(await resolveEmbedding(deps.workspace, byEmbedding ? { embedding_id: id } : { model_id: id }));
+    // A multi-session model stands for all its sessions' embeddings: their consistency is the cross-session one.
+    const sessions = byEmbedding ? undefined : (await deps.workspace.get<ModelMeta>(id, "model")).meta.sessions;
+    if (sessions) for (const x of sessions) resolved.push(await resolveEmbedding(deps.workspace, { embedding_id: x.embedding_id }));
+    else resolved.push(await resolveEmbedding(deps.workspace, byEmbedding ? { embedding_id: id } : { model_id: id }));
   }
+  if (resolved.length < 2) throw new UserError(`compare_embeddings needs at least 2 embeddings, got ${resolved.length}.`, "Pass two or more model_ids (or embedding_ids), or one multi-session model_id; list_artifacts shows them.");
   const recordingIds = resolved.map((r) => r.model.meta.recording_id);
   const sameRecording = recordingIds.every((r) => r === recordingIds[0]);
   const between = req.between ?? (sameRecording ? "runs" : "datasets");

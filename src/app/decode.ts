@@ -9,7 +9,7 @@ import type { DecodeControls, FrameDecodeResult, LabelDecodeResult } from "../de
 import type { KnnMetric } from "../decode/knn.js";
 import { selectContinuous, type Recording } from "../data/recording.js";
 import { UserError } from "../util/errors.js";
-import { loadEmbedding, resolveEmbedding, saveDecoding, untrainedEmbedding, type ModelMeta } from "./model-artifacts.js";
+import { loadEmbedding, resolveEmbedding, saveDecoding, sessionView, untrainedEmbedding, type ModelMeta } from "./model-artifacts.js";
 import type { RecordingStore } from "../store/recordings.js";
 import { trainShuffledTwin } from "./train.js";
 import type { ArtifactManifest, Workspace } from "../store/workspace.js";
@@ -64,7 +64,7 @@ interface Resolved {
   untrained_embedding_id: string | null;
 }
 
-async function resolve(deps: DecodeDeps, ids: { model_id?: string; embedding_id?: string }, req: ControlRequest): Promise<Resolved> {
+async function resolve(deps: DecodeDeps, ids: { model_id?: string; embedding_id?: string; recording_id?: string }, req: ControlRequest): Promise<Resolved> {
   const r = await resolveEmbedding(deps.workspace, ids);
   if (r.model.meta.control) {
     throw new UserError(
@@ -86,17 +86,18 @@ async function resolve(deps: DecodeDeps, ids: { model_id?: string; embedding_id?
   if (req.shuffled_control) {
     shuffledId = r.model.meta.shuffled_model_id ?? (await trainShuffledTwin(deps, { id: r.model_id, meta: r.model.meta }, req));
     const twin = await deps.workspace.get<ModelMeta>(shuffledId, "model");
-    const emb = await loadEmbedding(deps.workspace, twin.meta.embedding_id);
+    // A multi-session model's twin is multi-session too: the same session's embedding.
+    const emb = await loadEmbedding(deps.workspace, sessionView(twin.meta, r.model.meta.session_index ?? 0).embedding_id);
     shuffled = { embedding: emb, model_id: shuffledId };
   }
-  const u = await untrainedInput(deps, r.model_id, rec);
+  const u = await untrainedInput(deps, r.model_id, rec, r.model.meta.session_index ?? 0);
   return { rec, model_id: r.model_id, model: r.model, embedding_id: r.embedding_id, embedding: r.embedding, shuffled, shuffled_model_id: shuffledId, ...u };
 }
 
 /** The untrained encoder's embedding for the control (one transform, cached on the model), or why it was not run. */
-async function untrainedInput(deps: DecodeDeps, modelId: string, rec: Recording): Promise<{ untrained: ShuffledInput; untrained_embedding_id: string | null }> {
+async function untrainedInput(deps: DecodeDeps, modelId: string, rec: Recording, session: number): Promise<{ untrained: ShuffledInput; untrained_embedding_id: string | null }> {
   try {
-    const e = await untrainedEmbedding(deps.workspace, modelId, rec);
+    const e = await untrainedEmbedding(deps.workspace, modelId, rec, session);
     return { untrained: { embedding: e, model_id: modelId }, untrained_embedding_id: e.id };
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
@@ -106,6 +107,8 @@ async function untrainedInput(deps: DecodeDeps, modelId: string, rec: Recording)
 
 interface FrameDecodeRequest extends ControlRequest {
   model_id?: string;
+  /** A multi-session model's session to decode (or pass one of its embedding ids). */
+  recording_id?: string;
   embedding_id?: string;
   test_repeat?: number;
   k?: number;
@@ -139,6 +142,7 @@ export async function decodeAndStoreFrames(deps: DecodeDeps, req: FrameDecodeReq
 
 interface LabelDecodeRequest extends ControlRequest {
   model_id?: string;
+  recording_id?: string;
   embedding_id?: string;
   /** Which labels to decode: the recording's continuous (default if present) or discrete labels, or named continuous columns. */
   labels?: "continuous" | "discrete" | string[];

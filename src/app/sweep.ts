@@ -37,7 +37,7 @@ type Setting = Record<string, Value>;
 const VALUE = z.union([z.number(), z.string()]);
 
 /** train_embedding arguments a sweep sets itself (the split is the sweep's) or that make no sense per model. */
-const NOT_SWEPT = new Set(["recording_id", "train_repeats", "train_fraction", "resume_from", "shuffled_control", "wait_seconds"]);
+const NOT_SWEPT = new Set(["recording_id", "recording_ids", "adapt_from", "adapt_all", "train_repeats", "train_fraction", "resume_from", "shuffled_control", "wait_seconds"]);
 
 /** At most this many models per sweep (settings × seeds × recordings). */
 export const MAX_SWEEP_MODELS = 48;

@@ -14,6 +14,7 @@ import type { JobBackend, JobControl, JobRecord, ResumedWork } from "../store/jo
 import { CheckpointWriter, checkpointPolicy, latestCheckpoint, removeCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { loadModel, saveFit, type ModelMeta } from "./model-artifacts.js";
 import { CancelledError, UserError } from "../util/errors.js";
+import { runMultiSessionTraining, trainMultiSessionTwin } from "./multisession.js";
 import { mean } from "../util/stats.js";
 import type { RecordingStore } from "../store/recordings.js";
 import type { Workspace } from "../store/workspace.js";
@@ -30,12 +31,13 @@ const USER_CONFIG = TRAIN_CONFIG_SCHEMA.pick({
  * the split, the user-facing TrainConfig fields (TRAIN_CONFIG_SCHEMA), resume and control options.
  */
 export const TRAINING_ARGS_SCHEMA = z.object({
-  recording_id: z.string().min(1).max(64).describe("From load_recording (rec_…)."),
+  recording_id: z.string().min(1).max(64).optional().describe("From load_recording (rec_…)."),
+  recording_ids: z.array(z.string().min(1).max(64)).min(2).max(8).optional().describe("Or 2–8, one encoder each, one space."),
   mode: z.enum(["behavior", "time", "hybrid"]).default("behavior").describe("behavior: positives share labels; time: time_offsets later; hybrid: both."),
   labels: z
     .union([z.enum(["frame_features", "frame", "continuous", "discrete"]), z.array(z.string().min(1).max(128)).min(1).max(64)])
     .optional()
-    .describe("frame_features (movie default), frame, continuous, discrete or column names."),
+    .describe("frame_features (movie default), frame, continuous, discrete, or columns."),
   ...USER_CONFIG.shape,
   model_architecture: z.enum(listArchitectures().map((a) => a.name) as [string, ...string[]]).default(DEFAULT_TRAIN_CONFIG.model_architecture).describe("Receptive field in the name."),
   max_iterations: USER_CONFIG.shape.max_iterations.unwrap().default(2000).describe("Training steps."),
@@ -52,15 +54,23 @@ export const TRAINING_ARGS_SCHEMA = z.object({
   time_offsets: USER_CONFIG.shape.time_offsets.describe("Samples between time positives."),
   train_repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(10_000).optional().describe("Repeats to train (default: all but last)."),
   train_fraction: z.number().gt(0).max(1).optional().describe("No repeats: first fraction trained (0.8)."),
-  resume_from: z.string().min(1).max(64).optional().describe("Model (mdl_…) to train max_iterations more; a new model."),
+  resume_from: z.string().min(1).max(64).optional().describe("Model to train max_iterations more (new model)."),
   shuffled_control: z.boolean().default(false).describe("Also a shuffled-label control (2× time)."),
+  adapt_from: z.string().min(1).max(64).optional().describe("Fit this model to recording_id (new 1st layer)."),
+  adapt_all: z.boolean().default(false).describe("adapt_from: train every layer."),
 });
 
 type TrainingArgs = z.output<typeof TRAINING_ARGS_SCHEMA>;
 
 /** A training request as the job runs it (and records it in the job's params): TrainingArgs with the full TrainConfig. */
 export interface TrainingRequest {
+  /** The recording (multi-session: the first of `recording_ids`). */
   recording_id: string;
+  /** Multi-session training (src/app/multisession.ts): the recordings, one encoder each, in this order. */
+  recording_ids?: string[];
+  /** Start from this model's trained encoder (session 0's) with a new first layer (CEBRA's adapt); `adapt_frozen`: only that layer trains. */
+  adapt_from?: string;
+  adapt_frozen?: boolean;
   mode: TrainingMode;
   labels?: LabelSource;
   config: TrainConfig;
@@ -80,6 +90,12 @@ export interface TrainingRequest {
 export const TRAINING_RESULT_SCHEMA = z.object({
   model_id: z.string(),
   embedding_id: z.string(),
+  /** Multi-session: one embedding per recording, in the order of recording_ids (embedding_id is the first). */
+  embedding_ids: z.array(z.string()).optional(),
+  recording_ids: z.array(z.string()).optional(),
+  /** Multi-session: each session's held-out goodness of fit (bits), in the order of recording_ids; heldout_goodness_of_fit_bits is their mean. */
+  session_heldout_bits: z.array(z.number().nullable()).optional(),
+  adapted_from: z.string().optional(),
   shuffled_model_id: z.string().nullable(),
   recording_id: z.string(),
   mode: z.enum(["behavior", "time", "hybrid"]),
@@ -105,10 +121,25 @@ export type TrainingResult = z.output<typeof TRAINING_RESULT_SCHEMA>;
 
 /** The request a client's arguments stand for: defaults for the engine-only fields, label columns as a LabelSource. */
 export function trainingRequest(args: TrainingArgs): TrainingRequest {
-  const { recording_id, mode, labels, train_repeats, train_fraction, resume_from, shuffled_control, ...chosen } = args;
+  const { recording_id, recording_ids, mode, labels, train_repeats, train_fraction, resume_from, shuffled_control, adapt_from, adapt_all, ...chosen } = args;
+  if ((recording_id === undefined) === (recording_ids === undefined)) {
+    throw new UserError(
+      recording_id === undefined ? "Neither recording_id nor recording_ids was given." : "Both recording_id and recording_ids were given.",
+      "Pass recording_id for one recording, or recording_ids (2–8) to train one encoder per recording into one shared space.",
+    );
+  }
+  if (recording_ids && new Set(recording_ids).size !== recording_ids.length) {
+    throw new UserError(`recording_ids lists a recording twice (${recording_ids.join(", ")}).`, "List each recording once.");
+  }
+  if (recording_ids && (adapt_from || resume_from)) {
+    throw new UserError(`${adapt_from ? "adapt_from" : "resume_from"} cannot be combined with recording_ids: ${adapt_from ? "adapting fits one new recording" : "resume_from continues single-session models"}.`,
+      adapt_from ? "Pass one recording_id with adapt_from (the model may be multi-session)." : "Train the sessions again with a larger max_iterations.");
+  }
+  if (adapt_from && resume_from) throw new UserError("adapt_from and resume_from cannot be combined.", "Adapt first, then resume the adapted model with resume_from.");
   const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...chosen };
   return {
-    recording_id, mode, config, train_repeats, train_fraction, shuffled_control, resume_from,
+    recording_id: recording_id ?? recording_ids![0], ...(recording_ids ? { recording_ids } : {}), mode, config, train_repeats, train_fraction, shuffled_control, resume_from,
+    ...(adapt_from ? { adapt_from, adapt_frozen: !adapt_all } : {}),
     labels: Array.isArray(labels) ? { columns: labels } : labels,
   };
 }
@@ -118,15 +149,16 @@ export async function startTrainingJob(
   deps: { workspace: Workspace; jobs: JobBackend; recordings: RecordingStore },
   request: TrainingRequest,
 ): Promise<JobRecord> {
-  await deps.recordings.summary(request.recording_id);
-  const req = request.resume_from ? await resumeRequest(deps.workspace, request) : request;
+  for (const id of request.recording_ids ?? [request.recording_id]) await deps.recordings.summary(id);
+  const req = request.resume_from ? await resumeRequest(deps.workspace, request) : request.adapt_from ? await adaptRequest(deps.workspace, request) : request;
   const runs = req.shuffled_control ? 2 : 1;
   const steps = req.config.max_iterations;
+  const on = req.recording_ids ? `${req.recording_ids.length} sessions (${req.recording_ids.join(", ")})` : req.recording_id;
   return deps.jobs.submit({
     kind: "train",
-    summary: `${req.config.model_architecture} ${req.mode} on ${req.recording_id}, ${steps} steps${req.shuffled_control ? " + shuffled-label control" : ""}`,
+    summary: `${req.config.model_architecture} ${req.mode} on ${on}${req.adapt_from ? ` adapted from ${req.adapt_from}` : ""}, ${steps} steps${req.shuffled_control ? " + shuffled-label control" : ""}`,
     args: JSON.parse(JSON.stringify(req)) as Record<string, unknown>,
-    parents: [req.recording_id],
+    parents: [...(req.recording_ids ?? [req.recording_id]), ...(req.adapt_from ? [req.adapt_from] : [])],
     total: steps * runs,
     device: req.config.device,
   });
@@ -135,6 +167,9 @@ export async function startTrainingJob(
 /** A resume request takes the stored model's recording, mode, labels and split (a model is one fit of one recording). */
 async function resumeRequest(ws: Workspace, req: TrainingRequest): Promise<TrainingRequest> {
   const m = (await ws.get<ModelMeta>(req.resume_from!, "model")).meta;
+  if (m.sessions) {
+    throw new UserError(`${req.resume_from} is a multi-session model; resume_from continues single-session models only.`, "Train the sessions again (recording_ids) with a larger max_iterations.");
+  }
   if (m.control) {
     throw new UserError(`${req.resume_from} is a shuffled-label control; it is not trained further on its own.`, `Resume its real model ${m.control_of ?? ""} with shuffled_control: true instead.`);
   }
@@ -147,9 +182,29 @@ async function resumeRequest(ws: Workspace, req: TrainingRequest): Promise<Train
   return { ...req, ...fitSetup(m) };
 }
 
+/**
+ * An adapt request: the architecture and sizes are the source model's (its encoder body is reused); the
+ * steps, learning rate, labels, split and seed are this call's. A control cannot be adapted from.
+ */
+async function adaptRequest(ws: Workspace, req: TrainingRequest): Promise<TrainingRequest> {
+  const m = (await ws.get<ModelMeta>(req.adapt_from!, "model")).meta;
+  if (m.control) {
+    throw new UserError(`${req.adapt_from} is a shuffled-label control; its encoder learned no label structure to transfer.`, `Adapt from its real model ${m.control_of ?? "(see list_artifacts)"}.`);
+  }
+  const c = m.config;
+  return { ...req, config: { ...req.config, model_architecture: c.model_architecture, num_hidden_units: c.num_hidden_units, output_dimension: c.output_dimension, distance: c.distance } };
+}
+
+/** The `adapt` option of a fit for an adapt request (the source model's first session's encoder). */
+async function adaptOption(ws: Workspace, req: Pick<TrainingRequest, "adapt_from" | "adapt_frozen">) {
+  if (!req.adapt_from) return undefined;
+  return { source: (await loadModel(ws, req.adapt_from)).model, session: 0, freeze: req.adapt_frozen ?? true };
+}
+
 /** What a stored model was fitted on (mode, labels, split): a resumed run or a control repeats it. */
-function fitSetup(m: ModelMeta): Pick<TrainingRequest, "mode" | "labels" | "train_repeats" | "train_fraction"> {
+function fitSetup(m: ModelMeta): Pick<TrainingRequest, "mode" | "labels" | "train_repeats" | "train_fraction" | "adapt_from" | "adapt_frozen"> {
   return {
+    ...(m.adapted_from ? { adapt_from: m.adapted_from.model_id, adapt_frozen: m.adapted_from.frozen } : {}),
     mode: m.mode as TrainingMode,
     labels: m.labels ?? undefined,
     train_repeats: m.split.kind === "repeats" ? m.split.train_repeats : undefined,
@@ -185,6 +240,7 @@ export async function runTraining(
   req: TrainingRequest,
   control: JobControl,
 ): Promise<TrainingResult> {
+  if (req.recording_ids) return runMultiSessionTraining(deps, req, control);
   const writer = new CheckpointWriter(deps.workspace, control.id);
   const checkpoint = await latestCheckpoint(deps.workspace, control.id);
   // A job run again after its process stopped (a server restart, a queue worker killed) goes on from its last checkpoint.
@@ -207,6 +263,7 @@ async function runTrainingFrom(
 ): Promise<TrainingResult> {
   const rec = await deps.recordings.loadRecordingArtifact(req.recording_id);
   const resume = req.resume_from ? await loadModel(deps.workspace, req.resume_from) : null;
+  const adapt = await adaptOption(deps.workspace, req);
   const steps = req.config.max_iterations;
   const config = resume ? { ...resume.model.config, max_iterations: resume.model.steps_done + steps, device: req.config.device, threads: req.config.threads } : req.config;
   // InfoNCE at chance (all similarities equal) is log(batch size), once per objective (hybrid sums two).
@@ -223,6 +280,7 @@ async function runTrainingFrom(
       shuffle_labels: shuffled,
       shuffle_seed: config.seed + 1,
       config,
+      adapt,
       resumeFrom: checkpoint?.phase === (shuffled ? "control" : "model") ? checkpoint.model : shuffled ? undefined : resume?.model,
       signal: control.signal,
       checkpointEvery: policy,
@@ -252,7 +310,8 @@ async function runTrainingFrom(
   /** Reports a step without training (saving): the counters stay where training left them. */
   const saving = (what: "model" | "shuffled-label control", offset: number, done: number) =>
     control.report({ step: offset + done, phase: `saving ${what}`, phase_step: done, phase_total: steps, message: `saving the ${what} and its embedding to the workspace` });
-  const ctx = { recording_id: req.recording_id, recording_sha256: rec.provenance.sha256, mode: req.mode, labels: req.labels ?? null, resumed_from: req.resume_from };
+  const adaptedFrom = req.adapt_from ? { model_id: req.adapt_from, session: 0, recording_id: (await deps.workspace.get<ModelMeta>(req.adapt_from, "model")).meta.recording_id, frozen: req.adapt_frozen ?? true } : undefined;
+  const ctx = { recording_id: req.recording_id, recording_sha256: rec.provenance.sha256, mode: req.mode, labels: req.labels ?? null, resumed_from: req.resume_from, adapted_from: adaptedFrom };
   let real: FitResult;
   let ids: { model_id: string; embedding_id: string };
   if (checkpoint?.phase === "control") {
@@ -307,6 +366,7 @@ function trainingResult(
     device_notes: m.device_notes,
     wall_time_s: m.wall_time_s,
     warnings: real.warnings,
+    ...(req.adapt_from ? { adapted_from: req.adapt_from } : {}),
   };
 }
 
@@ -321,6 +381,7 @@ export async function trainShuffledTwin(
   opts: { signal?: AbortSignal; onProgress?: (step: number, total: number, message: string) => void } = {},
 ): Promise<string> {
   const m = model.meta;
+  if (m.sessions) return trainMultiSessionTwin(deps, model, opts);
   const rec = await deps.recordings.loadRecordingArtifact(m.recording_id);
   const chance = (m.mode === "hybrid" ? 2 : 1) * Math.log(m.config.batch_size);
   const chanceText = `${m.mode === "hybrid" ? "2·" : ""}log(${m.config.batch_size}) = ${chance.toFixed(3)}`;
@@ -329,6 +390,7 @@ export async function trainShuffledTwin(
     shuffle_labels: true,
     shuffle_seed: m.config.seed + 1,
     config: storedTrainConfig(m.config),
+    adapt: await adaptOption(deps.workspace, fitSetup(m)),
     signal: opts.signal,
     // Progress notifications carry only progress/total/message, so the message names the phase as get_job
     // does; embedding and saving count as one unit each after the steps (progress must increase).
@@ -339,6 +401,6 @@ export async function trainShuffledTwin(
   });
   if (fit.model.cancelled) throw new CancelledError("shuffled-label control training was cancelled");
   opts.onProgress?.(m.config.max_iterations + 2, m.config.max_iterations + 2, "saving shuffled-label control: saving it and its embedding to the workspace, then decoding");
-  const ids = await saveFit(deps.workspace, fit, { recording_id: m.recording_id, recording_sha256: m.recording_sha256, mode: m.mode, labels: m.labels, control_of: model.id });
+  const ids = await saveFit(deps.workspace, fit, { recording_id: m.recording_id, recording_sha256: m.recording_sha256, mode: m.mode, labels: m.labels, control_of: model.id, adapted_from: m.adapted_from });
   return ids.model_id;
 }

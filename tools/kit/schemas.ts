@@ -11,4 +11,4 @@ export const MODEL_OR_EMBEDDING = {
 };
 
 /** kNN distance of the decoders: absent, each decoder chooses it on validation (src/decode/kselect.ts). */
-export const METRIC = z.enum(["cosine", "euclidean", "correlation"]).optional().describe("kNN distance for all decoders (default: chosen on validation).");
+export const METRIC = z.enum(["cosine", "euclidean", "correlation"]).optional().describe("kNN distance (default: chosen on validation).");

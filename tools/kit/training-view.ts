@@ -15,7 +15,7 @@ export const TRAINING_VIEW_SCHEMA = z.object({
   ...TRAINING_RESULT_SCHEMA.pick({
     model_id: true, embedding_id: true, shuffled_model_id: true, final_loss: true, goodness_of_fit_bits: true,
     heldout_goodness_of_fit_bits: true, steps_done: true, steps_per_s: true, device_used: true, device_notes: true,
-    wall_time_s: true, labels: true, split: true,
+    wall_time_s: true, labels: true, split: true, embedding_ids: true, recording_ids: true, session_heldout_bits: true, adapted_from: true,
   }).partial().shape,
   shuffled_heldout_goodness_of_fit_bits: z.number().optional().describe("Held-out goodness of fit of the shuffled-label control (bits; 0 is chance), when it was trained and scored."),
   warnings: z.array(z.string()).optional().describe("What the training data checks warned about (constant units or labels)."),
@@ -51,11 +51,17 @@ export function trainingView(record: JobRecord): TrainingView {
           wall_time_s: result.wall_time_s,
           labels: result.labels,
           split: result.split,
+          ...(result.embedding_ids ? { embedding_ids: result.embedding_ids, recording_ids: result.recording_ids, session_heldout_bits: result.session_heldout_bits } : {}),
+          ...(result.adapted_from ? { adapted_from: result.adapted_from } : {}),
         }
       : {}),
     ...(record.warnings?.length ? { warnings: record.warnings } : {}),
     ...(record.error ? { error: { message: record.error.message, ...(record.error.fix ? { fix: record.error.fix } : {}) } } : {}),
-    next: result && !result.cancelled ? `Call decode_video_frames with model_id "${result.model_id}" (movies) or decode_labels.` : view.next,
+    next: result && !result.cancelled
+      ? result.embedding_ids
+        ? `Call decode_video_frames with model_id "${result.model_id}" and a recording_id (one per session), or with one of embedding_ids; compare_embeddings with ids ["${result.model_id}"] gives the cross-session consistency.`
+        : `Call decode_video_frames with model_id "${result.model_id}" (movies) or decode_labels.`
+      : view.next,
   };
 }
 
@@ -76,6 +82,8 @@ export function trainingText(o: TrainingView): string {
       `Training ${o.status}: model ${o.model_id}, embedding ${o.embedding_id}${o.shuffled_model_id ? `, shuffled-label control ${o.shuffled_model_id}` : ""}.`,
       `${o.steps_done} steps on ${o.device_used} at ${f(o.steps_per_s, 1)} steps/s (${f(o.wall_time_s, 1)} s). Final loss ${f(o.final_loss)}; goodness of fit ${f(o.goodness_of_fit_bits, 2)} bits (train), ${f(o.heldout_goodness_of_fit_bits, 2)} bits (held out).`,
       ...fitReading(o),
+      ...(o.embedding_ids ? [`Sessions (one encoder each, one shared space): ${o.recording_ids!.map((r, i) => `${r} → ${o.embedding_ids![i]} (held out ${f(o.session_heldout_bits?.[i], 2)} bits)`).join(", ")}; the held-out fit above is their mean.`] : []),
+      ...(o.adapted_from ? [`Adapted from ${o.adapted_from}: its encoder (first session's, if multi-session) with a new first layer for this recording.`] : []),
       `Labels: ${o.labels}. Split: ${o.split}.`,
       ...warningLines(o.warnings),
       `Next: ${o.next}`,

@@ -9,7 +9,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { CancelledError, rebuildError } from "../../util/errors.js";
-import type { CheckpointPolicy } from "./trainer.js";
+import type { CheckpointPolicy, FrozenParams } from "./trainer.js";
 import type { WorkerJob, WorkerMessage } from "./worker.js";
 import type { SessionData, TrainConfig, TrainedModel, TrainProgress } from "../types.js";
 
@@ -24,6 +24,8 @@ interface TrainModelOptions {
   /** Called with the state so far every `checkpointEvery` steps or seconds (trainer.ts `onCheckpoint`). */
   onCheckpoint?: (snapshot: TrainedModel) => void;
   checkpointEvery?: CheckpointPolicy;
+  /** Parameters training keeps fixed (trainer.ts `frozen`). */
+  frozen?: FrozenParams;
 }
 
 const WORKER_URL = new URL("./worker.js", import.meta.url);
@@ -36,7 +38,7 @@ const WORKER_URL = new URL("./worker.js", import.meta.url);
 export function trainModel(sessions: SessionData[], cfg: TrainConfig, opts: TrainModelOptions = {}): Promise<TrainedModel> {
   if (opts.signal?.aborted) return Promise.reject(new CancelledError("training cancelled before it started"));
   const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
-  const job: WorkerJob = { sessions, cfg, resumeFrom: opts.resumeFrom, cancelFlag, progressIntervalMs: opts.progressIntervalMs, checkpointEvery: opts.onCheckpoint ? opts.checkpointEvery : undefined };
+  const job: WorkerJob = { sessions, cfg, resumeFrom: opts.resumeFrom, cancelFlag, progressIntervalMs: opts.progressIntervalMs, checkpointEvery: opts.onCheckpoint ? opts.checkpointEvery : undefined, frozen: opts.frozen };
   const worker = new Worker(WORKER_URL, { workerData: job, stdout: true });
   // On stdio, the process's stdout is the MCP channel: whatever onnxruntime or a library prints in the
   // training thread goes to stderr instead (forwarded chunk by chunk, adding no listener to stderr).

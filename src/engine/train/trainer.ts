@@ -58,6 +58,14 @@ interface TrainerOptions {
    */
   onCheckpoint?: (snapshot: TrainedModel) => void;
   checkpointEvery?: CheckpointPolicy;
+  /** Parameters kept fixed: after every step the flat vector's `values.length` entries from `offset` are set back (CEBRA adapt's frozen layers). */
+  frozen?: FrozenParams;
+}
+
+/** A slice of the flat parameter vector that training does not change. */
+export interface FrozenParams {
+  offset: number;
+  values: Float32Array;
 }
 
 /** How often training hands out a checkpoint (whichever limit is reached first). */
@@ -270,6 +278,7 @@ export async function runTrainingLoop(sessions: SessionData[], cfg: TrainConfig,
         break;
       }
       const losses = await setup.runner.step(problem.nextBatch(), state);
+      if (opts.frozen) state.params.set(opts.frozen.values, opts.frozen.offset);
       checkFinite(losses, state.step);
       appendLog(log, losses);
       const p = meter.maybeReport(state.step, losses, state.step === cfg.max_iterations);

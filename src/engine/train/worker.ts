@@ -9,7 +9,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { serializeError, type SerializedError } from "../../util/errors.js";
 import { runTrainingLoop } from "./trainer.js";
-import type { CheckpointPolicy } from "./trainer.js";
+import type { CheckpointPolicy, FrozenParams } from "./trainer.js";
 import type { SessionData, TrainConfig, TrainedModel, TrainProgress } from "../types.js";
 
 /** What run.ts passes to the worker. */
@@ -22,6 +22,7 @@ export interface WorkerJob {
   progressIntervalMs?: number;
   /** Post `{type: "checkpoint"}` messages this often. */
   checkpointEvery?: CheckpointPolicy;
+  frozen?: FrozenParams;
 }
 
 /** A serialisable error (UserError fields kept so the parent can rebuild it). */
@@ -40,6 +41,7 @@ async function main(port: NonNullable<typeof parentPort>, job: WorkerJob): Promi
       onProgress: (progress) => post({ type: "progress", progress }),
       shouldStop: () => Atomics.load(job.cancelFlag, 0) !== 0,
       checkpointEvery: job.checkpointEvery,
+      frozen: job.frozen,
       onCheckpoint: job.checkpointEvery ? (model) => post({ type: "checkpoint", model }) : undefined,
     });
     post({ type: "done", model });

@@ -2,11 +2,11 @@
  * Joint (multi-session) training against single-session models of the same size (issue 14; the paper's
  * claim in kind: training across mice improves frame decoding over single-session models).
  *
- * "Mice": one builtin:allen-like population (default parameters but `n_cells` = MICE × CELLS, seed 0)
- * split into MICE disjoint groups of CELLS cells. Each group is a different set of simulated cells seeing
- * the same movie (different recording seeds of the built-in simulator would also draw a different movie,
- * so they cannot stand for mice watching one movie). Caveat: the groups share the simulated session's
- * per-repeat arousal gain, which separate mice would not.
+ * "Mice", KIND `split` (the default): one builtin:allen-like population (default parameters but `n_cells` =
+ * MICE × CELLS, seed 0) split into MICE disjoint groups of CELLS cells: different simulated cells seeing the
+ * same movie, but sharing the session's per-repeat arousal, running bouts and shared gain, which separate mice
+ * would not. KIND `separate`: MICE recordings of CELLS cells with recording seeds 1 … MICE and one
+ * `movie_seed` (0): separate simulated mice (own cells, own running and gains) watching one movie.
  *
  * Per mouse: a single-session model (offset10-model, behavior on frame features, STEPS steps, batch 512,
  * lr 1e-3, output dimension 8, hidden 32, training seed SEED; repeats 0–8 train) and the same mouse's encoder of ONE
@@ -16,7 +16,7 @@
  * frames = 1 s), beside the raw per-sample and window-averaged controls and chance. Also the mean
  * cross-mouse consistency (R² between mice aligned by frame, 100 bins) of the two kinds of embedding.
  *
- *   npm run build && node dist/bench/multisession.js [MICE=4] [CELLS=100] [STEPS=800] [SEED=0]
+ *   npm run build && node dist/bench/multisession.js [MICE=4] [CELLS=100] [STEPS=800] [SEED=0] [KIND=split]
  * (SEED: the training seed of every model; the population stays seed 0.) About 8.5 minutes on 2 loaded cores.
  */
 import { generateAllenLike } from "../src/data/builtin/index.js";
@@ -28,6 +28,8 @@ import { DEFAULT_TRAIN_CONFIG, type ArchitectureInfo, type TrainConfig } from ".
 import { mean } from "../src/util/stats.js";
 
 const [MICE, CELLS, STEPS, SEED] = [4, 100, 800, 0].map((d, i) => Number(process.argv[2 + i] ?? d));
+const KIND = process.argv[6] ?? "split";
+if (KIND !== "split" && KIND !== "separate") throw new Error(`KIND must be split or separate, not ${KIND}`);
 
 /** Cells [from, from + n) of `rec` as a recording of their own. */
 function units(rec: Recording, from: number, n: number): Recording {
@@ -38,8 +40,10 @@ function units(rec: Recording, from: number, n: number): Recording {
   return { ...rec, neural, n_neurons: n, unit_ids: rec.unit_ids.slice(from, from + n), unit_metadata };
 }
 
-const population = generateAllenLike({ n_cells: MICE * CELLS, seed: 0 });
-const mice = Array.from({ length: MICE }, (_, m) => units(population, m * CELLS, CELLS));
+const mice =
+  KIND === "split"
+    ? ((population) => Array.from({ length: MICE }, (_, m) => units(population, m * CELLS, CELLS)))(generateAllenLike({ n_cells: MICE * CELLS, seed: 0 }))
+    : Array.from({ length: MICE }, (_, m) => generateAllenLike({ n_cells: CELLS, seed: m + 1, movie_seed: 0 }));
 const cfg: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, max_iterations: STEPS, learning_rate: 1e-3, batch_size: 512, output_dimension: 8, num_hidden_units: 32, seed: SEED, device: "cpu" };
 const TRAIN_REPEATS = [0, 1, 2, 3, 4, 5, 6, 7, 8];
 
@@ -57,7 +61,8 @@ function crossMouseR2(embeddings: Float32Array[]): number {
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-console.log(`${MICE} mice × ${CELLS} cells (disjoint groups of one ${MICE * CELLS}-cell builtin:allen-like population, seed 0), ${STEPS} steps, training seed ${SEED}, batch 512 per session, repeats 0–8 train, repeat 9 decoded within 30 frames.`);
+const who = KIND === "split" ? `disjoint groups of one ${MICE * CELLS}-cell builtin:allen-like population, seed 0` : `builtin:allen-like recordings with seeds 1–${MICE}, movie_seed 0`;
+console.log(`${MICE} mice × ${CELLS} cells (${who}), ${STEPS} steps, training seed ${SEED}, batch 512 per session, repeats 0–8 train, repeat 9 decoded within 30 frames.`);
 
 const single: { emb: Float32Array; s: Scores; t: number }[] = [];
 for (const rec of mice) {

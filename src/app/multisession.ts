@@ -39,7 +39,7 @@ async function loadSessions(deps: Deps, ids: string[], labels: LabelSource | und
   const warnings: string[] = [];
   const ff = recs.map((r) => r.frame_features);
   if ((labels === undefined || labels === "frame_features") && ff.every((f) => f) && ff.some((f) => !sameArray(f!.data, ff[0]!.data))) {
-    warnings.push(`The recordings' frame features differ (${ids.join(", ")}): they show different movies, so positives across sessions match frames by their features, not the same frame. Joint training is meant for sessions of the same stimulus.`);
+    warnings.push(`The recordings' frame features differ (${ids.join(", ")}): they show different movies, so positives across sessions match frames by their features, not the same frame. Joint training is meant for sessions of the same stimulus (builtin:allen-like: give the recordings one movie_seed).`);
   }
   return { recs, warnings };
 }

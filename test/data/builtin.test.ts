@@ -60,6 +60,18 @@ test("same params give bit-identical arrays; another seed gives different ones",
   assert.notEqual(a.provenance.sha256, c.provenance.sha256);
 });
 
+test("movie_seed: recordings with one movie_seed and different seeds are different mice watching one movie", () => {
+  const a = generateAllenLike({ ...SMALL, movie_seed: 7 });
+  const same = generateAllenLike({ ...SMALL });
+  assert.ok(bytesOf(a.neural).equals(bytesOf(same.neural)), "movie_seed equal to seed must give the default recording");
+  assert.ok(bytesOf(a.movie!.frames).equals(bytesOf(same.movie!.frames)));
+  const b = generateAllenLike({ ...SMALL, seed: 8, movie_seed: 7 });
+  assert.ok(bytesOf(a.movie!.frames).equals(bytesOf(b.movie!.frames)), "one movie_seed must give one movie");
+  assert.ok(bytesOf(a.frame_features!.data).equals(bytesOf(b.frame_features!.data)), "one movie_seed must give the same frame features");
+  assert.ok(!bytesOf(a.neural).equals(bytesOf(b.neural)), "another seed must still change the cells and their activity");
+  assert.throws(() => generateAllenLike({ ...SMALL, movie_seed: -2 }), /movie_seed/);
+});
+
 test("calcium recording: shapes, frame/repeat/timestamp alignment, provenance", () => {
   const rec = small();
   const F = 120, R = 3, N = 60, T = F * R;

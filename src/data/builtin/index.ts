@@ -18,7 +18,7 @@ import { samplePopulation, type Cell } from "./cells.js";
 import { createDriveBank, frameDrives, type DriveBank } from "./drives.js";
 import { createFeatureBank, finishFeatures, rawFrameFeatures, type FeatureBank } from "./features.js";
 import { FRAME_RATE_HZ } from "./geometry.js";
-import { canonicalJson, resolveParams, type AllenLikeParams } from "./params.js";
+import { canonicalJson, movieSeed, resolveParams, type AllenLikeParams } from "./params.js";
 import { allocatePyramid, fillPyramid, maxPyramidLevels } from "./pyramid.js";
 import { streamRng } from "./random.js";
 import { lockedRates } from "./rates.js";
@@ -108,7 +108,7 @@ export function generateAllenLike(params: Partial<AllenLikeParams> = {}): Record
     repeat[t] = Math.floor(presented / F);
     timestamps[t] = t / rateHz;
   }
-  const frameFeatures = finishFeatures(rawFeatures, F, featureBank.nColumns, p.feature_dim, streamRng(p.seed, "features"));
+  const frameFeatures = finishFeatures(rawFeatures, F, featureBank.nColumns, p.feature_dim, streamRng(movieSeed(p), "features"));
   const generator: Record<string, unknown> = { ...p };
   return {
     neural: counts,

@@ -16,12 +16,12 @@ import { sceneCanvas } from "./canvas.js";
 import { bird, paint } from "./figures.js";
 import { nextPow2 } from "./fbm.js";
 import { FIELD_WIDTH_DEG, FRAME_RATE_HZ, STIMULUS_GRAY, pixelPitch } from "./geometry.js";
-import type { AllenLikeParams } from "./params.js";
+import { movieSeed, type AllenLikeParams } from "./params.js";
 import { streamRng } from "./random.js";
 import { SCENES, SCENE_WEIGHTS, type Scene } from "./scenes.js";
 import { paintScratch, paintShapes, type Shape, type Texture } from "./shapes.js";
 
-type MovieParams = Pick<AllenLikeParams, "seed" | "n_frames" | "frame_height" | "frame_width" | "spectral_slope" | "rms_contrast" | "pan_speed_deg_s" | "n_occluders" | "n_scenes" | "optical_blur_deg">;
+type MovieParams = Pick<AllenLikeParams, "seed" | "movie_seed" | "n_frames" | "frame_height" | "frame_width" | "spectral_slope" | "rms_contrast" | "pan_speed_deg_s" | "n_occluders" | "n_scenes" | "optical_blur_deg">;
 
 /** One shot of the movie: frames `first`..`last` (inclusive) show scene `name`. */
 export interface Shot {
@@ -71,20 +71,20 @@ function crossings(rng: Rng, shots: Shot[], count: number): Crossing[] {
   });
 }
 
-/** Renders the movie described by `p` (deterministic in `p.seed`). */
+/** Renders the movie described by `p` (deterministic in its seed, `movieSeed(p)`). */
 export function renderMovie(p: MovieParams): Movie {
   const h = p.frame_height;
   const w = p.frame_width;
   const aspect = w / h;
   const pitch = pixelPitch(w, h, 0);
   const texture: Texture = { height: nextPow2(2 * h), width: nextPow2(4 * h), data: new Float32Array(0) };
-  texture.data = sceneCanvas(streamRng(p.seed, "movie"), texture.height, texture.width, p.spectral_slope, pitch.x, pitch.y, p.optical_blur_deg);
+  texture.data = sceneCanvas(streamRng(movieSeed(p), "movie"), texture.height, texture.width, p.spectral_slope, pitch.x, pitch.y, p.optical_blur_deg);
   // The edge ramp of the shapes equals the optical blur (a Gaussian edge of σ rises over ≈ 2.5σ), at least one pixel.
   const edgePx = Math.max(1, (2.5 * p.optical_blur_deg) / ((pitch.x + pitch.y) / 2));
   const pan = p.pan_speed_deg_s / (FIELD_WIDTH_DEG / aspect);
   const shots = movieTimeline(p);
-  const scenes: Scene[] = shots.map((s, k) => SCENES[k].build(streamRng(p.seed, `movie:${s.name}`), { aspect, duration: (s.last - s.first + 1) / FRAME_RATE_HZ, pan }));
-  const extras = crossings(streamRng(p.seed, "movie:extras"), shots, p.n_occluders);
+  const scenes: Scene[] = shots.map((s, k) => SCENES[k].build(streamRng(movieSeed(p), `movie:${s.name}`), { aspect, duration: (s.last - s.first + 1) / FRAME_RATE_HZ, pan }));
+  const extras = crossings(streamRng(movieSeed(p), "movie:extras"), shots, p.n_occluders);
   const shotOf = new Int32Array(p.n_frames);
   for (const [k, s] of shots.entries()) shotOf.fill(k, s.first, s.last + 1);
 

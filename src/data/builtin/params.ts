@@ -13,6 +13,8 @@ import { UserError } from "../../util/errors.js";
 /** Everything that determines a generated recording (the same params always give the same arrays). */
 export interface AllenLikeParams {
   seed: number;
+  /** Seed of the movie and its frame features; −1: the recording's `seed`. */
+  movie_seed: number;
   modality: "calcium" | "neuropixels";
   // Stimulus
   n_frames: number;
@@ -104,6 +106,7 @@ const ASSUMED = "modelling assumption (no single literature value); see docs/BUI
 /** The single source of truth for parameter defaults, bounds and documentation. */
 const PARAM_SPECS: { readonly [K in keyof AllenLikeParams]: ParamSpec } = {
   seed: { kind: "integer", default: 0, min: 0, max: 4294967295, unit: "-", meaning: "random seed; same params give bit-identical arrays", realistic: "any 32-bit unsigned integer", source: "-" },
+  movie_seed: { kind: "integer", default: -1, min: -1, max: 4294967295, unit: "-", meaning: "seed of the movie and its frame features (−1: the recording's seed); recordings with one movie_seed and different seeds are different mice watching one movie", realistic: "one movie for every mouse, as Natural Movie 1", source: ALLEN },
   modality: { kind: "enum", default: "calcium", values: ["calcium", "neuropixels"], unit: "-", meaning: "calcium: 30 Hz dF/F, one sample per frame; neuropixels: spike counts in 120 Hz bins (4 per frame)", realistic: "calcium or neuropixels", source: "CEBRA Allen datasets (cebra-algorithm.md §5.2)" },
 
   n_frames: { kind: "integer", default: 900, min: 10, max: 10000, unit: "frames", meaning: "movie length (frames at 30 Hz)", realistic: "900 (30 s)", source: ALLEN },
@@ -271,4 +274,9 @@ export function canonicalJson(value: unknown): string {
     return `{${entries.join(",")}}`;
   }
   return JSON.stringify(value);
+}
+
+/** The seed the movie and its frame features are drawn from: `movie_seed`, or the recording's `seed` when −1. */
+export function movieSeed(p: Pick<AllenLikeParams, "seed" | "movie_seed">): number {
+  return p.movie_seed >= 0 ? p.movie_seed : p.seed;
 }

@@ -8,14 +8,14 @@
 import type { Recording } from "../data/recording.js";
 import { checkTrainingData } from "./train/checks.js";
 import { evaluateInfoNCE, type InfoNCEResult } from "./train/evaluate.js";
-import { prepareTraining, type PrepareOptions, type PreparedTraining } from "./train/prepare.js";
+import { prepareTraining, trainingConfig, type PrepareOptions, type PreparedTraining } from "./train/prepare.js";
 import { trainModel } from "./train/run.js";
 import type { CheckpointPolicy } from "./train/trainer.js";
 import { transformRecording } from "./train/transform.js";
 import type { TrainConfig, TrainedModel, TrainProgress } from "./types.js";
 
 export interface FitOptions extends PrepareOptions {
-  /** Hyperparameters; `conditional` and `hybrid` are set from the labels by prepareTraining. */
+  /** Hyperparameters; `conditional` and `hybrid` are set from the labels (and `delta`), `batch_size` from the data for `full_batch`. */
   config: TrainConfig;
   /** Continue this model (same recording, labels, split and configuration; config.max_iterations counts all steps). */
   resumeFrom?: TrainedModel;
@@ -47,7 +47,7 @@ export async function fitEmbedding(rec: Recording, opts: FitOptions): Promise<Fi
   const prepared = prepareTraining(rec, opts);
   const warnings = checkTrainingData(rec, prepared, opts.config);
   if (warnings.length) opts.onWarnings?.(warnings);
-  const config: TrainConfig = { ...opts.config, conditional: prepared.conditional, hybrid: prepared.hybrid };
+  const config: TrainConfig = trainingConfig(prepared, opts.config);
   const model = await trainModel([prepared.session], config, {
     onProgress: opts.onProgress, signal: opts.signal, resumeFrom: opts.resumeFrom, onCheckpoint: opts.onCheckpoint, checkpointEvery: opts.checkpointEvery,
   });

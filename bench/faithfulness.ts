@@ -1,13 +1,14 @@
 /**
- * Measurements behind the faithfulness options and the step default (docs/ENGINE.md, "Faithfulness
- * options"), on the built-in recording (builtin:allen-like defaults, seed 0; offset10-model, behavior on
- * frame features, batch 512, output dimension 8, τ = 1; repeats 0–8 train, repeat 9 decoded with every
- * control, as bench/builtin-why.ts). Prints Markdown table rows as they finish.
+ * Measurements behind the faithfulness options and the step default (docs/FAITHFULNESS.md), on the
+ * built-in recording (builtin:allen-like defaults, seed 0; offset10-model, behavior on frame features,
+ * batch 512, output dimension 8, τ = 1; repeats 0–8 train, repeat 9 decoded with every control, as
+ * bench/builtin-why.ts). Prints Markdown table rows as they finish.
  *
- *   npm run build && node dist/bench/faithfulness.js ties [SEED...]  # demo setting (800 steps, lr 1e-3), positive_ties random vs
- *                                                     # first, each with its shuffled-label control; training seeds 0–2 by default (~1 min a seed and rule)
- *   node dist/bench/faithfulness.js steps                     # tool setting (lr 3e-4) at 10,000 steps, seed 0 (~5 min)
- *   node dist/bench/faithfulness.js fullbatch                 # 20 full-batch steps: time per step and peak memory
+ *   npm run build && node dist/bench/faithfulness.js ties [SEED...]  # demo setting (800 steps, lr 1e-3):
+ *       positive_ties random vs first, each with its shuffled-label control; seeds 0–2 by default (~1 min a seed and rule)
+ *   node dist/bench/faithfulness.js steps        # the tool's setting (lr 3e-4) at 10,000 steps, seed 0 (~5 min)
+ *   node dist/bench/faithfulness.js steps2000    # the same at 2000 steps (docs/BUILTIN.md has this row)
+ *   node dist/bench/faithfulness.js fullbatch    # 20 full-batch steps: time and peak memory
  */
 import { generateAllenLike } from "../src/data/builtin/index.js";
 import { decodeMovie } from "../src/decode/pipeline.js";

@@ -45,9 +45,9 @@ export interface FitResult {
 
 export async function fitEmbedding(rec: Recording, opts: FitOptions): Promise<FitResult> {
   const prepared = prepareTraining(rec, opts);
-  const warnings = checkTrainingData(rec, prepared, opts.config);
-  if (warnings.length) opts.onWarnings?.(warnings);
   const config: TrainConfig = trainingConfig(prepared, opts.config);
+  const warnings = checkTrainingData(rec, prepared, config);
+  if (warnings.length) opts.onWarnings?.(warnings);
   const model = await trainModel([prepared.session], config, {
     onProgress: opts.onProgress, signal: opts.signal, resumeFrom: opts.resumeFrom, onCheckpoint: opts.onCheckpoint, checkpointEvery: opts.checkpointEvery,
   });

@@ -33,7 +33,7 @@ export const TRAIN_CONFIG_SCHEMA = z.object({
   discrete_prior: z.enum(["empirical", "uniform"]).default("empirical"),
   /**
    * Which occurrence of an exactly repeated nearest label is the positive: "first" (lowest sample index,
-   * CEBRA's torch.argmin) or "random" (uniform over the occurrences). docs/ENGINE.md "Faithfulness options".
+   * CEBRA's torch.argmin) or "random" (uniform over the occurrences). docs/FAITHFULNESS.md.
    */
   positive_ties: z.enum(["random", "first"]).default("random"),
   /** CEBRA's full-batch mode (batch_size None): every sample is a reference each step; batch_size is set from the data. */

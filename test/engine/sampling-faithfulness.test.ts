@@ -1,5 +1,5 @@
 /**
- * CEBRA faithfulness options of the samplers (docs/ENGINE.md "Faithfulness options"): which occurrence
+ * CEBRA faithfulness options of the samplers (docs/FAITHFULNESS.md): which occurrence
  * of a repeated nearest label is the positive (`positive_ties`), full-batch steps (`full_batch`) and
  * the normal `delta` conditional in hybrid training.
  */

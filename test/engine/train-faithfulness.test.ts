@@ -1,5 +1,5 @@
 /**
- * The faithfulness options through a whole fit (docs/ENGINE.md "Faithfulness options"): full-batch
+ * The faithfulness options through a whole fit (docs/FAITHFULNESS.md): full-batch
  * training on a small recording, hybrid training with delta positives, and stored models from before
  * the options (no positive_ties / full_batch fields) loading with the values they were trained with.
  */

@@ -10,7 +10,7 @@ export const cancelJob = defineTool({
   name: "cancel_job",
   title: "Cancel job",
   description:
-    "Stops a queued or running job (a cancelled training still saves its model). Returns the job's status.",
+    "Stops a queued or running job (a cancelled training keeps its model). Returns its status.",
   inputSchema: z.object({
     job_id: z.string().min(1).max(64).describe("Job id (job_…)."),
   }),

@@ -41,7 +41,7 @@ export function inspectionText(r: SourceInspection): string {
 export const inspectSourceTool = defineTool({
   name: "inspect_source",
   title: "Inspect a source",
-  description: "Lists a file's neural series, labels, movies and unusable parts before loading; returns the load_recording arguments for each.",
+  description: "Lists a file's neural series, labels, movies and unusable parts; returns load_recording arguments for each.",
   inputSchema: z.object({ source: z.string().min(1).max(4096).describe("Local path or http(s) URL.") }),
   outputSchema: OUTPUT,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

@@ -20,10 +20,10 @@ export const listArtifacts = defineTool({
   name: "list_artifacts",
   title: "List workspace artifacts",
   description:
-    "Lists workspace artifacts of all sessions, newest first, with id, size and summary. Use it to find an id.",
+    "Lists workspace artifacts (all sessions), newest first, with id, size and summary.",
   inputSchema: z.object({
-    kind: z.enum(ALL_KINDS).optional().describe("Only this kind; omit for all."),
-    limit: z.number().int().min(1).max(100).default(25).describe("Most artifacts returned (default 25)."),
+    kind: z.enum(ALL_KINDS).optional().describe("Only this kind."),
+    limit: z.number().int().min(1).max(100).default(25).describe("Most returned."),
   }),
   outputSchema: z.object({
     workspace: z.string().describe("Workspace directory."),

@@ -8,20 +8,20 @@ import { embeddingPlotResult } from "./kit/render-view.js";
 const INPUT = z.object({
   ...MODEL_OR_EMBEDDING,
   colour_by: z
-    .union([z.enum(["frame", "time", "repeat", "discrete", "none"]), z.object({ column: z.string().min(1).max(128).describe("Continuous label column.") })])
+    .union([z.enum(["frame", "time", "repeat", "discrete", "none"]), z.object({ column: z.string().min(1).max(128).describe("Label column.") })])
     .default("frame")
-    .describe("frame, time, repeat, discrete, none or {column} (default frame)."),
-  samples: z.enum(["all", "train", "test"]).default("all").describe("all, train or test (held out) (default all)."),
+    .describe("frame, time, repeat, discrete, none or {column}."),
+  samples: z.enum(["all", "train", "test"]).default("all").describe("all, train or test (held out)."),
   dims: z.union([z.literal(2), z.literal(3)]).optional().describe("2 or 3 (default 3 if ≥ 3 dims)."),
-  projection: z.enum(["first", "pca"]).default("first").describe("first dims (as CEBRA) or pca (default first)."),
-  include_loss: z.boolean().default(true).describe("Add the loss curve (default true)."),
+  projection: z.enum(["first", "pca"]).default("first").describe("first dims (as CEBRA) or pca."),
+  include_loss: z.boolean().default(true).describe("Add the loss curve."),
 });
 
 export const plotEmbeddingTool = defineTool({
   name: "plot_embedding",
   title: "Plot an embedding",
   description:
-    "Plots an embedding as a 2-D/3-D PNG scatter coloured by frame, time, repeat or a label, with the loss curve. Returns the image and its path.",
+    "Plots an embedding as a 2-D/3-D PNG coloured by frame, time, repeat or a label, with the loss curve. Returns the image and its path.",
   inputSchema: INPUT,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   async handler(args, ctx) {

@@ -23,7 +23,7 @@ import type { Workspace } from "../store/workspace.js";
 const USER_CONFIG = TRAIN_CONFIG_SCHEMA.pick({
   model_architecture: true, output_dimension: true, num_hidden_units: true, batch_size: true, max_iterations: true,
   learning_rate: true, temperature: true, temperature_mode: true, min_temperature: true, distance: true,
-  time_offsets: true, seed: true, device: true, threads: true,
+  time_offsets: true, seed: true, device: true, threads: true, positive_ties: true, full_batch: true, delta: true, discrete_prior: true,
 });
 
 /**
@@ -40,7 +40,7 @@ export const TRAINING_ARGS_SCHEMA = z.object({
     .describe("frame_features (movie default), frame, continuous, discrete, or columns."),
   ...USER_CONFIG.shape,
   model_architecture: z.enum(listArchitectures().map((a) => a.name) as [string, ...string[]]).default(DEFAULT_TRAIN_CONFIG.model_architecture).describe("Receptive field in the name."),
-  max_iterations: USER_CONFIG.shape.max_iterations.unwrap().default(2000).describe("Training steps."),
+  max_iterations: USER_CONFIG.shape.max_iterations.unwrap().default(2000).describe("Steps (CEBRA 10,000: +5 pts, 5× time)."),
   temperature: USER_CONFIG.shape.temperature.describe("InfoNCE temperature (start if auto)."),
   min_temperature: USER_CONFIG.shape.min_temperature.describe("Auto temperature floor."),
   distance: USER_CONFIG.shape.distance.describe("cosine or −squared Euclidean."),
@@ -52,6 +52,10 @@ export const TRAINING_ARGS_SCHEMA = z.object({
   device: USER_CONFIG.shape.device.describe("auto: CUDA, WebGPU, else CPU."),
   batch_size: USER_CONFIG.shape.batch_size.describe("Samples per step (and negatives)."),
   time_offsets: USER_CONFIG.shape.time_offsets.describe("Samples between time positives."),
+  positive_ties: USER_CONFIG.shape.positive_ties.describe("Repeated nearest label: first (CEBRA) or random."),
+  full_batch: USER_CONFIG.shape.full_batch.describe("All samples each step (CEBRA batch_size None)."),
+  delta: USER_CONFIG.shape.delta.describe("σ: positive nearest label+N(0,σ²)."),
+  discrete_prior: USER_CONFIG.shape.discrete_prior.describe("Discrete prior: empirical or uniform (balanced)."),
   train_repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(10_000).optional().describe("Repeats to train (default: all but last)."),
   train_fraction: z.number().gt(0).max(1).optional().describe("No repeats: first fraction trained (0.8)."),
   resume_from: z.string().min(1).max(64).optional().describe("Model to train max_iterations more (new model)."),

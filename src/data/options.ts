@@ -64,14 +64,14 @@ const NEUROPIXELS_SCHEMA = z
     /** Presentation rows [start, end) to use (default [0, 9000): the first block of 10 repeats, as CEBRA). */
     rows: z.array(z.number().int().min(0).max(10_000_000)).length(2).optional().describe("Presentation rows [start, end) (default [0, 9000])."),
     /** Apply the unit quality filter (default true). */
-    quality_filter: z.boolean().optional().describe("Apply the unit quality filter (default true)."),
+    quality_filter: z.boolean().optional().describe("Unit quality filter (default true)."),
     /** Override some quality thresholds (see QualityThresholds). */
     quality: z
       .object({
         isi_violations_max: z.number().min(0).optional().describe("Max ISI violations ratio (default 0.5)."),
         presence_ratio_min: z.number().min(0).max(1).optional().describe("Min presence ratio (default 0.95)."),
         amplitude_cutoff_max: z.number().min(0).optional().describe("Max amplitude cutoff (default 0.1)."),
-        quality: z.string().nullable().optional().describe("Required unit quality label (default good; null = any)."),
+        quality: z.string().nullable().optional().describe("Unit quality label (default good; null = any)."),
       })
       .optional()
       .describe("Unit quality thresholds (AllenSDK defaults)."),
@@ -96,24 +96,24 @@ export const LOAD_OPTIONS_SCHEMA = z.object({
   /** `.npz` member names / HDF5 dataset paths per role, overriding the defaults (`neural`, `timestamps`, ...). */
   keys: z
     .partialRecord(z.enum(ARRAY_ROLES), z.string().min(1).max(512))
-    .describe("Array name (npz member / HDF5 path) per role (default: the role's name).")
+    .describe("Array name (npz member / HDF5 path) per role (default: role name).")
     .optional(),
   /** Layout of the `neural` array in `.npz`/`.npy`/generic HDF5: "time_major" [T,N] (default) or "unit_major" [N,T]. */
   neural_layout: z.enum(["time_major", "unit_major"]).optional().describe("neural is [T,N] (time_major, default) or [N,T]."),
   /** Sampling rate in Hz; overrides the file. Default: from the file, else from timestamps, else 30 Hz with a warning. */
-  sampling_rate_hz: z.number().positive().max(100_000).optional().describe("Sampling rate in Hz (default: from the file or timestamps, else 30)."),
+  sampling_rate_hz: z.number().positive().max(100_000).optional().describe("Hz (default: from file/timestamps, else 30)."),
   /** Names of the continuous label columns (`.npz`/`.npy`/generic HDF5), e.g. ["position"]. Default c0, c1, … */
-  continuous_columns: z.array(z.string().min(1).max(128)).min(1).max(1024).optional().describe('Continuous label column names, e.g. ["position"] (default c0, c1, …).'),
+  continuous_columns: z.array(z.string().min(1).max(128)).min(1).max(1024).optional().describe('Label column names, e.g. ["position"] (default c0, c1, …).'),
   /** Modality for `.npz`/`.npy`/generic HDF5 (default: "spikes" for integer data, else "other"). */
   modality: z.enum(["calcium", "spikes", "other"]).optional().describe("Default: spikes for integer data, else other."),
   /** What the neural values are for `.npz`/`.npy`/generic HDF5 (default: "spike_counts" for integer data, else "unknown"). */
-  signal: z.string().min(1).max(64).optional().describe("What values are: dff, events, spike_counts, rates … (default by dtype)."),
+  signal: z.string().min(1).max(64).optional().describe("dff, events, spike_counts, rates … (default by dtype)."),
   /** NaN/Inf handling (default "error"); see NanPolicy. */
-  nan_policy: z.enum(NAN_POLICIES).optional().describe("What to do with NaN/Inf in neural (default error)."),
+  nan_policy: z.enum(NAN_POLICIES).optional().describe("NaN/Inf in neural (default error)."),
   /** Stimulus movie: a path/URL or MovieSource overriding the file's template; false = do not load any movie. */
   movie: z
     .union([z.literal(false), z.string().min(1).max(4096), MOVIE_SOURCE_SCHEMA])
-    .describe("Movie: path/URL of a .npy [F,H,W] uint8, .npz, NWB/HDF5 or frame folder; false = none (default: the file's own).")
+    .describe("Path/URL of a .npy [F,H,W] uint8, .npz, NWB/HDF5 or frame folder; false = none (default: the file's own).")
     .optional(),
   /** Standard NWB 2.x: the neural series to read, by name, path or Container/name ("units" = the Units table). Default: DfOverF, else Fluorescence, else Units. */
   series: z.string().min(1).max(512).optional().describe("NWB neural series (default DfOverF, Fluorescence, units)."),
@@ -125,7 +125,7 @@ export const LOAD_OPTIONS_SCHEMA = z.object({
    * Allen 2P NWB: keep only the samples recorded while the stimulus movie was on screen (default true,
    * giving CEBRA's movie-aligned layout: repeats × frames). false keeps the whole session with frame = -1 outside.
    */
-  restrict_to_stimulus: z.boolean().optional().describe("Allen 2P: keep only samples during the movie (default true)."),
+  restrict_to_stimulus: z.boolean().optional().describe("Allen 2P: only samples during the movie (default true)."),
   /** Allen Neuropixels binning, block and quality options. */
   neuropixels: NEUROPIXELS_SCHEMA.optional(),
   /** Built-in simulator parameters for source "builtin:allen-like". */
@@ -133,7 +133,7 @@ export const LOAD_OPTIONS_SCHEMA = z.object({
   /** Keep samples with timestamps in [start, end) seconds. */
   time_range: z.object({ start: z.number().optional().describe("Start, s (inclusive)."), end: z.number().optional().describe("End, s (exclusive).") }).optional().describe("Keep samples with timestamps in [start, end)."),
   /** Keep samples of these repeat indices only (repeat labels are kept as they are). */
-  repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(1000).optional().describe("Keep only these repeat indices."),
+  repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(1000).optional().describe("Keep only these repeats."),
   /** Sample `count` units with a seeded RNG (with replacement if `replace`, as CEBRA's pseudo-mice). */
   select_units: z
     .object({
@@ -150,7 +150,7 @@ export const LOAD_OPTIONS_SCHEMA = z.object({
    */
   download: z.literal("whole").optional().describe("URLs: fetch whole, no range reads."),
   /** Z-score each unit over time after all other steps. */
-  zscore: z.boolean().optional().describe("Z-score each unit over time (after all other steps)."),
+  zscore: z.boolean().optional().describe("Z-score each unit over time (last step)."),
 });
 
 /** Options of `loadRecording`: the output of LOAD_OPTIONS_SCHEMA (every field optional). */

@@ -8,7 +8,7 @@
 import type { Recording } from "../data/recording.js";
 import { checkTrainingData } from "./train/checks.js";
 import { evaluateInfoNCE, type InfoNCEResult } from "./train/evaluate.js";
-import { prepareTraining, type PrepareOptions, type PreparedTraining } from "./train/prepare.js";
+import { prepareTraining, trainingConfig, type PrepareOptions, type PreparedTraining } from "./train/prepare.js";
 import { trainModel } from "./train/run.js";
 import type { CheckpointPolicy, FrozenParams } from "./train/trainer.js";
 import { transformRecording } from "./train/transform.js";
@@ -19,7 +19,7 @@ import { UserError } from "../util/errors.js";
 import type { TrainConfig, TrainedModel, TrainProgress } from "./types.js";
 
 export interface FitOptions extends PrepareOptions {
-  /** Hyperparameters; `conditional` and `hybrid` are set from the labels by prepareTraining. */
+  /** Hyperparameters; `conditional` and `hybrid` are set from the labels (and `delta`), `batch_size` from the data for `full_batch`. */
   config: TrainConfig;
   /** Continue this model (same recording, labels, split and configuration; config.max_iterations counts all steps). */
   resumeFrom?: TrainedModel;
@@ -51,9 +51,9 @@ export interface FitResult {
 
 export async function fitEmbedding(rec: Recording, opts: FitOptions): Promise<FitResult> {
   const prepared = prepareTraining(rec, opts);
-  const warnings = checkTrainingData(rec, prepared, opts.config);
+  const config: TrainConfig = trainingConfig(prepared, opts.config);
+  const warnings = checkTrainingData(rec, prepared, config);
   if (warnings.length) opts.onWarnings?.(warnings);
-  const config: TrainConfig = { ...opts.config, conditional: prepared.conditional, hybrid: prepared.hybrid };
   // A checkpoint of an adapt run resumes as any run does; the frozen layers stay frozen.
   const adapt = opts.adapt ? adaptedStart(opts.adapt.source, opts.adapt.session, config, rec.n_neurons, opts.adapt.freeze) : null;
   const model = await trainModel([prepared.session], config, {
@@ -111,6 +111,12 @@ export async function fitSessions(recs: Recording[], opts: FitOptions & { names?
   const warnings: string[] = [];
   prepared.forEach((p, i) => checkTrainingData(recs[i], p, opts.config).forEach((w) => warnings.push(`${names[i]}: ${w}`)));
   if (warnings.length) opts.onWarnings?.(warnings);
+  if (opts.config.delta !== undefined) {
+    throw new UserError(
+      "delta positives are single-session only: multi-session training finds each positive across sessions by time_delta, as CEBRA's multi-session sampler does.",
+      "Leave delta unset for recording_ids, or train one recording with delta.",
+    );
+  }
   const config: TrainConfig = { ...opts.config, conditional: prepared[0].conditional, hybrid: false };
   const model = await trainModel(prepared.map((p) => p.session), config, {
     onProgress: opts.onProgress, signal: opts.signal, resumeFrom: opts.resumeFrom, onCheckpoint: opts.onCheckpoint, checkpointEvery: opts.checkpointEvery,

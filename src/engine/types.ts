@@ -31,6 +31,13 @@ export const TRAIN_CONFIG_SCHEMA = z.object({
   delta: z.number().positive().optional(),
   /** Discrete prior: "empirical" (uniform over time) or "uniform" (class-balanced). */
   discrete_prior: z.enum(["empirical", "uniform"]).default("empirical"),
+  /**
+   * Which occurrence of an exactly repeated nearest label is the positive: "first" (lowest sample index,
+   * CEBRA's torch.argmin) or "random" (uniform over the occurrences). docs/FAITHFULNESS.md.
+   */
+  positive_ties: z.enum(["random", "first"]).default("random"),
+  /** CEBRA's full-batch mode (batch_size None): every sample is a reference each step; batch_size is set from the data. */
+  full_batch: z.boolean().default(false),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(0).describe("Random seed (reproducible)."),
   device: z.enum(DEVICES).default("auto").describe("auto: CUDA, WebGPU, else CPU."),
   threads: z.number().int().min(1).max(64).optional().describe("CPU threads (default: half the cores, 1–4)."),
@@ -44,6 +51,7 @@ export type TrainConfig = z.output<typeof TRAIN_CONFIG_SCHEMA>;
 export type Distance = TrainConfig["distance"];
 export type TemperatureMode = TrainConfig["temperature_mode"];
 export type Conditional = TrainConfig["conditional"];
+export type PositiveTies = TrainConfig["positive_ties"];
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = TRAIN_CONFIG_SCHEMA.parse({});
 
@@ -120,9 +128,20 @@ export interface TrainedModel {
   cancelled: boolean;
 }
 
-/** A TrainConfig read back from a stored model; models saved before `time_offsets` took CEBRA's name stored `time_offset`. */
-export function storedTrainConfig(stored: TrainConfig | (Omit<TrainConfig, "time_offsets"> & { time_offset: number })): TrainConfig {
-  if (!("time_offset" in stored)) return stored;
-  const { time_offset, ...rest } = stored;
+/** Fields later models record; a stored model without them was trained with these values. */
+const BEFORE_FAITHFULNESS_OPTIONS = { positive_ties: "random", full_batch: false } as const;
+
+/**
+ * A TrainConfig read back from a stored model; models saved before `time_offsets` took CEBRA's name stored
+ * `time_offset`, and models saved before the faithfulness options lack `positive_ties` and `full_batch`.
+ */
+export function storedTrainConfig(
+  stored: OldTrainConfig | (Omit<OldTrainConfig, "time_offsets"> & { time_offset: number }),
+): TrainConfig {
+  const filled = { ...BEFORE_FAITHFULNESS_OPTIONS, ...stored };
+  if (!("time_offset" in filled)) return filled;
+  const { time_offset, ...rest } = filled;
   return { ...rest, time_offsets: time_offset };
 }
+
+type OldTrainConfig = Omit<TrainConfig, keyof typeof BEFORE_FAITHFULNESS_OPTIONS> & Partial<Pick<TrainConfig, keyof typeof BEFORE_FAITHFULNESS_OPTIONS>>;

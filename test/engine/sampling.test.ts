@@ -284,7 +284,7 @@ test("bad configurations are UserErrors that name the problem", () => {
   assert.throws(() => createSampler(plain, { ...BASE, conditional: "time", time_offsets: 20 }), /time_offsets 20/);
   assert.throws(() => createSampler(plain, { ...BASE, conditional: "time", batch_size: 0 }), /batch_size/);
   const labelled = session(20, { continuous: rampLabels(20) });
-  assert.throws(() => createSampler(labelled, { ...BASE, hybrid: true, conditional: "delta", delta: 1 }), /Hybrid/);
+  assert.throws(() => createSampler(labelled, { ...BASE, hybrid: true, conditional: "discrete" }), /Hybrid/);
   assert.throws(() => createSampler(labelled, { ...BASE, conditional: "bogus" as never }), /Unknown conditional/);
   assert.throws(() => createSampler(session(20, { continuous: { data: new Float32Array(7), dim: 1 } }), BASE), UserError);
 });

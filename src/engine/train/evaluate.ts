@@ -42,7 +42,8 @@ export interface InfoNCEResult {
 
 /** Mean InfoNCE of `model` on `data` and the goodness of fit in bits. */
 export async function evaluateInfoNCE(model: TrainedModel, data: SessionData, opts: EvaluateOptions = {}): Promise<InfoNCEResult> {
-  const cfg = model.config;
+  // Full-batch models are scored on ordinary batches (the held-out data has its own size) of at most 512.
+  const cfg = model.config.full_batch ? { ...model.config, full_batch: false, batch_size: Math.min(model.config.batch_size, 512) } : model.config;
   const sid = opts.session_id ?? 0;
   const numBatches = opts.num_batches ?? 100;
   if (!Number.isInteger(numBatches) || numBatches < 1) throw new UserError(`num_batches must be a positive integer, got ${numBatches}.`, "Pass e.g. num_batches = 100.");

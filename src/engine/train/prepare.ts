@@ -7,7 +7,9 @@ import type { Recording } from "../../data/recording.js";
 import { repeatsOf, selectContinuous } from "../../data/recording.js";
 import { UserError } from "../../util/errors.js";
 import { Rng } from "../../util/rng.js";
-import type { Conditional, SessionData } from "../types.js";
+import type { Conditional, SessionData, TrainConfig } from "../types.js";
+import { fullBatchSize } from "../cebra/sampling/index.js";
+import { getArchitecture } from "../cebra/lookup.js";
 import { faultActive } from "../../util/faults.js";
 
 /** Which objective a run optimises (the train_embedding tool's `mode`). */
@@ -195,6 +197,21 @@ export function prepareTraining(rec: Recording, opts: PrepareOptions): PreparedT
     shuffled: Boolean(opts.shuffle_labels),
     shuffle_description: shuffleDescription,
   };
+}
+
+/**
+ * The configuration a run trains with: `conditional` and `hybrid` from the prepared labels and mode
+ * (continuous labels use CEBRA's `delta` conditional, positive nearest to c[ref] + N(0, δ²), instead of
+ * time_delta when δ is set, in behaviour and hybrid modes alike), and for `full_batch` the batch size of
+ * every training sample (`fullBatchSize`: UserError where CEBRA has no full batch or the step is too big).
+ */
+export function trainingConfig(prepared: PreparedTraining, config: TrainConfig): TrainConfig {
+  const conditional: Conditional = prepared.conditional === "time_delta" && config.delta !== undefined ? "delta" : prepared.conditional;
+  const out: TrainConfig = { ...config, conditional, hybrid: prepared.hybrid };
+  if (out.full_batch) {
+    out.batch_size = fullBatchSize(prepared.session, out, { ...getArchitecture(out.model_architecture), num_hidden_units: out.num_hidden_units });
+  }
+  return out;
 }
 
 interface ResolvedLabels {

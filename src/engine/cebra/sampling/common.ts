@@ -28,7 +28,7 @@ export function checkBatchSize(cfg: SamplerConfig): number {
 }
 
 /** Δ must be an integer with 1 ≤ Δ < T (CEBRA raises for T ≤ Δ). */
-export function checkTimeOffset(cfg: SamplerConfig, T: number, what = "the session"): number {
+export function checkTimeOffset(cfg: Pick<SamplerConfig, "time_offsets">, T: number, what = "the session"): number {
   const d = cfg.time_offsets;
   if (!Number.isInteger(d) || d < 1) {
     throw new UserError(`time_offsets must be a positive integer, got ${d}.`, "Pass e.g. time_offsets: 1 (CEBRA sklearn default) or 10.");

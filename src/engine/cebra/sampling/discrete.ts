@@ -2,6 +2,7 @@
  * Samplers with discrete labels: `discrete` (same-label positives) and `mixed` (discrete + continuous).
  */
 import { Rng } from "../../../util/rng.js";
+import type { PositiveTies } from "../../types.js";
 import { NearestIndex } from "./nearest.js";
 import type { LabelMatrix, QueryRule } from "./common.js";
 import type { BatchIndices, Sampler } from "./types.js";
@@ -113,7 +114,8 @@ export class DiscreteSampler implements Sampler {
 /**
  * CEBRA `MixedDataLoader` / `MixedTimeDeltaDistribution`: ref and neg class-balanced (CEBRA always uses the
  * uniform discrete prior here, whatever `discrete_prior` says); pos = the nearest label row to the
- * time_delta query, searched only among samples with the reference's discrete label.
+ * time_delta query, searched only among samples with the reference's discrete label (which occurrence of
+ * a repeated nearest row: `ties`).
  */
 export class MixedSampler implements Sampler {
   private readonly rng: Rng;
@@ -127,6 +129,7 @@ export class MixedSampler implements Sampler {
     private readonly rule: QueryRule,
     readonly batch_size: number,
     seed: number,
+    private readonly ties: PositiveTies = "random",
   ) {
     this.rng = new Rng(seed);
     this.classes = new LabelClasses(discrete);
@@ -145,7 +148,7 @@ export class MixedSampler implements Sampler {
       const r = ref[b];
       const index = this.indexOfClass[this.classes.classOf[r]];
       this.rule.make(r, this.q, this.rng);
-      pos[b] = index.nearest(this.q, this.rng, index.uniqueOfRow[this.classes.posInClass[r]]);
+      pos[b] = index.nearest(this.q, this.rng, index.uniqueOfRow[this.classes.posInClass[r]], this.ties);
     }
     return { ref, pos, neg };
   }

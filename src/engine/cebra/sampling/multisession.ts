@@ -10,7 +10,7 @@
 import { UserError } from "../../../util/errors.js";
 import { Rng } from "../../../util/rng.js";
 import { NearestIndex } from "./nearest.js";
-import type { SessionData } from "../../types.js";
+import type { PositiveTies, SessionData } from "../../types.js";
 import { LabelClasses } from "./discrete.js";
 import {
   checkBatchSize,
@@ -43,6 +43,9 @@ export function createMultiSessionSampler(sessions: SessionData[], cfg: SamplerC
   }
   const B = checkBatchSize(cfg);
   const sizes = sessions.map((s, i) => checkSessionSize(s, `session ${i}`));
+  if (cfg.full_batch) {
+    throw new UserError("Full-batch training is single-session only (CEBRA raises NotImplementedError for multi-session).", "Set full_batch false (batch_size per session), or train one session.");
+  }
   if (cfg.hybrid || (cfg.conditional !== "time_delta" && cfg.conditional !== "discrete")) {
     throw new UserError(
       `Multi-session training supports the 'time_delta' and 'discrete' conditionals without hybrid; got '${cfg.conditional}'${cfg.hybrid ? " with hybrid" : ""}.`,
@@ -95,7 +98,7 @@ class PermutedSessionSampler implements MultiSessionSampler {
 /**
  * Continuous: q = c_s[ref] + Δc[k], with the differences c[t+Δ] − c[t] of all sessions concatenated
  * (no zero rows, unlike single-session) and k uniform over them; positive = a random occurrence of the
- * nearest label row in the target session.
+ * nearest label row in the target session (which occurrence: `positive_ties`).
  */
 class TimeDeltaAcrossSessions implements CrossSessionPositives {
   private readonly labels: LabelMatrix[];
@@ -104,6 +107,7 @@ class TimeDeltaAcrossSessions implements CrossSessionPositives {
   private readonly diffStart: number[];
   private readonly dim: number;
   private readonly delta: number;
+  private readonly ties: PositiveTies;
   /** Queries of the stacked references, `[S·B, dim]`, and where each reference came from. */
   private readonly queries: Float64Array;
   private readonly refSession: Int32Array;
@@ -123,6 +127,7 @@ class TimeDeltaAcrossSessions implements CrossSessionPositives {
     });
     sizes.forEach((T, i) => checkTimeOffset(cfg, T, `session ${i}`));
     this.delta = cfg.time_offsets;
+    this.ties = cfg.positive_ties ?? "random";
     this.diffStart = [0];
     for (const T of sizes) this.diffStart.push(this.diffStart[this.diffStart.length - 1] + T - this.delta);
     this.indexes = this.labels.map((l) => NearestIndex.build(l.data, l.dim));
@@ -153,7 +158,7 @@ class TimeDeltaAcrossSessions implements CrossSessionPositives {
     this.q.set(this.queries.subarray(r * d, (r + 1) * d));
     const index = this.indexes[target];
     const hint = this.refSession[r] === target ? index.uniqueOfRow[this.refSample[r]] : -1;
-    return index.nearest(this.q, rng, hint);
+    return index.nearest(this.q, rng, hint, this.ties);
   }
 }
 

@@ -17,12 +17,14 @@
  * relative slack of 1e-9, so rounding can never prune the true minimum. Among distinct rows at exactly
  * the same distance the one that occurs first in time wins, as torch.argmin does.
  *
- * Deliberate difference from CEBRA: among *identical* label rows (all occurrences of the nearest label)
- * the sample is drawn uniformly at random (`drawMember`), instead of always the lowest index; CEBRA's
- * positives for repeated movie features always come from the first repeat.
+ * Among *identical* label rows (all occurrences of the nearest label) the `ties` rule decides
+ * (`PositiveTies`, TrainConfig.positive_ties): "first" takes the lowest sample index, as CEBRA's
+ * torch.argmin does (so with movie features repeated in every repeat the positive always comes from the
+ * first repeat); "random" draws an occurrence uniformly.
  */
 import { UserError } from "../../../util/errors.js";
 import type { Rng } from "../../../util/rng.js";
+import type { PositiveTies } from "../../types.js";
 
 /** Unique rows per leaf; small leaves prune better, larger ones cost less bookkeeping. */
 const LEAF_SIZE = 8;
@@ -99,16 +101,19 @@ export class NearestIndex {
     return this.bestId;
   }
 
-  /** A uniformly random sample index among the occurrences of unique row `u`. */
-  drawMember(u: number, rng: Rng): number {
+  /**
+   * A sample index among the occurrences of unique row `u`: the first in time for ties "first" (no random
+   * draw), else a uniformly random one.
+   */
+  drawMember(u: number, rng: Rng, ties: PositiveTies = "random"): number {
     const start = this.groupStart[u];
     const count = this.groupStart[u + 1] - start;
-    return this.groupMembers[count === 1 ? start : start + rng.int(count)];
+    return this.groupMembers[count === 1 || ties === "first" ? start : start + rng.int(count)];
   }
 
-  /** The sample index of a uniformly random occurrence of the label row nearest to `q`. */
-  nearest(q: Float64Array, rng: Rng, hint = -1): number {
-    return this.drawMember(this.nearestUnique(q, hint), rng);
+  /** The sample index of an occurrence (chosen by `ties`) of the label row nearest to `q`. */
+  nearest(q: Float64Array, rng: Rng, hint = -1, ties: PositiveTies = "random"): number {
+    return this.drawMember(this.nearestUnique(q, hint), rng, ties);
   }
 
   /** Number of occurrences of unique row `u` (for tests and diagnostics). */

@@ -26,7 +26,7 @@ export interface Sampler {
 export type SamplerConfig = Pick<
   TrainConfig,
   "conditional" | "hybrid" | "time_offsets" | "delta" | "discrete_prior" | "batch_size" | "seed"
->;
+> & Partial<Pick<TrainConfig, "positive_ties" | "full_batch">>;
 
 /**
  * One multi-session batch (CEBRA `MultisessionSampler`): S sessions, B = batch_size samples per session.

@@ -271,8 +271,11 @@ async function runTrainingFrom(
   const steps = req.config.max_iterations;
   const config = resume ? { ...resume.model.config, max_iterations: resume.model.steps_done + steps, device: req.config.device, threads: req.config.threads } : req.config;
   // InfoNCE at chance (all similarities equal) is log(batch size), once per objective (hybrid sums two).
+  // Full batch: the batch is every training sample, known once the fit has prepared the data.
   const chanceLoss = (req.mode === "hybrid" ? 2 : 1) * Math.log(config.batch_size);
-  const chanceText = `${req.mode === "hybrid" ? "2·" : ""}log(${config.batch_size}) = ${chanceLoss.toFixed(3)}`;
+  const chanceText = config.full_batch
+    ? `${req.mode === "hybrid" ? "2·" : ""}log(training samples)`
+    : `${req.mode === "hybrid" ? "2·" : ""}log(${config.batch_size}) = ${chanceLoss.toFixed(3)}`;
   const policy = checkpointPolicy();
   let savedIds: { model_id?: string; embedding_id?: string } = {};
   const fit = (shuffled: boolean, offset: number) =>

@@ -5,7 +5,7 @@ import { createSession, f32 } from "../../src/engine/runtime/sessions.js";
 import { buildStepGraph } from "../../src/engine/cebra/step.js";
 import { BatchAssembler, stepGraphOptions } from "../../src/engine/train/batches.js";
 import { readLosses, runTrainingLoop } from "../../src/engine/train/trainer.js";
-import { chunkBounds, encoderOnnx, paddedRows, transformRecording } from "../../src/engine/train/transform.js";
+import { chunkBounds, clearEncoderSessions, encoderOnnx, encoderSessionStats, paddedRows, transformRecording } from "../../src/engine/train/transform.js";
 import { DEFAULT_TRAIN_CONFIG, type TrainedModel } from "../../src/engine/types.js";
 import { UserError } from "../../src/util/errors.js";
 
@@ -112,4 +112,41 @@ test("input that does not fit the model is a UserError", async () => {
   await assert.rejects(transformRecording(m, data.neural.subarray(0, T * (N - 1)), T, N - 1), (e: unknown) => e instanceof UserError && /expects 12/.test(e.message));
   await assert.rejects(transformRecording(m, data.neural, T, N, { session_id: 1 }), UserError);
   await assert.rejects(transformRecording(m, data.neural, T, N, { batch_size: 0 }), UserError);
+});
+
+test("a cached encoder session gives the embedding of a freshly built one; changed parameters get a new session", async () => {
+  const m = await model("offset10-model");
+  await clearEncoderSessions();
+  const fresh = await transformRecording(m, data.neural, T, N);
+  const before = encoderSessionStats();
+  const cached = await transformRecording(m, data.neural, T, N);
+  assert.equal(encoderSessionStats().hits, before.hits + 1);
+  assert.equal(encoderSessionStats().created, before.created);
+  assert.deepEqual(cached, fresh);
+  // The same model object with its parameters changed in place must not reuse the old session.
+  const saved = m.params[0].slice();
+  m.params[0][0] += 0.5;
+  const changed = await transformRecording(m, data.neural, T, N);
+  assert.equal(encoderSessionStats().created, before.created + 1);
+  await clearEncoderSessions();
+  assert.deepEqual(changed, await transformRecording(m, data.neural, T, N));
+  assert.notDeepEqual(changed, fresh);
+  m.params[0].set(saved);
+});
+
+test("the encoder session cache stays bounded across many models, releasing what it evicts", async () => {
+  const m = await model("offset1-model");
+  await clearEncoderSessions();
+  const start = encoderSessionStats();
+  const models = Array.from({ length: start.capacity + 3 }, (_, i) => ({ ...m, params: [m.params[0].map((x) => x * (1 + 0.01 * i))] }));
+  const first = await Promise.all(models.map((x) => transformRecording(x, data.neural, T, N)));
+  const s = encoderSessionStats();
+  assert.equal(s.size, s.capacity);
+  assert.equal(s.created - start.created, models.length);
+  assert.equal(s.released - start.released, models.length - s.capacity);
+  // An evicted model is rebuilt on its next call and gives the same rows.
+  assert.deepEqual(await transformRecording(models[0], data.neural, T, N), first[0]);
+  assert.equal(encoderSessionStats().size, s.capacity);
+  await clearEncoderSessions();
+  assert.equal(encoderSessionStats().size, 0);
 });

@@ -19,6 +19,7 @@ import { UserError } from "../../util/errors.js";
 import { buildInferenceGraph } from "../cebra/inference.js";
 import { configInitParams } from "../cebra/init.js";
 import type { Device } from "../runtime/devices.js";
+import { SessionCache, type SessionCacheStats, valuesHash } from "../runtime/session-cache.js";
 import { createSession, f32 } from "../runtime/sessions.js";
 import type { ArchitectureInfo, TrainedModel } from "../types.js";
 
@@ -34,6 +35,22 @@ interface TransformOptions {
 
 /** Output rows per run unless the caller chooses: bounds memory for long recordings. */
 const DEFAULT_TRANSFORM_BATCH = 8192;
+
+/**
+ * Encoder sessions of the last few models transformed in this process: a transform after the first
+ * skips building the graph and creating its session. Bounded: at most this many sessions are held.
+ */
+const ENCODER_SESSIONS = new SessionCache(4);
+
+/** What the encoder session cache holds and did (tests, benchmarks). */
+export function encoderSessionStats(): SessionCacheStats {
+  return ENCODER_SESSIONS.stats();
+}
+
+/** Release every cached encoder session. */
+export function clearEncoderSessions(): Promise<void> {
+  return ENCODER_SESSIONS.clear();
+}
 
 /** The self-contained inference encoder (parameters embedded) for one session of a model. */
 export function encoderOnnx(model: TrainedModel, sessionId = 0): Uint8Array {
@@ -126,14 +143,15 @@ export async function transformRecording(model: TrainedModel, neural: Float32Arr
   const batch = opts.batch_size ?? DEFAULT_TRANSFORM_BATCH;
   if (!Number.isInteger(batch) || batch < 1) throw new UserError(`batch_size must be a positive integer, got ${batch}.`, "Pass e.g. batch_size = 8192, or leave it unset.");
   const arch = model.architecture;
-  const { session } = await createSession(encoderOnnx(model, sessionId), { device: opts.device ?? model.config.device, threads: opts.threads });
-  try {
-    return arch.resample_factor > 1
-      ? await transformWhole(session, arch, neural, T, N)
-      : await transformChunked(session, arch, neural, T, N, batch, model.config.output_dimension);
-  } finally {
-    await session.release();
-  }
+  const cfg = model.config;
+  const device = opts.device ?? cfg.device;
+  const params = model.params[sessionId];
+  const key = [cfg.model_architecture, N, cfg.num_hidden_units, cfg.output_dimension, device, opts.threads ?? "default", valuesHash(params)].join("|");
+  const create = async () => (await createSession(encoderOnnx(model, sessionId), { device, threads: opts.threads })).session;
+  return ENCODER_SESSIONS.use(key, params, create, (session) =>
+    arch.resample_factor > 1
+      ? transformWhole(session, arch, neural, T, N)
+      : transformChunked(session, arch, neural, T, N, batch, cfg.output_dimension));
 }
 
 async function transformChunked(session: ort.InferenceSession, arch: ArchitectureInfo, neural: Float32Array, T: number, N: number, batch: number, D: number): Promise<Float32Array> {

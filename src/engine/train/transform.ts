@@ -9,7 +9,9 @@
  * Batching: for long recordings the output rows are computed in chunks of `batch_size`; each chunk is
  * given its window context (`left` rows before, `right − 1` after) from the padded sequence, so only the
  * first and last chunks see padding and the result equals the unbatched one. A trailing partial chunk is
- * merged into the previous one, as CEBRA does.
+ * merged into the previous one, as CEBRA does. Within a chunk, the rows whose windows lie inside the
+ * recording are encoded from a view of the caller's array (ORT reads CPU inputs in place); only the
+ * few edge rows whose windows reach into the padding are copied (`paddedRows`).
  *
  * Resample models (`resample_factor` > 1, e.g. offset40-model-4x-subsample) run over the whole padded
  * sequence at once, as CEBRA does (it never batches them); they return about T / resample_factor rows.
@@ -155,15 +157,29 @@ export async function transformRecording(model: TrainedModel, neural: Float32Arr
 }
 
 async function transformChunked(session: ort.InferenceSession, arch: ArchitectureInfo, neural: Float32Array, T: number, N: number, batch: number, D: number): Promise<Float32Array> {
-  const L = arch.left + arch.right;
   const out = new Float32Array(T * D);
   for (const [s, e] of chunkBounds(T, batch)) {
-    const rows = e - s + L - 1;
-    const { Z, rows: got } = await runEncoder(session, paddedRows(neural, T, N, arch.left, s, s + rows), rows, N);
-    if (got !== e - s) throw new Error(`Encoder returned ${got} rows for a chunk of ${e - s} samples.`);
-    out.set(Z, s * D);
+    // Output rows in [left, T − right] have windows inside the recording: they read it in place.
+    const a = Math.min(Math.max(arch.left, s), e);
+    const b = Math.min(Math.max(T - arch.right + 1, a), e);
+    await encodeRows(session, arch, neural, T, N, D, s, a, out, true);
+    await encodeRows(session, arch, neural, T, N, D, a, b, out, false);
+    await encodeRows(session, arch, neural, T, N, D, b, e, out, true);
   }
   return out;
+}
+
+/**
+ * Output rows [s, e) into `out`: their windows are padded rows [s, e + L − 1), original rows
+ * [s − left, e + right − 1); passed zero-copy (a view of `neural`) unless they reach into the padding.
+ */
+async function encodeRows(session: ort.InferenceSession, arch: ArchitectureInfo, neural: Float32Array, T: number, N: number, D: number, s: number, e: number, out: Float32Array, padded: boolean): Promise<void> {
+  if (e <= s) return;
+  const rows = e - s + arch.left + arch.right - 1;
+  const X = padded ? paddedRows(neural, T, N, arch.left, s, s + rows) : neural.subarray((s - arch.left) * N, (s - arch.left + rows) * N);
+  const { Z, rows: got } = await runEncoder(session, X, rows, N);
+  if (got !== e - s) throw new Error(`Encoder returned ${got} rows for a chunk of ${e - s} samples.`);
+  out.set(Z, s * D);
 }
 
 async function transformWhole(session: ort.InferenceSession, arch: ArchitectureInfo, neural: Float32Array, T: number, N: number): Promise<Float32Array> {

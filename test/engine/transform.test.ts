@@ -1,7 +1,11 @@
 import test from "node:test";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as ort from "onnxruntime-node";
 import assert from "node:assert/strict";
 import { ringRecording } from "../../src/engine/synthetic.js";
-import { createSession, f32 } from "../../src/engine/runtime/sessions.js";
+import { createSession, f32, sessionOptionsFor } from "../../src/engine/runtime/sessions.js";
 import { buildStepGraph } from "../../src/engine/cebra/step.js";
 import { BatchAssembler, stepGraphOptions } from "../../src/engine/train/batches.js";
 import { readLosses, runTrainingLoop } from "../../src/engine/train/trainer.js";
@@ -149,4 +153,16 @@ test("the encoder session cache stays bounded across many models, releasing what
   assert.equal(encoderSessionStats().size, s.capacity);
   await clearEncoderSessions();
   assert.equal(encoderSessionStats().size, 0);
+});
+
+test("ORT fuses every GELU of the inference encoder into its exact Gelu kernel", async () => {
+  const m = await model("offset10-model");
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "enc-")), "optimized.onnx");
+  const session = await ort.InferenceSession.create(encoderOnnx(m), { ...sessionOptionsFor("cpu", 1), optimizedModelFilePath: file });
+  await session.release();
+  const text = fs.readFileSync(file).toString("latin1");
+  fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  // Every GELU has an Erf before fusion; none is left, and the fused kernels are there (op types, node names).
+  assert.doesNotMatch(text, /\bErf\b/);
+  assert.ok((text.match(/\bGelu\b/g)?.length ?? 0) >= 4, "a Gelu per GELU layer (first layer and three residual blocks)");
 });

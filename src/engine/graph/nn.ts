@@ -14,6 +14,7 @@ import { type Value, customGradient } from "./ir.js";
 import {
   add,
   concat,
+  div,
   erf,
   exp,
   gather,
@@ -353,20 +354,45 @@ export const GELU_PRESCALE = Math.SQRT1_2;
 /** Values of the GELU forward pass that its backward reuses. */
 interface GeluParts {
   u: Value;
-  /** c = (1 + erf(u))/√2, so GELU = u·c. */
-  c: Value;
+  /** c = (1 + erf(u))/√2, so GELU = u·c; null when the forward was built fusable (the backward recomputes it). */
+  c: Value | null;
   y: Value;
 }
 
+/** Set while `withFusableGelu` builds a graph. */
+let fusableGelu = false;
+
+/**
+ * Build `f` with every GELU in the form ONNX Runtime's graph optimiser fuses into its exact `Gelu`
+ * kernel, x·0.5·(1 + erf(x/√2)) with x = √2·u (one kernel instead of four elementwise passes over the
+ * activation). For forward-only graphs (inference): the fused kernel keeps no Φ(x) for a backward, so a
+ * gradient through such a GELU recomputes it. Same function as the default form (float32 rounding aside).
+ */
+export function withFusableGelu<T>(f: () => T): T {
+  const was = fusableGelu;
+  fusableGelu = true;
+  try {
+    return f();
+  } finally {
+    fusableGelu = was;
+  }
+}
+
+const geluC = (u: Value): Value => mul(add(erf(u), 1), Math.SQRT1_2);
+
 function geluForward(u: Value): GeluParts {
-  const c = mul(add(erf(u), 1), Math.SQRT1_2);
+  if (fusableGelu) {
+    const x = mul(u, Math.SQRT2);
+    return { u, c: null, y: mul(mul(x, 0.5), add(erf(div(x, Math.SQRT2)), 1)) };
+  }
+  const c = geluC(u);
   return { u, c, y: mul(u, c) };
 }
 
 /** g·d GELU/du = g·(c + u·√(2/π)·exp(−u²)), the constant folded into the exp. */
 function geluBackward(p: GeluParts, g: Value): Value {
   const tail = mul(p.u, exp(sub(0.5 * Math.log(2 / Math.PI), mul(p.u, p.u))));
-  return mul(g, add(p.c, tail));
+  return mul(g, add(p.c ?? geluC(p.u), tail));
 }
 
 /** GELU(√2·u) for a pre-scaled input u = a/√2 (see `GELU_PRESCALE`). */

@@ -166,3 +166,21 @@ test("ORT fuses every GELU of the inference encoder into its exact Gelu kernel",
   assert.doesNotMatch(text, /\bErf\b/);
   assert.ok((text.match(/\bGelu\b/g)?.length ?? 0) >= 4, "a Gelu per GELU layer (first layer and three residual blocks)");
 });
+
+test("recordings shorter than a window, or just longer, give the encoder on the padded sequence row by row", async () => {
+  const m = await model("offset10-model");
+  const { left, right } = m.architecture;
+  const L = left + right;
+  for (const t of [1, 3, L - 1, L, L + 2]) {
+    const x = data.neural.subarray(0, t * N);
+    const padded = paddedRows(x, t, N, left, 0, t + L - 1);
+    for (const batch_size of [undefined, 2]) {
+      const z = await transformRecording(m, x, t, N, { batch_size });
+      assert.equal(z.length, t * D);
+      for (let r = 0; r < t; r++) {
+        const row = await encodeWindow(m, padded, r, L);
+        for (let d = 0; d < D; d++) assert.ok(Math.abs(z[r * D + d] - row[d]) < 1e-6, `T = ${t}, batch ${batch_size}, row ${r}`);
+      }
+    }
+  }
+});

@@ -8,7 +8,7 @@ import { gradients } from "../../src/engine/graph/autodiff.js";
 import { Graph, type Value } from "../../src/engine/graph/ir.js";
 import { evaluate, numericGradient } from "../../src/engine/graph/interp.js";
 import * as op from "../../src/engine/graph/ops/index.js";
-import { conv1d, gelu, geluPrescaled, l2normalize, linear, logSumExp, residualConvGelu } from "../../src/engine/graph/nn.js";
+import { conv1d, gelu, geluPrescaled, l2normalize, linear, logSumExp, residualConvGelu, withFusableGelu } from "../../src/engine/graph/nn.js";
 import { Rng } from "../../src/util/rng.js";
 
 type Init = { shape: number[]; lo?: number; hi?: number; data?: number[] };
@@ -154,6 +154,9 @@ const REGIONS: { name: string; region?: string; inputs: Init[]; build: (g: Graph
   { name: "linear", inputs: [U([3, 2, 4]), U([5, 4]), U([5])], build: (_g, x, w, b) => linear(x, w, b) },
   { name: "gelu", inputs: [U([3, 4], -3, 3)], build: (_g, x) => gelu(x) },
   { name: "geluPrescaled", inputs: [U([3, 4], -2, 2)], build: (_g, u) => geluPrescaled(u) },
+  // The form ORT fuses (inference graphs): its backward recomputes Φ instead of reusing the forward's.
+  { name: "gelu, fusable form", inputs: [U([3, 4], -3, 3)], build: (_g, x) => withFusableGelu(() => gelu(x)) },
+  { name: "residual conv+GELU block k=3, fusable GELU", inputs: [U([2, 7, 3]), U([3, 3, 3]), U([3])], build: (_g, x, w, b) => withFusableGelu(() => residualConvGelu(x, w, b, 3, 1)) },
   { name: "l2normalize", inputs: [U([2, 3, 4])], build: (_g, x) => l2normalize(x) },
   { name: "logSumExp", inputs: [U([3, 5], -3, 3)], build: (_g, x) => logSumExp(x, 1) },
 ];

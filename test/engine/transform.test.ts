@@ -1,11 +1,15 @@
 import test from "node:test";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as ort from "onnxruntime-node";
 import assert from "node:assert/strict";
 import { ringRecording } from "../../src/engine/synthetic.js";
-import { createSession, f32 } from "../../src/engine/runtime/sessions.js";
+import { createSession, f32, sessionOptionsFor } from "../../src/engine/runtime/sessions.js";
 import { buildStepGraph } from "../../src/engine/cebra/step.js";
 import { BatchAssembler, stepGraphOptions } from "../../src/engine/train/batches.js";
 import { readLosses, runTrainingLoop } from "../../src/engine/train/trainer.js";
-import { chunkBounds, encoderOnnx, paddedRows, transformRecording } from "../../src/engine/train/transform.js";
+import { chunkBounds, clearEncoderSessions, encoderOnnx, encoderSessionStats, paddedRows, transformRecording } from "../../src/engine/train/transform.js";
 import { DEFAULT_TRAIN_CONFIG, type TrainedModel } from "../../src/engine/types.js";
 import { UserError } from "../../src/util/errors.js";
 
@@ -112,4 +116,71 @@ test("input that does not fit the model is a UserError", async () => {
   await assert.rejects(transformRecording(m, data.neural.subarray(0, T * (N - 1)), T, N - 1), (e: unknown) => e instanceof UserError && /expects 12/.test(e.message));
   await assert.rejects(transformRecording(m, data.neural, T, N, { session_id: 1 }), UserError);
   await assert.rejects(transformRecording(m, data.neural, T, N, { batch_size: 0 }), UserError);
+});
+
+test("a cached encoder session gives the embedding of a freshly built one; changed parameters get a new session", async () => {
+  const m = await model("offset10-model");
+  await clearEncoderSessions();
+  const fresh = await transformRecording(m, data.neural, T, N);
+  const before = encoderSessionStats();
+  const cached = await transformRecording(m, data.neural, T, N);
+  assert.equal(encoderSessionStats().hits, before.hits + 1);
+  assert.equal(encoderSessionStats().created, before.created);
+  assert.deepEqual(cached, fresh);
+  // The same model object with its parameters changed in place must not reuse the old session.
+  const saved = m.params[0].slice();
+  m.params[0][0] += 0.5;
+  const changed = await transformRecording(m, data.neural, T, N);
+  assert.equal(encoderSessionStats().created, before.created + 1);
+  await clearEncoderSessions();
+  assert.deepEqual(changed, await transformRecording(m, data.neural, T, N));
+  assert.notDeepEqual(changed, fresh);
+  m.params[0].set(saved);
+});
+
+test("the encoder session cache stays bounded across many models, releasing what it evicts", async () => {
+  const m = await model("offset1-model");
+  await clearEncoderSessions();
+  const start = encoderSessionStats();
+  const models = Array.from({ length: start.capacity + 3 }, (_, i) => ({ ...m, params: [m.params[0].map((x) => x * (1 + 0.01 * i))] }));
+  const first = await Promise.all(models.map((x) => transformRecording(x, data.neural, T, N)));
+  const s = encoderSessionStats();
+  assert.equal(s.size, s.capacity);
+  assert.equal(s.created - start.created, models.length);
+  assert.equal(s.released - start.released, models.length - s.capacity);
+  // An evicted model is rebuilt on its next call and gives the same rows.
+  assert.deepEqual(await transformRecording(models[0], data.neural, T, N), first[0]);
+  assert.equal(encoderSessionStats().size, s.capacity);
+  await clearEncoderSessions();
+  assert.equal(encoderSessionStats().size, 0);
+});
+
+test("ORT fuses every GELU of the inference encoder into its exact Gelu kernel", async () => {
+  const m = await model("offset10-model");
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "enc-")), "optimized.onnx");
+  const session = await ort.InferenceSession.create(encoderOnnx(m), { ...sessionOptionsFor("cpu", 1), optimizedModelFilePath: file });
+  await session.release();
+  const text = fs.readFileSync(file).toString("latin1");
+  fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  // Every GELU has an Erf before fusion; none is left, and the fused kernels are there (op types, node names).
+  assert.doesNotMatch(text, /\bErf\b/);
+  assert.ok((text.match(/\bGelu\b/g)?.length ?? 0) >= 4, "a Gelu per GELU layer (first layer and three residual blocks)");
+});
+
+test("recordings shorter than a window, or just longer, give the encoder on the padded sequence row by row", async () => {
+  const m = await model("offset10-model");
+  const { left, right } = m.architecture;
+  const L = left + right;
+  for (const t of [1, 3, L - 1, L, L + 2]) {
+    const x = data.neural.subarray(0, t * N);
+    const padded = paddedRows(x, t, N, left, 0, t + L - 1);
+    for (const batch_size of [undefined, 2]) {
+      const z = await transformRecording(m, x, t, N, { batch_size });
+      assert.equal(z.length, t * D);
+      for (let r = 0; r < t; r++) {
+        const row = await encodeWindow(m, padded, r, L);
+        for (let d = 0; d < D; d++) assert.ok(Math.abs(z[r * D + d] - row[d]) < 1e-6, `T = ${t}, batch ${batch_size}, row ${r}`);
+      }
+    }
+  }
 });

@@ -5,6 +5,7 @@
  */
 import { UserError } from "../../util/errors.js";
 import { Graph, type Value } from "../graph/ir.js";
+import { withFusableGelu } from "../graph/nn.js";
 import { writeOnnx } from "../graph/onnx.js";
 import { reshape, unsqueeze } from "../graph/ops/index.js";
 import { type ParamInfo, architectureInfo, buildEncoder, modelParamCount, resolveModel } from "./architectures.js";
@@ -30,7 +31,8 @@ export function buildInferenceIR(o: ModelShape & { params?: Float32Array }): { g
   } else {
     source = sliceParams(g.input("params", "float", [null]), resolveModel(spec, dims).params).source;
   }
-  const z = buildEncoder(spec, dims, unsqueeze(x, [0]), source);
+  // Forward only: GELUs in the form ORT fuses into one exact kernel.
+  const z = withFusableGelu(() => buildEncoder(spec, dims, unsqueeze(x, [0]), source));
   g.output("Z", reshape(z, [-1, dims.D]));
   return { graph: g, param_count: P };
 }

@@ -14,6 +14,7 @@ import { type Value, customGradient } from "./ir.js";
 import {
   add,
   concat,
+  div,
   erf,
   exp,
   gather,
@@ -75,8 +76,9 @@ export function timeSlice(x: Value, start: number, stride: number, count: number
  * channels-last, and agree exactly):
  * - a window exactly one kernel long (the last layer of every offset model): one dense Gemm over the
  *   flattened window;
- * - wide inputs (e.g. the first layer) or a dynamic length (inference): `convTaps`, one MatMul X·Wc
- *   then k shifted slices summed, so the wide input is read once and never copied;
+ * - wide inputs (e.g. the first layer), or a dynamic length (inference) with a wide input or a stride:
+ *   `convTaps`, one MatMul X·Wc then k shifted slices summed, so the wide input is read once and never copied;
+ * - a dynamic length, stride 1, narrow input: `convConcatTaps` (the shifted slices concatenated, one Gemm);
  * - narrow or strided layers: `convIm2col`, a Gather of the k taps then one Gemm with exact FLOPs
  *   (`preferIm2col` decides).
  */
@@ -90,8 +92,30 @@ export function conv1d(x: Value, w: Value, bias: Value, spec: ConvSpec): Value {
     const y = gemm(reshape(x, [-1, k * ci]), reshape(transpose(w, [0, 2, 1]), [co, k * ci]), { transB: true, c: bias });
     return reshape(y, [-1, 1, co]);
   }
-  if (len === null || !preferIm2col(ci, co, k, s, len)) return convTaps(x, w, bias, k, s, co);
+  if (len === null) {
+    // Inference over a whole recording: narrow stride-1 layers concatenate their taps (no Gather index for a dynamic length).
+    const b = x.shape[0];
+    return s === 1 && b !== null && preferIm2col(ci, co, k, s, DYNAMIC_LENGTH_GUESS) ? convConcatTaps(x, w, bias, k, co, b) : convTaps(x, w, bias, k, s, co);
+  }
+  if (!preferIm2col(ci, co, k, s, len)) return convTaps(x, w, bias, k, s, co);
   return convIm2col(x, w, bias, k, s, co, len);
+}
+
+/** The length `preferIm2col` assumes for a dynamic-length input (its choice barely depends on the length). */
+const DYNAMIC_LENGTH_GUESS = 10_000;
+
+/**
+ * im2col for a dynamic length, stride 1: the k time-shifted views of X concatenated along the channels,
+ * [b, L − k + 1, k·Ci] (tap-major, as W [Co, Ci, k] → [Co, k·Ci] orders them), then one Gemm with the bias
+ * fused. The inference graphs use it for narrow layers: it avoids the k·Co-wide tap product and its k
+ * strided slices and sum (measured about 10% of a whole transform at N = 100, bench/run.ts). Plain ops:
+ * differentiable by the generic rules.
+ */
+function convConcatTaps(x: Value, w: Value, bias: Value, k: number, co: number, b: number): Value {
+  const ci = x.shape[2] as number;
+  const cols = concat(Array.from({ length: k }, (_, j) => timeSlice(x, j, 1, null, k - 1 - j)), 2);
+  const wt = reshape(transpose(w, [0, 2, 1]), [co, k * ci]);
+  return reshape(gemm(reshape(cols, [-1, k * ci]), wt, { transB: true, c: bias }), [b, -1, co]);
 }
 
 /**
@@ -330,20 +354,45 @@ export const GELU_PRESCALE = Math.SQRT1_2;
 /** Values of the GELU forward pass that its backward reuses. */
 interface GeluParts {
   u: Value;
-  /** c = (1 + erf(u))/√2, so GELU = u·c. */
-  c: Value;
+  /** c = (1 + erf(u))/√2, so GELU = u·c; null when the forward was built fusable (the backward recomputes it). */
+  c: Value | null;
   y: Value;
 }
 
+/** Set while `withFusableGelu` builds a graph. */
+let fusableGelu = false;
+
+/**
+ * Build `f` with every GELU in the form ONNX Runtime's graph optimiser fuses into its exact `Gelu`
+ * kernel, x·0.5·(1 + erf(x/√2)) with x = √2·u (one kernel instead of four elementwise passes over the
+ * activation). For forward-only graphs (inference): the fused kernel keeps no Φ(x) for a backward, so a
+ * gradient through such a GELU recomputes it. Same function as the default form (float32 rounding aside).
+ */
+export function withFusableGelu<T>(f: () => T): T {
+  const was = fusableGelu;
+  fusableGelu = true;
+  try {
+    return f();
+  } finally {
+    fusableGelu = was;
+  }
+}
+
+const geluC = (u: Value): Value => mul(add(erf(u), 1), Math.SQRT1_2);
+
 function geluForward(u: Value): GeluParts {
-  const c = mul(add(erf(u), 1), Math.SQRT1_2);
+  if (fusableGelu) {
+    const x = mul(u, Math.SQRT2);
+    return { u, c: null, y: mul(mul(x, 0.5), add(erf(div(x, Math.SQRT2)), 1)) };
+  }
+  const c = geluC(u);
   return { u, c, y: mul(u, c) };
 }
 
 /** g·d GELU/du = g·(c + u·√(2/π)·exp(−u²)), the constant folded into the exp. */
 function geluBackward(p: GeluParts, g: Value): Value {
   const tail = mul(p.u, exp(sub(0.5 * Math.log(2 / Math.PI), mul(p.u, p.u))));
-  return mul(g, add(p.c, tail));
+  return mul(g, add(p.c ?? geluC(p.u), tail));
 }
 
 /** GELU(√2·u) for a pre-scaled input u = a/√2 (see `GELU_PRESCALE`). */

@@ -9,7 +9,9 @@
  * Batching: for long recordings the output rows are computed in chunks of `batch_size`; each chunk is
  * given its window context (`left` rows before, `right − 1` after) from the padded sequence, so only the
  * first and last chunks see padding and the result equals the unbatched one. A trailing partial chunk is
- * merged into the previous one, as CEBRA does.
+ * merged into the previous one, as CEBRA does. Within a chunk, the rows whose windows lie inside the
+ * recording are encoded from a view of the caller's array (ORT reads CPU inputs in place); only the
+ * few edge rows whose windows reach into the padding are copied (`paddedRows`).
  *
  * Resample models (`resample_factor` > 1, e.g. offset40-model-4x-subsample) run over the whole padded
  * sequence at once, as CEBRA does (it never batches them); they return about T / resample_factor rows.
@@ -19,6 +21,7 @@ import { UserError } from "../../util/errors.js";
 import { buildInferenceGraph } from "../cebra/inference.js";
 import { configInitParams } from "../cebra/init.js";
 import type { Device } from "../runtime/devices.js";
+import { SessionCache, type SessionCacheStats, valuesHash } from "../runtime/session-cache.js";
 import { createSession, f32 } from "../runtime/sessions.js";
 import type { ArchitectureInfo, TrainedModel } from "../types.js";
 
@@ -34,6 +37,22 @@ interface TransformOptions {
 
 /** Output rows per run unless the caller chooses: bounds memory for long recordings. */
 const DEFAULT_TRANSFORM_BATCH = 8192;
+
+/**
+ * Encoder sessions of the last few models transformed in this process: a transform after the first
+ * skips building the graph and creating its session. Bounded: at most this many sessions are held.
+ */
+const ENCODER_SESSIONS = new SessionCache(4);
+
+/** What the encoder session cache holds and did (tests, benchmarks). */
+export function encoderSessionStats(): SessionCacheStats {
+  return ENCODER_SESSIONS.stats();
+}
+
+/** Release every cached encoder session. */
+export function clearEncoderSessions(): Promise<void> {
+  return ENCODER_SESSIONS.clear();
+}
 
 /** The self-contained inference encoder (parameters embedded) for one session of a model. */
 export function encoderOnnx(model: TrainedModel, sessionId = 0): Uint8Array {
@@ -126,26 +145,41 @@ export async function transformRecording(model: TrainedModel, neural: Float32Arr
   const batch = opts.batch_size ?? DEFAULT_TRANSFORM_BATCH;
   if (!Number.isInteger(batch) || batch < 1) throw new UserError(`batch_size must be a positive integer, got ${batch}.`, "Pass e.g. batch_size = 8192, or leave it unset.");
   const arch = model.architecture;
-  const { session } = await createSession(encoderOnnx(model, sessionId), { device: opts.device ?? model.config.device, threads: opts.threads });
-  try {
-    return arch.resample_factor > 1
-      ? await transformWhole(session, arch, neural, T, N)
-      : await transformChunked(session, arch, neural, T, N, batch, model.config.output_dimension);
-  } finally {
-    await session.release();
-  }
+  const cfg = model.config;
+  const device = opts.device ?? cfg.device;
+  const params = model.params[sessionId];
+  const key = [cfg.model_architecture, N, cfg.num_hidden_units, cfg.output_dimension, device, opts.threads ?? "default", valuesHash(params)].join("|");
+  const create = async () => (await createSession(encoderOnnx(model, sessionId), { device, threads: opts.threads })).session;
+  return ENCODER_SESSIONS.use(key, params, create, (session) =>
+    arch.resample_factor > 1
+      ? transformWhole(session, arch, neural, T, N)
+      : transformChunked(session, arch, neural, T, N, batch, cfg.output_dimension));
 }
 
 async function transformChunked(session: ort.InferenceSession, arch: ArchitectureInfo, neural: Float32Array, T: number, N: number, batch: number, D: number): Promise<Float32Array> {
-  const L = arch.left + arch.right;
   const out = new Float32Array(T * D);
   for (const [s, e] of chunkBounds(T, batch)) {
-    const rows = e - s + L - 1;
-    const { Z, rows: got } = await runEncoder(session, paddedRows(neural, T, N, arch.left, s, s + rows), rows, N);
-    if (got !== e - s) throw new Error(`Encoder returned ${got} rows for a chunk of ${e - s} samples.`);
-    out.set(Z, s * D);
+    // Output rows in [left, T − right] have windows inside the recording: they read it in place.
+    const a = Math.min(Math.max(arch.left, s), e);
+    const b = Math.min(Math.max(T - arch.right + 1, a), e);
+    await encodeRows(session, arch, neural, T, N, D, s, a, out, true);
+    await encodeRows(session, arch, neural, T, N, D, a, b, out, false);
+    await encodeRows(session, arch, neural, T, N, D, b, e, out, true);
   }
   return out;
+}
+
+/**
+ * Output rows [s, e) into `out`: their windows are padded rows [s, e + L − 1), original rows
+ * [s − left, e + right − 1); passed zero-copy (a view of `neural`) unless they reach into the padding.
+ */
+async function encodeRows(session: ort.InferenceSession, arch: ArchitectureInfo, neural: Float32Array, T: number, N: number, D: number, s: number, e: number, out: Float32Array, padded: boolean): Promise<void> {
+  if (e <= s) return;
+  const rows = e - s + arch.left + arch.right - 1;
+  const X = padded ? paddedRows(neural, T, N, arch.left, s, s + rows) : neural.subarray((s - arch.left) * N, (s - arch.left + rows) * N);
+  const { Z, rows: got } = await runEncoder(session, X, rows, N);
+  if (got !== e - s) throw new Error(`Encoder returned ${got} rows for a chunk of ${e - s} samples.`);
+  out.set(Z, s * D);
 }
 
 async function transformWhole(session: ort.InferenceSession, arch: ArchitectureInfo, neural: Float32Array, T: number, N: number): Promise<Float32Array> {

@@ -160,7 +160,8 @@ export class DropoutMasks {
   draw(feeds: Record<string, ort.Tensor>): Record<string, ort.Tensor> {
     for (const m of this.masks) {
       const keep = 1 / (1 - m.p);
-      for (let i = 0; i < m.data.length; i++) m.data[i] = this.rng.random() < m.p ? 0 : keep;
+      const zeroBelow = Math.round(m.p * 2 ** 32); // one 32-bit draw per entry: P(zero) = p to within 2^-32
+      for (let i = 0; i < m.data.length; i++) m.data[i] = this.rng.nextU32() < zeroBelow ? 0 : keep;
       feeds[m.name] = f32(m.data, m.dims);
     }
     return feeds;

@@ -19,6 +19,8 @@ import { offset15Model } from "./offset15-model.js";
 import { offset20Model } from "./offset20-model.js";
 import { offset20Model4xSubsample } from "./offset20-model-4x-subsample.js";
 import { offset36Model } from "./offset36-model.js";
+import { offset36ModelDropout } from "./offset36-model-dropout.js";
+import { offset36ModelMoreDropout } from "./offset36-model-more-dropout.js";
 import { offset40Model } from "./offset40-model.js";
 import { offset40Model4xSubsample } from "./offset40-model-4x-subsample.js";
 import { offset50Model } from "./offset50-model.js";
@@ -46,4 +48,6 @@ export const ARCHITECTURES: readonly ArchitectureSpec[] = [
   offset4Model2xSubsample,
   offset10ModelMseTanh,
   offset1ModelMseTanh,
+  offset36ModelDropout,
+  offset36ModelMoreDropout,
 ];

@@ -35,6 +35,15 @@ interface TanhLayer {
   type: "tanh";
 }
 
+/**
+ * torch.nn.Dropout1d(p): in training, zeroes whole channels of each window (probability p each) and
+ * scales the rest by 1/(1 − p); at inference (model.eval()) the identity.
+ */
+interface DropoutLayer {
+  type: "dropout";
+  p: number;
+}
+
 /** nn.Flatten on a length-1 window (a no-op in channels-last form; checks the length is 1 in training). */
 interface FlattenLayer {
   type: "flatten";
@@ -63,7 +72,7 @@ interface MeanAndConvLayer {
   stride: number;
 }
 
-export type LayerSpec = ConvLayer | LinearLayer | GeluLayer | TanhLayer | FlattenLayer | SkipLayer | MeanAndConvLayer;
+export type LayerSpec = ConvLayer | LinearLayer | GeluLayer | TanhLayer | DropoutLayer | FlattenLayer | SkipLayer | MeanAndConvLayer;
 
 export interface ArchitectureSpec {
   name: string;

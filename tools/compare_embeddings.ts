@@ -23,7 +23,7 @@ export const compareEmbeddingsTool = defineTool({
   name: "compare_embeddings",
   title: "Consistency between embeddings",
   description:
-    "CEBRA consistency: returns R² of a linear map per ordered pair of embeddings (runs or datasets) and the mean.",
+    "CEBRA consistency: returns R² of a linear map per ordered embedding pair (runs or datasets) and the mean.",
   inputSchema: INPUT,
   outputSchema: OUTPUT,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

@@ -8,7 +8,7 @@ export const getJob = defineTool({
   name: "get_job",
   title: "Get job status",
   description:
-    "Returns a job's status, progress, recent losses and its result or error when done. Call again while running.",
+    "Returns a job's status, progress, recent losses, and result or error when done. Call again while running.",
   inputSchema: z.object({
     job_id: z.string().min(1).max(64).describe("Job id (job_…)."),
     wait_seconds: z.number().min(0).max(55).default(0).describe("Seconds to wait for it to finish."),

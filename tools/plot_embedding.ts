@@ -21,7 +21,7 @@ export const plotEmbeddingTool = defineTool({
   name: "plot_embedding",
   title: "Plot an embedding",
   description:
-    "Plots an embedding as a 2-D/3-D PNG coloured by frame, time, repeat or a label, with the loss curve. Returns the image and its path.",
+    "Plots an embedding as a 2-D/3-D PNG coloured by frame, time, repeat or a label, with the loss curve. Returns the image and path.",
   inputSchema: INPUT,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   async handler(args, ctx) {

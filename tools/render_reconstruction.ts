@@ -20,7 +20,7 @@ export const renderReconstructionTool = defineTool({
   name: "render_reconstruction",
   title: "Render decoded frames",
   description:
-    "Shows a decoding: true and decoded movie frames (retrieved, not generated) per sample, or decoded vs true index over time. Returns a preview and the full-size files' paths.",
+    "Shows a decoding: true and decoded movie frames (retrieved, not generated) per sample, or decoded vs true index over time. Returns a preview and full-size file paths.",
   inputSchema: INPUT,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   _meta: { ui: { resourceUri: VIEWER_URI } },

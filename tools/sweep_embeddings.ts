@@ -13,7 +13,7 @@ export const sweepEmbeddings = defineTool({
   name: "sweep_embeddings",
   title: "Sweep",
   description:
-    "Trains settings × seeds × recordings in one job, selecting on validation only. Returns a table, chosen model_id, test score, controls, plot, or a job_id.",
+    "Trains settings × seeds × recordings in one job, selecting on validation only. Returns a table, chosen model_id, test score, controls, plot, or job_id.",
   inputSchema: INPUT,
   outputSchema: JOB_VIEW_SCHEMA,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },

@@ -113,7 +113,7 @@ export const LOAD_OPTIONS_SCHEMA = z.object({
   /** Stimulus movie: a path/URL or MovieSource overriding the file's template; false = do not load any movie. */
   movie: z
     .union([z.literal(false), z.string().min(1).max(4096), MOVIE_SOURCE_SCHEMA])
-    .describe("Path/URL of a .npy [F,H,W] uint8, .npz, NWB/HDF5 or frame folder; false = none (default: the file's own).")
+    .describe("Path/URL: .npy [F,H,W] uint8, .npz, NWB/HDF5 or frame folder; false = none (default: the file's).")
     .optional(),
   /** Standard NWB 2.x: the neural series to read, by name, path or Container/name ("units" = the Units table). Default: DfOverF, else Fluorescence, else Units. */
   series: z.string().min(1).max(512).optional().describe("NWB neural series (default DfOverF, Fluorescence, units)."),

@@ -9,7 +9,9 @@ import { buildInferenceGraph, buildInferenceIR, buildWindowEmbeddingIR } from ".
 import { initParams } from "../../src/engine/cebra/init.js";
 import { type ModelShape, getArchitecture, listArchitectures, paramLayout } from "../../src/engine/cebra/lookup.js";
 import { run } from "../../src/engine/graph/interp.js";
-import { findSpec, modelParamCount, outputLength } from "../../src/engine/cebra/architectures.js";
+import { findSpec, modelParamCount, outputLength, resolveModel } from "../../src/engine/cebra/architectures.js";
+import { embedWindows, sliceParams } from "../../src/engine/cebra/flat-params.js";
+import { Graph } from "../../src/engine/graph/ir.js";
 import { writeOnnx } from "../../src/engine/graph/onnx.js";
 import { UserError } from "../../src/util/errors.js";
 import { Rng } from "../../src/util/rng.js";
@@ -34,6 +36,8 @@ const REQUIRED = [
   "offset4-model-2x-subsample",
   "offset10-model-mse-tanh",
   "offset1-model-mse-tanh",
+  "offset36-model-dropout",
+  "offset36-model-more-dropout",
 ];
 
 const shape = (architecture: string, N: number, H: number, D: number): ModelShape => ({ architecture, n_neurons: N, num_hidden_units: H, output_dimension: D });
@@ -64,6 +68,8 @@ test("parameter counts match CEBRA's reference values and per-architecture formu
     "offset4-model-2x-subsample": 4 * N * H + H + (N + H) * H + H + H * H + H + H * (H >> 1) + (H >> 1) + (H >> 1) * D + D,
     "offset10-model-mse-tanh": 2 * N * H + H + 3 * skip + 3 * H * D + D,
     "offset1-model-mse-tanh": N * 30 * D + 30 * D + 900 * D * D + 30 * D + 300 * D * D + 10 * D + 10 * D * D + D,
+    "offset36-model-dropout": 2 * N * H + H + 16 * skip + 3 * H * D + D,
+    "offset36-model-more-dropout": 2 * N * H + H + 16 * skip + 3 * H * D + D,
   };
   for (const name of REQUIRED) assert.equal(count(shape(name, N, H, D)), formulas[name], name);
 });
@@ -96,6 +102,11 @@ test("parameters are laid out as CEBRA's PyTorch state dict", () => {
   assert.deepEqual(names("offset20-model-4x-subsample").slice(-4), ["net.3.module.0.weight:6x6x3", "net.3.module.0.bias:6", "net.4.weight:3x6x2", "net.4.bias:3"]);
   assert.deepEqual(names("offset10-model-mse-tanh"), names("offset10-model"));
   assert.deepEqual(names("offset50-model").at(-2), "net.25.weight:3x6x3");
+  // Dropout1d takes a place in nn.Sequential: net.1 (after the first conv), and module.0 inside each skip block.
+  assert.deepEqual(names("offset36-model-dropout").slice(0, 4), ["net.0.weight:6x4x2", "net.0.bias:6", "net.3.module.0.weight:6x6x3", "net.3.module.0.bias:6"]);
+  assert.deepEqual(names("offset36-model-dropout").at(-2), "net.19.weight:3x6x3");
+  assert.deepEqual(names("offset36-model-more-dropout").slice(2, 4), ["net.3.module.1.weight:6x6x3", "net.3.module.1.bias:6"]);
+  assert.deepEqual(names("offset36-model-more-dropout").at(-2), "net.19.weight:3x6x3");
   const layout = paramLayout(shape("offset5-model", 4, 6, 3));
   layout.forEach((p, i) => assert.equal(p.offset, i === 0 ? 0 : layout[i - 1].offset + layout[i - 1].size));
 });
@@ -108,6 +119,7 @@ test("every required architecture is registered with CEBRA's offsets and one out
     "offset15-model": [7, 8], "offset20-model": [10, 10], "offset40-model": [20, 20], "offset50-model": [25, 25],
     "offset1-model-v2": [0, 1], "offset1-model-v3": [0, 1], "offset1-model-v4": [0, 1], "offset1-model-v5": [0, 1],
     "offset20-model-4x-subsample": [10, 10], "offset4-model-2x-subsample": [2, 2], "offset10-model-mse-tanh": [5, 5], "offset1-model-mse-tanh": [0, 1],
+    "offset36-model-dropout": [18, 18], "offset36-model-more-dropout": [18, 18],
   };
   for (const [name, [l, r]] of Object.entries(offsets)) {
     const a = getArchitecture(name);
@@ -202,8 +214,16 @@ test("window embedding graph writes to ONNX and matches the interpreter", async 
 
 type Mat = number[][]; // [channels][time]
 const geluRef = (v: number) => 0.5 * v * (1 + erfRef(v / Math.SQRT2));
-/** erf by its Maclaurin series (accurate to ~1e-15 for the |x| < 3 used here). */
+/**
+ * erf by its Maclaurin series for |x| ≤ 2 (accurate to ~1e-15 there), else 1 − erfc by erfc's continued
+ * fraction (the series loses digits to cancellation beyond |x| ≈ 3: 4e-12 at 4, 2e-8 at 5).
+ */
 function erfRef(x: number): number {
+  if (Math.abs(x) > 2) {
+    let f = Math.abs(x);
+    for (let k = 400; k >= 1; k--) f = Math.abs(x) + k / 2 / f;
+    return Math.sign(x) * (1 - Math.exp(-x * x) / Math.sqrt(Math.PI) / f);
+  }
   let sum = 0;
   let term = x;
   for (let n = 0; n < 200; n++) {
@@ -240,10 +260,17 @@ function tensors(s: ModelShape, params: Float32Array): Float32Array[] {
 /** The model's end: `_Norm`, nn.Tanh (the `*-tanh` models) or nothing (the `*-mse` models). */
 type Tail = "norm" | "tanh" | "none";
 
+/**
+ * Dropout1d in training on one window h [C][L]: channel c times mask[c] (0 or 1/(1 − p)); none = eval mode.
+ * `drop` gives the mask of dropout site i (0: after the first conv; 1 + b: inside skip block b), or null.
+ */
+type DropRef = (site: number) => number[] | null;
+const dropRef = (h: Mat, mask: number[] | null): Mat => (mask ? h.map((row, c) => row.map((v) => v * mask[c])) : h);
+
 /** CEBRA's offsetN-model family forward on one window x [N][L]; `tail` "tanh" for offset10-model-mse-tanh (no norm). */
-function offsetConvRef(x: Mat, t: Float32Array[], H: number, D: number, blocks: number, lastKernel: number, tail: Tail = "norm"): number[] {
-  let h = mapRef(conv1dRef(x, t[0], t[1], H, 2), geluRef);
-  for (let i = 0; i < blocks; i++) h = addRef(cropRef(h, 1, 1), mapRef(conv1dRef(h, t[2 + 2 * i], t[3 + 2 * i], H, 3), geluRef));
+function offsetConvRef(x: Mat, t: Float32Array[], H: number, D: number, blocks: number, lastKernel: number, tail: Tail = "norm", drop: DropRef = () => null): number[] {
+  let h = mapRef(dropRef(conv1dRef(x, t[0], t[1], H, 2), drop(0)), geluRef);
+  for (let i = 0; i < blocks; i++) h = addRef(cropRef(h, 1, 1), mapRef(conv1dRef(dropRef(h, drop(1 + i)), t[2 + 2 * i], t[3 + 2 * i], H, 3), geluRef));
   const last = conv1dRef(h, t[2 + 2 * blocks], t[3 + 2 * blocks], D, lastKernel);
   const out = tail === "norm" ? normRef(last) : tail === "tanh" ? mapRef(last, Math.tanh) : last;
   return out.map((r) => r[0]);
@@ -323,6 +350,9 @@ test("window embeddings equal an independent float64 transcription of CEBRA's Py
     { name: "offset36-model", ref: (x, t) => offsetConvRef(x, t, H, D, 16, 3) },
     { name: "offset10-model-mse", ref: (x, t) => offsetConvRef(x, t, H, D, 3, 3, "none") },
     { name: "offset1-model-mse", ref: (x, t) => offset1Ref(x.map((r) => r[0]), t, [30 * D, 30 * D, 10 * D, D], "none") },
+    // model.eval(): Dropout1d is the identity, so both are offset36-model.
+    { name: "offset36-model-dropout", ref: (x, t) => offsetConvRef(x, t, H, D, 16, 3) },
+    { name: "offset36-model-more-dropout", ref: (x, t) => offsetConvRef(x, t, H, D, 16, 3) },
   );
   assert.deepEqual(REQUIRED.filter((n) => !cases.some((c) => c.name === n)), []);
   for (const c of cases) {
@@ -336,5 +366,39 @@ test("window embeddings equal an independent float64 transcription of CEBRA's Py
       const expect = c.ref(window, tensors(s, params));
       expect.forEach((v, d) => assert.ok(Math.abs(Z[r * D + d] - v) < 1e-12, `${c.name} row ${r} dim ${d}: ${Z[r * D + d]} vs ${v}`));
     }
+  }
+});
+
+test("in training, the dropout architectures equal the float64 transcription with each window's channel masks applied", () => {
+  const rng = new Rng(31);
+  const [N, H, D, rows] = [5, 6, 4, 3];
+  for (const [name, sites] of [["offset36-model-dropout", 1], ["offset36-model-more-dropout", 17]] as const) {
+    const s = shape(name, N, H, D);
+    const spec = findSpec(name);
+    const dims = { N, H, D };
+    const resolved = resolveModel(spec, dims);
+    assert.deepEqual(resolved.dropout.map((d) => [d.index, d.p, d.channels]), Array.from({ length: sites }, (_, i) => [i, 0.1, H]));
+    const L = getArchitecture(name).receptive_field;
+    const params = initParams({ ...s, temperature: 1, temperature_mode: "constant" }, 7);
+    const X = Float64Array.from({ length: rows * L * N }, () => rng.normal());
+    // Masks as the trainer draws them: 0 or 1/(1 − p) per window and channel (here about half zeros, to exercise them).
+    const masks = resolved.dropout.map((d) => Float64Array.from({ length: rows * d.channels }, () => (rng.random() < 0.5 ? 0 : 1 / (1 - d.p))));
+    const g = new Graph("dropout_embedding");
+    const x = g.input("X", "float", [rows, L, N]);
+    const { source } = sliceParams(g.input("params", "float", [params.length]), resolved.params);
+    g.output("Z", embedWindows(spec, dims, x, source, (site, r) => g.input(`dropout_${site.index}`, "float", [r, 1, site.channels])));
+    const feeds: Record<string, Float64Array | { shape: number[]; data: Float64Array }> = { X, params: Float64Array.from(params) };
+    masks.forEach((m, i) => (feeds[`dropout_${i}`] = m));
+    const Z = run(g, feeds).Z.data;
+    let differs = false;
+    for (let r = 0; r < rows; r++) {
+      const window: Mat = Array.from({ length: N }, (_, n) => Array.from({ length: L }, (_, t) => X[(r * L + t) * N + n]));
+      const drop: DropRef = (site) => (site < masks.length ? Array.from(masks[site].subarray(r * H, (r + 1) * H)) : null);
+      const expect = offsetConvRef(window, tensors(s, params), H, D, 16, 3, "norm", drop);
+      expect.forEach((v, d) => assert.ok(Math.abs(Z[r * D + d] - v) < 1e-12, `${name} row ${r} dim ${d}: ${Z[r * D + d]} vs ${v}`));
+      const evalMode = offsetConvRef(window, tensors(s, params), H, D, 16, 3);
+      differs ||= evalMode.some((v, d) => Math.abs(v - expect[d]) > 1e-6);
+    }
+    assert.ok(differs, `${name}: the masks change the embedding`);
   }
 });

@@ -56,8 +56,22 @@ type Resolved =
   | { type: "gelu" }
   | { type: "tanh" }
   | { type: "flatten" }
+  | { type: "dropout"; site: DropoutSite }
   | { type: "skip"; crop: [number, number]; body: Resolved[] }
   | { type: "mean_and_conv"; conv: Resolved & { type: "conv" } };
+
+/** One Dropout1d layer of a model: its index in layer order (0, 1, …), p, and the channels it masks. */
+export interface DropoutSite {
+  index: number;
+  p: number;
+  channels: number;
+}
+
+/**
+ * The mask of dropout site `site` for this graph, [rows, 1, channels] (1 or 0 per window and channel,
+ * kept ones already scaled by 1/(1 − p)), or null for the identity (inference, held-out loss).
+ */
+export type DropoutSource = (site: DropoutSite, rows: number) => Value | null;
 
 /** Looks up a spec by name or alias; UserError naming the valid architectures otherwise. */
 export function findSpec(name: string): ArchitectureSpec {
@@ -103,8 +117,10 @@ function evalSize(expr: SizeExpr, dims: ModelDims): number {
 }
 
 /** Resolves a spec against concrete sizes: layer tree plus flat parameter layout. */
-export function resolveModel(spec: ArchitectureSpec, dims: ModelDims): { layers: Resolved[]; params: ParamInfo[] } {
+export function resolveModel(spec: ArchitectureSpec, dims: ModelDims): { layers: Resolved[]; params: ParamInfo[]; dropout: DropoutSite[] } {
   const params: ParamInfo[] = [];
+  const dropout: DropoutSite[] = [];
+  let channels = dims.N;
   let offset = 0;
   const param = (torch_name: string, kind: ParamInfo["kind"], shape: number[], fan_in: number): ParamInfo => {
     const size = shape.reduce((a, b) => a * b, 1);
@@ -121,6 +137,7 @@ export function resolveModel(spec: ArchitectureSpec, dims: ModelDims): { layers:
     return { type: "conv", ci, co, kernel, stride, linear, w, b };
   };
   const walk = (layers: readonly LayerSpec[], prefix: string, startIndex: number): { out: Resolved[]; next: number } => {
+    // `channels` tracks the activations' channel count (a skip branch ends where it began).
     const out: Resolved[] = [];
     let idx = startIndex;
     for (const l of layers) {
@@ -130,27 +147,40 @@ export function resolveModel(spec: ArchitectureSpec, dims: ModelDims): { layers:
         switch (l.type) {
           case "conv":
             out.push(convOf(name, evalSize(l.in, dims), evalSize(l.out, dims), l.kernel, l.stride ?? 1, false));
+            channels = evalSize(l.out, dims);
             break;
           case "linear":
             out.push(convOf(name, evalSize(l.in, dims), evalSize(l.out, dims), 1, 1, true));
+            channels = evalSize(l.out, dims);
             break;
+          case "dropout": {
+            if (!(l.p >= 0 && l.p < 1)) throw new Error(`${spec.name}: dropout p must be in [0, 1), got ${l.p}`);
+            const site: DropoutSite = { index: dropout.length, p: l.p, channels };
+            dropout.push(site);
+            out.push({ type: "dropout", site });
+            break;
+          }
           case "gelu":
           case "tanh":
           case "flatten":
             out.push({ type: l.type });
             break;
-          case "skip":
+          case "skip": {
+            const before = channels;
             out.push({ type: "skip", crop: l.crop, body: walk(l.layers, `${name}.module`, 0).out });
+            channels = before;
             break;
+          }
           case "mean_and_conv":
             out.push({ type: "mean_and_conv", conv: convOf(`${name}.layer`, evalSize(l.in, dims), evalSize(l.out, dims), l.kernel, l.stride, false) });
+            channels = evalSize(l.in, dims) + evalSize(l.out, dims);
             break;
         }
       }
     }
     return { out, next: idx };
   };
-  return { layers: walk(spec.layers, "net", 0).out, params };
+  return { layers: walk(spec.layers, "net", 0).out, params, dropout };
 }
 
 /** Number of model parameters (without the learnable temperature). */
@@ -171,12 +201,16 @@ export type EncoderInput = Value | RecordingWindows;
 
 /**
  * Builds the encoder forward pass on `x` (see `EncoderInput`); the result is [batch, L_out, D],
- * L2-normalised if the spec says so.
+ * L2-normalised if the spec says so. Dropout layers multiply by `dropout`'s masks (training); without
+ * `dropout` they are left out (model.eval()), so the graph is that of the model without them.
  */
-export function buildEncoder(spec: ArchitectureSpec, dims: ModelDims, x: EncoderInput, source: ParamSource): Value {
+export function buildEncoder(spec: ArchitectureSpec, dims: ModelDims, x: EncoderInput, source: ParamSource, dropout?: DropoutSource): Value {
   const { layers } = resolveModel(spec, dims);
   if (!(x instanceof Value) && !readsRecording(spec, dims)) throw new Error(`${spec.name}: the first layer cannot read windows from the recording`);
-  const y = applyLayers(layers, x, source);
+  const rows = (x instanceof Value ? x : x.rows).shape[0];
+  if (dropout && rows === null) throw new Error(`${spec.name}: dropout masks need a static batch`);
+  const masks = (site: DropoutSite): Value | null => (dropout ? dropout(site, rows!) : null);
+  const y = applyLayers(withoutIdentityDropout(layers, masks), x, source);
   return spec.normalize ? l2normalize(y) : y;
 }
 
@@ -197,7 +231,22 @@ export function firstLayerTapWidth(spec: ArchitectureSpec, dims: ModelDims): num
   return first.kernel * first.co;
 }
 
-function applyLayers(layers: readonly Resolved[], x: EncoderInput, source: ParamSource): Value {
+/** A resolved layer with each dropout either given its mask or removed (identity). */
+type Built = Exclude<Resolved, { type: "dropout" } | { type: "skip" }> | { type: "dropout"; mask: Value } | { type: "skip"; crop: [number, number]; body: Built[] };
+
+function withoutIdentityDropout(layers: readonly Resolved[], masks: (site: DropoutSite) => Value | null): Built[] {
+  const out: Built[] = [];
+  for (const l of layers) {
+    if (l.type === "dropout") {
+      const mask = masks(l.site);
+      if (mask) out.push({ type: "dropout", mask });
+    } else if (l.type === "skip") out.push({ type: "skip", crop: l.crop, body: withoutIdentityDropout(l.body, masks) });
+    else out.push(l);
+  }
+  return out;
+}
+
+function applyLayers(layers: readonly Built[], x: EncoderInput, source: ParamSource): Value {
   let h = x;
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i];
@@ -229,7 +278,7 @@ function applyConv(l: Resolved & { type: "conv" }, x: EncoderInput, source: Para
   return conv1d(x, source(l.w), source(l.b), spec);
 }
 
-function applyLayer(l: Resolved, x: Value, source: ParamSource): Value {
+function applyLayer(l: Built, x: Value, source: ParamSource): Value {
   switch (l.type) {
     case "conv":
       return applyConv(l, x, source);
@@ -237,6 +286,8 @@ function applyLayer(l: Resolved, x: Value, source: ParamSource): Value {
       return gelu(x);
     case "tanh":
       return tanh(x);
+    case "dropout":
+      return mul(x, l.mask);
     case "flatten":
       if (x.shape[1] !== null && x.shape[1] !== 1) throw new Error(`flatten needs windows of length 1, got ${x.shape[1]}`);
       return x;
@@ -264,7 +315,7 @@ function applyLayer(l: Resolved, x: Value, source: ParamSource): Value {
  * The conv of a `Skip(Conv1d(C, C, k), GELU)` block whose crop matches the kernel, if `x` has a static
  * length: such blocks (every skip block of CEBRA's offset models) run as one fused region.
  */
-function fusedResidual(l: Resolved & { type: "skip" }, x: Value): (Resolved & { type: "conv" }) | null {
+function fusedResidual(l: Built & { type: "skip" }, x: Value): (Resolved & { type: "conv" }) | null {
   const [conv, act] = l.body;
   if (l.body.length !== 2 || conv.type !== "conv" || act.type !== "gelu") return null;
   const ok = !conv.linear && conv.stride === 1 && conv.ci === conv.co && l.crop[0] + l.crop[1] === conv.kernel - 1 && x.shape[1] !== null;

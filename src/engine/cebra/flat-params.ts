@@ -6,7 +6,7 @@
 import type { ArchitectureSpec } from "../../../models/index.js";
 import { Value } from "../graph/ir.js";
 import { reshape, slice } from "../graph/ops/index.js";
-import { type EncoderInput, type ModelDims, type ParamInfo, buildEncoder, modelParamCount } from "./architectures.js";
+import { type DropoutSource, type EncoderInput, type ModelDims, type ParamInfo, buildEncoder, modelParamCount } from "./architectures.js";
 import type { TemperatureMode } from "../types.js";
 
 /** Number of model parameters plus the learnable temperature θ (last) when temperature_mode = auto. */
@@ -41,8 +41,8 @@ export function sliceParams(flat: Value, infos: readonly ParamInfo[], base = 0):
 }
 
 /** Encoder output for the windows (X [rows, L, N], or recording rows [rows, L]) as [rows, D] (one output per window). */
-export function embedWindows(spec: ArchitectureSpec, dims: ModelDims, x: EncoderInput, source: (p: ParamInfo) => Value): Value {
-  const z = buildEncoder(spec, dims, x, source);
+export function embedWindows(spec: ArchitectureSpec, dims: ModelDims, x: EncoderInput, source: (p: ParamInfo) => Value, dropout?: DropoutSource): Value {
+  const z = buildEncoder(spec, dims, x, source, dropout);
   const rows = (x instanceof Value ? x : x.rows).staticShape()[0];
   return reshape(z, [rows, dims.D]);
 }

@@ -7,12 +7,12 @@ import { UserError } from "../../util/errors.js";
 import { Graph, type Value } from "../graph/ir.js";
 import { writeOnnx } from "../graph/onnx.js";
 import { concat, gather, slice } from "../graph/ops/index.js";
-import { modelParamCount, resolveModel } from "./architectures.js";
+import { type DropoutSite, modelParamCount, resolveModel } from "./architectures.js";
 import { embedWindows, sliceParams } from "./flat-params.js";
 import { initParams } from "./init.js";
 import { infonce } from "./loss.js";
 import { checkModel } from "./lookup.js";
-import { type StepGraphOptionsBase, type StepIROptions, checkStep, finishGraph, similarityScale } from "./step-common.js";
+import { type StepGraphOptionsBase, type StepIROptions, checkStep, dropoutInputs, finishGraph, similarityScale } from "./step-common.js";
 import type { TemperatureMode } from "../types.js";
 
 /** Multi-session step options: one encoder per session, `n_neurons[s]` inputs each (CEBRA §3.4). */
@@ -34,6 +34,8 @@ interface MultiSessionStepGraph {
   /** Rows of each session's X: ref, then pos (the positives found in that session), then neg. */
   rows: { ref: number; pos: number; neg: number };
   sessions: number;
+  /** Per session, the dropout sites whose masks the step takes as "dropout{s}_{index}" [3B, 1, channels]; empty in mode "loss". */
+  dropout: DropoutSite[][];
 }
 
 /**
@@ -60,14 +62,15 @@ export function buildMultiSessionStepIR(o: MultiSessionStepGraphOptions, ir: Ste
   const posIndex = g.input("pos_index", "int64", [S * b]);
   const flat = g.input("params", "float", [P]);
   const encs = models.map((m, s) => sliceParams(flat, resolveModel(m.spec, m.dims).params, offsets[s]));
-  const zs = models.map((m, s) => embedWindows(m.spec, m.dims, xs[s], encs[s].source));
+  const zs = models.map((m, s) => embedWindows(m.spec, m.dims, xs[s], encs[s].source, dropoutInputs(g, o.mode, `dropout${s}_`)));
   const stack = (k: number): Value => concat(zs.map((z) => slice(z, [0], [k * b], [(k + 1) * b])), 0);
   const scale = similarityScale(g, flat, o, P);
   const loss = infonce(stack(0), gather(stack(1), posIndex, 0), stack(2), o.distance, scale.scale);
   finishGraph(g, flat, loss, scale, encs.flatMap((e) => e.tensors()), o, ir.customRules ?? true);
   return {
     graph: g,
-    meta: { param_count: P, param_offsets: offsets, session_param_counts: counts, window_length: L, rows: { ref: b, pos: b, neg: b }, sessions: S },
+    meta: { param_count: P, param_offsets: offsets, session_param_counts: counts, window_length: L, rows: { ref: b, pos: b, neg: b }, sessions: S,
+      dropout: models.map((m) => (o.mode === "step" ? resolveModel(m.spec, m.dims).dropout : [])) },
   };
 }
 

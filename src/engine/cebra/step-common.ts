@@ -9,7 +9,7 @@ import { UserError } from "../../util/errors.js";
 import { gradients } from "../graph/autodiff.js";
 import type { Graph, Value } from "../graph/ir.js";
 import { add, concat, div, mul, reshape, slice, sqrt, sub, zeros } from "../graph/ops/index.js";
-import { type ModelDims, architectureInfo, outputLength } from "./architectures.js";
+import { type DropoutSource, type ModelDims, architectureInfo, outputLength } from "./architectures.js";
 import { type InfoNCE, type SimilarityScale, learnableTemperature } from "./loss.js";
 import { positiveInt } from "./lookup.js";
 import type { Distance, TemperatureMode } from "../types.js";
@@ -61,6 +61,16 @@ export function checkStep(spec: ArchitectureSpec, dims: ModelDims, o: StepGraphO
 
 // ---------------------------------------------------------------------------------------------------
 // Shared graph pieces
+
+/**
+ * Dropout in a training step (mode "step"): site i's mask is the float input `${prefix}${i}` [rows, 1,
+ * channels], drawn per step by the trainer (`drawDropoutMasks`); the held-out loss graph (mode "loss",
+ * CEBRA's model.eval()) has no masks.
+ */
+export function dropoutInputs(g: Graph, mode: "step" | "loss", prefix: string): DropoutSource | undefined {
+  if (mode !== "step") return undefined;
+  return (site, rows) => g.input(`${prefix}${site.index}`, "float", [rows, 1, site.channels]);
+}
 
 interface Scale {
   scale: SimilarityScale;

@@ -3,7 +3,7 @@
  * as the body of an ONNX Loop, with the parameters and Adam moments as loop-carried values (they stay
  * inside the runtime between steps: no per-step copies in and out, which is what a GPU needs), the
  * recording ("data") shared by every iteration, and the per-step inputs (the batch's "rows" or "X",
- * Adam's "step_size" and "bc2_sqrt") stacked for the K steps. Iteration i computes exactly the step
+ * the dropout masks "dropout_i", Adam's "step_size" and "bc2_sqrt") stacked for the K steps. Iteration i computes exactly the step
  * graph on batch i, so K steps of this graph equal K single steps on the same batches.
  */
 import { writeOnnxLoop, type LoopLayout } from "../graph/onnx.js";
@@ -28,7 +28,7 @@ export const STEP_LOOP_LAYOUT: LoopLayout = {
  */
 export function buildStepLoopGraph(o: StepGraphOptions): StepGraph {
   if (o.mode !== "step") throw new Error(`the K-step graph needs mode "step", got "${o.mode}"`);
-  const { graph, param_count, window_length, rows, input } = buildStepIR(o);
-  const layout = input === "recording" ? STEP_LOOP_LAYOUT : { ...STEP_LOOP_LAYOUT, shared: [] };
-  return { onnx: writeOnnxLoop(graph, layout), param_count, window_length, rows, input };
+  const { graph, ...meta } = buildStepIR(o);
+  const layout = meta.input === "recording" ? STEP_LOOP_LAYOUT : { ...STEP_LOOP_LAYOUT, shared: [] };
+  return { onnx: writeOnnxLoop(graph, layout), ...meta };
 }

@@ -9,11 +9,11 @@ import { Graph, type Value } from "../graph/ir.js";
 import { writeOnnx } from "../graph/onnx.js";
 import { slice } from "../graph/ops/index.js";
 import type { ArchitectureSpec } from "../../../models/index.js";
-import { type EncoderInput, type ModelDims, readsRecording, resolveModel } from "./architectures.js";
+import { type DropoutSite, type EncoderInput, type ModelDims, readsRecording, resolveModel } from "./architectures.js";
 import { embedWindows, sliceParams, totalParams } from "./flat-params.js";
 import { type InfoNCE, type SimilarityScale, infonce, leadingDims, sumInfonce } from "./loss.js";
 import { type ModelShape, checkModel } from "./lookup.js";
-import { type LossOptions, type StepGraphOptionsBase, type StepIROptions, checkStep, finishGraph, similarityScale } from "./step-common.js";
+import { type LossOptions, type StepGraphOptionsBase, type StepIROptions, checkStep, dropoutInputs, finishGraph, similarityScale } from "./step-common.js";
 
 export interface StepGraphOptions extends ModelShape, LossOptions, StepGraphOptionsBase {
   /**
@@ -40,6 +40,8 @@ export interface StepGraph {
   rows: { ref: number; pos: number; neg: number };
   /** How the graph reads its windows ("X", or "data" + "rows"). */
   input: StepInput;
+  /** Dropout sites whose masks the step takes as inputs "dropout_{index}" [ref+pos+neg, 1, channels]; empty in mode "loss". */
+  dropout: DropoutSite[];
 }
 
 /** Output dimensions the hybrid behaviour objective uses (CEBRA hard-codes 3). */
@@ -57,7 +59,7 @@ function singleSessionLoss(z: Value, o: LossOptions, b: number, posRows: number,
 }
 
 /** The step (or loss) graph as IR, before serialisation (tests evaluate it with the interpreter). */
-export function buildStepIR(o: StepGraphOptions, ir: StepIROptions = {}): { graph: Graph; param_count: number; window_length: number; rows: StepGraph["rows"]; input: StepInput } {
+export function buildStepIR(o: StepGraphOptions, ir: StepIROptions = {}): Omit<StepGraph, "onnx"> & { graph: Graph } {
   const { spec, dims } = checkModel(o);
   const L = checkStep(spec, dims, o);
   if (o.hybrid && dims.D < HYBRID_BEHAVIOR_DIMS)
@@ -70,11 +72,12 @@ export function buildStepIR(o: StepGraphOptions, ir: StepIROptions = {}): { grap
   const input = o.input ?? "windows";
   const x = windowInputs(g, spec, dims, o, rows.ref + rows.pos + rows.neg, L);
   const flat = g.input("params", "float", [P]);
-  const enc = sliceParams(flat, resolveModel(spec, dims).params);
-  const z = embedWindows(spec, dims, x, enc.source);
+  const resolved = resolveModel(spec, dims);
+  const enc = sliceParams(flat, resolved.params);
+  const z = embedWindows(spec, dims, x, enc.source, dropoutInputs(g, o.mode, "dropout_"));
   const scale = similarityScale(g, flat, o, P);
   finishGraph(g, flat, singleSessionLoss(z, o, b, rows.pos, scale.scale), scale, enc.tensors(), o, ir.customRules ?? true);
-  return { graph: g, param_count: P, window_length: L, rows, input };
+  return { graph: g, param_count: P, window_length: L, rows, input, dropout: o.mode === "step" ? resolved.dropout : [] };
 }
 
 /** The step graph's window inputs for `o.input`: "X", or "data" + "rows" (see `StepGraphOptions`). */
@@ -93,6 +96,6 @@ function windowInputs(g: Graph, spec: ArchitectureSpec, dims: ModelDims, o: Step
  * Adam inputs) as `finishGraph` adds them.
  */
 export function buildStepGraph(o: StepGraphOptions): StepGraph {
-  const { graph, param_count, window_length, rows, input } = buildStepIR(o);
-  return { onnx: writeOnnx(graph), param_count, window_length, rows, input };
+  const { graph, ...meta } = buildStepIR(o);
+  return { onnx: writeOnnx(graph), ...meta };
 }

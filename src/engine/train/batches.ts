@@ -10,8 +10,14 @@
  * encoder per session, CEBRA §3.4): inputs "X0"…"X{S−1}" `[3B, L, N_s]` and "pos_index" (int64, which
  * stacked positive pairs with each stacked reference); the flat vector holds the encoders in session
  * order, then θ when the temperature is learnable.
+ *
+ * Architectures with Dropout1d also take one channel mask per dropout site and step ("dropout_i", or
+ * "dropout{s}_i" per session), drawn here from their own stream seeded by the run's seed: part of
+ * `nextBatch`, so a resumed run (which replays `nextBatch`) draws the same masks.
  */
 import * as ort from "onnxruntime-node";
+import { Rng } from "../../util/rng.js";
+import type { DropoutSite } from "../cebra/architectures.js";
 import { chooseStepInput } from "../cebra/cost.js";
 import { configInitParams } from "../cebra/init.js";
 import { buildMultiSessionStepGraph, initMultiSessionParams } from "../cebra/multisession-step.js";
@@ -129,6 +135,39 @@ class WindowRowsAssembler implements WindowFeeder {
   }
 }
 
+/** Seed of the dropout-mask stream: derived from the run's seed, distinct from the sampler's stream. */
+export function dropoutSeed(seed: number): number {
+  return (seed ^ 0x5d0d0e71) >>> 0;
+}
+
+/**
+ * Draws Dropout1d channel masks each step: per site, per window row and channel, 0 with probability p,
+ * else 1/(1 − p) (PyTorch's training-mode scaling); inputs `${prefix}${site.index}` [rows, 1, channels].
+ */
+export class DropoutMasks {
+  private readonly masks: { name: string; p: number; data: Float32Array; dims: number[] }[];
+
+  constructor(
+    sites: readonly DropoutSite[],
+    rows: number,
+    prefix: string,
+    private readonly rng: Rng,
+  ) {
+    this.masks = sites.map((s) => ({ name: `${prefix}${s.index}`, p: s.p, data: new Float32Array(rows * s.channels), dims: [rows, 1, s.channels] }));
+  }
+
+  /** Draws fresh masks into `feeds` (new tensors over reused buffers). */
+  draw(feeds: Record<string, ort.Tensor>): Record<string, ort.Tensor> {
+    for (const m of this.masks) {
+      const keep = 1 / (1 - m.p);
+      const zeroBelow = Math.round(m.p * 2 ** 32); // one 32-bit draw per entry: P(zero) = p to within 2^-32
+      for (let i = 0; i < m.data.length; i++) m.data[i] = this.rng.nextU32() < zeroBelow ? 0 : keep;
+      feeds[m.name] = f32(m.data, m.dims);
+    }
+    return feeds;
+  }
+}
+
 function checkRows(what: string, got: number, want: number): void {
   if (got !== want) throw new Error(`Sampler returned ${got} ${what} indices; the step graph expects ${want}.`);
 }
@@ -163,13 +202,14 @@ export function singleSessionProblem(
   const graph = buildStepGraph({ ...stepGraphOptions(cfg, data.n_neurons, mode), input, recording_samples: data.n_samples });
   const sampler = createSampler(data, { ...cfg, seed });
   const feeder: WindowFeeder = graph.input === "recording" ? new WindowRowsAssembler(data, arch, graph.rows) : new BatchAssembler(data, arch, graph.rows);
+  const masks = new DropoutMasks(graph.dropout, graph.rows.ref + graph.rows.pos + graph.rows.neg, "dropout_", new Rng(dropoutSeed(seed)));
   return {
     onnx: graph.onnx,
     param_count: graph.param_count,
     initParams: () => configInitParams(cfg, data.n_neurons),
     nextBatch: () => {
       feeder.fill(sampler.sample());
-      return feeder.feeds();
+      return masks.draw(feeder.feeds());
     },
     split: (flat) => [flat],
     join: (parts) => parts[0],
@@ -184,6 +224,8 @@ function multiSessionProblem(sessions: SessionData[], cfg: TrainConfig, arch: Ar
   const rows = { ref: graph.rows.ref, pos: graph.rows.pos, neg: graph.rows.neg };
   const batches = sessions.map((s) => new BatchAssembler(s, arch, rows));
   const posIndex = new BigInt64Array(sessions.length * cfg.batch_size);
+  const maskRng = new Rng(dropoutSeed(cfg.seed));
+  const masks = graph.dropout.map((sites, s) => new DropoutMasks(sites, 3 * cfg.batch_size, `dropout${s}_`, maskRng));
   const theta = cfg.temperature_mode === "auto" ? 1 : 0;
   const encoders = graph.param_offsets.map((o, s) => [o, o + graph.session_param_counts[s]] as const);
   return {
@@ -199,6 +241,7 @@ function multiSessionProblem(sessions: SessionData[], cfg: TrainConfig, arch: Ar
       });
       b.pos_order.forEach((j, r) => (posIndex[r] = BigInt(j)));
       feeds.pos_index = new ort.Tensor("int64", posIndex, [posIndex.length]);
+      for (const m of masks) m.draw(feeds);
       return feeds;
     },
     split: (flat) => encoders.map(([lo, hi]) => concatF32(flat.subarray(lo, hi), flat.subarray(flat.length - theta))),

@@ -12,9 +12,10 @@
  * `trainModel` (run.ts) runs this loop in a worker thread; cancellation is a callback checked between
  * steps, progress is reported at least every `progressIntervalMs`.
  *
- * Resume is exact: parameters, Adam moments and the step counter continue, and the sampler (seeded by
- * `cfg.seed`) is fast-forwarded past the batches of the saved steps (`skipBatches`), so N steps + resume
- * M steps draws the same batches and gives the same model as N+M steps.
+ * Resume is exact: parameters, Adam moments and the step counter continue, and the sampler and the
+ * dropout masks (both seeded by `cfg.seed`, both drawn by `nextBatch`) are fast-forwarded past the saved
+ * steps (`skipBatches`), so N steps + resume M steps draws the same batches and masks and gives the same
+ * model as N+M steps.
  */
 import type * as ort from "onnxruntime-node";
 import { UserError } from "../../util/errors.js";

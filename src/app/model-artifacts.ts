@@ -137,6 +137,32 @@ interface FitContext {
   adapted_from?: AdaptedFrom;
 }
 
+/** ", final loss x.xxx" for a model summary, or nothing when no loss was recorded. */
+function finalLoss(training: { loss_final_mean: number | null }): string {
+  return training.loss_final_mean !== null ? `, final loss ${training.loss_final_mean.toFixed(3)}` : "";
+}
+
+/**
+ * Writes a model draft's engine files and commits it with `meta` (the draft is aborted if either fails),
+ * then links a shuffled-label control to the model it controls.
+ */
+async function commitModel(
+  ws: Workspace, draft: Awaited<ReturnType<Workspace["begin"]>>, files: { name: string; data: Uint8Array }[], meta: ModelMeta,
+  controlOf: string | undefined, manifest: { summary: string; parents: string[] },
+): Promise<void> {
+  try {
+    for (const f of files) await draft.writeFile(f.name, f.data);
+    await draft.commit<ModelMeta>({ ...manifest, meta });
+  } catch (e) {
+    await draft.abort();
+    throw e;
+  }
+  if (controlOf) {
+    const real = await ws.get<ModelMeta>(controlOf, "model");
+    await ws.update<ModelMeta>(controlOf, { meta: { ...real.meta, shuffled_model_id: draft.id } });
+  }
+}
+
 /** Stores a fit as a model artifact plus its embedding artifact; links a control to its real model. */
 export async function saveFit(ws: Workspace, fit: FitResult, ctx: FitContext): Promise<{ model_id: string; embedding_id: string }> {
   const { model, prepared } = fit;
@@ -157,43 +183,31 @@ export async function saveFit(ws: Workspace, fit: FitResult, ctx: FitContext): P
       files: { [EMBEDDING_FILE]: writeNpy({ dtype: "<f4", shape: [fit.embedding_rows, fit.dim], data: fit.embedding }) },
     },
   );
-  try {
-    for (const f of exported.files) await draft.writeFile(f.name, f.data);
-    const training = exported.manifest.training;
-    const meta: ModelMeta = {
-      recording_id: ctx.recording_id,
-      recording_sha256: ctx.recording_sha256,
-      mode: ctx.mode,
-      labels: ctx.labels,
-      label_description: prepared.label_description,
-      label_kind: prepared.label_kind,
-      split,
-      architecture: model.architecture,
-      config: model.config,
-      training,
-      heldout: fit.heldout,
-      embedding_id: embedding.id,
-      control,
-      shuffle_description: prepared.shuffle_description,
-      ...(ctx.control_of ? { control_of: ctx.control_of } : {}),
-      ...(ctx.resumed_from ? { resumed_from: ctx.resumed_from } : {}),
-      ...(ctx.adapted_from ? { adapted_from: ctx.adapted_from } : {}),
-      engine_files: exported.files.map((f) => f.name),
-    };
-    const loss = training.loss_final_mean !== null ? `, final loss ${training.loss_final_mean.toFixed(3)}` : "";
-    await draft.commit<ModelMeta>({
-      summary: `${model.config.model_architecture} ${ctx.mode} on ${ctx.recording_id}${control ? " — SHUFFLED-LABEL CONTROL" : ""}, ${training.steps_done} steps${loss}`,
-      parents: [ctx.recording_id, ...(ctx.resumed_from ? [ctx.resumed_from] : []), ...(ctx.adapted_from ? [ctx.adapted_from.model_id] : [])],
-      meta,
-    });
-  } catch (e) {
-    await draft.abort();
-    throw e;
-  }
-  if (ctx.control_of) {
-    const real = await ws.get<ModelMeta>(ctx.control_of, "model");
-    await ws.update<ModelMeta>(ctx.control_of, { meta: { ...real.meta, shuffled_model_id: modelId } });
-  }
+  const training = exported.manifest.training;
+  const meta: ModelMeta = {
+    recording_id: ctx.recording_id,
+    recording_sha256: ctx.recording_sha256,
+    mode: ctx.mode,
+    labels: ctx.labels,
+    label_description: prepared.label_description,
+    label_kind: prepared.label_kind,
+    split,
+    architecture: model.architecture,
+    config: model.config,
+    training,
+    heldout: fit.heldout,
+    embedding_id: embedding.id,
+    control,
+    shuffle_description: prepared.shuffle_description,
+    ...(ctx.control_of ? { control_of: ctx.control_of } : {}),
+    ...(ctx.resumed_from ? { resumed_from: ctx.resumed_from } : {}),
+    ...(ctx.adapted_from ? { adapted_from: ctx.adapted_from } : {}),
+    engine_files: exported.files.map((f) => f.name),
+  };
+  await commitModel(ws, draft, exported.files, meta, ctx.control_of, {
+    summary: `${model.config.model_architecture} ${ctx.mode} on ${ctx.recording_id}${control ? " — SHUFFLED-LABEL CONTROL" : ""}, ${training.steps_done} steps${finalLoss(training)}`,
+    parents: [ctx.recording_id, ...(ctx.resumed_from ? [ctx.resumed_from] : []), ...(ctx.adapted_from ? [ctx.adapted_from.model_id] : [])],
+  });
   return { model_id: modelId, embedding_id: embedding.id };
 }
 
@@ -240,28 +254,21 @@ export async function saveSessionsFit(
       });
       sessions.push({ recording_id: r.id, recording_sha256: r.sha256, n_neurons: model.n_neurons[s], embedding_id: emb.id, split, label_description: prepared[s].label_description, heldout: fit.heldout[s] });
     }
-    for (const f of exported.files) await draft.writeFile(f.name, f.data);
-    const training = exported.manifest.training;
-    const meta: ModelMeta = {
-      ...sessions[0], mode: ctx.mode, labels: ctx.labels, label_kind: p0.label_kind, architecture: model.architecture, config: model.config, training,
-      control, shuffle_description: p0.shuffle_description, ...(ctx.control_of ? { control_of: ctx.control_of } : {}),
-      sessions, engine_files: exported.files.map((f) => f.name),
-    };
-    delete (meta as Partial<SessionMeta>).n_neurons;
-    const loss = training.loss_final_mean !== null ? `, final loss ${training.loss_final_mean.toFixed(3)}` : "";
-    await draft.commit<ModelMeta>({
-      summary: `${model.config.model_architecture} multi-session on ${ctx.recordings.map((r) => r.id).join(" + ")}${control ? " — SHUFFLED-LABEL CONTROL" : ""}, ${training.steps_done} steps${loss}`,
-      parents: ctx.recordings.map((r) => r.id),
-      meta,
-    });
   } catch (e) {
     await draft.abort();
     throw e;
   }
-  if (ctx.control_of) {
-    const real = await ws.get<ModelMeta>(ctx.control_of, "model");
-    await ws.update<ModelMeta>(ctx.control_of, { meta: { ...real.meta, shuffled_model_id: modelId } });
-  }
+  const training = exported.manifest.training;
+  const meta: ModelMeta = {
+    ...sessions[0], mode: ctx.mode, labels: ctx.labels, label_kind: p0.label_kind, architecture: model.architecture, config: model.config, training,
+    control, shuffle_description: p0.shuffle_description, ...(ctx.control_of ? { control_of: ctx.control_of } : {}),
+    sessions, engine_files: exported.files.map((f) => f.name),
+  };
+  delete (meta as Partial<SessionMeta>).n_neurons;
+  await commitModel(ws, draft, exported.files, meta, ctx.control_of, {
+    summary: `${model.config.model_architecture} multi-session on ${ctx.recordings.map((r) => r.id).join(" + ")}${control ? " — SHUFFLED-LABEL CONTROL" : ""}, ${training.steps_done} steps${finalLoss(training)}`,
+    parents: ctx.recordings.map((r) => r.id),
+  });
   return { model_id: modelId, embedding_ids: sessions.map((x) => x.embedding_id) };
 }
 

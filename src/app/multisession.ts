@@ -17,18 +17,11 @@ import { mean } from "../util/stats.js";
 import { CheckpointWriter, checkpointPolicy, latestCheckpoint, removeCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { loadModel, saveSessionsFit, type ModelMeta } from "./model-artifacts.js";
 import type { LabelSource, TrainingMode } from "../engine/train/prepare.js";
-import type { TrainConfig } from "../engine/types.js";
+import type { TrainingRequest as FullRequest } from "./training-request.js";
 
-/** The part of a training request (train.ts `TrainingRequest`, not imported: train.ts runs this module) a multi-session run reads. */
-interface TrainingRequest {
-  recording_ids?: string[];
-  mode: TrainingMode;
-  labels?: LabelSource;
-  config: TrainConfig;
-  train_repeats?: number[];
-  train_fraction?: number;
-  shuffled_control: boolean;
-}
+/** The part of a training request a multi-session run reads. */
+type TrainingRequest = Pick<FullRequest, "recording_ids" | "mode" | "labels" | "config" | "train_repeats" | "train_fraction" | "shuffled_control">;
+
 
 type Deps = { workspace: Workspace; recordings: RecordingStore };
 

@@ -6,7 +6,7 @@
  */
 import { fitEmbedding, type FitResult } from "../engine/fit.js";
 import { goodnessOfFitBits } from "../engine/cebra/metrics.js";
-import type { LabelSource, TrainingMode } from "../engine/train/prepare.js";
+import type { TrainingMode } from "../engine/train/prepare.js";
 import { z } from "zod";
 import { listArchitectures } from "../engine/cebra/lookup.js";
 import { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_SCHEMA, storedTrainConfig, type TrainConfig } from "../engine/types.js";
@@ -66,29 +66,8 @@ export const TRAINING_ARGS_SCHEMA = z.object({
 
 type TrainingArgs = z.output<typeof TRAINING_ARGS_SCHEMA>;
 
-/** A training request as the job runs it (and records it in the job's params): TrainingArgs with the full TrainConfig. */
-export interface TrainingRequest {
-  /** The recording (multi-session: the first of `recording_ids`). */
-  recording_id: string;
-  /** Multi-session training (src/app/multisession.ts): the recordings, one encoder each, in this order. */
-  recording_ids?: string[];
-  /** Start from this model's trained encoder (session 0's) with a new first layer (CEBRA's adapt); `adapt_frozen`: only that layer trains. */
-  adapt_from?: string;
-  adapt_frozen?: boolean;
-  mode: TrainingMode;
-  labels?: LabelSource;
-  config: TrainConfig;
-  train_repeats?: number[];
-  train_fraction?: number;
-  /** Also train the shuffled-label control (doubles the cost). */
-  shuffled_control: boolean;
-  /**
-   * Continue a stored model for `config.max_iterations` more steps from its saved Adam state. Its recording,
-   * mode, labels, split and hyperparameters are reused (only the step count and device may change); the
-   * result is a new model artifact, the old one stays.
-   */
-  resume_from?: string;
-}
+import type { TrainingRequest } from "./training-request.js";
+export type { TrainingRequest } from "./training-request.js";
 
 /** What a finished training job returns (the job's `result`), as a schema so the tool's output is derived from it. */
 export const TRAINING_RESULT_SCHEMA = z.object({

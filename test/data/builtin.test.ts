@@ -12,6 +12,7 @@ import { ALLEN_LIKE_DEFAULTS, describeAllenLikeParams, generateAllenLike, type A
 import { canonicalJson } from "../../src/data/builtin/params.js";
 import type { Recording } from "../../src/data/recording.js";
 import { UserError } from "../../src/util/errors.js";
+import { pearson } from "../../src/util/stats.js";
 
 const SMALL: Partial<AllenLikeParams> = { n_cells: 60, n_frames: 120, n_repeats: 3, frame_height: 48, frame_width: 96, seed: 7 };
 
@@ -31,19 +32,6 @@ function bytesOf(a: ArrayBufferView): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
 
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) { ma += a[i]; mb += b[i]; }
-  ma /= n; mb /= n;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
-}
 
 test("same params give bit-identical arrays; another seed gives different ones", () => {
   const a = generateAllenLike({ ...SMALL });

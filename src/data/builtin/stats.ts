@@ -24,6 +24,7 @@ import { countsToDff } from "./calcium.js";
 import type { Cell } from "./cells.js";
 import type { AllenLikeParams } from "./params.js";
 import { runningMaskFromBouts } from "./state.js";
+import { pearson } from "../../util/stats.js";
 
 /** Per-cell responses `[N][R · F]`, one value per presented frame (spike counts summed over a frame's bins). */
 export interface FrameResponses {
@@ -53,19 +54,6 @@ export function frameResponses(rec: Recording): FrameResponses {
     for (let i = 0; i < N; i++) data[i][k] += rec.neural[row + i];
   }
   return { nCells: N, nRepeats: R, nFrames: F, data };
-}
-
-function pearson(a: Float64Array, b: Float64Array): number {
-  const n = a.length;
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) { ma += a[i]; mb += b[i]; }
-  ma /= n; mb /= n;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const da = a[i] - ma, db = b[i] - mb;
-    sab += da * db; saa += da * da; sbb += db * db;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
 }
 
 /** Mean pairwise correlation across repeats of one cell's `[R · F]` trace. */

@@ -11,9 +11,8 @@
  *   node dist/bench/faithfulness.js fullbatch    # 20 full-batch steps: time and peak memory
  */
 import { generateAllenLike } from "../src/data/builtin/index.js";
-import { decodeMovie } from "../src/decode/pipeline.js";
 import { fitEmbedding } from "../src/engine/fit.js";
-import { transformRecording, untrainedModel } from "../src/engine/train/transform.js";
+import { demoRowCells } from "./demo-row.js";
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../src/engine/types.js";
 import { DEMO_DEFAULTS } from "../src/cli/demo.js";
 
@@ -51,30 +50,9 @@ if (!rows) {
   process.exit(2);
 }
 
-const pct = (x: number | undefined) => (x === undefined ? "—" : `${(x * 100).toFixed(1)}%`);
-const pts = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)}`;
-const acc = (x: { scores?: unknown } | undefined) => (x?.scores as { accuracy?: number } | undefined)?.accuracy;
-
 console.log("| Run | CEBRA | raw per sample | raw window-averaged | untrained encoder | shuffled labels | chance | CEBRA − window-averaged raw, points (95% CI) | training time |");
 console.log("|---|---:|---:|---:|---:|---:|---:|---|---:|");
 for (const row of rows) {
-  const cfg: TrainConfig = { ...base, ...row.cfg };
-  const t0 = Date.now();
-  const fit = await fitEmbedding(rec, { mode: "behavior", evaluate_batches: 0, config: cfg });
-  const trainS = (Date.now() - t0) / 1000;
-  const shuffled = which === "ties" ? await fitEmbedding(rec, { mode: "behavior", evaluate_batches: 0, config: cfg, shuffle_labels: true, shuffle_seed: cfg.seed + 1 }) : null;
-  const untrained = await transformRecording(untrainedModel(fit.model), rec.neural, rec.n_samples, rec.n_neurons);
-  const emb = { data: fit.embedding, rows: fit.embedding_rows, dim: fit.dim };
-  const d = decodeMovie(rec, emb, fit.model.architecture, shuffled ? { embedding: { data: shuffled.embedding, rows: shuffled.embedding_rows, dim: shuffled.dim }, model_id: "shuffled" } : { not_run: "not run for this row" }, {
-    train_repeats: fit.prepared.split.train_repeats,
-    untrained: { embedding: { data: untrained, rows: untrained.length / fit.dim, dim: fit.dim }, model_id: "untrained" },
-  });
-  const s = d.summary;
-  const c = s.controls;
-  const cmp = c.raw_window_averaged?.comparison;
-  const ci = cmp ? `${pts(cmp.difference)} (${pts(cmp.ci_low)} to ${pts(cmp.ci_high)})` : "—";
-  console.log(
-    `| ${row.name} | ${pct((s.scores as { accuracy: number }).accuracy)} | ${pct(acc(c.raw_per_sample))} | ${pct(acc(c.raw_window_averaged))} | ` +
-      `${pct(acc(c.untrained_encoder))} | ${pct(acc(c.shuffled_labels))} | ${pct((s.chance as { accuracy: number }).accuracy)} | ${ci} | ${trainS.toFixed(0)} s |`,
-  );
+  const cells = await demoRowCells(rec, { ...base, ...row.cfg }, which === "ties");
+  console.log(`| ${row.name} | ${cells.join(" | ")} |`);
 }

@@ -127,22 +127,7 @@ function tensorProto(name: string, v: Value, ft: FloatType): Pb {
 }
 
 function valueInfo(name: string, v: Value, ft: FloatType): Pb {
-  const shape = new Pb();
-  v.shape.forEach((d, i) => {
-    const dim = new Pb();
-    if (d === null) dim.string(2, `${name}_dim${i}`);
-    else dim.int(1, d);
-    shape.message(1, dim);
-  });
-  const tensor = new Pb();
-  tensor.int(1, elemType(v.dtype, ft));
-  tensor.message(2, shape);
-  const type = new Pb();
-  type.message(1, tensor);
-  const vi = new Pb();
-  vi.string(1, name);
-  vi.message(2, type);
-  return vi;
+  return namedInfo(name, elemType(v.dtype, ft), v.shape.map((d, i) => (d === null ? `${name}_dim${i}` : d)));
 }
 
 const ATTR = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;

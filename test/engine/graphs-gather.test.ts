@@ -24,6 +24,7 @@ import { AdamStepRunner, type OptimState, readLosses } from "../../src/engine/tr
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../../src/engine/types.js";
 import { fillWindowRows, fillWindows } from "../../src/engine/cebra/windows.js";
 import { Rng } from "../../src/util/rng.js";
+import { STEP_BASE } from "./step-checks.js";
 
 const uniform = (rng: Rng, n: number) => Array.from({ length: n }, () => rng.uniform(-1, 1));
 
@@ -72,22 +73,8 @@ test("window rows index exactly the windows fillWindows copies, edges clamped", 
   assert.throws(() => fillWindowRows(T, idx, left, right, new BigInt64Array(5), 0), RangeError);
 });
 
-const BASE: StepGraphOptions = {
-  architecture: "offset10-model",
-  n_neurons: 14,
-  num_hidden_units: 8,
-  output_dimension: 4,
-  distance: "cosine",
-  temperature: 1,
-  temperature_mode: "constant",
-  min_temperature: 0.1,
-  hybrid: false,
-  batch_size: 16,
-  beta1: 0.9,
-  beta2: 0.999,
-  eps: 1e-8,
-  mode: "step",
-};
+/** offset10-model at the size of graphs.test.ts's 100-step ORT check. */
+const BASE: StepGraphOptions = { ...STEP_BASE, n_neurons: 14, num_hidden_units: 8, batch_size: 16 };
 
 const session = (onnx: Uint8Array) => ort.InferenceSession.create(onnx, { intraOpNumThreads: 1, graphOptimizationLevel: "all" });
 /** max |a − b| relative to max |b| (float32 rounding is relative to the vector's scale, not to each tiny element). */

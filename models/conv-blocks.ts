@@ -29,7 +29,7 @@ export function linearSkip(withGelu: boolean): LayerSpec {
   return { type: "skip", crop: [0, 0], layers: [{ type: "linear", in: "H", out: "H" }, ...(withGelu ? [{ type: "gelu" } as const] : [])] };
 }
 
-/** The MLP tail of offset1-model: Linear(in,H), GELU, Linear(H,H), GELU, Linear(H,H//2), GELU, Linear(H//2,D). */
+/** The MLP of offset1-model (after its flatten; also the tail of offset4-model-2x-subsample): Linear(in,H), GELU, Linear(H,H), GELU, Linear(H,H//2), GELU, Linear(H//2,D). */
 export function offset1MlpLayers(input: string): LayerSpec[] {
   return [
     { type: "linear", in: input, out: "H" },

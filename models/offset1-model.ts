@@ -1,4 +1,5 @@
 import type { ArchitectureSpec } from "./spec.js";
+import { offset1MlpLayers } from "./conv-blocks.js";
 
 /** CEBRA `offset1-model` (the sklearn default): a 4-layer MLP on single time steps, normalised output. */
 export const offset1Model: ArchitectureSpec = {
@@ -7,14 +8,5 @@ export const offset1Model: ArchitectureSpec = {
   normalize: true,
   resample_factor: 1,
   description: "MLP on single time steps (receptive field 1): Linear(N,H), GELU, Linear(H,H), GELU, Linear(H,H//2), GELU, Linear(H//2,D), L2 norm. CEBRA's sklearn default.",
-  layers: [
-    { type: "flatten" },
-    { type: "linear", in: "N", out: "H" },
-    { type: "gelu" },
-    { type: "linear", in: "H", out: "H" },
-    { type: "gelu" },
-    { type: "linear", in: "H", out: "H//2" },
-    { type: "gelu" },
-    { type: "linear", in: "H//2", out: "D" },
-  ],
+  layers: [{ type: "flatten" }, ...offset1MlpLayers("N")],
 };

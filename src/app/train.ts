@@ -7,6 +7,7 @@
 import { fitEmbedding, type FitResult } from "../engine/fit.js";
 import { goodnessOfFitBits } from "../engine/cebra/metrics.js";
 import type { TrainingMode } from "../engine/train/prepare.js";
+import { checkSupervisedRequest } from "../engine/train/supervised.js";
 import { z } from "zod";
 import { listArchitectures } from "../engine/cebra/lookup.js";
 import { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_SCHEMA, storedTrainConfig, type TrainConfig } from "../engine/types.js";
@@ -48,15 +49,15 @@ export const TRAINING_ARGS_SCHEMA = z.object({
   output_dimension: USER_CONFIG.shape.output_dimension.describe("Embedding dims."),
   learning_rate: USER_CONFIG.shape.learning_rate.describe("Adam step size."),
   temperature_mode: USER_CONFIG.shape.temperature_mode.describe("auto: learnable."),
-  threads: USER_CONFIG.shape.threads.describe("CPU threads (default: cores/2, ≤4)."),
+  threads: USER_CONFIG.shape.threads.describe("Default: cores/2, ≤4."),
   device: USER_CONFIG.shape.device.describe("auto: CUDA, WebGPU, else CPU."),
   batch_size: USER_CONFIG.shape.batch_size.describe("Samples per step (and negatives)."),
   time_offsets: USER_CONFIG.shape.time_offsets.describe("Samples between time positives."),
-  positive_ties: USER_CONFIG.shape.positive_ties.describe("Repeated nearest label: first (CEBRA) or random."),
-  full_batch: USER_CONFIG.shape.full_batch.describe("All samples each step (CEBRA batch_size None)."),
+  positive_ties: USER_CONFIG.shape.positive_ties.describe("Tied nearest label: first (CEBRA) or random."),
+  full_batch: USER_CONFIG.shape.full_batch.describe("All samples per step (batch_size None)."),
   delta: USER_CONFIG.shape.delta.describe("σ: positive nearest label+N(0,σ²)."),
-  discrete_prior: USER_CONFIG.shape.discrete_prior.describe("Discrete prior: empirical or uniform (balanced)."),
-  train_repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(10_000).optional().describe("Repeats to train (default: all but last)."),
+  discrete_prior: USER_CONFIG.shape.discrete_prior.describe("empirical or uniform (class-balanced)."),
+  train_repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(10_000).optional().describe("Default: all but the last."),
   train_fraction: z.number().gt(0).max(1).optional().describe("No repeats: first fraction trained (0.8)."),
   resume_from: z.string().min(1).max(64).optional().describe("Model to train max_iterations more (new model)."),
   shuffled_control: z.boolean().default(false).describe("Also a shuffled-label control (2× time)."),
@@ -120,6 +121,7 @@ export function trainingRequest(args: TrainingArgs): TrainingRequest {
   }
   if (adapt_from && resume_from) throw new UserError("adapt_from and resume_from cannot be combined.", "Adapt first, then resume the adapted model with resume_from.");
   const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...chosen };
+  checkSupervisedRequest({ architecture: config.model_architecture, mode, sessions: recording_ids?.length ?? 1, adapt: adapt_from !== undefined, config });
   return {
     recording_id: recording_id ?? recording_ids![0], ...(recording_ids ? { recording_ids } : {}), mode, config, train_repeats, train_fraction, shuffled_control, resume_from,
     ...(adapt_from ? { adapt_from, adapt_frozen: !adapt_all } : {}),

@@ -15,7 +15,7 @@ import { type SupervisedStepOptions, buildSupervisedStepIR } from "../../src/eng
 import { directionalDerivative, numericGradient, run } from "../../src/engine/graph/interp.js";
 import { writeOnnx } from "../../src/engine/graph/onnx.js";
 import { ringRecording } from "../../src/engine/synthetic.js";
-import { checkSupervisedRequest, supervisedLabelNum } from "../../src/engine/train/supervised.js";
+import { checkSupervisedRequest, evaluateSupervisedLoss, supervisedLabelNum } from "../../src/engine/train/supervised.js";
 import { runTrainingLoop } from "../../src/engine/train/trainer.js";
 import { transformRecording } from "../../src/engine/train/transform.js";
 import { DEFAULT_TRAIN_CONFIG, type SessionData, type TrainConfig } from "../../src/engine/types.js";
@@ -155,7 +155,7 @@ test("chained Adam steps in ONNX Runtime (float32) follow the float64 interprete
 const [T, N] = [300, 7];
 const ring = ringRecording({ T, N }).session;
 const cfgOf = (over: Partial<TrainConfig>): TrainConfig => ({
-  ...DEFAULT_TRAIN_CONFIG, model_architecture: "supervised10-model", output_dimension: 4, num_hidden_units: 8, batch_size: 32, max_iterations: 60,
+  ...DEFAULT_TRAIN_CONFIG, model_architecture: "supervised10-model", output_dimension: 4, num_hidden_units: 8, batch_size: 32, max_iterations: 150,
   learning_rate: 3e-3, device: "cpu", threads: 1, ...over,
 });
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
@@ -166,10 +166,16 @@ test("the trainer fits a supervised model to continuous labels (MSE) and resumes
   assert.equal(supervisedLabelNum(full), 2, "one head output per label dimension");
   assert.ok(mean(full.log.total.slice(-10)) < 0.6 * mean(full.log.total.slice(0, 10)), `the MSE falls: ${full.log.total[0]} → ${full.log.total.at(-1)}`);
   assert.deepEqual(full.log.uniform.slice(0, 3), [0, 0, 0]);
-  const half = await runTrainingLoop([ring], { ...cfg, max_iterations: 25 });
+  const half = await runTrainingLoop([ring], { ...cfg, max_iterations: 60 });
   const resumed = await runTrainingLoop([ring], cfg, { resumeFrom: half });
   assert.deepEqual(resumed.params[0], full.params[0]);
   assert.deepEqual(resumed.log.total, full.log.total);
+  // The held-out loss graph, on the samples after the training stretch: deterministic, and far below the loss at initialisation.
+  const longer = ringRecording({ T: T + 100, N }).session; // the same ring, 100 samples further
+  const other: SessionData = { neural: longer.neural.slice(T * N), n_samples: 100, n_neurons: N, continuous: { data: longer.continuous!.data.slice(T * 2), dim: 2 } };
+  const heldout = await evaluateSupervisedLoss(full, other, 10);
+  assert.equal(await evaluateSupervisedLoss(full, other, 10), heldout);
+  assert.ok(heldout < 0.5 * full.log.total[0], `held-out MSE ${heldout} vs ${full.log.total[0]} at step 1`);
   const z = await transformRecording(full, ring.neural, T, N, { threads: 1 });
   assert.equal(z.length, T * 4);
   assert.ok(z.every((v) => v >= 0 && Number.isFinite(v)), "the embedding is the ReLU features");

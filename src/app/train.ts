@@ -9,7 +9,7 @@ import { goodnessOfFitBits } from "../engine/cebra/metrics.js";
 import type { TrainingMode } from "../engine/train/prepare.js";
 import { checkSupervisedRequest } from "../engine/train/supervised.js";
 import { z } from "zod";
-import { listArchitectures } from "../engine/cebra/lookup.js";
+import { isSupervised, listArchitectures } from "../engine/cebra/lookup.js";
 import { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_SCHEMA, storedTrainConfig, type TrainConfig } from "../engine/types.js";
 import type { JobBackend, JobControl, JobRecord, ResumedWork } from "../store/jobs.js";
 import { CheckpointWriter, checkpointPolicy, latestCheckpoint, removeCheckpoint, type Checkpoint } from "./checkpoint.js";
@@ -102,6 +102,9 @@ export const TRAINING_RESULT_SCHEMA = z.object({
 });
 
 export type TrainingResult = z.output<typeof TRAINING_RESULT_SCHEMA>;
+
+/** A supervised model's loss at chance (predicting without the neural data), for progress messages. */
+const SUPERVISED_CHANCE = "= the labels' variance (MSE) or log(classes) (cross-entropy)";
 
 /** The request a client's arguments stand for: defaults for the engine-only fields, label columns as a LabelSource. */
 export function trainingRequest(args: TrainingArgs): TrainingRequest {
@@ -254,7 +257,7 @@ async function runTrainingFrom(
   // InfoNCE at chance (all similarities equal) is log(batch size), once per objective (hybrid sums two).
   // Full batch: the batch is every training sample, known once the fit has prepared the data.
   const chanceLoss = (req.mode === "hybrid" ? 2 : 1) * Math.log(config.batch_size);
-  const chanceText = config.full_batch
+  const chanceText = isSupervised(config.model_architecture) ? SUPERVISED_CHANCE : config.full_batch
     ? `${req.mode === "hybrid" ? "2·" : ""}log(training samples)`
     : `${req.mode === "hybrid" ? "2·" : ""}log(${config.batch_size}) = ${chanceLoss.toFixed(3)}`;
   const policy = checkpointPolicy();
@@ -330,8 +333,8 @@ function trainingResult(
   const m = real.model;
   const tail = (xs: number[]) => (xs.length ? mean(xs.slice(-Math.min(100, xs.length))) : null);
   const finalLoss = tail(m.log.total);
-  // Hybrid losses are the sum of two InfoNCE terms, so the single-objective bits formula does not apply.
-  const gof = (loss: number | null) => (loss === null || m.config.hybrid ? null : goodnessOfFitBits(loss, m.config.batch_size));
+  // Hybrid losses are the sum of two InfoNCE terms, and supervised losses are no InfoNCE, so the bits formula does not apply.
+  const gof = (loss: number | null) => (loss === null || m.config.hybrid || isSupervised(m.config.model_architecture) ? null : goodnessOfFitBits(loss, m.config.batch_size));
   return {
     model_id: ids.model_id,
     embedding_id: ids.embedding_id,
@@ -372,7 +375,7 @@ export async function trainShuffledTwin(
   if (m.sessions) return trainMultiSessionTwin(deps, model, opts);
   const rec = await deps.recordings.loadRecordingArtifact(m.recording_id);
   const chance = (m.mode === "hybrid" ? 2 : 1) * Math.log(m.config.batch_size);
-  const chanceText = `${m.mode === "hybrid" ? "2·" : ""}log(${m.config.batch_size}) = ${chance.toFixed(3)}`;
+  const chanceText = isSupervised(m.config.model_architecture) ? SUPERVISED_CHANCE : `${m.mode === "hybrid" ? "2·" : ""}log(${m.config.batch_size}) = ${chance.toFixed(3)}`;
   const fit = await fitEmbedding(rec, {
     ...fitSetup(m),
     shuffle_labels: true,

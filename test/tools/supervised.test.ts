@@ -36,6 +36,8 @@ test("supervised10-model regresses the labels and decodes held-out samples above
   const { data } = await callOk<TrainResult>(client, "train_embedding", { recording_id: recordingId, ...SUPERVISED, labels: "continuous", train_fraction: 0.8, shuffled_control: true, wait_seconds: 55 });
   assert.equal(data.status, "succeeded", JSON.stringify(data.error));
   assert.equal(data.steps_done, SUPERVISED.max_iterations);
+  // No InfoNCE, so no goodness of fit in bits (the loss is an MSE).
+  if (SUPERVISED.model_architecture.startsWith("supervised")) assert.deepEqual([data.goodness_of_fit_bits, data.heldout_goodness_of_fit_bits], [null, null]);
   const dec = (await callOk<LabelDecoding>(client, "decode_labels", { model_id: data.model_id, shuffled_control: true, skip_raw_controls: true })).data;
   const shuffled = dec.controls.shuffled_labels;
   assert.equal(shuffled?.status, "ok", JSON.stringify(shuffled));

@@ -24,6 +24,8 @@ import { offset36ModelMoreDropout } from "./offset36-model-more-dropout.js";
 import { offset40Model } from "./offset40-model.js";
 import { offset40Model4xSubsample } from "./offset40-model-4x-subsample.js";
 import { offset50Model } from "./offset50-model.js";
+import { supervised10Model } from "./supervised10-model.js";
+import { supervised1Model } from "./supervised1-model.js";
 
 export type { ArchitectureSpec, LayerSpec, SizeExpr } from "./spec.js";
 
@@ -50,4 +52,6 @@ export const ARCHITECTURES: readonly ArchitectureSpec[] = [
   offset1ModelMseTanh,
   offset36ModelDropout,
   offset36ModelMoreDropout,
+  supervised10Model,
+  supervised1Model,
 ];

@@ -86,4 +86,9 @@ export interface ArchitectureSpec {
   resample_factor: number;
   description: string;
   layers: LayerSpec[];
+  /**
+   * "classifier": CEBRA's `ClassifierModel` (the supervised models): the embedding is relu(net(x)) and
+   * training adds `classifier` = nn.Linear(D, label_num) after the net's parameters (state-dict order).
+   */
+  head?: "classifier";
 }

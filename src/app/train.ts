@@ -7,8 +7,9 @@
 import { fitEmbedding, type FitResult } from "../engine/fit.js";
 import { goodnessOfFitBits } from "../engine/cebra/metrics.js";
 import type { TrainingMode } from "../engine/train/prepare.js";
+import { checkSupervisedRequest } from "../engine/train/supervised.js";
 import { z } from "zod";
-import { listArchitectures } from "../engine/cebra/lookup.js";
+import { isSupervised, listArchitectures } from "../engine/cebra/lookup.js";
 import { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_SCHEMA, storedTrainConfig, type TrainConfig } from "../engine/types.js";
 import type { JobBackend, JobControl, JobRecord, ResumedWork } from "../store/jobs.js";
 import { CheckpointWriter, checkpointPolicy, latestCheckpoint, removeCheckpoint, type Checkpoint } from "./checkpoint.js";
@@ -48,15 +49,15 @@ export const TRAINING_ARGS_SCHEMA = z.object({
   output_dimension: USER_CONFIG.shape.output_dimension.describe("Embedding dims."),
   learning_rate: USER_CONFIG.shape.learning_rate.describe("Adam step size."),
   temperature_mode: USER_CONFIG.shape.temperature_mode.describe("auto: learnable."),
-  threads: USER_CONFIG.shape.threads.describe("CPU threads (default: cores/2, ≤4)."),
+  threads: USER_CONFIG.shape.threads.describe("Default: cores/2, ≤4."),
   device: USER_CONFIG.shape.device.describe("auto: CUDA, WebGPU, else CPU."),
   batch_size: USER_CONFIG.shape.batch_size.describe("Samples per step (and negatives)."),
   time_offsets: USER_CONFIG.shape.time_offsets.describe("Samples between time positives."),
-  positive_ties: USER_CONFIG.shape.positive_ties.describe("Repeated nearest label: first (CEBRA) or random."),
-  full_batch: USER_CONFIG.shape.full_batch.describe("All samples each step (CEBRA batch_size None)."),
+  positive_ties: USER_CONFIG.shape.positive_ties.describe("Tied nearest label: first (CEBRA) or random."),
+  full_batch: USER_CONFIG.shape.full_batch.describe("All samples per step (batch_size None)."),
   delta: USER_CONFIG.shape.delta.describe("σ: positive nearest label+N(0,σ²)."),
-  discrete_prior: USER_CONFIG.shape.discrete_prior.describe("Discrete prior: empirical or uniform (balanced)."),
-  train_repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(10_000).optional().describe("Repeats to train (default: all but last)."),
+  discrete_prior: USER_CONFIG.shape.discrete_prior.describe("empirical or uniform (class-balanced)."),
+  train_repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(10_000).optional().describe("Default: all but the last."),
   train_fraction: z.number().gt(0).max(1).optional().describe("No repeats: first fraction trained (0.8)."),
   resume_from: z.string().min(1).max(64).optional().describe("Model to train max_iterations more (new model)."),
   shuffled_control: z.boolean().default(false).describe("Also a shuffled-label control (2× time)."),
@@ -102,6 +103,9 @@ export const TRAINING_RESULT_SCHEMA = z.object({
 
 export type TrainingResult = z.output<typeof TRAINING_RESULT_SCHEMA>;
 
+/** A supervised model's loss at chance (predicting without the neural data), for progress messages. */
+const SUPERVISED_CHANCE = "= the labels' variance (MSE) or log(classes) (cross-entropy)";
+
 /** The request a client's arguments stand for: defaults for the engine-only fields, label columns as a LabelSource. */
 export function trainingRequest(args: TrainingArgs): TrainingRequest {
   const { recording_id, recording_ids, mode, labels, train_repeats, train_fraction, resume_from, shuffled_control, adapt_from, adapt_all, ...chosen } = args;
@@ -120,6 +124,7 @@ export function trainingRequest(args: TrainingArgs): TrainingRequest {
   }
   if (adapt_from && resume_from) throw new UserError("adapt_from and resume_from cannot be combined.", "Adapt first, then resume the adapted model with resume_from.");
   const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...chosen };
+  checkSupervisedRequest({ architecture: config.model_architecture, mode, sessions: recording_ids?.length ?? 1, adapt: adapt_from !== undefined, config });
   return {
     recording_id: recording_id ?? recording_ids![0], ...(recording_ids ? { recording_ids } : {}), mode, config, train_repeats, train_fraction, shuffled_control, resume_from,
     ...(adapt_from ? { adapt_from, adapt_frozen: !adapt_all } : {}),
@@ -252,7 +257,7 @@ async function runTrainingFrom(
   // InfoNCE at chance (all similarities equal) is log(batch size), once per objective (hybrid sums two).
   // Full batch: the batch is every training sample, known once the fit has prepared the data.
   const chanceLoss = (req.mode === "hybrid" ? 2 : 1) * Math.log(config.batch_size);
-  const chanceText = config.full_batch
+  const chanceText = isSupervised(config.model_architecture) ? SUPERVISED_CHANCE : config.full_batch
     ? `${req.mode === "hybrid" ? "2·" : ""}log(training samples)`
     : `${req.mode === "hybrid" ? "2·" : ""}log(${config.batch_size}) = ${chanceLoss.toFixed(3)}`;
   const policy = checkpointPolicy();
@@ -328,8 +333,8 @@ function trainingResult(
   const m = real.model;
   const tail = (xs: number[]) => (xs.length ? mean(xs.slice(-Math.min(100, xs.length))) : null);
   const finalLoss = tail(m.log.total);
-  // Hybrid losses are the sum of two InfoNCE terms, so the single-objective bits formula does not apply.
-  const gof = (loss: number | null) => (loss === null || m.config.hybrid ? null : goodnessOfFitBits(loss, m.config.batch_size));
+  // Hybrid losses are the sum of two InfoNCE terms, and supervised losses are no InfoNCE, so the bits formula does not apply.
+  const gof = (loss: number | null) => (loss === null || m.config.hybrid || isSupervised(m.config.model_architecture) ? null : goodnessOfFitBits(loss, m.config.batch_size));
   return {
     model_id: ids.model_id,
     embedding_id: ids.embedding_id,
@@ -370,7 +375,7 @@ export async function trainShuffledTwin(
   if (m.sessions) return trainMultiSessionTwin(deps, model, opts);
   const rec = await deps.recordings.loadRecordingArtifact(m.recording_id);
   const chance = (m.mode === "hybrid" ? 2 : 1) * Math.log(m.config.batch_size);
-  const chanceText = `${m.mode === "hybrid" ? "2·" : ""}log(${m.config.batch_size}) = ${chance.toFixed(3)}`;
+  const chanceText = isSupervised(m.config.model_architecture) ? SUPERVISED_CHANCE : `${m.mode === "hybrid" ? "2·" : ""}log(${m.config.batch_size}) = ${chance.toFixed(3)}`;
   const fit = await fitEmbedding(rec, {
     ...fitSetup(m),
     shuffle_labels: true,

@@ -14,7 +14,8 @@ import type { CheckpointPolicy, FrozenParams } from "./train/trainer.js";
 import { transformRecording } from "./train/transform.js";
 import { resolveModel } from "./cebra/architectures.js";
 import { configInitParams } from "./cebra/init.js";
-import { checkModel } from "./cebra/lookup.js";
+import { checkModel, isSupervised } from "./cebra/lookup.js";
+import { checkSupervisedRequest } from "./train/supervised.js";
 import { UserError } from "../util/errors.js";
 import type { TrainConfig, TrainedModel, TrainProgress } from "./types.js";
 
@@ -55,6 +56,7 @@ export async function fitEmbedding(rec: Recording, opts: FitOptions): Promise<Fi
   const warnings = checkTrainingData(rec, prepared, config);
   if (warnings.length) opts.onWarnings?.(warnings);
   // A checkpoint of an adapt run resumes as any run does; the frozen layers stay frozen.
+  checkSupervisedRequest({ architecture: config.model_architecture, mode: opts.mode, sessions: 1, adapt: opts.adapt !== undefined, config });
   const adapt = opts.adapt ? adaptedStart(opts.adapt.source, opts.adapt.session, config, rec.n_neurons, opts.adapt.freeze) : null;
   const model = await trainModel([prepared.session], config, {
     onProgress: opts.onProgress, signal: opts.signal, resumeFrom: opts.resumeFrom ?? adapt?.start, onCheckpoint: opts.onCheckpoint, checkpointEvery: opts.checkpointEvery, frozen: adapt?.frozen,
@@ -63,7 +65,8 @@ export async function fitEmbedding(rec: Recording, opts: FitOptions): Promise<Fi
   const dim = config.output_dimension;
   const batches = opts.evaluate_batches ?? 50;
   let heldout: InfoNCEResult | null = null;
-  if (batches > 0 && prepared.heldout && !opts.signal?.aborted && prepared.heldout.n_samples > model.architecture.receptive_field + config.time_offsets) {
+  // Supervised models have no InfoNCE to score (their held-out loss: evaluateSupervisedLoss).
+  if (batches > 0 && prepared.heldout && !opts.signal?.aborted && !isSupervised(config.model_architecture) && prepared.heldout.n_samples > model.architecture.receptive_field + config.time_offsets) {
     heldout = await evaluateInfoNCE(model, prepared.heldout, { num_batches: batches });
   }
   return { model, prepared, embedding, embedding_rows: embedding.length / dim, dim, heldout, warnings };

@@ -6,7 +6,7 @@
  */
 import test from "node:test";
 import assert from "node:assert/strict";
-import { listArchitectures } from "../../src/engine/cebra/lookup.js";
+import { isSupervised, listArchitectures } from "../../src/engine/cebra/lookup.js";
 import { configInitParams } from "../../src/engine/cebra/init.js";
 import { ringRecording } from "../../src/engine/synthetic.js";
 import { runTrainingLoop } from "../../src/engine/train/trainer.js";
@@ -22,7 +22,8 @@ for (const a of listArchitectures()) {
     const cfg = { ...DEFAULT_TRAIN_CONFIG, model_architecture: a.name, distance, output_dimension: D, num_hidden_units: 8, batch_size: 16, max_iterations: 4, device: "cpu" as const, threads: 1 };
     const m = await runTrainingLoop([data], cfg);
     const start = configInitParams(cfg, N);
-    assert.equal(m.params[0].length, start.length);
+    // Supervised models also train a classifier head (one output per label dimension) after the net.
+    assert.equal(m.params[0].length, start.length + (isSupervised(a.name) ? (D + 1) * data.continuous!.dim : 0));
     assert.ok(m.params[0].some((v, i) => v !== start[i]), "the parameters moved");
     const z = await transformRecording(m, data.neural, T, N, { threads: 1 });
     assert.equal(z.length, Math.ceil(T / a.resample_factor) * D);

@@ -38,6 +38,8 @@ const REQUIRED = [
   "offset1-model-mse-tanh",
   "offset36-model-dropout",
   "offset36-model-more-dropout",
+  "supervised10-model",
+  "supervised1-model",
 ];
 
 const shape = (architecture: string, N: number, H: number, D: number): ModelShape => ({ architecture, n_neurons: N, num_hidden_units: H, output_dimension: D });
@@ -70,6 +72,9 @@ test("parameter counts match CEBRA's reference values and per-architecture formu
     "offset1-model-mse-tanh": N * 30 * D + 30 * D + 900 * D * D + 30 * D + 300 * D * D + 10 * D + 10 * D * D + D,
     "offset36-model-dropout": 2 * N * H + H + 16 * skip + 3 * H * D + D,
     "offset36-model-more-dropout": 2 * N * H + H + 16 * skip + 3 * H * D + D,
+    // The net alone; the classifier head (label_num·(D + 1)) is added with label_num (test/engine/supervised.test.ts).
+    "supervised10-model": 2 * N * H + H + 3 * skip + 3 * H * D + D,
+    "supervised1-model": N * H + H + H * H + H + H * (H >> 1) + (H >> 1) + (H >> 1) * D + D,
   };
   for (const name of REQUIRED) assert.equal(count(shape(name, N, H, D)), formulas[name], name);
 });
@@ -119,7 +124,7 @@ test("every required architecture is registered with CEBRA's offsets and one out
     "offset15-model": [7, 8], "offset20-model": [10, 10], "offset40-model": [20, 20], "offset50-model": [25, 25],
     "offset1-model-v2": [0, 1], "offset1-model-v3": [0, 1], "offset1-model-v4": [0, 1], "offset1-model-v5": [0, 1],
     "offset20-model-4x-subsample": [10, 10], "offset4-model-2x-subsample": [2, 2], "offset10-model-mse-tanh": [5, 5], "offset1-model-mse-tanh": [0, 1],
-    "offset36-model-dropout": [18, 18], "offset36-model-more-dropout": [18, 18],
+    "offset36-model-dropout": [18, 18], "offset36-model-more-dropout": [18, 18], "supervised10-model": [5, 5], "supervised1-model": [0, 1],
   };
   for (const [name, [l, r]] of Object.entries(offsets)) {
     const a = getArchitecture(name);
@@ -136,6 +141,8 @@ test("every required architecture is registered with CEBRA's offsets and one out
   assert.equal(getArchitecture("offset1-model-mse-tanh").normalize, false);
   assert.equal(getArchitecture("offset10-model-mse").normalize, false);
   assert.equal(getArchitecture("offset1-model-mse").normalize, false);
+  assert.equal(getArchitecture("supervised10-model").normalize, false);
+  assert.equal(getArchitecture("supervised1-model").normalize, false);
   assert.throws(() => getArchitecture("offset11-model"), (e: unknown) => e instanceof UserError && /offset11-model/.test(e.message) && /offset10-model/.test(e.message));
 });
 
@@ -257,8 +264,9 @@ function tensors(s: ModelShape, params: Float32Array): Float32Array[] {
   return paramLayout(s).map((p) => params.subarray(p.offset, p.offset + p.size));
 }
 
-/** The model's end: `_Norm`, nn.Tanh (the `*-tanh` models) or nothing (the `*-mse` models). */
-type Tail = "norm" | "tanh" | "none";
+/** The model's end: `_Norm`, nn.Tanh (the `*-tanh` models), nothing (the `*-mse` models) or ClassifierModel's F.relu (the supervised models' features). */
+type Tail = "norm" | "tanh" | "none" | "relu";
+const tailRef = (v: number, tail: "tanh" | "none" | "relu"): number => (tail === "tanh" ? Math.tanh(v) : tail === "relu" ? Math.max(v, 0) : v);
 
 /**
  * Dropout1d in training on one window h [C][L]: channel c times mask[c] (0 or 1/(1 − p)); none = eval mode.
@@ -272,7 +280,7 @@ function offsetConvRef(x: Mat, t: Float32Array[], H: number, D: number, blocks: 
   let h = mapRef(dropRef(conv1dRef(x, t[0], t[1], H, 2), drop(0)), geluRef);
   for (let i = 0; i < blocks; i++) h = addRef(cropRef(h, 1, 1), mapRef(conv1dRef(dropRef(h, drop(1 + i)), t[2 + 2 * i], t[3 + 2 * i], H, 3), geluRef));
   const last = conv1dRef(h, t[2 + 2 * blocks], t[3 + 2 * blocks], D, lastKernel);
-  const out = tail === "norm" ? normRef(last) : tail === "tanh" ? mapRef(last, Math.tanh) : last;
+  const out = tail === "norm" ? normRef(last) : mapRef(last, (v) => tailRef(v, tail));
   return out.map((r) => r[0]);
 }
 
@@ -320,7 +328,7 @@ function offset1Ref(x: number[], t: Float32Array[], sizes: number[], tail: Tail 
     const y = Array.from({ length: out }, (_, o) => h.reduce((s, v, c) => s + w[o * h.length + c] * v, b[o]));
     h = l < 3 ? y.map(geluRef) : y;
   }
-  if (tail !== "norm") return tail === "tanh" ? h.map(Math.tanh) : h;
+  if (tail !== "norm") return h.map((v) => tailRef(v, tail));
   const n = Math.hypot(...h);
   return h.map((v) => v / n);
 }
@@ -353,6 +361,9 @@ test("window embeddings equal an independent float64 transcription of CEBRA's Py
     // model.eval(): Dropout1d is the identity, so both are offset36-model.
     { name: "offset36-model-dropout", ref: (x, t) => offsetConvRef(x, t, H, D, 16, 3) },
     { name: "offset36-model-more-dropout", ref: (x, t) => offsetConvRef(x, t, H, D, 16, 3) },
+    // ClassifierModel.forward's features: relu(net(x)), the net without _Norm (the head: supervised.test.ts).
+    { name: "supervised10-model", ref: (x, t) => offsetConvRef(x, t, H, D, 3, 3, "relu") },
+    { name: "supervised1-model", ref: (x, t) => offset1Ref(x.map((r) => r[0]), t, [H, H, H >> 1, D], "relu") },
   );
   assert.deepEqual(REQUIRED.filter((n) => !cases.some((c) => c.name === n)), []);
   for (const c of cases) {

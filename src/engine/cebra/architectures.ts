@@ -10,7 +10,7 @@
 import { ARCHITECTURES, type ArchitectureSpec, type LayerSpec, type SizeExpr } from "../../../models/index.js";
 import { UserError } from "../../util/errors.js";
 import { Value } from "../graph/ir.js";
-import { add, concat, mul, tanh } from "../graph/ops/index.js";
+import { add, concat, greater, mul, tanh, where } from "../graph/ops/index.js";
 import {
   GELU_PRESCALE,
   type RecordingWindows,
@@ -34,6 +34,8 @@ export interface ModelDims {
   H: number;
   /** output_dimension. */
   D: number;
+  /** Outputs of a classifier head (label_num, `ArchitectureSpec.head`); without it the layout is the net's alone (inference). */
+  C?: number;
 }
 
 /** One parameter tensor of a model. */
@@ -180,10 +182,17 @@ export function resolveModel(spec: ArchitectureSpec, dims: ModelDims): { layers:
     }
     return { out, next: idx };
   };
-  return { layers: walk(spec.layers, "net", 0).out, params, dropout };
+  const layers = walk(spec.layers, "net", 0).out;
+  if (dims.C !== undefined) {
+    if (spec.head !== "classifier") throw new Error(`${spec.name} has no classifier head`);
+    // CEBRA's set_output_num: nn.Linear(num_output, label_num), created after the net.
+    param("classifier.weight", "linear_weight", [dims.C, dims.D], dims.D);
+    param("classifier.bias", "bias", [dims.C], dims.D);
+  }
+  return { layers, params, dropout };
 }
 
-/** Number of model parameters (without the learnable temperature). */
+/** Number of model parameters (without the learnable temperature; with a classifier head when dims.C is given). */
 export function modelParamCount(spec: ArchitectureSpec, dims: ModelDims): number {
   const { params } = resolveModel(spec, dims);
   return params.reduce((s, p) => s + p.size, 0);
@@ -211,6 +220,7 @@ export function buildEncoder(spec: ArchitectureSpec, dims: ModelDims, x: Encoder
   if (dropout && rows === null) throw new Error(`${spec.name}: dropout masks need a static batch`);
   const masks = (site: DropoutSite): Value | null => (dropout ? dropout(site, rows!) : null);
   const y = applyLayers(withoutIdentityDropout(layers, masks), x, source);
+  if (spec.head === "classifier") return relu(y);
   return spec.normalize ? l2normalize(y) : y;
 }
 
@@ -320,6 +330,11 @@ function fusedResidual(l: Built & { type: "skip" }, x: Value): (Resolved & { typ
   if (l.body.length !== 2 || conv.type !== "conv" || act.type !== "gelu") return null;
   const ok = !conv.linear && conv.stride === 1 && conv.ci === conv.co && l.crop[0] + l.crop[1] === conv.kernel - 1 && x.shape[1] !== null;
   return ok ? conv : null;
+}
+
+/** torch.relu (gradient 0 at 0, as PyTorch's). */
+export function relu(x: Value): Value {
+  return where(greater(x, 0), x, 0);
 }
 
 /** Output length of the encoder for an input window of `len` steps (throws if too short). */

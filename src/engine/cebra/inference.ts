@@ -25,7 +25,9 @@ export function buildInferenceIR(o: ModelShape & { params?: Float32Array }): { g
   let source: (p: ParamInfo) => Value;
   if (o.params) {
     const params = o.params;
-    if (params.length !== P && params.length !== P + 1)
+    // A trailing θ (learnable temperature) or classifier head (supervised models, C·(D + 1) values) is not read.
+    const extra = params.length - P;
+    if (extra !== 0 && extra !== 1 && !(spec.head === "classifier" && extra > 0 && extra % (dims.D + 1) === 0))
       throw new UserError(`Parameter vector has ${params.length} values; ${spec.name} with these sizes needs ${P} (or ${P + 1} with a learnable temperature).`, "Pass the params of a model trained with the same architecture and sizes.");
     source = (p) => g.constant(params.subarray(p.offset, p.offset + p.size), p.shape);
   } else {

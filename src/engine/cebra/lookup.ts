@@ -13,11 +13,18 @@ export interface ModelShape {
   n_neurons: number;
   num_hidden_units: number;
   output_dimension: number;
+  /** Outputs of the classifier head of a supervised model (`ArchitectureSpec.head`); omit for the net alone. */
+  label_num?: number;
 }
 
 /** Static facts about an architecture; UserError listing the valid names if unknown. */
 export function getArchitecture(name: string): ArchitectureInfo {
   return architectureInfo(findSpec(name));
+}
+
+/** Whether `name` is a supervised model (CEBRA's ClassifierModel: trained on its labels, not contrastively). */
+export function isSupervised(name: string): boolean {
+  return findSpec(name).head === "classifier";
 }
 
 /** All registered architectures. */
@@ -46,7 +53,11 @@ export function checkModel(o: ModelShape): { spec: ArchitectureSpec; dims: Model
   positiveInt(o.n_neurons, "n_neurons", "Pass a recording with at least one neuron.");
   positiveInt(o.num_hidden_units, "num_hidden_units", "Use e.g. 32 (CEBRA's default).");
   positiveInt(o.output_dimension, "output_dimension", "Use e.g. 8 (CEBRA's default) or 3 for plotting.");
-  const dims = { N: o.n_neurons, H: o.num_hidden_units, D: o.output_dimension };
+  const dims = { N: o.n_neurons, H: o.num_hidden_units, D: o.output_dimension, ...(o.label_num !== undefined ? { C: o.label_num } : {}) };
+  if (o.label_num !== undefined) {
+    if (spec.head !== "classifier") throw new Error(`${spec.name} has no classifier head; label_num is for supervised models`);
+    positiveInt(o.label_num, "label_num", "Pass labels with at least one dimension or class.");
+  }
   const { params } = resolveModel(spec, dims);
   const bad = params.find((p) => p.shape.some((d) => d < 1));
   if (bad) throw new UserError(`num_hidden_units = ${o.num_hidden_units} is too small for ${spec.name} (layer ${bad.torch_name} would be empty).`, "Use num_hidden_units >= 2.");

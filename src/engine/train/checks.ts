@@ -6,7 +6,7 @@
 import type { Recording } from "../../data/recording.js";
 import { constantColumns, firstFew } from "../../data/validate.js";
 import { UserError } from "../../util/errors.js";
-import { getArchitecture, listArchitectures } from "../cebra/lookup.js";
+import { getArchitecture, isSupervised, listArchitectures } from "../cebra/lookup.js";
 import type { TrainConfig } from "../types.js";
 import type { PreparedTraining } from "./prepare.js";
 
@@ -20,7 +20,7 @@ export function checkTrainingData(rec: Recording, prepared: PreparedTraining, cf
   const arch = getArchitecture(cfg.model_architecture);
   if (s.n_samples < arch.receptive_field) {
     const shorter = listArchitectures()
-      .filter((a) => a.receptive_field <= s.n_samples && a.resample_factor === 1)
+      .filter((a) => a.receptive_field <= s.n_samples && a.resample_factor === 1 && isSupervised(a.name) === isSupervised(arch.name))
       .map((a) => `${a.name} (${a.receptive_field} sample${a.receptive_field > 1 ? "s" : ""})`);
     throw new UserError(
       `The training data has ${s.n_samples} samples (${split}), fewer than the ${arch.receptive_field}-sample receptive field of ${arch.name}.`,

@@ -18,7 +18,7 @@ import { parseNpy, writeNpy } from "../../data/formats/npy.js";
 import { UserError } from "../../util/errors.js";
 import { mean } from "../../util/stats.js";
 import { VERSION } from "../../version.js";
-import { getArchitecture } from "../cebra/lookup.js";
+import { getArchitecture, isSupervised } from "../cebra/lookup.js";
 import { goodnessOfFitBits } from "../cebra/metrics.js";
 import { runtimeVersions } from "../runtime/sessions.js";
 import { encoderOnnx } from "./transform.js";
@@ -137,7 +137,7 @@ function summariseTraining(model: TrainedModel): TrainingSummary {
     loss_final: total.length ? total[total.length - 1] : null,
     loss_min: total.length ? Math.min(...total) : null,
     loss_final_mean: tailMean,
-    goodness_of_fit_bits: tailMean === null ? null : goodnessOfFitBits(tailMean, model.config.batch_size, model.params.length),
+    goodness_of_fit_bits: tailMean === null || isSupervised(model.config.model_architecture) ? null : goodnessOfFitBits(tailMean, model.config.batch_size, model.params.length),
     temperature_final: model.log.temperature.length ? model.log.temperature[model.log.temperature.length - 1] : null,
     log_file: LOG_FILE,
   };

@@ -20,7 +20,8 @@
 import type * as ort from "onnxruntime-node";
 import { UserError } from "../../util/errors.js";
 import { createTrainingProblem, type TrainingProblem } from "./batches.js";
-import { getArchitecture } from "../cebra/lookup.js";
+import { getArchitecture, isSupervised } from "../cebra/lookup.js";
+import { supervisedProblem } from "./supervised.js";
 import type { StepInput } from "../cebra/step.js";
 import type { ResolvedDevice } from "../runtime/devices.js";
 import { createSession, f32, outputData, scalar } from "../runtime/sessions.js";
@@ -247,7 +248,7 @@ interface TrainingSetup {
 async function setupTraining(sessions: SessionData[], cfg: TrainConfig, input?: StepInput): Promise<TrainingSetup> {
   const arch = getArchitecture(cfg.model_architecture);
   validateTrainingInput(sessions, cfg, arch);
-  const problem = createTrainingProblem(sessions, cfg, arch, input);
+  const problem = isSupervised(arch.name) ? supervisedProblem(sessions, cfg, arch) : createTrainingProblem(sessions, cfg, arch, input);
   const { session, device_used, notes } = await createSession(problem.onnx, { device: cfg.device, threads: cfg.threads });
   return { arch, problem, session, device_used, device_notes: notes, runner: new AdamStepRunner(session, cfg) };
 }

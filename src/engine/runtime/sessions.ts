@@ -45,7 +45,8 @@ interface DeviceFailure {
 }
 
 /**
- * Default ORT intra-op thread count: 1 on machines with ≤ 2 cores (extra threads only contend there),
+ * Default ORT intra-op thread count: 1 on machines with ≤ 2 cores (a second thread gains only while the
+ * other core is idle, which a shared server cannot promise: docs/BENCHMARKS.md, "Two ORT threads"),
  * else half the cores, at most 4 (the step graphs are small; more threads mostly add synchronisation).
  */
 export function defaultThreadCount(cores: number = os.availableParallelism()): number {

@@ -146,6 +146,7 @@ test("chooseStepInput reads the recording (its touched rows unless nearly all ar
   assert.equal(chooseStepInput({ ...std, n_neurons: 1000 }, 10_000), "touched");
   assert.equal(chooseStepInput({ ...std, n_neurons: 1000 }, 36_000), "touched");
   assert.equal(chooseStepInput({ ...std, n_neurons: 100 }, 2_000), "recording");
+  assert.equal(chooseStepInput({ ...std, n_neurons: 100 }, 36_000), "windows");
   assert.equal(chooseStepInput({ ...std, n_neurons: 100, batch_size: 64 }, 10_000), "windows");
   assert.equal(chooseStepInput({ ...std, n_neurons: 100, architecture: "offset1-model" }, 100), "windows");
   assert.equal(chooseStepInput({ ...std, n_neurons: 100, architecture: "offset40-model-4x-subsample" }, 1000), "windows");

@@ -15,7 +15,9 @@
  * reference's (ref_step.py, bench/ref_cpu.py, bench/ref_transform.py; bench/reference.ts), and reports
  * reference ÷ engine per round and the median of those ratios, in wall and CPU time. `--cases` picks
  * step cases (time, time_delta, time1000, or none), `--no-transform` skips the transform, `--k K` times K steps
- * per session.run (the K-step Loop graph; a list, e.g. `--k 1,10`, times each in the same rounds).
+ * per session.run (the K-step Loop graph; a list, e.g. `--k 1,10`, times each in the same rounds);
+ * `--threads 1,2` times each case with 1 and with 2 ORT intra-op threads in the same rounds (`2s`: 2
+ * threads with ORT's spinning on; default off), the reference staying at one thread.
  * `npm run bench -- sweep` runs bench/sweep.ts instead (a 12-model sweep: embedded backend at concurrency N (`cN`) and N queue workers on a local redis-server (`wN`)).
  */
 import * as fs from "node:fs";
@@ -25,6 +27,7 @@ import { benchmarkData, fmt, machineInfo, percentile, percentiles, standardConfi
 import { chooseStepInput } from "../src/engine/cebra/cost.js";
 import type { StepInput } from "../src/engine/cebra/step.js";
 import { profileStepsLoop } from "../src/engine/train/k-steps.js";
+import { setIntraOpSpinning } from "../src/engine/runtime/sessions.js";
 import { profileSteps, runTrainingLoop } from "../src/engine/train/trainer.js";
 import { clearEncoderSessions, transformRecording } from "../src/engine/train/transform.js";
 import type { Conditional, SessionData } from "../src/engine/types.js";
@@ -52,7 +55,16 @@ interface StepRun {
   data: SessionData;
   /** Training steps per session.run. */
   k: number;
+  t: ThreadChoice;
 }
+
+/** ORT intra-op threads for a step run, and whether its threads spin (`--threads 2s`). */
+interface ThreadChoice {
+  threads: number;
+  spin: boolean;
+}
+
+const threadLabel = (t: ThreadChoice): string => `${t.threads}${t.spin ? " (spinning)" : ""}`;
 
 type InputChoice = "auto" | StepInput;
 
@@ -63,6 +75,9 @@ interface StepCaseResult {
   input_used: StepInput;
   /** Training steps per session.run. */
   k: number;
+  /** ORT intra-op threads (the reference always runs on one). */
+  threads: number;
+  spinning: boolean;
   N: number;
   conditional: Conditional;
   target_ms: number;
@@ -75,7 +90,7 @@ interface StepCaseResult {
   round_medians_ms: number[];
   meets_target: boolean;
   steps_per_round: number;
-  /** The reference in the same rounds (first input form of each case only), or null. */
+  /** The reference in the same rounds (timed once per case and round; every input form, K and thread count of the case is compared with it), or null. */
   reference: ReferenceSide | null;
 }
 
@@ -117,6 +132,8 @@ interface BenchOptions {
   cases: string[];
   /** Training steps per session.run, each timed as its own run (1: the one-step graph; > 1: the K-step Loop, engine/train/k-steps.ts). */
   k: number[];
+  /** ORT intra-op threads per step run, each timed in the same rounds. */
+  threads: ThreadChoice[];
   transform: boolean;
 }
 
@@ -134,16 +151,22 @@ function parseOptions(argv: string[]): BenchOptions {
       "reference-step": { type: "string" },
       cases: { type: "string", default: STEP_CASES.map((c) => c.key).join(",") },
       k: { type: "string", default: "1" },
+      threads: { type: "string", default: "1" },
       "no-transform": { type: "boolean", default: false },
     },
   });
   const inputs = values.inputs.split(",").map((x) => x.trim());
-  for (const x of inputs) if (x !== "auto" && x !== "windows" && x !== "recording") throw new Error(`--inputs: "${x}" is not auto, windows or recording`);
+  for (const x of inputs) if (x !== "auto" && x !== "windows" && x !== "recording" && x !== "touched") throw new Error(`--inputs: "${x}" is not auto, windows, recording or touched`);
   const cases = values.cases === "none" ? [] : values.cases.split(",").map((x) => x.trim());
   for (const c of cases) if (!STEP_CASES.some((x) => x.key === c)) throw new Error(`--cases: "${c}" is not one of ${STEP_CASES.map((x) => x.key).join(", ")}`);
   const k = values.k.split(",").map(Number);
   if (!k.every((x) => Number.isInteger(x) && x >= 1)) throw new Error(`--k must list positive integers, got ${values.k}`);
-  return { cases, k, transform: !values["no-transform"], rounds: Number(values.rounds), steps: Number(values.steps), warmup: Number(values.warmup), T: Number(values.T), json: values.json, inputs: inputs as InputChoice[], reference: values.reference, reference_step: values["reference-step"] };
+  const threads = values.threads.split(",").map((x) => {
+    const m = /^(\d+)(s?)$/.exec(x.trim());
+    if (!m || Number(m[1]) < 1) throw new Error(`--threads must list positive integers, each optionally followed by "s" (spinning on), got ${values.threads}`);
+    return { threads: Number(m[1]), spin: m[2] === "s" };
+  });
+  return { cases, k, threads, transform: !values["no-transform"], rounds: Number(values.rounds), steps: Number(values.steps), warmup: Number(values.warmup), T: Number(values.T), json: values.json, inputs: inputs as InputChoice[], reference: values.reference, reference_step: values["reference-step"] };
 }
 
 const median = (xs: number[]) => percentile(xs, 0.5);
@@ -157,10 +180,12 @@ interface StepSamples {
   roundCpu: number[];
 }
 
-async function timeStepRound({ c, input, data, k }: StepRun, o: BenchOptions, acc: StepSamples): Promise<void> {
-  const cfg = standardConfig({ conditional: c.conditional });
+async function timeStepRound({ c, input, data, k, t }: StepRun, o: BenchOptions, acc: StepSamples): Promise<void> {
+  const cfg = standardConfig({ conditional: c.conditional, threads: t.threads });
   const form = input === "auto" ? undefined : input;
+  setIntraOpSpinning(t.spin);
   const p = k === 1 ? await profileSteps([data], cfg, o.warmup + o.steps, form) : await profileStepsLoop(data, cfg, o.warmup + o.steps, k, form);
+  setIntraOpSpinning(false);
   const assemble = p.assemble_ms.slice(o.warmup);
   const run = p.run_ms.slice(o.warmup);
   const totals = run.map((r, i) => r + assemble[i]);
@@ -203,7 +228,7 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   const runs: StepRun[] = STEP_CASES.filter((c) => o.cases.includes(c.key)).flatMap((c) => {
     const data = benchmarkData(c.N, c.conditional, o.T);
-    return o.inputs.flatMap((input) => o.k.map((k) => ({ c, input, data, k })));
+    return o.inputs.flatMap((input) => o.k.flatMap((k) => o.threads.map((t) => ({ c, input, data, k, t }))));
   });
   const stepAcc: StepSamples[] = runs.map(() => ({ totals: [], assemble: [], run: [], cpu: [], roundMedians: [], roundCpu: [] }));
   const transformNeurons = o.transform ? TRANSFORM_NEURONS : [];
@@ -215,17 +240,20 @@ async function main(): Promise<void> {
   const ref: Reference | null = typeof found === "string" ? null : found;
   const referenceNote = typeof found === "string" ? `reference: not run: ${found}` : `reference: CEBRA 0.6.1 from ${found.env_dir} (${found.step_script}), same rounds, each engine case followed by the reference's`;
   process.stderr.write(referenceNote + "\n");
-  const refSteps = runs.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
+  // The reference's step figures per case (timed once per case and round, after the case's first run).
+  const refSteps = new Map<string, { wall: number[]; cpu: number[] }>();
   const refTransforms: number[][] = transformNeurons.map(() => []);
 
   for (let r = 0; r < o.rounds; r++) {
     for (let i = 0; i < runs.length; i++) {
       await timeStepRound(runs[i], o, stepAcc[i]);
-      process.stderr.write(`round ${r + 1}/${o.rounds}: ${runs[i].c.name} (${runs[i].input}, K=${runs[i].k}): ${fmt(stepAcc[i].roundMedians[r], 2)} ms/step\n`);
-      if (ref && runs[i].input === o.inputs[0] && runs[i].k === o.k[0]) {
+      process.stderr.write(`round ${r + 1}/${o.rounds}: ${runs[i].c.name} (${runs[i].input}, K=${runs[i].k}, threads ${threadLabel(runs[i].t)}): ${fmt(stepAcc[i].roundMedians[r], 2)} ms/step\n`);
+      if (ref && runs[i].input === o.inputs[0] && runs[i].k === o.k[0] && runs[i].t === o.threads[0]) {
         const x = referenceStep(ref, runs[i].c.conditional, runs[i].c.N);
-        refSteps[i].wall.push(x.wall_ms);
-        refSteps[i].cpu.push(x.cpu_ms);
+        const rs = refSteps.get(runs[i].c.name) ?? { wall: [], cpu: [] };
+        rs.wall.push(x.wall_ms);
+        rs.cpu.push(x.cpu_ms);
+        refSteps.set(runs[i].c.name, rs);
         process.stderr.write(`round ${r + 1}/${o.rounds}: ${runs[i].c.name} reference: ${fmt(x.wall_ms, 2)} ms/step (CPU ${fmt(x.cpu_ms, 2)})\n`);
       }
     }
@@ -237,13 +265,13 @@ async function main(): Promise<void> {
     }
   }
 
-  const steps: StepCaseResult[] = runs.map(({ c, input, data, k }, i) => {
+  const steps: StepCaseResult[] = runs.map(({ c, input, data, k, t }, i) => {
     const a = stepAcc[i];
     const all = percentiles(a.totals);
     const step_ms = { ...all, median: median(a.roundMedians) };
-    const rs = refSteps[i];
-    const reference = rs.wall.length ? referenceSide(rs.wall, rs.cpu, a.roundMedians, a.roundCpu) : null;
-    return { ...c, k, input, input_used: inputUsed(input, data), step_ms, assemble_ms: median(a.assemble), run_ms: median(a.run), cpu_ms: median(a.cpu), round_medians_ms: a.roundMedians, meets_target: step_ms.median <= c.target_ms, steps_per_round: o.steps, reference };
+    const rs = refSteps.get(c.name);
+    const reference = rs?.wall.length ? referenceSide(rs.wall, rs.cpu, a.roundMedians, a.roundCpu) : null;
+    return { ...c, k, threads: t.threads, spinning: t.spin, input, input_used: inputUsed(input, data), step_ms, assemble_ms: median(a.assemble), run_ms: median(a.run), cpu_ms: median(a.cpu), round_medians_ms: a.roundMedians, meets_target: step_ms.median <= c.target_ms, steps_per_round: o.steps, reference };
   });
   const transforms: TransformResult[] = transformNeurons.map((N, i) => {
     const rt = refTransforms[i];
@@ -268,8 +296,8 @@ function referenceSide(wall: number[], cpu: number[], engine: number[], engineCp
 
 function formatReport(r: { command: string; reference: string; machine: ReturnType<typeof machineInfo>; machine_load_after: number[]; options: BenchOptions; steps: StepCaseResult[]; transforms: TransformResult[]; peak_rss_mb: number }): string {
   const stepTable = textTable(
-    ["case", "input", "K", "median ms/step", "p10", "p90", "sample+windows", "session.run", "CPU ms/step", "target", "ok"],
-    r.steps.map((s) => [s.name, s.input === "auto" ? `auto: ${s.input_used}` : s.input, String(s.k), fmt(s.step_ms.median, 2), fmt(s.step_ms.p10, 2), fmt(s.step_ms.p90, 2), fmt(s.assemble_ms, 2), fmt(s.run_ms, 2), fmt(s.cpu_ms, 2), `≤ ${s.target_ms}`, s.meets_target ? "yes" : "no"]),
+    ["case", "input", "K", "threads", "median ms/step", "p10", "p90", "sample+windows", "session.run", "CPU ms/step", "target", "ok"],
+    r.steps.map((s) => [s.name, s.input === "auto" ? `auto: ${s.input_used}` : s.input, String(s.k), threadLabel({ threads: s.threads, spin: s.spinning }), fmt(s.step_ms.median, 2), fmt(s.step_ms.p10, 2), fmt(s.step_ms.p90, 2), fmt(s.assemble_ms, 2), fmt(s.run_ms, 2), fmt(s.cpu_ms, 2), `≤ ${s.target_ms}`, s.meets_target ? "yes" : "no"]),
   );
   const transformTable = textTable(
     ["transform", "samples/s (median)", "rounds", "first call: samples/s (rounds)", "reference samples/s", "rounds", "engine ÷ reference (median of rounds)", "per round"],
@@ -277,14 +305,14 @@ function formatReport(r: { command: string; reference: string; machine: ReturnTy
   );
   const withRef = r.steps.filter((s) => s.reference);
   const refTable = textTable(
-    ["case", "engine ms/step", "reference ms/step", "reference ÷ engine (median of rounds)", "per round", "CPU: engine", "reference", "ratio (median)"],
-    withRef.map((s) => { const x = s.reference as ReferenceSide; return [s.name, s.round_medians_ms.map((v) => fmt(v, 1)).join(" "), x.round_ms.map((v) => fmt(v, 1)).join(" "), fmt(x.median_ratio, 2), x.round_ratios.map((v) => fmt(v, 2)).join(" "), fmt(s.cpu_ms, 2), fmt(x.median_cpu_ms, 2), fmt(x.median_cpu_ratio, 2)]; }),
+    ["case", "input", "K", "engine threads", "engine ms/step", "reference ms/step (1 thread)", "reference ÷ engine (median of rounds)", "per round", "CPU: engine", "reference", "ratio (median)"],
+    withRef.map((s) => { const x = s.reference as ReferenceSide; return [s.name, s.input, String(s.k), threadLabel({ threads: s.threads, spin: s.spinning }), s.round_medians_ms.map((v) => fmt(v, 1)).join(" "), x.round_ms.map((v) => fmt(v, 1)).join(" "), fmt(x.median_ratio, 2), x.round_ratios.map((v) => fmt(v, 2)).join(" "), fmt(s.cpu_ms, 2), fmt(x.median_cpu_ms, 2), fmt(x.median_cpu_ratio, 2)]; }),
   );
   const m = r.machine;
   return [
     `machine: ${m.cpu_model}, ${m.nproc} cores, ${m.total_memory_gb} GB; load before ${m.loadavg.join(" ")}, after ${r.machine_load_after.join(" ")}`,
     `versions: cebra-mcp ${m.versions.cebra_mcp}, onnxruntime-node ${m.versions.onnxruntime_node}, node ${m.versions.node}`,
-    `command: ${r.command}  (rounds ${r.options.rounds}, ${r.options.steps} steps after ${r.options.warmup} warm-up, T = ${r.options.T}, K = ${r.options.k.join(", ")} step(s) per session.run)`,
+    `command: ${r.command}  (rounds ${r.options.rounds}, ${r.options.steps} steps after ${r.options.warmup} warm-up, T = ${r.options.T}, K = ${r.options.k.join(", ")} step(s) per session.run, ORT threads ${r.options.threads.map(threadLabel).join(", ")}; the reference runs on one thread)`,
     "",
     stepTable,
     "",

@@ -140,11 +140,13 @@ test("models whose first layer cannot read the recording refuse the recording in
   assert.throws(() => buildStepIR({ ...BASE, input: "recording" }), /recording_samples/);
 });
 
-test("chooseStepInput reads the recording when it has fewer rows than the batch's windows", () => {
+test("chooseStepInput reads the recording (its touched rows unless nearly all are) when it has fewer rows than the batch's windows", () => {
   const std = { architecture: "offset10-model", num_hidden_units: 32, output_dimension: 8, batch_size: 512, hybrid: false };
-  assert.equal(chooseStepInput({ ...std, n_neurons: 100 }, 10_000), "recording");
-  assert.equal(chooseStepInput({ ...std, n_neurons: 1000 }, 10_000), "recording");
-  assert.equal(chooseStepInput({ ...std, n_neurons: 1000 }, 36_000), "windows");
+  assert.equal(chooseStepInput({ ...std, n_neurons: 100 }, 10_000), "touched");
+  assert.equal(chooseStepInput({ ...std, n_neurons: 1000 }, 10_000), "touched");
+  assert.equal(chooseStepInput({ ...std, n_neurons: 1000 }, 36_000), "touched");
+  assert.equal(chooseStepInput({ ...std, n_neurons: 100 }, 2_000), "recording");
+  assert.equal(chooseStepInput({ ...std, n_neurons: 100 }, 36_000), "windows");
   assert.equal(chooseStepInput({ ...std, n_neurons: 100, batch_size: 64 }, 10_000), "windows");
   assert.equal(chooseStepInput({ ...std, n_neurons: 100, architecture: "offset1-model" }, 100), "windows");
   assert.equal(chooseStepInput({ ...std, n_neurons: 100, architecture: "offset40-model-4x-subsample" }, 1000), "windows");

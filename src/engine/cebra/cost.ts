@@ -1,6 +1,7 @@
 /**
  * The per-step cost model that picks how a single-session step graph reads its windows: copied
- * windows ("windows") or rows of the whole recording ("recording"); see `StepGraphOptions.input`.
+ * windows ("windows"), rows of the whole recording ("recording") or of its rows the batch touches
+ * ("touched"); see `StepGraphOptions.input`.
  */
 import { architectureInfo, firstLayerTapWidth, readsRecording } from "./architectures.js";
 import { type ModelShape, checkModel } from "./lookup.js";
@@ -12,8 +13,13 @@ import type { StepInput } from "./step.js";
  * them; "recording" runs the first layer once per recording row, then gathers and scatter-adds the
  * k·Co-wide tap products of the window rows. With ~40 multiply-adds per ns and ~1 ns per float
  * moved (as `preferIm2col` in graph/nn.ts), "recording" wins when T is below ≈ b·L (short recordings:
- * T = 10,000 against 1,536·10 window rows at batch 512); long recordings use "windows". Models
- * whose first layer cannot read the recording (`readsRecording`) always use "windows".
+ * T = 10,000 against 1,536·10 window rows at batch 512); long recordings use "windows". "touched" runs
+ * the first layer on the U distinct rows the windows touch instead of all T, for a gather of those U
+ * rows (contiguous runs: ~0.25 ns per float) and a JS pass over T: it wins unless nearly every row is
+ * touched. U is estimated as if the M windows fell independently and uniformly, T·(1 − e^(−M·L/T)):
+ * an upper bound where positives overlap their references (at `time`, T = 10,000, batch 512: 7,850
+ * estimated, about 6,600 drawn). Models whose first layer cannot read the recording (`readsRecording`)
+ * always use "windows".
  */
 export function chooseStepInput(o: ModelShape & { batch_size: number; hybrid: boolean }, T: number): StepInput {
   const { spec, dims } = checkModel(o);
@@ -24,5 +30,8 @@ export function chooseStepInput(o: ModelShape & { batch_size: number; hybrid: bo
   const gemm = (2 * dims.N * kc) / 40; // forward X·Wc and backward dWc, per row
   const windows = M * L * (gemm + dims.N);
   const recording = T * (gemm + kc) + 2 * M * L * kc;
-  return recording < windows ? "recording" : "windows";
+  const U = T * (1 - Math.exp((-M * L) / T));
+  const touched = U * (gemm + kc + dims.N / 4) + 2 * M * L * kc + T + M * L;
+  if (windows <= Math.min(recording, touched)) return "windows";
+  return touched < recording ? "touched" : "recording";
 }

@@ -22,13 +22,14 @@ export const STEP_LOOP_LAYOUT: LoopLayout = {
 
 /**
  * The K-step graph. Inputs: "K" (int64 scalar), "params_0", "m_0", "v_0" [P], "data" (input
- * "recording" only), and stacked per step "rows_k" [K, M, L] (or "X_k" [K, M, L, N]), "step_size_k",
+ * "recording" and "touched" only), and stacked per step "rows_k" [K, M, L] (or "X_k" [K, M, L, N]; with
+ * "touched", also "touched_k" [K, U]: each step's touched rows padded to the longest), "step_size_k",
  * "bc2_sqrt_k" [K]. Outputs: "final_params", "final_m", "final_v" [P], "loss_k", "align_k",
  * "uniform_k", "temperature_k" [K].
  */
 export function buildStepLoopGraph(o: StepGraphOptions): StepGraph {
   if (o.mode !== "step") throw new Error(`the K-step graph needs mode "step", got "${o.mode}"`);
   const { graph, ...meta } = buildStepIR(o);
-  const layout = meta.input === "recording" ? STEP_LOOP_LAYOUT : { ...STEP_LOOP_LAYOUT, shared: [] };
+  const layout = meta.input !== "windows" ? STEP_LOOP_LAYOUT : { ...STEP_LOOP_LAYOUT, shared: [] };
   return { onnx: writeOnnxLoop(graph, layout), ...meta };
 }

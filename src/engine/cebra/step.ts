@@ -20,15 +20,18 @@ export interface StepGraphOptions extends ModelShape, LossOptions, StepGraphOpti
    * How the batch's windows come in (see `chooseStepInput`): "windows" (default), input "X"
    * [ref+pos+neg, L, N] of copied windows; or "recording", inputs "data" [recording_samples, N] (the
    * whole recording, the same buffer every step) and "rows" (int64 [ref+pos+neg, L], the recording row
-   * of each window step, clamped as `fillWindowRows` does).
+   * of each window step, clamped as `fillWindowRows` does); or "touched", as "recording" plus input
+   * "touched" (int64 [U], U dynamic: the distinct recording rows the windows touch, ascending, possibly
+   * padded at the end with repeats of the last) with "rows" holding each window step's position in
+   * "touched", so the first layer runs on the touched rows only (train/batches.ts writes them).
    */
   input?: StepInput;
-  /** T of the "data" input; required with input "recording". */
+  /** T of the "data" input; required with input "recording" or "touched". */
   recording_samples?: number;
 }
 
 /** The two ways a single-session step graph reads its windows (see `StepGraphOptions.input`). */
-export type StepInput = "windows" | "recording";
+export type StepInput = "windows" | "recording" | "touched";
 
 export interface StepGraph {
   onnx: Uint8Array;
@@ -38,7 +41,7 @@ export interface StepGraph {
   window_length: number;
   /** Rows of X: ref, then pos, then neg. */
   rows: { ref: number; pos: number; neg: number };
-  /** How the graph reads its windows ("X", or "data" + "rows"). */
+  /** How the graph reads its windows ("X", or "data" + "rows" (+ "touched")). */
   input: StepInput;
   /** Dropout sites whose masks the step takes as inputs "dropout_{index}" [ref+pos+neg, 1, channels]; empty in mode "loss". */
   dropout: DropoutSite[];
@@ -83,11 +86,13 @@ export function buildStepIR(o: StepGraphOptions, ir: StepIROptions = {}): Omit<S
 /** The step graph's window inputs for `o.input`: "X", or "data" + "rows" (see `StepGraphOptions`). */
 function windowInputs(g: Graph, spec: ArchitectureSpec, dims: ModelDims, o: StepGraphOptions, M: number, L: number): EncoderInput {
   if ((o.input ?? "windows") === "windows") return g.input("X", "float", [M, L, dims.N]);
-  if (o.input !== "recording") throw new Error(`input must be "windows" or "recording", got "${o.input}"`);
+  if (o.input !== "recording" && o.input !== "touched") throw new Error(`input must be "windows", "recording" or "touched", got "${o.input}"`);
   if (!readsRecording(spec, dims)) throw new Error(`${spec.name} cannot read windows from the recording (its first layer is not a stride-1 convolution)`);
   const T = o.recording_samples;
-  if (T === undefined || !Number.isInteger(T) || T < L) throw new Error(`recording_samples must be an integer >= ${L} with input "recording", got ${T}`);
-  return { data: g.input("data", "float", [T, dims.N]), rows: g.input("rows", "int64", [M, L]) };
+  if (T === undefined || !Number.isInteger(T) || T < L) throw new Error(`recording_samples must be an integer >= ${L} with input "${o.input}", got ${T}`);
+  const data = g.input("data", "float", [T, dims.N]);
+  const rows = g.input("rows", "int64", [M, L]);
+  return o.input === "touched" ? { data, rows, touched: g.input("touched", "int64", [null]) } : { data, rows };
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   log,
   matmul,
   mul,
+  pad,
   reciprocal,
   reduceMax,
   reduceSum,
@@ -191,7 +192,8 @@ function tapsOutputGrad(dy: Value, k: number, s: number, len: number): Value {
  * wide X as the non-transposed operand (ORT would fuse a 2-D transpose into a slower transA).
  */
 function tapsWeightGrad(dp: Value, x2d: Value, k: number, co: number): Value {
-  const ci = x2d.staticShape()[1];
+  const ci = x2d.shape[1];
+  if (ci === null) throw new Error("tapsWeightGrad: channel count must be static");
   const dp3 = dp.rank === 3 ? dp : reshape(dp, [-1, 1, k * co]);
   const dpT = reshape(transpose(dp3, [2, 0, 1]), [k * co, -1]);
   return transpose(reshape(matmul(dpT, x2d), [k, co, ci]), [1, 2, 0]);
@@ -206,8 +208,13 @@ function tapsWeightGrad(dp: Value, x2d: Value, k: number, co: number): Value {
 export interface RecordingWindows {
   /** The recording [T, Ci] (time-major). */
   data: Value;
-  /** int64 [b, L]: recording row of each window time step (consecutive within a window). */
+  /** int64 [b, L]: recording row of each window time step (consecutive within a window); with `touched`, its position in `touched` instead. */
   rows: Value;
+  /**
+   * int64 [U] (U dynamic): the distinct recording rows the windows touch, ascending (they may end with
+   * repeats of the last, as padding). Given, the first layer runs on these rows only and `rows` index them.
+   */
+  touched?: Value;
 }
 
 /**
@@ -218,34 +225,50 @@ export interface RecordingWindows {
  * backward scatter-adds dy into dQ [T − k + 1, Co] (repeated rows accumulate), places its taps back in
  * time (dP_all [T, k·Co]) and dWc = dP_allᵀ·data. First-layer work scales with T instead of b·L, so
  * this pays when the recording has fewer rows than the batch's windows (see cebra/cost.ts `chooseStepInput`).
+ *
+ * With `src.touched` the same is computed over the touched rows only: X = data[touched] [U, Ci], its tap
+ * products and convolution Q over U rows (a window's rows are consecutive recording rows, all touched,
+ * so they are consecutive in `touched` too and Q at a window's positions is the recording's Q there),
+ * the windows' outputs gathered at `rows`, and dWc = dPᵀ·X: the recording rows no window touches
+ * contribute exact zeros to dWc in the whole-recording form, so both give the same results up to float
+ * rounding, with the first layer's GEMMs over U instead of T rows.
  */
 export function conv1dRecording(src: RecordingWindows, w: Value, bias: Value, spec: ConvSpec): Value {
   const { kernel: k, stride: s, out: co } = spec;
   if (s !== 1) throw new Error("conv1dRecording: only stride 1 is supported");
-  const [T, ci] = src.data.staticShape();
+  const ci = src.data.staticShape()[1];
+  const x = src.touched ? gather(src.data, src.touched, 0) : src.data;
+  const T = x.shape[0];
   const len = src.rows.staticShape()[1];
   const lout = convOutLength(len, k, 1)!;
-  const tq = convOutLength(T, k, 1)!;
+  const tq = convOutLength(T, k, 1);
   const starts = slice(src.rows, [1], [0], [lout]);
   let wc: Value | null = null;
+  let q: Value | null = null;
   return customGradient(
     "conv1d_recording_taps",
-    [src.data, w, bias],
+    [x, w, bias],
     () => {
       wc = tapsWeight(w, ci, k, co);
-      const q = reshape(sumTaps(reshape(matmul(src.data, wc), [1, T, k * co]), bias, k, 1, co, tq), [tq, co]);
+      q = reshape(sumTaps(reshape(matmul(x, wc), [1, T ?? -1, k * co]), bias, k, 1, co, tq), [tq ?? -1, co]);
       return [gather(q, starts, 0)];
     },
     ([dy], needs) => {
-      const dq = scatterAddRows(zeros(src.data.graph, [tq, co]), starts, dy!);
-      const dpAll = reshape(tapsOutputGrad(reshape(dq, [1, tq, co]), k, 1, T), [T, k * co]);
+      // A dynamic row count: the zero base is 0·Q (Q is finite) and the taps go back by fixed pads.
+      const dq = scatterAddRows(tq === null ? mul(q!, x.graph.scalar(0)) : zeros(x.graph, [tq, co]), starts, dy!);
+      const dpAll = T === null ? tapsBack(dq, k) : reshape(tapsOutputGrad(reshape(dq, [1, tq!, co]), k, 1, T), [T, k * co]);
       return [
         needs[0] ? matmul(dpAll, transpose(wc!, [1, 0])) : null,
-        needs[1] ? tapsWeightGrad(dpAll, src.data, k, co) : null,
+        needs[1] ? tapsWeightGrad(dpAll, x, k, co) : null,
         needs[2] ? reduceSum(dy!, [0, 1]) : null,
       ];
     },
   )[0];
+}
+
+/** dP [R, k·Co] from dQ [R − k + 1, Co] of a stride-1 convolution over R rows: tap j of dQ placed at rows t + j (`tapsOutputGrad` for one sequence of any length). */
+function tapsBack(dq: Value, k: number): Value {
+  return concat(Array.from({ length: k }, (_, j) => pad(dq, [j, 0, k - 1 - j, 0])), 1);
 }
 
 /** Forward pieces of the im2col formulation, kept for the backward pass. */

@@ -45,14 +45,23 @@ interface DeviceFailure {
 }
 
 /**
- * Default ORT intra-op thread count: 1 on machines with ≤ 2 cores (extra threads only contend there),
+ * Default ORT intra-op thread count: 1 on machines with ≤ 2 cores (a second thread gains only while the
+ * other core is idle, which a shared server cannot promise: docs/BENCHMARKS.md, "Two ORT threads"),
  * else half the cores, at most 4 (the step graphs are small; more threads mostly add synchronisation).
  */
 export function defaultThreadCount(cores: number = os.availableParallelism()): number {
   return cores <= 2 ? 1 : Math.min(4, Math.floor(cores / 2));
 }
 
-/** Session options for one device: full graph optimisation; spinning off when more than one thread. */
+/** ORT intra-op spinning for sessions with more than one thread: off unless a benchmark turns it on (`setIntraOpSpinning`). */
+let intraOpSpinning = false;
+
+/** Turn ORT's intra-op thread spinning on or off for sessions created from now on (`npm run bench -- --threads 2s`). */
+export function setIntraOpSpinning(on: boolean): void {
+  intraOpSpinning = on;
+}
+
+/** Session options for one device: full graph optimisation; spinning off when more than one thread (see `setIntraOpSpinning`). */
 export function sessionOptionsFor(device: ResolvedDevice, threads?: number): ort.InferenceSession.SessionOptions {
   const intra = threads ?? defaultThreadCount();
   if (!Number.isInteger(intra) || intra < 1) {
@@ -65,7 +74,7 @@ export function sessionOptionsFor(device: ResolvedDevice, threads?: number): ort
     intraOpNumThreads: intra,
     interOpNumThreads: 1,
   };
-  if (intra > 1) options.extra = { session: { intra_op: { allow_spinning: "0" } } };
+  if (intra > 1) options.extra = { session: { intra_op: { allow_spinning: intraOpSpinning ? "1" : "0" } } };
   return options;
 }
 

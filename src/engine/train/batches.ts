@@ -6,7 +6,9 @@
  *
  * Single session: input "X" `[ref+pos+neg, L, N]` (rows stacked ref, pos, neg), or, where that is
  * cheaper (`chooseStepInput`), the whole recording "data" `[T, N]` (zero-copy, the same buffer every
- * step) plus the windows' recording rows "rows" (int64 `[ref+pos+neg, L]`). Multi-session (one
+ * step) plus the windows' recording rows "rows" (int64 `[ref+pos+neg, L]`), or (form "touched") the
+ * distinct rows the windows touch, "touched" (int64 `[U]`), and each window step's position in them as
+ * "rows", so the first layer runs on those rows only. Multi-session (one
  * encoder per session, CEBRA §3.4): inputs "X0"…"X{S−1}" `[3B, L, N_s]` and "pos_index" (int64, which
  * stacked positive pairs with each stacked reference); the flat vector holds the encoders in session
  * order, then θ when the temperature is learnable.
@@ -135,6 +137,65 @@ class WindowRowsAssembler implements WindowFeeder {
   }
 }
 
+/**
+ * As WindowRowsAssembler, plus input "touched": the distinct recording rows the batch's windows touch,
+ * ascending (int64 [U]), with "rows" holding each window step's position in "touched" instead of its
+ * recording row. A window's L rows are consecutive recording rows, all touched, so its positions are
+ * consecutive too. O(T + rows·L) per step: a mark per recording row, then one pass numbering the marked rows.
+ */
+class TouchedRowsAssembler implements WindowFeeder {
+  readonly rowIndex: BigInt64Array;
+  private readonly words: Int32Array;
+  private readonly position: Int32Array;
+  private readonly touched: BigInt64Array;
+  private readonly touchedWords: Int32Array;
+  private count = 0;
+  private readonly data: ort.Tensor;
+  private readonly dims: readonly [number, number];
+
+  constructor(
+    private readonly session: SessionData,
+    private readonly arch: ArchitectureInfo,
+    private readonly rows: StepGraph["rows"],
+  ) {
+    const L = arch.left + arch.right;
+    this.dims = [rows.ref + rows.pos + rows.neg, L];
+    this.rowIndex = new BigInt64Array(this.dims[0] * L);
+    this.words = new Int32Array(this.rowIndex.buffer);
+    this.position = new Int32Array(session.n_samples);
+    this.touched = new BigInt64Array(session.n_samples);
+    this.touchedWords = new Int32Array(this.touched.buffer);
+    this.data = f32(session.neural, [session.n_samples, session.n_neurons]);
+  }
+
+  fill(batch: BatchIndices): void {
+    const T = this.session.n_samples;
+    forEachPart(batch, this.rows, (idx, rowOffset) => fillWindowRows(T, idx, this.arch.left, this.arch.right, this.rowIndex, rowOffset));
+    const pos = this.position.fill(0);
+    const w = this.words;
+    const L = this.dims[1];
+    // Mark every row a window starts on; a window covers its start and the L − 1 rows after it.
+    for (let i = 0; i < w.length; i += 2 * L) pos[w[i]] = 1;
+    let n = 0;
+    let reach = -1; // last row covered by a window started so far
+    for (let r = 0; r < T; r++) {
+      if (pos[r]) reach = r + L - 1;
+      if (r <= reach) {
+        pos[r] = n;
+        this.touchedWords[2 * n] = r;
+        this.touchedWords[2 * n + 1] = 0;
+        n++;
+      }
+    }
+    for (let i = 0; i < w.length; i += 2) w[i] = pos[w[i]];
+    this.count = n;
+  }
+
+  feeds(): Record<string, ort.Tensor> {
+    return { data: this.data, rows: new ort.Tensor("int64", this.rowIndex, this.dims), touched: new ort.Tensor("int64", this.touched.slice(0, this.count), [this.count]) };
+  }
+}
+
 /** Seed of the dropout-mask stream: derived from the run's seed, distinct from the sampler's stream. */
 export function dropoutSeed(seed: number): number {
   return (seed ^ 0x5d0d0e71) >>> 0;
@@ -201,7 +262,8 @@ export function singleSessionProblem(
 ): TrainingProblem {
   const graph = buildStepGraph({ ...stepGraphOptions(cfg, data.n_neurons, mode), input, recording_samples: data.n_samples });
   const sampler = createSampler(data, { ...cfg, seed });
-  const feeder: WindowFeeder = graph.input === "recording" ? new WindowRowsAssembler(data, arch, graph.rows) : new BatchAssembler(data, arch, graph.rows);
+  const feeder: WindowFeeder =
+    graph.input === "recording" ? new WindowRowsAssembler(data, arch, graph.rows) : graph.input === "touched" ? new TouchedRowsAssembler(data, arch, graph.rows) : new BatchAssembler(data, arch, graph.rows);
   const masks = new DropoutMasks(graph.dropout, graph.rows.ref + graph.rows.pos + graph.rows.neg, "dropout_", new Rng(dropoutSeed(seed)));
   return {
     onnx: graph.onnx,

@@ -17,9 +17,13 @@ import type { OptimState, StepProfile } from "./trainer.js";
 type Feeds = Record<string, ort.Tensor>;
 type StackData = Float32Array | BigInt64Array;
 
-/** Stacks K per-step feeds (copied as they are drawn: the problem reuses its buffers) into [K, ...] inputs. */
+/**
+ * Stacks K per-step feeds (copied as they are drawn: the problem reuses its buffers) into [K, ...] inputs.
+ * "touched" (the distinct rows of form "touched") differs in length between steps: each step's is padded
+ * to the longest with repeats of its last row, which the step graph allows (`RecordingWindows.touched`).
+ */
 class FeedStack {
-  private stacks = new Map<string, { data: StackData; dims: number[]; type: "float32" | "int64" }>();
+  private steps = new Map<string, { parts: StackData[]; dims: readonly number[]; type: "float32" | "int64" }>();
   private shared: Feeds = {};
 
   constructor(private readonly K: number) {}
@@ -30,20 +34,25 @@ class FeedStack {
         this.shared.data = t;
         continue;
       }
-      let s = this.stacks.get(name);
-      if (!s) {
-        const n = t.data.length;
-        if (t.type !== "float32" && t.type !== "int64") throw new Error(`cannot stack a ${t.type} input (${name})`);
-        s = { data: t.type === "float32" ? new Float32Array(this.K * n) : new BigInt64Array(this.K * n), dims: [this.K, ...t.dims], type: t.type };
-        this.stacks.set(name, s);
-      }
-      (s.data as Float32Array).set(t.data as Float32Array, i * t.data.length);
+      if (t.type !== "float32" && t.type !== "int64") throw new Error(`cannot stack a ${t.type} input (${name})`);
+      const s = this.steps.get(name) ?? { parts: [], dims: t.dims, type: t.type };
+      s.parts[i] = (t.data as StackData).slice();
+      this.steps.set(name, s);
     }
   }
 
   feeds(): Feeds {
     const out: Feeds = { ...this.shared };
-    for (const [name, s] of this.stacks) out[`${name}_k`] = new ort.Tensor(s.type, s.data, s.dims);
+    for (const [name, s] of this.steps) {
+      const n = Math.max(...s.parts.map((p) => p.length));
+      if (name !== "touched" && s.parts.some((p) => p.length !== n)) throw new Error(`input ${name} changes size between steps`);
+      const data = s.type === "float32" ? new Float32Array(this.K * n) : new BigInt64Array(this.K * n);
+      s.parts.forEach((p, i) => {
+        (data as Float32Array).set(p as Float32Array, i * n);
+        if (p.length < n) (data as Float32Array).fill((p as Float32Array)[p.length - 1], i * n + p.length, (i + 1) * n);
+      });
+      out[`${name}_k`] = new ort.Tensor(s.type, data, [this.K, ...(name === "touched" ? [n] : s.dims)]);
+    }
     return out;
   }
 }

@@ -1,0 +1,130 @@
+/**
+ * The "touched" window input of the step graphs: the first layer runs only on the recording rows the
+ * batch's windows touch (input "touched", ascending distinct rows) with "rows" indexing them. Checked
+ * against the "recording" form on the same batches: the step's outputs in float64 (the interpreter,
+ * and a finite-difference check of its gradient), whole training steps in ORT float32 (chained Adam
+ * steps, K steps per run, loss graphs), and the batch assembler's rows.
+ */
+import test from "node:test";
+import assert from "node:assert/strict";
+import * as ort from "onnxruntime-node";
+import { type StepInput, buildStepIR } from "../../src/engine/cebra/step.js";
+import { getArchitecture } from "../../src/engine/cebra/lookup.js";
+import { numericGradient, run } from "../../src/engine/graph/interp.js";
+import { ringRecording } from "../../src/engine/synthetic.js";
+import { singleSessionProblem, stepGraphOptions } from "../../src/engine/train/batches.js";
+import { profileStepsLoop } from "../../src/engine/train/k-steps.js";
+import { AdamStepRunner, type OptimState, profileSteps, readLosses } from "../../src/engine/train/trainer.js";
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../../src/engine/types.js";
+
+// T = 1,500 against 144 windows of 10 rows: most rows untouched, many windows overlapping.
+const { session: data } = ringRecording({ T: 1500, N: 24, label_dim: 3, seed: 3 });
+const CFG: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, model_architecture: "offset10-model", batch_size: 48, num_hidden_units: 16, output_dimension: 4, learning_rate: 3e-3, device: "cpu", threads: 1 };
+const arch = getArchitecture(CFG.model_architecture);
+
+const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  const scale = Math.max(...Array.from(b, Math.abs));
+  return Array.from(a).reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0) / scale;
+};
+const numbers = (t: ort.Tensor) => Array.from(t.data as ArrayLike<number | bigint>, Number);
+const session = (onnx: Uint8Array) => ort.InferenceSession.create(onnx, { intraOpNumThreads: 1, graphOptimizationLevel: "all" });
+
+test("touched rows: ascending, distinct, exactly the windows' rows, and rows index them", () => {
+  const rec = singleSessionProblem(data, CFG, arch, "step", 9, "recording");
+  const tch = singleSessionProblem(data, CFG, arch, "step", 9, "touched");
+  const counts = new Set<number>();
+  for (let step = 0; step < 5; step++) {
+    const a = rec.nextBatch();
+    const b = tch.nextBatch();
+    assert.deepEqual(Object.keys(b).sort(), ["data", "rows", "touched"]);
+    const rows = numbers(a.rows);
+    const touched = numbers(b.touched);
+    assert.deepEqual(touched, [...new Set(rows)].sort((x, y) => x - y));
+    assert.deepEqual(numbers(b.rows).map((i) => touched[i]), rows);
+    assert.ok(touched.length < data.n_samples, `${touched.length} of ${data.n_samples} rows touched`);
+    counts.add(touched.length);
+  }
+  assert.ok(counts.size > 1, "the touched row count changes between steps");
+});
+
+/** The step IR's feeds for the interpreter from a problem's ORT feeds. */
+const interpFeeds = (f: Record<string, ort.Tensor>) => Object.fromEntries(Object.entries(f).map(([k, t]) => [k, { shape: [...t.dims], data: Float64Array.from(numbers(t)) }]));
+
+test("float64: the touched form's step equals the recording form's on the same batch (padding included), and its gradient matches finite differences", () => {
+  const small: TrainConfig = { ...CFG, batch_size: 6, num_hidden_units: 6 };
+  const { session: rec } = ringRecording({ T: 80, N: 5, seed: 2 });
+  const irs = (["recording", "touched"] as const).map((input) => buildStepIR({ ...stepGraphOptions(small, rec.n_neurons, "step"), input, recording_samples: rec.n_samples }));
+  const problems = (["recording", "touched"] as const).map((input) => singleSessionProblem(rec, small, arch, "step", 4, input));
+  const params = problems[0].initParams();
+  const P = params.length;
+  const adam = { params, m: new Float64Array(P), v: new Float64Array(P), step_size: [1e-3], bc2_sqrt: [0.1] };
+  const outs = problems.map((p, i) => run(irs[i].graph, { ...interpFeeds(p.nextBatch()), ...adam }));
+  const [a, b] = outs;
+  assert.ok(b.loss.data[0] !== 0);
+  assert.ok(Math.abs(a.loss.data[0] - b.loss.data[0]) <= 1e-12 * Math.abs(a.loss.data[0]));
+  assert.ok(maxRel(b.new_m.data, a.new_m.data) <= 1e-12, "gradient");
+  assert.ok(maxRel(b.new_params.data, a.new_params.data) <= 1e-12, "parameters");
+  // The same batch with "touched" padded by repeats of its last row (as the K-step graph feeds it).
+  const feeds = interpFeeds(singleSessionProblem(rec, small, arch, "step", 4, "touched").nextBatch());
+  const t = feeds.touched;
+  const padded = { shape: [t.shape[0] + 3], data: Float64Array.from([...t.data, ...Array(3).fill(t.data[t.data.length - 1])]) };
+  const c = run(irs[1].graph, { ...feeds, touched: padded, ...adam });
+  assert.ok(maxRel(c.new_m.data, b.new_m.data) <= 1e-12, "padded touched rows");
+  // Finite differences of the loss against the touched form's gradient (β1 = 0: new_m is the gradient).
+  const ir = buildStepIR({ ...stepGraphOptions(small, rec.n_neurons, "step"), beta1: 0, input: "touched", recording_samples: rec.n_samples });
+  const fd = { ...feeds, ...adam };
+  const grad = run(ir.graph, fd).new_m.data;
+  const loss = ir.graph.outputs.find((o) => o.name === "loss")!.value;
+  const idx = [0, 7, 31, 90, 150, P - 1];
+  const numeric = numericGradient(ir.graph, fd, "params", loss, { indices: idx, h: 1e-5 });
+  idx.forEach((i, k) => assert.ok(Math.abs(grad[i] - numeric[k]) <= 1e-7 + 1e-5 * Math.abs(numeric[k]), `param ${i}: ${grad[i]} vs ${numeric[k]}`));
+});
+
+async function train(input: StepInput, cfg: TrainConfig, steps: number) {
+  const problem = singleSessionProblem(data, cfg, arch, "step", cfg.seed, input);
+  const s = await session(problem.onnx);
+  const runner = new AdamStepRunner(s, cfg);
+  const params = problem.initParams();
+  const state: OptimState = { params, m: new Float32Array(params.length), v: new Float32Array(params.length), step: 0 };
+  const losses: number[] = [];
+  for (let t = 0; t < steps; t++) losses.push((await runner.step(problem.nextBatch(), state)).loss);
+  await s.release();
+  return { losses, params: state.params, init: params.slice() };
+}
+
+for (const [name, over] of [["time", {}], ["time_delta, learnable temperature", { conditional: "time_delta", temperature_mode: "auto" }], ["hybrid", { hybrid: true, conditional: "time_delta" }]] as Array<[string, Partial<TrainConfig>]>) {
+  test(`ORT: 20 chained steps of the touched form give the recording form's losses and parameters (${name})`, async () => {
+    const cfg = { ...CFG, ...over };
+    const r = await train("recording", cfg, 20);
+    const t = await train("touched", cfg, 20);
+    assert.ok(maxRel(t.losses, r.losses) <= 1e-5, `losses ${t.losses} vs ${r.losses}`);
+    assert.ok(maxRel(t.params, r.params) <= 1e-5);
+    assert.ok(maxRel(r.params, r.init) > 1e-3, "training moved the parameters");
+  });
+}
+
+test("ORT: K steps per run of the touched form (each step's rows padded to the longest) equal single steps", async () => {
+  const single = await profileSteps([data], CFG, 11, "touched");
+  const loop = await profileStepsLoop(data, CFG, 11, 4, "touched");
+  const rec = await profileSteps([data], CFG, 11, "recording");
+  const loss = (p: typeof single) => p.losses.map((l) => l.loss);
+  assert.ok(maxRel(loss(loop), loss(single)) < 1e-5);
+  assert.ok(maxRel(loss(single), loss(rec)) < 1e-5);
+  assert.ok(maxRel(loop.params, single.params) < 1e-5);
+  assert.ok(Math.abs(single.losses[0].loss - single.losses[10].loss) > 1e-4);
+});
+
+test("ORT: loss graphs (evaluation) agree between the touched and recording forms", async () => {
+  const p = singleSessionProblem(data, CFG, arch, "loss", 8, "recording").initParams();
+  const losses = await Promise.all(
+    (["recording", "touched"] as const).map(async (input) => {
+      const problem = singleSessionProblem(data, CFG, arch, "loss", 8, input);
+      const s = await session(problem.onnx);
+      const out: number[] = [];
+      for (let i = 0; i < 5; i++) out.push(readLosses(await s.run({ ...problem.nextBatch(), params: new ort.Tensor("float32", p, [p.length]) })).loss);
+      await s.release();
+      return out;
+    }),
+  );
+  assert.ok(maxRel(losses[1], losses[0]) <= 1e-5, `${losses[1]} vs ${losses[0]}`);
+});

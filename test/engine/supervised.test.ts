@@ -190,6 +190,12 @@ test("discrete labels train the head with cross-entropy over the classes", async
   assert.ok(Math.abs(first - Math.log(4)) < 0.5, `cross-entropy starts near log(4): ${first}`);
   assert.ok(mean(m.log.total.slice(-10)) < 0.7 * first, `and falls: ${first} → ${m.log.total.at(-1)}`);
   m.log.total.forEach((l, i) => assert.ok(Math.abs(l - (m.log.align[i] + m.log.uniform[i])) < 1e-5));
+  // Resuming on labels with another number of classes: a UserError naming the head's size, not a parameter-count error.
+  const fewer: SessionData = { ...data, discrete: discrete.map((c) => c % 3) };
+  await assert.rejects(
+    runTrainingLoop([fewer], cfgOf({ model_architecture: "supervised1-model", max_iterations: 100, learning_rate: 1e-2 }), { resumeFrom: m }),
+    (e: unknown) => e instanceof UserError && /head has 4 outputs, the labels give 3/.test(e.problem),
+  );
 });
 
 test("supervised models refuse what only contrastive training does, naming the fix", async () => {

@@ -21,7 +21,7 @@ import type * as ort from "onnxruntime-node";
 import { UserError } from "../../util/errors.js";
 import { createTrainingProblem, type TrainingProblem } from "./batches.js";
 import { getArchitecture, isSupervised } from "../cebra/lookup.js";
-import { supervisedProblem } from "./supervised.js";
+import { supervisedLabelNum, supervisedProblem, supervisedTargets } from "./supervised.js";
 import type { StepInput } from "../cebra/step.js";
 import type { ResolvedDevice } from "../runtime/devices.js";
 import { createSession, f32, outputData, scalar } from "../runtime/sessions.js";
@@ -205,6 +205,15 @@ function checkResumeCompatible(prev: TrainedModel, cfg: TrainConfig, sessions: S
   const neurons = sessions.map((s) => s.n_neurons);
   if (neurons.join() !== prev.n_neurons.join()) {
     throw new UserError(`Cannot resume: the data has ${neurons.join("/")} neurons, the model was trained on ${prev.n_neurons.join("/")}.`, "Resume on the same recording (same units).");
+  }
+  if (isSupervised(cfg.model_architecture)) {
+    const [had, has] = [supervisedLabelNum(prev), supervisedTargets(sessions[0]).label_num];
+    if (had !== has) {
+      throw new UserError(
+        `Cannot resume: the model's classifier head has ${had} outputs, the labels give ${has} (label dimensions or classes).`,
+        "Resume with the labels the model was trained on (same columns; for discrete labels the same classes).",
+      );
+    }
   }
   if (prev.steps_done > cfg.max_iterations) {
     throw new UserError(`Cannot resume: the model already has ${prev.steps_done} steps, more than max_iterations = ${cfg.max_iterations}.`, `Set max_iterations above ${prev.steps_done} (it counts all steps, including the saved ones).`);

@@ -93,6 +93,9 @@ export const TRAINING_RESULT_SCHEMA = z.object({
   heldout_goodness_of_fit_bits: z.number().nullable(),
   shuffled_final_loss: z.number().nullable(),
   shuffled_heldout_goodness_of_fit_bits: z.number().nullable(),
+  /** Supervised models (no InfoNCE): the held-out MSE (continuous labels) or cross-entropy (discrete), and the shuffled-label control's. */
+  heldout_supervised_loss: z.number().nullable().optional(),
+  shuffled_heldout_supervised_loss: z.number().nullable().optional(),
   temperature: z.number().nullable(),
   steps_per_s: z.number(),
   device_used: z.string(),
@@ -351,6 +354,7 @@ function trainingResult(
     heldout_goodness_of_fit_bits: real.heldout?.gof_bits ?? null,
     shuffled_final_loss: shuffled ? tail(shuffled.model.log.total) : null,
     shuffled_heldout_goodness_of_fit_bits: shuffled?.heldout?.gof_bits ?? null,
+    ...(isSupervised(m.config.model_architecture) ? { heldout_supervised_loss: real.heldout_supervised_loss ?? null, shuffled_heldout_supervised_loss: shuffled ? (shuffled.heldout_supervised_loss ?? null) : null } : {}),
     temperature: m.log.temperature.length ? m.log.temperature[m.log.temperature.length - 1] : null,
     steps_per_s: m.wall_time_s > 0 ? m.steps_done / m.wall_time_s : 0,
     device_used: m.device_used,

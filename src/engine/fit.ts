@@ -15,7 +15,7 @@ import { transformRecording } from "./train/transform.js";
 import { resolveModel } from "./cebra/architectures.js";
 import { configInitParams } from "./cebra/init.js";
 import { checkModel, isSupervised } from "./cebra/lookup.js";
-import { checkSupervisedRequest } from "./train/supervised.js";
+import { checkSupervisedRequest, evaluateSupervisedLoss } from "./train/supervised.js";
 import { UserError } from "../util/errors.js";
 import type { TrainConfig, TrainedModel, TrainProgress } from "./types.js";
 
@@ -46,6 +46,8 @@ export interface FitResult {
   dim: number;
   /** InfoNCE and goodness of fit on the held-out samples, or null when nothing is held out / skipped. */
   heldout: InfoNCEResult | null;
+  /** Supervised models: the mean MSE or cross-entropy on the held-out samples (null when nothing is held out, or a held-out class was not trained). */
+  heldout_supervised_loss?: number | null;
   /** What the training data checks warned about (constant units, constant labels). */
   warnings: string[];
 }
@@ -69,7 +71,24 @@ export async function fitEmbedding(rec: Recording, opts: FitOptions): Promise<Fi
   if (batches > 0 && prepared.heldout && !opts.signal?.aborted && !isSupervised(config.model_architecture) && prepared.heldout.n_samples > model.architecture.receptive_field + config.time_offsets) {
     heldout = await evaluateInfoNCE(model, prepared.heldout, { num_batches: batches });
   }
-  return { model, prepared, embedding, embedding_rows: embedding.length / dim, dim, heldout, warnings };
+  const supervised = isSupervised(config.model_architecture) ? { heldout_supervised_loss: await heldoutSupervisedLoss(model, prepared, batches, warnings, opts.signal) } : {};
+  return { model, prepared, embedding, embedding_rows: embedding.length / dim, dim, heldout, ...supervised, warnings };
+}
+
+/**
+ * A supervised model's held-out loss over `batches` batches, or null when nothing (long enough) is held
+ * out or the held-out labels have a class the training samples lack (then a warning says so).
+ */
+async function heldoutSupervisedLoss(model: TrainedModel, prepared: PreparedTraining, batches: number, warnings: string[], signal?: AbortSignal): Promise<number | null> {
+  const h = prepared.heldout;
+  if (batches <= 0 || !h || signal?.aborted || h.n_samples < model.architecture.receptive_field) return null;
+  try {
+    return await evaluateSupervisedLoss(model, h, batches);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    warnings.push(`No held-out loss: ${e.problem}`);
+    return null;
+  }
 }
 
 /** One multi-session fit: per session (in the order of the recordings) what `FitResult` holds for one. */

@@ -34,11 +34,16 @@ after(async () => {
 });
 
 test("supervised10-model regresses the labels and decodes held-out samples above its shuffled-label control and chance", async () => {
-  const { data } = await callOk<TrainResult>(client, "train_embedding", { recording_id: recordingId, ...SUPERVISED, labels: "continuous", train_fraction: 0.8, shuffled_control: true, wait_seconds: 55 });
+  const { data, text } = await callOk<TrainResult & { heldout_supervised_loss?: number | null; shuffled_heldout_supervised_loss?: number | null }>(client, "train_embedding", { recording_id: recordingId, ...SUPERVISED, labels: "continuous", train_fraction: 0.8, shuffled_control: true, wait_seconds: 55 });
   assert.equal(data.status, "succeeded", JSON.stringify(data.error));
   assert.equal(data.steps_done, SUPERVISED.max_iterations);
-  // No InfoNCE, so no goodness of fit in bits (the loss is an MSE).
-  if (SUPERVISED.model_architecture.startsWith("supervised")) assert.deepEqual([data.goodness_of_fit_bits, data.heldout_goodness_of_fit_bits], [null, null]);
+  if (SUPERVISED.model_architecture.startsWith("supervised")) {
+    // No InfoNCE, so no goodness of fit in bits; instead the held-out MSE beside the shuffled-label control's.
+    assert.deepEqual([data.goodness_of_fit_bits, data.heldout_goodness_of_fit_bits], [null, null]);
+    const [own, control] = [data.heldout_supervised_loss, data.shuffled_heldout_supervised_loss];
+    assert.ok(typeof own === "number" && typeof control === "number" && own < 0.5 * control, `held-out MSE ${own} vs the shuffled-label control's ${control}`);
+    assert.match(text, /Supervised loss \(MSE on continuous labels.*held out.*the model's is lower/);
+  }
   const dec = (await callOk<LabelDecoding>(client, "decode_labels", { model_id: data.model_id, shuffled_control: true, skip_raw_controls: true })).data;
   const shuffled = dec.controls.shuffled_labels;
   assert.equal(shuffled?.status, "ok", JSON.stringify(shuffled));

@@ -16,6 +16,7 @@ export const TRAINING_VIEW_SCHEMA = z.object({
     model_id: true, embedding_id: true, shuffled_model_id: true, final_loss: true, goodness_of_fit_bits: true,
     heldout_goodness_of_fit_bits: true, steps_done: true, steps_per_s: true, device_used: true, device_notes: true,
     wall_time_s: true, labels: true, split: true, embedding_ids: true, recording_ids: true, session_heldout_bits: true, adapted_from: true,
+    heldout_supervised_loss: true, shuffled_heldout_supervised_loss: true,
   }).partial().shape,
   shuffled_heldout_goodness_of_fit_bits: z.number().optional().describe("Held-out goodness of fit of the shuffled-label control (bits; 0 is chance), when it was trained and scored."),
   warnings: z.array(z.string()).optional().describe("What the training data checks warned about (constant units or labels)."),
@@ -53,6 +54,7 @@ export function trainingView(record: JobRecord): TrainingView {
           split: result.split,
           ...(result.embedding_ids ? { embedding_ids: result.embedding_ids, recording_ids: result.recording_ids, session_heldout_bits: result.session_heldout_bits } : {}),
           ...(result.adapted_from ? { adapted_from: result.adapted_from } : {}),
+          ...(result.heldout_supervised_loss !== undefined ? { heldout_supervised_loss: result.heldout_supervised_loss, shuffled_heldout_supervised_loss: result.shuffled_heldout_supervised_loss } : {}),
         }
       : {}),
     ...(record.warnings?.length ? { warnings: record.warnings } : {}),
@@ -80,7 +82,7 @@ export function trainingText(o: TrainingView): string {
     const f = (x: number | null | undefined, d = 3) => (x === null || x === undefined ? "n/a" : x.toFixed(d));
     return [
       `Training ${o.status}: model ${o.model_id}, embedding ${o.embedding_id}${o.shuffled_model_id ? `, shuffled-label control ${o.shuffled_model_id}` : ""}.`,
-      `${o.steps_done} steps on ${o.device_used} at ${f(o.steps_per_s, 1)} steps/s (${f(o.wall_time_s, 1)} s). Final loss ${f(o.final_loss)}; goodness of fit ${f(o.goodness_of_fit_bits, 2)} bits (train), ${f(o.heldout_goodness_of_fit_bits, 2)} bits (held out).`,
+      `${o.steps_done} steps on ${o.device_used} at ${f(o.steps_per_s, 1)} steps/s (${f(o.wall_time_s, 1)} s). ${o.heldout_supervised_loss !== undefined ? supervisedFit(o, f) : `Final loss ${f(o.final_loss)}; goodness of fit ${f(o.goodness_of_fit_bits, 2)} bits (train), ${f(o.heldout_goodness_of_fit_bits, 2)} bits (held out).`}`,
       ...fitReading(o),
       ...(o.embedding_ids ? [`Sessions (one encoder each, one shared space): ${o.recording_ids!.map((r, i) => `${r} → ${o.embedding_ids![i]} (held out ${f(o.session_heldout_bits?.[i], 2)} bits)`).join(", ")}; the held-out fit above is their mean.`] : []),
       ...(o.adapted_from ? [`Adapted from ${o.adapted_from}: its encoder (first session's, if multi-session) with a new first layer for this recording.`] : []),
@@ -113,6 +115,13 @@ function fitReading(o: TrainingView): string[] {
   const margin = model - control;
   const verdict = margin > 0 ? `${margin.toFixed(2)} bits above it: structure the shuffled labels do not give` : "not above it: the labels add nothing measurable here";
   return [`Reading: 0 bits is chance; the shuffled-label control, trained the same way, reaches ${control.toFixed(2)} bits held out, and the model's ${which} ${model.toFixed(2)} bits are ${verdict}.`];
+}
+
+/** A supervised model's losses (MSE or cross-entropy; no InfoNCE, so no bits), beside its shuffled-label control's. */
+function supervisedFit(o: TrainingView, f: (x: number | null | undefined, d?: number) => string): string {
+  const control = o.shuffled_heldout_supervised_loss;
+  const vs = control === null || control === undefined ? "" : `; the shuffled-label control's held-out loss ${f(control)} (${(o.heldout_supervised_loss ?? Infinity) < control ? "the model's is lower: the neural data predicts the labels beyond what shuffled labels allow" : "the model's is not lower: no measurable prediction"})`;
+  return `Supervised loss (MSE on continuous labels, cross-entropy on discrete; chance = the labels' variance or log(classes)): ${f(o.final_loss)} final (train), ${f(o.heldout_supervised_loss)} held out${vs}.`;
 }
 
 function warningLines(warnings: string[] | undefined): string[] {

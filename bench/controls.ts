@@ -13,12 +13,11 @@
  *   npm run build && node dist/bench/controls.js [track|movie]   (both by default; a few minutes on 2 cores)
  */
 import { generateAllenLike } from "../src/data/builtin/index.js";
-import type { Recording } from "../src/data/recording.js";
 import { decodeHeldOutLabels, decodeMovie, type DecodingWithControls } from "../src/decode/pipeline.js";
 import type { DecodeResult, DecodingSummary } from "../src/decode/types.js";
 import { fitEmbedding } from "../src/engine/fit.js";
 import { DEFAULT_TRAIN_CONFIG } from "../src/engine/types.js";
-import { simulateLinearTrack } from "../src/eval/fixtures.js";
+import { benchTrack } from "./track.js";
 import { DEMO_DEFAULTS } from "../src/cli/demo.js";
 
 type Variant = { name: string; metric?: "cosine" | "euclidean"; preprocessings?: ["none"] };
@@ -54,17 +53,7 @@ function report(title: string, runs: { v: Variant; d: DecodingWithControls<Decod
 }
 
 async function track(): Promise<void> {
-  const rate = 40;
-  const sim = simulateLinearTrack({ seed: 1, n_cells: 48, sampling_rate_hz: rate, duration_s: 254 });
-  const T = sim.n_samples, N = sim.params.n_cells;
-  const rec: Recording = {
-    neural: Float32Array.from(sim.counts), n_samples: T, n_neurons: N, sampling_rate_hz: rate,
-    timestamps: Float64Array.from({ length: T }, (_, t) => t / rate),
-    unit_ids: Array.from({ length: N }, (_, i) => `cell${i}`), unit_metadata: {}, modality: "spikes", signal: "spike_counts",
-    continuous: { data: sim.position, dim: 1, columns: ["position"] },
-    provenance: { source: "bench:linear-track", format: "builtin", sha256: "", keys_read: [], preprocessing: [], loaded_at: new Date().toISOString() },
-    warnings: [],
-  };
+  const { sim, rec, T, N } = benchTrack();
   const t0 = Date.now();
   const fit = await fitEmbedding(rec, {
     mode: "behavior", labels: "continuous", train_fraction: 0.8, evaluate_batches: 0,

@@ -16,7 +16,7 @@ import { decodeHeldOutLabels, decodeMovie } from "../src/decode/pipeline.js";
 import type { DecodeResult } from "../src/decode/types.js";
 import { fitEmbedding, type FitOptions } from "../src/engine/fit.js";
 import { DEFAULT_TRAIN_CONFIG } from "../src/engine/types.js";
-import { simulateLinearTrack } from "../src/eval/fixtures.js";
+import { benchTrack } from "./track.js";
 import { DEMO_DEFAULTS } from "../src/cli/demo.js";
 
 const ARCHITECTURES = ["offset10-model", "supervised10-model"] as const;
@@ -36,17 +36,7 @@ const headline = (r: DecodeResult) => ("accuracy" in r.scores ? r.scores.accurac
 const control = (c: { status: string } | undefined) => (c?.status === "ok" ? headline((c as unknown as { result: DecodeResult }).result) : NaN);
 
 async function track(): Promise<void> {
-  const rate = 40;
-  const sim = simulateLinearTrack({ seed: 1, n_cells: 48, sampling_rate_hz: rate, duration_s: 254 });
-  const T = sim.n_samples, N = sim.params.n_cells;
-  const rec: Recording = {
-    neural: Float32Array.from(sim.counts), n_samples: T, n_neurons: N, sampling_rate_hz: rate,
-    timestamps: Float64Array.from({ length: T }, (_, t) => t / rate),
-    unit_ids: Array.from({ length: N }, (_, i) => `cell${i}`), unit_metadata: {}, modality: "spikes", signal: "spike_counts",
-    continuous: { data: sim.position, dim: 1, columns: ["position"] },
-    provenance: { source: "bench:linear-track", format: "builtin", sha256: "", keys_read: [], preprocessing: [], loaded_at: new Date().toISOString() },
-    warnings: [],
-  };
+  const { sim, rec, T, N } = benchTrack();
   const nTrain = Math.round(0.8 * T);
   console.log(`\n### Linear track (${N} place cells, 25 ms bins, ${T} samples; last 20 % decoded): R² of position\n`);
   console.log("| model | R² | shuffled-label twin | raw, per sample | raw, window-averaged | chance | training (both) |\n|---|---|---|---|---|---|---|");

@@ -20,11 +20,11 @@ import { writeOnnx } from "../../src/engine/graph/onnx.js";
 import * as op from "../../src/engine/graph/ops/index.js";
 import { conv1dRecording } from "../../src/engine/graph/nn.js";
 import { ringRecording } from "../../src/engine/synthetic.js";
-import { AdamStepRunner, type OptimState, readLosses } from "../../src/engine/train/trainer.js";
+import { AdamStepRunner, type OptimState } from "../../src/engine/train/trainer.js";
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../../src/engine/types.js";
 import { fillWindowRows, fillWindows } from "../../src/engine/cebra/windows.js";
 import { Rng } from "../../src/util/rng.js";
-import { STEP_BASE } from "./step-checks.js";
+import { STEP_BASE, lossGraphLosses } from "./step-checks.js";
 
 const uniform = (rng: Rng, n: number) => Array.from({ length: n }, () => rng.uniform(-1, 1));
 
@@ -178,15 +178,6 @@ test("the trainer's problem picks the recording input for a short recording, and
 
 test("loss graphs (evaluation) agree between the two input forms", async () => {
   const p = initParams({ ...CFG, architecture: CFG.model_architecture, n_neurons: ring.n_neurons }, 2);
-  const losses = await Promise.all(
-    (["windows", "recording"] as const).map(async (input) => {
-      const problem = singleSessionProblem(ring, CFG, arch, "loss", 8, input);
-      const s = await session(problem.onnx);
-      const out: number[] = [];
-      for (let i = 0; i < 5; i++) out.push(readLosses(await s.run({ ...problem.nextBatch(), params: new ort.Tensor("float32", p, [p.length]) })).loss);
-      await s.release();
-      return out;
-    }),
-  );
+  const losses = await lossGraphLosses(ring, CFG, arch, ["windows", "recording"], p);
   assert.ok(maxRel(losses[1], losses[0]) <= 1e-5, `${losses[1]} vs ${losses[0]}`);
 });

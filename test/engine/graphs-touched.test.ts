@@ -14,8 +14,9 @@ import { numericGradient, run } from "../../src/engine/graph/interp.js";
 import { ringRecording } from "../../src/engine/synthetic.js";
 import { singleSessionProblem, stepGraphOptions } from "../../src/engine/train/batches.js";
 import { profileStepsLoop } from "../../src/engine/train/k-steps.js";
-import { AdamStepRunner, type OptimState, profileSteps, readLosses } from "../../src/engine/train/trainer.js";
+import { AdamStepRunner, type OptimState, profileSteps } from "../../src/engine/train/trainer.js";
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../../src/engine/types.js";
+import { lossGraphLosses } from "./step-checks.js";
 
 // T = 1,500 against 144 windows of 10 rows: most rows untouched, many windows overlapping.
 const { session: data } = ringRecording({ T: 1500, N: 24, label_dim: 3, seed: 3 });
@@ -116,15 +117,6 @@ test("ORT: K steps per run of the touched form (each step's rows padded to the l
 
 test("ORT: loss graphs (evaluation) agree between the touched and recording forms", async () => {
   const p = singleSessionProblem(data, CFG, arch, "loss", 8, "recording").initParams();
-  const losses = await Promise.all(
-    (["recording", "touched"] as const).map(async (input) => {
-      const problem = singleSessionProblem(data, CFG, arch, "loss", 8, input);
-      const s = await session(problem.onnx);
-      const out: number[] = [];
-      for (let i = 0; i < 5; i++) out.push(readLosses(await s.run({ ...problem.nextBatch(), params: new ort.Tensor("float32", p, [p.length]) })).loss);
-      await s.release();
-      return out;
-    }),
-  );
+  const losses = await lossGraphLosses(data, CFG, arch, ["recording", "touched"], p);
   assert.ok(maxRel(losses[1], losses[0]) <= 1e-5, `${losses[1]} vs ${losses[0]}`);
 });

@@ -1,12 +1,16 @@
 /**
  * What the step-graph tests share (graphs.test.ts for the first architectures, graphs-architectures.test.ts
  * for the later ones): a small base configuration, the step gradient in float64, its check against finite
- * differences, and chained Adam steps run by ONNX Runtime (float32) and the interpreter (float64) side by side.
+ * differences, chained Adam steps run by ONNX Runtime (float32) and the interpreter (float64) side by side,
+ * and the held-out loss graph of several window input forms on the same batches (graphs-gather, graphs-touched).
  */
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
 import { initParams } from "../../src/engine/cebra/init.js";
-import { type StepGraphOptions, buildStepIR } from "../../src/engine/cebra/step.js";
+import { type StepGraphOptions, type StepInput, buildStepIR } from "../../src/engine/cebra/step.js";
+import { singleSessionProblem } from "../../src/engine/train/batches.js";
+import { readLosses } from "../../src/engine/train/trainer.js";
+import type { ArchitectureInfo, SessionData, TrainConfig } from "../../src/engine/types.js";
 import { directionalDerivative, numericGradient, run } from "../../src/engine/graph/interp.js";
 import { writeOnnx } from "../../src/engine/graph/onnx.js";
 import { Rng } from "../../src/util/rng.js";
@@ -108,4 +112,21 @@ export async function chainedSteps(o: StepGraphOptions, steps: number, lr: numbe
   let maxParamDiff = 0;
   for (let i = 0; i < P; i++) maxParamDiff = Math.max(maxParamDiff, Math.abs(p32[i] - p64[i]));
   return { maxParamDiff, maxLossDiff, losses };
+}
+
+/**
+ * The held-out loss graph (mode "loss", seed 8) of each window input form in `inputs`, run by ONNX Runtime
+ * on the same five batches with the parameters `params`: one list of five losses per form.
+ */
+export async function lossGraphLosses(data: SessionData, cfg: TrainConfig, arch: ArchitectureInfo, inputs: readonly StepInput[], params: Float32Array): Promise<number[][]> {
+  return Promise.all(
+    inputs.map(async (input) => {
+      const problem = singleSessionProblem(data, cfg, arch, "loss", 8, input);
+      const s = await ort.InferenceSession.create(problem.onnx, { intraOpNumThreads: 1, graphOptimizationLevel: "all" });
+      const out: number[] = [];
+      for (let i = 0; i < 5; i++) out.push(readLosses(await s.run({ ...problem.nextBatch(), params: new ort.Tensor("float32", params, [params.length]) })).loss);
+      await s.release();
+      return out;
+    }),
+  );
 }

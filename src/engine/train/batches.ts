@@ -115,10 +115,10 @@ export class BatchAssembler implements WindowFeeder {
 class WindowRowsAssembler implements WindowFeeder {
   readonly rowIndex: BigInt64Array;
   private readonly data: ort.Tensor;
-  private readonly dims: readonly [number, number];
+  protected readonly dims: readonly [number, number];
 
   constructor(
-    private readonly session: SessionData,
+    protected readonly session: SessionData,
     private readonly arch: ArchitectureInfo,
     private readonly rows: StepGraph["rows"],
   ) {
@@ -143,34 +143,24 @@ class WindowRowsAssembler implements WindowFeeder {
  * recording row. A window's L rows are consecutive recording rows, all touched, so its positions are
  * consecutive too. O(T + rows·L) per step: a mark per recording row, then one pass numbering the marked rows.
  */
-class TouchedRowsAssembler implements WindowFeeder {
-  readonly rowIndex: BigInt64Array;
+class TouchedRowsAssembler extends WindowRowsAssembler {
   private readonly words: Int32Array;
   private readonly position: Int32Array;
   private readonly touched: BigInt64Array;
   private readonly touchedWords: Int32Array;
   private count = 0;
-  private readonly data: ort.Tensor;
-  private readonly dims: readonly [number, number];
 
-  constructor(
-    private readonly session: SessionData,
-    private readonly arch: ArchitectureInfo,
-    private readonly rows: StepGraph["rows"],
-  ) {
-    const L = arch.left + arch.right;
-    this.dims = [rows.ref + rows.pos + rows.neg, L];
-    this.rowIndex = new BigInt64Array(this.dims[0] * L);
+  constructor(session: SessionData, arch: ArchitectureInfo, rows: StepGraph["rows"]) {
+    super(session, arch, rows);
     this.words = new Int32Array(this.rowIndex.buffer);
     this.position = new Int32Array(session.n_samples);
     this.touched = new BigInt64Array(session.n_samples);
     this.touchedWords = new Int32Array(this.touched.buffer);
-    this.data = f32(session.neural, [session.n_samples, session.n_neurons]);
   }
 
-  fill(batch: BatchIndices): void {
+  override fill(batch: BatchIndices): void {
+    super.fill(batch);
     const T = this.session.n_samples;
-    forEachPart(batch, this.rows, (idx, rowOffset) => fillWindowRows(T, idx, this.arch.left, this.arch.right, this.rowIndex, rowOffset));
     const pos = this.position.fill(0);
     const w = this.words;
     const L = this.dims[1];
@@ -191,8 +181,8 @@ class TouchedRowsAssembler implements WindowFeeder {
     this.count = n;
   }
 
-  feeds(): Record<string, ort.Tensor> {
-    return { data: this.data, rows: new ort.Tensor("int64", this.rowIndex, this.dims), touched: new ort.Tensor("int64", this.touched.slice(0, this.count), [this.count]) };
+  override feeds(): Record<string, ort.Tensor> {
+    return { ...super.feeds(), touched: new ort.Tensor("int64", this.touched.slice(0, this.count), [this.count]) };
   }
 }
 

@@ -12,6 +12,7 @@ import { UserError } from "../util/errors.js";
 import { loadEmbedding, resolveEmbedding, saveDecoding, sessionView, untrainedEmbedding, type ModelMeta } from "./model-artifacts.js";
 import type { RecordingStore } from "../store/recordings.js";
 import { trainShuffledTwin } from "./train.js";
+import { isSupervised } from "../engine/cebra/lookup.js";
 import type { ArtifactManifest, Workspace } from "../store/workspace.js";
 
 interface DecodeDeps {
@@ -57,7 +58,7 @@ interface Resolved {
   model_id: string;
   model: ArtifactManifest<ModelMeta>;
   embedding_id: string;
-  embedding: { data: Float32Array; rows: number; dim: number };
+  embedding: { data: Float32Array; rows: number; dim: number; source?: string; encoder?: string };
   shuffled: ShuffledInput;
   shuffled_model_id: string | null;
   untrained: ShuffledInput;
@@ -91,7 +92,10 @@ async function resolve(deps: DecodeDeps, ids: { model_id?: string; embedding_id?
     shuffled = { embedding: emb, model_id: shuffledId };
   }
   const u = await untrainedInput(deps, r.model_id, rec, r.model.meta.session_index ?? 0);
-  return { rec, model_id: r.model_id, model: r.model, embedding_id: r.embedding_id, embedding: r.embedding, shuffled, shuffled_model_id: shuffledId, ...u };
+  // A supervised model's embedding is its ReLU features, not a CEBRA (contrastive) embedding: the results say so.
+  const arch = r.model.meta.config.model_architecture;
+  const embedding = isSupervised(arch) ? { ...r.embedding, source: `${arch} embedding (supervised: its ReLU features)`, encoder: `${arch} encoder` } : r.embedding;
+  return { rec, model_id: r.model_id, model: r.model, embedding_id: r.embedding_id, embedding, shuffled, shuffled_model_id: shuffledId, ...u };
 }
 
 /** The untrained encoder's embedding for the control (one transform, cached on the model), or why it was not run. */

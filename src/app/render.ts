@@ -11,6 +11,7 @@ import { loadDecoding, resolveEmbedding, type ModelMeta } from "./model-artifact
 import type { StoredDecoding } from "./decode.js";
 import type { RecordingStore } from "../store/recordings.js";
 import type { Workspace } from "../store/workspace.js";
+import { isSupervised } from "../engine/cebra/lookup.js";
 
 export type ReconstructionLayout = "side_by_side" | "contact_sheet" | "pairs" | "animation" | "timeline";
 
@@ -143,7 +144,7 @@ export async function plotStoredEmbedding(deps: { workspace: Workspace; recordin
     projection: req.projection,
     colour_by: colour,
     loss,
-    title: `CEBRA embedding ${r.embedding_id}${untrained ? " (UNTRAINED-ENCODER CONTROL)" : meta.control ? " (SHUFFLED-LABEL CONTROL)" : ""}`,
+    title: `${isSupervised(meta.config.model_architecture) ? "Supervised-model features" : "CEBRA embedding"} ${r.embedding_id}${untrained ? " (UNTRAINED-ENCODER CONTROL)" : meta.control ? " (SHUFFLED-LABEL CONTROL)" : ""}`,
     subtitle: `model ${r.model_id} (${meta.config.model_architecture}, ${meta.mode}, ${untrained ? "at initialisation, 0" : meta.training.steps_done} steps) · recording ${meta.recording_id} · ${req.samples} samples (${keep.length})${loss?.control?.id ? ` · loss panel: ${meta.control ? "real model" : "control"} ${loss.control.id}` : ""}`,
   });
   const stored = await storeRender(deps.workspace, plot, `embedding plot of ${r.embedding_id}`, [r.embedding_id, r.model_id], {

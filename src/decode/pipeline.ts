@@ -23,6 +23,10 @@ interface EmbeddingInput {
   data: Float32Array;
   rows: number;
   dim: number;
+  /** What the features are, in the results' words (default "CEBRA embedding"; a supervised model's are its features). */
+  source?: string;
+  /** Its encoder, for the untrained-encoder control (default "CEBRA encoder"). */
+  encoder?: string;
 }
 
 /** Options shared by movie and label decoding. */
@@ -125,7 +129,8 @@ function withControls<R extends FrameDecodeResult | LabelDecodeResult>(
   rawControls: () => RawControls<R>,
   emb: EmbeddingInput,
 ): DecodingWithControls<R> {
-  const main = decode(emb.data, emb.dim, "CEBRA embedding");
+  const source = emb.source ?? "CEBRA embedding";
+  const main = decode(emb.data, emb.dim, source);
   const controls: DecodeControls = {};
   if (opts.skip_raw_controls) {
     controls.raw_per_sample = controlNotRun("skipped (skip_raw_controls: true)");
@@ -136,13 +141,13 @@ function withControls<R extends FrameDecodeResult | LabelDecodeResult>(
   if ("not_run" in shuffled) controls.shuffled_labels = controlNotRun(shuffled.not_run);
   else {
     checkRows(rec, shuffled.embedding);
-    controls.shuffled_labels = controlOk(decode(shuffled.embedding.data, shuffled.embedding.dim, `shuffled-label CEBRA embedding (${shuffled.model_id})`));
+    controls.shuffled_labels = controlOk(decode(shuffled.embedding.data, shuffled.embedding.dim, `shuffled-label ${source} (${shuffled.model_id})`));
   }
   const u = opts.untrained;
   if (u && "not_run" in u) controls.untrained_encoder = controlNotRun(u.not_run);
   else if (u) {
     checkRows(rec, u.embedding);
-    controls.untrained_encoder = controlOk(decode(u.embedding.data, u.embedding.dim, `untrained CEBRA encoder (${u.model_id} at initialisation)`));
+    controls.untrained_encoder = controlOk(decode(u.embedding.data, u.embedding.dim, `untrained ${emb.encoder ?? "CEBRA encoder"} (${u.model_id} at initialisation)`));
   }
   return { main, controls, summary: summarizeDecoding(main, controls) };
 }

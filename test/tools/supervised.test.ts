@@ -44,7 +44,13 @@ test("supervised10-model regresses the labels and decodes held-out samples above
     assert.ok(typeof own === "number" && typeof control === "number" && own < 0.5 * control, `held-out MSE ${own} vs the shuffled-label control's ${control}`);
     assert.match(text, /Supervised loss \(MSE on continuous labels.*held out.*the model's is lower/);
   }
-  const dec = (await callOk<LabelDecoding>(client, "decode_labels", { model_id: data.model_id, shuffled_control: true, skip_raw_controls: true })).data;
+  const decoded = await callOk<LabelDecoding>(client, "decode_labels", { model_id: data.model_id, shuffled_control: true, skip_raw_controls: true });
+  const dec = decoded.data;
+  // Its embedding is named for what it is (a supervised model's features), not a CEBRA embedding.
+  if (SUPERVISED.model_architecture.startsWith("supervised")) {
+    assert.match(decoded.text, new RegExp(`the ${SUPERVISED.model_architecture} embedding \\(supervised: its ReLU features\\) is stronger than the shuffled-label control`));
+    assert.doesNotMatch(decoded.text, /CEBRA embedding/);
+  }
   const shuffled = dec.controls.shuffled_labels;
   assert.equal(shuffled?.status, "ok", JSON.stringify(shuffled));
   const untrained = dec.controls.untrained_encoder?.scores?.r2_mean;

@@ -2,19 +2,46 @@
  * Shared fixtures and checks for the analysis-tool integration tests (analysis*.test.ts,
  * training-jobs.test.ts): small recordings and training settings, result types as the tools return
  * them, client-budget checks for image results, a linear-track place-cell recording written as .npz,
- * and a walk over the workspace that proves no artifact is half-written.
+ * a walk over the workspace that proves no artifact is half-written, and a stdio server with the small
+ * movie loaded for a whole test file (`stdioMovieFixture`).
  */
+import { after, before } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
-import type { CallToolResult } from "@modelcontextprotocol/client";
+import type { CallToolResult, Client } from "@modelcontextprotocol/client";
+import { callOk, connectStdio, type StdioConnection } from "../helpers/mcp.js";
+import { tempDir } from "../helpers/tmp.js";
 import { writeNpz } from "../../src/data/formats/npz.js";
 import { ARTIFACT_KINDS } from "../../src/store/ids.js";
 import { simulateLinearTrack, type LinearTrackData } from "../../src/eval/fixtures.js";
 
 /** A small builtin:allen-like movie recording: 40 cells, 3 repeats of a 120-frame 32×64 movie (360 samples). */
 export const MOVIE_BUILTIN = { n_cells: 40, n_frames: 120, n_repeats: 3, frame_height: 32, frame_width: 64, feature_dim: 8, seed: 1 };
+
+/**
+ * For a whole test file: a stdio server in a temporary workspace with MOVIE_BUILTIN loaded, started in a
+ * `before` hook and closed (workspace removed) in an `after` hook. Its fields are set once `before` ran;
+ * `setup` runs in the same hook after the load (node:test does not wait for one root `before` hook
+ * before starting the next).
+ */
+export function stdioMovieFixture(setup?: (fx: { client: Client; recordingId: string }) => Promise<void>): { client: Client; recordingId: string } {
+  const tmp = tempDir();
+  let conn: StdioConnection | undefined;
+  const fx = { client: undefined as unknown as Client, recordingId: "" };
+  before(async () => {
+    conn = await connectStdio({ workspace: path.join(tmp.dir, "ws") });
+    fx.client = conn.client;
+    fx.recordingId = (await callOk<{ recording_id: string }>(fx.client, "load_recording", { source: "builtin:allen-like", builtin: MOVIE_BUILTIN })).data.recording_id;
+    await setup?.(fx);
+  });
+  after(async () => {
+    await conn?.close();
+    tmp.cleanup();
+  });
+  return fx;
+}
 
 /** Small, fast training settings (CPU; a few hundred ms per run). */
 export const SMALL_TRAINING = { model_architecture: "offset10-model", batch_size: 64, max_iterations: 50, output_dimension: 4, num_hidden_units: 16, device: "cpu" };

@@ -3,48 +3,32 @@
  * full_batch (every training sample a reference each step, refused where CEBRA has no full batch) and
  * delta positives in hybrid training.
  */
-import test, { after, before } from "node:test";
+import test from "node:test";
 import assert from "node:assert/strict";
-import path from "node:path";
-import type { Client } from "@modelcontextprotocol/client";
-import { callError, callOk, connectStdio, type StdioConnection } from "../helpers/mcp.js";
-import { tempDir } from "../helpers/tmp.js";
-import { MOVIE_BUILTIN, SMALL_TRAINING, type TrainResult } from "./analysis-fixtures.js";
+import { callError, callOk } from "../helpers/mcp.js";
+import { SMALL_TRAINING, stdioMovieFixture, type TrainResult } from "./analysis-fixtures.js";
 
-const tmp = tempDir();
-let conn: StdioConnection;
-let client: Client;
-let recordingId = "";
+const fx = stdioMovieFixture();
 
-before(async () => {
-  conn = await connectStdio({ workspace: path.join(tmp.dir, "ws") });
-  client = conn.client;
-  recordingId = (await callOk<{ recording_id: string }>(client, "load_recording", { source: "builtin:allen-like", builtin: MOVIE_BUILTIN })).data.recording_id;
-});
-after(async () => {
-  await conn?.close();
-  tmp.cleanup();
-});
-
-const train = (args: Record<string, unknown>) => ({ recording_id: recordingId, ...SMALL_TRAINING, max_iterations: 5, wait_seconds: 55, ...args });
+const train = (args: Record<string, unknown>) => ({ recording_id: fx.recordingId, ...SMALL_TRAINING, max_iterations: 5, wait_seconds: 55, ...args });
 
 test("full_batch trains on every training sample per step: the loss starts at ln(training samples), not ln(batch_size)", async () => {
-  const minibatch = (await callOk<TrainResult>(client, "train_embedding", train({ positive_ties: "first" }))).data;
-  const full = (await callOk<TrainResult>(client, "train_embedding", train({ positive_ties: "first", full_batch: true }))).data;
+  const minibatch = (await callOk<TrainResult>(fx.client, "train_embedding", train({ positive_ties: "first" }))).data;
+  const full = (await callOk<TrainResult>(fx.client, "train_embedding", train({ positive_ties: "first", full_batch: true }))).data;
   assert.equal(full.status, "succeeded");
   assert.ok(minibatch.final_loss! < Math.log(SMALL_TRAINING.batch_size) + 0.3, `minibatch loss ${minibatch.final_loss} near ln 64`);
   assert.ok(full.final_loss! > Math.log(SMALL_TRAINING.batch_size) + 0.7, `full-batch loss ${full.final_loss} is far above ln 64: B is the training set`);
 });
 
 test("full_batch with discrete labels is refused with the fix, as CEBRA raises NotImplementedError", async () => {
-  const text = await callError(client, "train_embedding", train({ labels: "frame", full_batch: true }));
+  const text = await callError(fx.client, "train_embedding", train({ labels: "frame", full_batch: true }));
   assert.match(text, /Full-batch training supports time and continuous labels/);
   assert.match(text, /full_batch false/);
 });
 
 test("delta positives in hybrid training, and an unknown tie rule is refused by the schema", async () => {
-  const hybrid = (await callOk<TrainResult>(client, "train_embedding", train({ mode: "hybrid", delta: 0.5 }))).data;
+  const hybrid = (await callOk<TrainResult>(fx.client, "train_embedding", train({ mode: "hybrid", delta: 0.5 }))).data;
   assert.equal(hybrid.status, "succeeded");
   assert.ok(hybrid.final_loss! > 1.5 * Math.log(SMALL_TRAINING.batch_size), "two objectives near chance after 5 steps");
-  await callError(client, "train_embedding", train({ positive_ties: "last" }));
+  await callError(fx.client, "train_embedding", train({ positive_ties: "last" }));
 });

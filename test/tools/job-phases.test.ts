@@ -4,32 +4,16 @@
  * control starts is explained), job texts read as sentences ("succeeded", not "is succeeded"), and the
  * training, decoding and consistency results carry the reference point that makes their number readable.
  */
-import test, { after, before } from "node:test";
+import test from "node:test";
 import assert from "node:assert/strict";
-import path from "node:path";
-import type { Client } from "@modelcontextprotocol/client";
 import type { JobView } from "../../tools/kit/job-view.js";
-import { callOk, connectStdio, type StdioConnection } from "../helpers/mcp.js";
-import { tempDir } from "../helpers/tmp.js";
-import { MOVIE_BUILTIN, SMALL_TRAINING, type TrainResult } from "./analysis-fixtures.js";
+import { callOk } from "../helpers/mcp.js";
+import { SMALL_TRAINING, stdioMovieFixture, type TrainResult } from "./analysis-fixtures.js";
 
 /** Steps per run: long enough (a few seconds on CPU) that polling sees both phases. */
 const STEPS = 1200;
 
-const tmp = tempDir();
-let conn: StdioConnection;
-let client: Client;
-let recordingId = "";
-
-before(async () => {
-  conn = await connectStdio({ workspace: path.join(tmp.dir, "ws") });
-  client = conn.client;
-  recordingId = (await callOk<{ recording_id: string }>(client, "load_recording", { source: "builtin:allen-like", builtin: MOVIE_BUILTIN })).data.recording_id;
-});
-after(async () => {
-  await conn?.close();
-  tmp.cleanup();
-});
+const fx = stdioMovieFixture();
 
 interface Seen { phase: string; phase_step: number; phase_total: number; step: number; total: number; text: string }
 
@@ -38,11 +22,11 @@ let modelId = "";
 let controlId = "";
 
 test("get_job names the phase with its own step counter; the control's phase explains its loss", async () => {
-  const started = await callOk<TrainResult>(client, "train_embedding", { recording_id: recordingId, ...SMALL_TRAINING, max_iterations: STEPS, shuffled_control: true, wait_seconds: 0 });
+  const started = await callOk<TrainResult>(fx.client, "train_embedding", { recording_id: fx.recordingId, ...SMALL_TRAINING, max_iterations: STEPS, shuffled_control: true, wait_seconds: 0 });
   const seen: Seen[] = [];
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const { data, text } = await callOk<JobView>(client, "get_job", { job_id: started.data.job_id, wait_seconds: 0.2 });
+    const { data, text } = await callOk<JobView>(fx.client, "get_job", { job_id: started.data.job_id, wait_seconds: 0.2 });
     const p = data.progress;
     if (p?.phase !== undefined && data.status === "running") seen.push({ phase: p.phase, phase_step: p.phase_step!, phase_total: p.phase_total!, step: p.step, total: p.total, text });
     if (data.status !== "queued" && data.status !== "running") {
@@ -83,26 +67,26 @@ test("texts read as sentences: a finished job 'succeeded', never 'is succeeded'"
 });
 
 test("training, decoding and consistency results say what their number is measured against", async () => {
-  const train = await callOk<TrainResult>(client, "train_embedding", { recording_id: recordingId, ...SMALL_TRAINING, max_iterations: 60, shuffled_control: true, seed: 7 });
+  const train = await callOk<TrainResult>(fx.client, "train_embedding", { recording_id: fx.recordingId, ...SMALL_TRAINING, max_iterations: 60, shuffled_control: true, seed: 7 });
   assert.match(train.text, /Reading: 0 bits is chance; the shuffled-label control, trained the same way, reaches -?\d+\.\d\d bits held out, and the model's held-out -?\d+\.\d\d bits are (-?\d+\.\d\d bits above it|not above it)/);
-  const plain = await callOk<TrainResult>(client, "train_embedding", { recording_id: recordingId, ...SMALL_TRAINING, max_iterations: 60, seed: 8 });
+  const plain = await callOk<TrainResult>(fx.client, "train_embedding", { recording_id: fx.recordingId, ...SMALL_TRAINING, max_iterations: 60, seed: 8 });
   assert.match(plain.text, /Reading: 0 bits is chance \(loss = log of the batch size\); pass shuffled_control: true/);
 
-  const decoded = await callOk(client, "decode_video_frames", { model_id: modelId, shuffled_control: true });
+  const decoded = await callOk(fx.client, "decode_video_frames", { model_id: modelId, shuffled_control: true });
   assert.match(decoded.text, /Reading: the model's \d+\.\d% against chance \d+\.\d%, shuffled-label control \d+\.\d%, best raw-activity kNN \d+\.\d% \((per sample|window-averaged)\), untrained encoder \d+\.\d%: \d+\.\d points (above|below) the raw activity; \d+\.\d points (above|below) the untrained encoder \(what training added\)\./);
 
-  const withControl = await callOk<{ pairs: { r2: number }[] }>(client, "compare_embeddings", { ids: [modelId, train.data.model_id!, controlId] });
+  const withControl = await callOk<{ pairs: { r2: number }[] }>(fx.client, "compare_embeddings", { ids: [modelId, train.data.model_id!, controlId] });
   assert.match(withControl.text, /Reading: R² 1 means the embeddings are the same up to a linear map, 0 that a linear map predicts no better than the mean; pairs of trained models average -?\d\.\d{3}, pairs with a shuffled-label control -?\d\.\d{3}/);
-  const onlyControl = await callOk(client, "compare_embeddings", { ids: [modelId, controlId] });
+  const onlyControl = await callOk(fx.client, "compare_embeddings", { ids: [modelId, controlId] });
   assert.match(onlyControl.text, /every pair here involves a shuffled-label control \(mean -?\d\.\d{3}\)/);
-  const noControl = await callOk(client, "compare_embeddings", { ids: [modelId, plain.data.model_id!] });
+  const noControl = await callOk(fx.client, "compare_embeddings", { ids: [modelId, plain.data.model_id!] });
   assert.match(noControl.text, /for a measured floor, add a shuffled-label control/);
 });
 
 test("a shuffled-label control trained on demand by a decoding names its phases in the progress notifications", async () => {
-  const plain = await callOk<TrainResult>(client, "train_embedding", { recording_id: recordingId, ...SMALL_TRAINING, max_iterations: 80, seed: 9 });
+  const plain = await callOk<TrainResult>(fx.client, "train_embedding", { recording_id: fx.recordingId, ...SMALL_TRAINING, max_iterations: 80, seed: 9 });
   const messages: string[] = [];
-  const decoded = await callOk(client, "decode_video_frames", { model_id: plain.data.model_id!, shuffled_control: true, skip_raw_controls: true }, {
+  const decoded = await callOk(fx.client, "decode_video_frames", { model_id: plain.data.model_id!, shuffled_control: true, skip_raw_controls: true }, {
     onprogress: (p) => void (p.message !== undefined && messages.push(p.message)),
   });
   const training = messages.filter((m) => m.startsWith("training shuffled-label control"));

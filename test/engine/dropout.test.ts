@@ -6,13 +6,11 @@
  */
 import test from "node:test";
 import assert from "node:assert/strict";
-import * as ort from "onnxruntime-node";
 import { initParams } from "../../src/engine/cebra/init.js";
 import { buildInferenceIR } from "../../src/engine/cebra/inference.js";
 import { type StepGraphOptions, buildStepIR } from "../../src/engine/cebra/step.js";
 import { buildMultiSessionStepIR } from "../../src/engine/cebra/multisession-step.js";
 import { numericGradient, run } from "../../src/engine/graph/interp.js";
-import { writeOnnx } from "../../src/engine/graph/onnx.js";
 import { ringRecording } from "../../src/engine/synthetic.js";
 import { singleSessionProblem } from "../../src/engine/train/batches.js";
 import { profileStepsLoop } from "../../src/engine/train/k-steps.js";
@@ -21,6 +19,7 @@ import { transformRecording } from "../../src/engine/train/transform.js";
 import { getArchitecture } from "../../src/engine/cebra/lookup.js";
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../../src/engine/types.js";
 import { Rng } from "../../src/util/rng.js";
+import { type ExtraInputs, chainedSteps } from "./step-checks.js";
 
 const STEP: StepGraphOptions = {
   architecture: "offset36-model-more-dropout",
@@ -82,38 +81,15 @@ test("the step gradient through the dropout masks matches float64 finite differe
 
 test("ONNX Runtime float32 applies the masks as the float64 interpreter does, over chained Adam steps", async () => {
   const o = { ...STEP, beta1: 0.9, batch_size: 4 };
-  const ir = buildStepIR(o);
-  const session = await ort.InferenceSession.create(writeOnnx(ir.graph), { intraOpNumThreads: 1 });
-  const M = ir.rows.ref + ir.rows.pos + ir.rows.neg;
-  const P = ir.param_count;
-  const rng = new Rng(17);
-  let p32: Float32Array = initParams(o, 2);
-  let m32: Float32Array = new Float32Array(P);
-  let v32: Float32Array = new Float32Array(P);
-  let p64: Float64Array = Float64Array.from(p32);
-  let m64: Float64Array = new Float64Array(P);
-  let v64: Float64Array = new Float64Array(P);
-  const t32 = (a: Float32Array, dims: number[]) => new ort.Tensor("float32", a, dims);
-  let maxLoss = 0;
-  for (let t = 1; t <= 10; t++) {
-    const X = Float32Array.from({ length: M * ir.window_length * o.n_neurons }, () => rng.normal());
-    const masks = ir.dropout.map((d) => Float32Array.from({ length: M * d.channels }, () => (rng.random() < 0.3 ? 0 : Math.fround(1 / (1 - d.p)))));
-    const [stepSize, bc2] = [1e-3 / (1 - 0.9 ** t), Math.sqrt(1 - 0.999 ** t)];
-    const feeds32: Record<string, ort.Tensor> = { X: t32(X, [M, ir.window_length, o.n_neurons]), params: t32(p32, [P]), m: t32(m32, [P]), v: t32(v32, [P]), step_size: t32(Float32Array.of(stepSize), []), bc2_sqrt: t32(Float32Array.of(bc2), []) };
-    const feeds64: Record<string, Float64Array | Float32Array | number[]> = { X, params: p64, m: m64, v: v64, step_size: [stepSize], bc2_sqrt: [bc2] };
-    ir.dropout.forEach((d, i) => {
-      feeds32[`dropout_${d.index}`] = t32(masks[i], [M, 1, d.channels]);
-      feeds64[`dropout_${d.index}`] = masks[i];
-    });
-    const out32 = await session.run(feeds32);
-    const out64 = run(ir.graph, feeds64);
-    maxLoss = Math.max(maxLoss, Math.abs((out32.loss.data as Float32Array)[0] - out64.loss.data[0]));
-    [p32, m32, v32] = [out32.new_params.data as Float32Array, out32.new_m.data as Float32Array, out32.new_v.data as Float32Array];
-    [p64, m64, v64] = [out64.new_params.data, out64.new_m.data, out64.new_v.data];
-  }
-  assert.ok(maxLoss < 1e-5, `max |Δloss| ${maxLoss}`);
-  assert.ok(maxDiff(p32, p64) < 1e-5, `max |Δparam| ${maxDiff(p32, p64)}`);
-  assert.ok(maxDiff(p64, initParams(o, 2)) > 1e-3, "the steps moved the parameters");
+  // Each step a fresh mask per site: whole channels dropped with probability 0.3, the rest scaled 1/(1 − p).
+  const masks: ExtraInputs = (rng, ir) => {
+    const M = ir.rows.ref + ir.rows.pos + ir.rows.neg;
+    return Object.fromEntries(ir.dropout.map((d) => [`dropout_${d.index}`, { data: Float32Array.from({ length: M * d.channels }, () => (rng.random() < 0.3 ? 0 : Math.fround(1 / (1 - d.p)))), dims: [M, 1, d.channels] }]));
+  };
+  const r = await chainedSteps(o, 10, 1e-3, masks);
+  assert.ok(r.maxLossDiff < 1e-5, `max |Δloss| ${r.maxLossDiff}`);
+  assert.ok(r.maxParamDiff < 1e-5, `max |Δparam| ${r.maxParamDiff}`);
+  assert.ok(maxDiff(r.params, r.init) > 1e-3, "the steps moved the parameters");
 });
 
 test("the trainer's masks: whole channels per window, rate p, kept ones scaled 1/(1 − p), seeded, fresh every step", () => {

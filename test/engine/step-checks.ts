@@ -79,14 +79,22 @@ export function assertCustomRulesMatch(o: StepGraphOptions): void {
   a.grad.forEach((v, i) => assert.ok(Math.abs(v - b.grad[i]) <= 1e-12 * (1 + Math.abs(v)), `${o.architecture} param ${i}: ${v} vs ${b.grad[i]}`));
 }
 
-/** Runs `steps` chained Adam steps in ORT (float32) and in the interpreter (float64) on the same batches. */
-export async function chainedSteps(o: StepGraphOptions, steps: number, lr: number) {
+/** A step graph's inputs beyond X and the Adam state (e.g. dropout masks), drawn per step: data and ORT dims. */
+export type ExtraInputs = (rng: Rng, ir: ReturnType<typeof buildStepIR>) => Record<string, { data: Float32Array; dims: number[] }>;
+
+/**
+ * Runs `steps` chained Adam steps in ORT (float32) and in the interpreter (float64) on the same batches
+ * (plus `extra` inputs drawn each step); returns the largest differences, the float64 losses and the
+ * initial and final float64 parameters.
+ */
+export async function chainedSteps(o: StepGraphOptions, steps: number, lr: number, extra?: ExtraInputs) {
   const ir = buildStepIR(o);
   const session = await ort.InferenceSession.create(writeOnnx(ir.graph), { intraOpNumThreads: 1, graphOptimizationLevel: "all" });
   const M = ir.rows.ref + ir.rows.pos + ir.rows.neg;
   const [L, P] = [ir.window_length, ir.param_count];
   const rng = new Rng(21);
-  let p32: Float32Array = initParams(o, 4);
+  const init = initParams(o, 4);
+  let p32: Float32Array = init;
   let m32: Float32Array = new Float32Array(P);
   let v32: Float32Array = new Float32Array(P);
   let p64: Float64Array = Float64Array.from(p32);
@@ -99,11 +107,13 @@ export async function chainedSteps(o: StepGraphOptions, steps: number, lr: numbe
     const X = randomArray(rng, M * L * o.n_neurons);
     const stepSize = lr / (1 - o.beta1 ** t);
     const bc2 = Math.sqrt(1 - o.beta2 ** t);
+    const more = Object.entries(extra?.(rng, ir) ?? {});
     const out32 = await session.run({
       X: f32(X, [M, L, o.n_neurons]), params: f32(p32, [P]), m: f32(m32, [P]), v: f32(v32, [P]),
       step_size: f32(Float32Array.of(stepSize), []), bc2_sqrt: f32(Float32Array.of(bc2), []),
+      ...Object.fromEntries(more.map(([name, x]) => [name, f32(x.data, x.dims)])),
     });
-    const out64 = run(ir.graph, { X, params: p64, m: m64, v: v64, step_size: [stepSize], bc2_sqrt: [bc2] });
+    const out64 = run(ir.graph, { X, params: p64, m: m64, v: v64, step_size: [stepSize], bc2_sqrt: [bc2], ...Object.fromEntries(more.map(([name, x]) => [name, x.data])) });
     maxLossDiff = Math.max(maxLossDiff, Math.abs((out32.loss.data as Float32Array)[0] - out64.loss.data[0]));
     losses.push(out64.loss.data[0]);
     [p32, m32, v32] = [out32.new_params.data as Float32Array, out32.new_m.data as Float32Array, out32.new_v.data as Float32Array];
@@ -111,7 +121,7 @@ export async function chainedSteps(o: StepGraphOptions, steps: number, lr: numbe
   }
   let maxParamDiff = 0;
   for (let i = 0; i < P; i++) maxParamDiff = Math.max(maxParamDiff, Math.abs(p32[i] - p64[i]));
-  return { maxParamDiff, maxLossDiff, losses };
+  return { maxParamDiff, maxLossDiff, losses, init, params: p64 };
 }
 
 /**

@@ -156,7 +156,7 @@ function parseOptions(argv: string[]): BenchOptions {
     },
   });
   const inputs = values.inputs.split(",").map((x) => x.trim());
-  for (const x of inputs) if (x !== "auto" && x !== "windows" && x !== "recording" && x !== "touched") throw new Error(`--inputs: "${x}" is not auto, windows, recording or touched`);
+  for (const x of inputs) if (!["auto", "windows", "recording", "touched", "positions"].includes(x)) throw new Error(`--inputs: "${x}" is not auto, windows, recording, touched or positions`);
   const cases = values.cases === "none" ? [] : values.cases.split(",").map((x) => x.trim());
   for (const c of cases) if (!STEP_CASES.some((x) => x.key === c)) throw new Error(`--cases: "${c}" is not one of ${STEP_CASES.map((x) => x.key).join(", ")}`);
   const k = values.k.split(",").map(Number);

@@ -29,6 +29,7 @@ export const STEP_LOOP_LAYOUT: LoopLayout = {
  */
 export function buildStepLoopGraph(o: StepGraphOptions): StepGraph {
   if (o.mode !== "step") throw new Error(`the K-step graph needs mode "step", got "${o.mode}"`);
+  if (o.input === "positions") throw new Error('the K-step graph does not take input "positions" (its per-stage index inputs are not stacked); use "touched"');
   const { graph, ...meta } = buildStepIR(o);
   const layout = meta.input !== "windows" ? STEP_LOOP_LAYOUT : { ...STEP_LOOP_LAYOUT, shared: [] };
   return { onnx: writeOnnxLoop(graph, layout), ...meta };

@@ -26,7 +26,9 @@ import { buildMultiSessionStepGraph, initMultiSessionParams } from "../cebra/mul
 import { type StepGraph, type StepGraphOptions, type StepInput, buildStepGraph } from "../cebra/step.js";
 import type { StepGraphOptionsBase } from "../cebra/step-common.js";
 import { createMultiSessionSampler, createSampler, type BatchIndices } from "../cebra/sampling/index.js";
-import { fillWindowRows, fillWindows } from "../cebra/windows.js";
+import { fillWindowRows, fillWindows, windowStart } from "../cebra/windows.js";
+import { positionKernels } from "../cebra/positions.js";
+import { checkModel } from "../cebra/lookup.js";
 import { f32 } from "../runtime/sessions.js";
 import type { ArchitectureInfo, SessionData, TrainConfig } from "../types.js";
 
@@ -186,6 +188,95 @@ class TouchedRowsAssembler extends WindowRowsAssembler {
   }
 }
 
+/**
+ * Inputs of form "positions" (cebra/positions.ts): "data" (the recording, in place), per positional
+ * stage s "taps_s" (int64 [P_s, k_s]) and "out_index" (int64 [M]). The window starts are the last
+ * stage's positions; each stage's positions are the union of p … p + k − 1 over the next stage's, found
+ * with one mark per recording row and an ascending scan: O(T + M + Σ P_s·k_s) per stage, into
+ * buffers allocated once.
+ */
+class PositionsAssembler implements WindowFeeder {
+  private readonly data: ort.Tensor;
+  private readonly starts: Int32Array;
+  /** Per recording row: its index in the current stage's positions, or −1. */
+  private readonly id: Int32Array;
+  private readonly positions: [Int32Array, Int32Array];
+  private readonly taps: BigInt64Array[];
+  private readonly outIndex: BigInt64Array;
+  private readonly counts: number[];
+
+  constructor(
+    private readonly session: SessionData,
+    private readonly arch: ArchitectureInfo,
+    private readonly rows: StepGraph["rows"],
+    private readonly kernels: readonly number[],
+  ) {
+    const T = session.n_samples;
+    this.data = f32(session.neural, [T, session.n_neurons]);
+    this.starts = new Int32Array(rows.ref + rows.pos + rows.neg);
+    this.id = new Int32Array(T);
+    this.positions = [new Int32Array(T), new Int32Array(T)];
+    this.taps = kernels.map((k) => new BigInt64Array(T * k));
+    this.outIndex = new BigInt64Array(this.starts.length);
+    this.counts = kernels.map(() => 0);
+  }
+
+  /** Numbers the marked rows of `id` (≥ 0) in ascending order into `into`; unmarked rows get −1. Returns the count. */
+  private number(into: Int32Array): number {
+    const id = this.id;
+    let n = 0;
+    for (let r = 0; r < id.length; r++) {
+      if (id[r] >= 0) {
+        id[r] = n;
+        into[n++] = r;
+      }
+    }
+    return n;
+  }
+
+  fill(batch: BatchIndices): void {
+    const { left, right } = this.arch;
+    const T = this.session.n_samples;
+    const starts = this.starts;
+    forEachPart(batch, this.rows, (idx, off) => {
+      for (let i = 0; i < idx.length; i++) starts[off + i] = windowStart(idx[i], T, left, right);
+    });
+    const id = this.id.fill(-1);
+    for (let m = 0; m < starts.length; m++) id[starts[m]] = 0;
+    let cur = this.positions[0];
+    let n = this.number(cur);
+    const out = new Int32Array(this.outIndex.buffer);
+    for (let m = 0; m < starts.length; m++) {
+      out[2 * m] = id[starts[m]];
+      out[2 * m + 1] = 0;
+    }
+    for (let s = this.kernels.length - 1; s >= 0; s--) {
+      const k = this.kernels[s];
+      const words = new Int32Array(this.taps[s].buffer);
+      if (s > 0) {
+        id.fill(-1);
+        for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) id[cur[i] + j] = 0;
+      }
+      const prev = this.positions[(this.kernels.length - s) % 2];
+      const count = s > 0 ? this.number(prev) : 0;
+      for (let i = 0, w = 0; i < n; i++)
+        for (let j = 0; j < k; j++, w += 2) {
+          words[w] = s > 0 ? id[cur[i] + j] : cur[i] + j;
+          words[w + 1] = 0;
+        }
+      this.counts[s] = n;
+      cur = prev;
+      n = count;
+    }
+  }
+
+  feeds(): Record<string, ort.Tensor> {
+    const feeds: Record<string, ort.Tensor> = { data: this.data, out_index: new ort.Tensor("int64", this.outIndex, [this.outIndex.length]) };
+    this.kernels.forEach((k, s) => (feeds[`taps_${s + 1}`] = new ort.Tensor("int64", this.taps[s].subarray(0, this.counts[s] * k), [this.counts[s], k])));
+    return feeds;
+  }
+}
+
 /** Seed of the dropout-mask stream: derived from the run's seed, distinct from the sampler's stream. */
 export function dropoutSeed(seed: number): number {
   return (seed ^ 0x5d0d0e71) >>> 0;
@@ -252,8 +343,7 @@ export function singleSessionProblem(
 ): TrainingProblem {
   const graph = buildStepGraph({ ...stepGraphOptions(cfg, data.n_neurons, mode), input, recording_samples: data.n_samples });
   const sampler = createSampler(data, { ...cfg, seed });
-  const feeder: WindowFeeder =
-    graph.input === "recording" ? new WindowRowsAssembler(data, arch, graph.rows) : graph.input === "touched" ? new TouchedRowsAssembler(data, arch, graph.rows) : new BatchAssembler(data, arch, graph.rows);
+  const feeder = windowFeeder(graph, data, cfg, arch);
   const masks = new DropoutMasks(graph.dropout, graph.rows.ref + graph.rows.pos + graph.rows.neg, "dropout_", new Rng(dropoutSeed(seed)));
   return {
     onnx: graph.onnx,
@@ -266,6 +356,22 @@ export function singleSessionProblem(
     split: (flat) => [flat],
     join: (parts) => parts[0],
   };
+}
+
+/** The batch assembler for the graph's window input form. */
+function windowFeeder(graph: StepGraph, data: SessionData, cfg: TrainConfig, arch: ArchitectureInfo): WindowFeeder {
+  switch (graph.input) {
+    case "recording":
+      return new WindowRowsAssembler(data, arch, graph.rows);
+    case "touched":
+      return new TouchedRowsAssembler(data, arch, graph.rows);
+    case "positions": {
+      const { spec, dims } = checkModel(stepGraphOptions(cfg, data.n_neurons, "step"));
+      return new PositionsAssembler(data, arch, graph.rows, positionKernels(spec, dims)!);
+    }
+    default:
+      return new BatchAssembler(data, arch, graph.rows);
+  }
 }
 
 /** Multi-session training: one encoder per session, positives searched across sessions. */

@@ -104,7 +104,9 @@ export class LoopStepRunner {
 export async function profileStepsLoop(data: SessionData, cfg: TrainConfig, steps: number, K: number, input?: StepInput): Promise<StepProfile> {
   if (!Number.isInteger(K) || K < 1) throw new Error(`K must be a positive integer, got ${K}`);
   const arch = getArchitecture(cfg.model_architecture);
-  const form = input ?? chooseStepInput(stepGraphOptions(cfg, data.n_neurons, "step"), data.n_samples);
+  // The "positions" form's index inputs change shape per step and per stage; the Loop runs it as "touched" (same steps, see graphs-positions.test.ts).
+  const chosen = input ?? chooseStepInput(stepGraphOptions(cfg, data.n_neurons, "step"), data.n_samples);
+  const form = chosen === "positions" ? "touched" : chosen;
   const problem = singleSessionProblem(data, cfg, arch, "step", cfg.seed, form);
   const graph = buildStepLoopGraph({ ...stepGraphOptions(cfg, data.n_neurons, "step"), input: form, recording_samples: data.n_samples });
   const { session, device_used, notes } = await createSession(graph.onnx, { device: cfg.device, threads: cfg.threads });

@@ -42,7 +42,7 @@ test("positions: each stage's positions are exactly those the next stage's taps 
   for (let step = 0; step < 4; step++) {
     const a = rec.nextBatch();
     const b = pos.nextBatch();
-    assert.deepEqual(Object.keys(b).sort(), ["data", "out_index", "taps_1", "taps_2", "taps_3", "taps_4", "taps_5"]);
+    assert.deepEqual(Object.keys(b).sort(), ["data", "out_index", "taps_1", "taps_2", "taps_3", "taps_4", "taps_5", "touched"]);
     const rows = numbers(a.rows);
     const L = 10;
     const starts = Array.from({ length: rows.length / L }, (_, m) => rows[m * L]);
@@ -52,13 +52,14 @@ test("positions: each stage's positions are exactly those the next stage's taps 
       const need = new Set(levels[0].flatMap((p) => Array.from({ length: kernels[s] }, (_, j) => p + j)));
       levels.unshift([...need].sort((x, y) => x - y));
     }
-    // levels[s] = the positions of stage s's input (levels[0]: recording rows), levels[S] = window starts.
+    // levels[s] = the positions of stage s's input (levels[0]: the touched recording rows), levels[S] = window starts.
+    assert.deepEqual(numbers(b.touched), levels[0]);
     assert.deepEqual(numbers(b.out_index).map((i) => levels[kernels.length][i]), starts);
     for (let s = 0; s < kernels.length; s++) {
       const taps = b[`taps_${s + 1}`];
       assert.deepEqual([...taps.dims], [levels[s + 1].length, kernels[s]]);
       const t = numbers(taps);
-      const at = (i: number, j: number) => (s === 0 ? t[i * kernels[s] + j] : levels[s][t[i * kernels[s] + j]]);
+      const at = (i: number, j: number) => levels[s][t[i * kernels[s] + j]];
       levels[s + 1].forEach((p, i) => {
         for (let j = 0; j < kernels[s]; j++) assert.equal(at(i, j), p + j, `stage ${s + 1}, position ${p}, tap ${j}`);
       });

@@ -239,7 +239,8 @@ export function conv1dRecording(src: RecordingWindows, w: Value, bias: Value, sp
   const ci = src.data.staticShape()[1];
   const x = src.touched ? gather(src.data, src.touched, 0) : src.data;
   const T = x.shape[0];
-  const len = src.rows.staticShape()[1];
+  const len = src.rows.shape[1];
+  if (len === null) throw new Error("conv1dRecording: the window length must be static");
   const lout = convOutLength(len, k, 1)!;
   const tq = convOutLength(T, k, 1);
   const starts = slice(src.rows, [1], [0], [lout]);

@@ -4,7 +4,7 @@
  * recording, not on the window it sits in, so a batch of overlapping windows needs each layer at the
  * union of the positions its windows need, once each. Activations are [P, C]: one row per position of
  * the layer, P dynamic; `taps` (int64 [P, k]) gives, for each output position, the rows of the previous
- * layer (or of the recording, for the first layer) at its k taps.
+ * layer at its k taps.
  *
  * Every block is one custom-gradient region. The backward scatter-adds each position's input-row
  * gradients back to the rows it read (ScatterND with reduction "add"): the adjoint of the forward's
@@ -54,8 +54,8 @@ function weightGrad(f: PositionsConv, g: Value): Value {
 
 /**
  * Conv1d (stride 1, valid) at positions: y[p] = bias + Σ_j W_j·h[taps[p, j]], [P, Co]; W in PyTorch
- * layout [Co, Ci, k]. For the first layer h is the recording [T, N] and `taps` are recording rows (no
- * gradient flows into the data).
+ * layout [Co, Ci, k]. (The step graphs run their first layer as `conv1dRecording` on the touched rows
+ * instead, cebra/positions.ts.)
  */
 export function convPositions(h: Value, taps: Value, w: Value, bias: Value): Value {
   let f: PositionsConv | null = null;

@@ -189,8 +189,8 @@ class TouchedRowsAssembler extends WindowRowsAssembler {
 }
 
 /**
- * Inputs of form "positions" (cebra/positions.ts): "data" (the recording, in place), per positional
- * stage s "taps_s" (int64 [P_s, k_s]) and "out_index" (int64 [M]). The window starts are the last
+ * Inputs of form "positions" (cebra/positions.ts): "data" (the recording, in place), "touched" (int64
+ * [U]), per positional stage s "taps_s" (int64 [P_s, k_s]) and "out_index" (int64 [M]). The window starts are the last
  * stage's positions; each stage's positions are the union of p … p + k − 1 over the next stage's, found
  * with one mark per recording row and an ascending scan: O(T + M + Σ P_s·k_s) per stage, into
  * buffers allocated once.
@@ -204,6 +204,8 @@ class PositionsAssembler implements WindowFeeder {
   private readonly taps: BigInt64Array[];
   private readonly outIndex: BigInt64Array;
   private readonly counts: number[];
+  private readonly touched: BigInt64Array;
+  private touchedCount = 0;
 
   constructor(
     private readonly session: SessionData,
@@ -219,6 +221,7 @@ class PositionsAssembler implements WindowFeeder {
     this.taps = kernels.map((k) => new BigInt64Array(T * k));
     this.outIndex = new BigInt64Array(this.starts.length);
     this.counts = kernels.map(() => 0);
+    this.touched = new BigInt64Array(T);
   }
 
   /** Numbers the marked rows of `id` (≥ 0) in ascending order into `into`; unmarked rows get −1. Returns the count. */
@@ -253,17 +256,24 @@ class PositionsAssembler implements WindowFeeder {
     for (let s = this.kernels.length - 1; s >= 0; s--) {
       const k = this.kernels[s];
       const words = new Int32Array(this.taps[s].buffer);
-      if (s > 0) {
-        id.fill(-1);
-        for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) id[cur[i] + j] = 0;
-      }
+      // Stage s reads positions of stage s − 1 (for s = 0, the touched recording rows): mark, number, index.
+      id.fill(-1);
+      for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) id[cur[i] + j] = 0;
       const prev = this.positions[(this.kernels.length - s) % 2];
-      const count = s > 0 ? this.number(prev) : 0;
+      const count = this.number(prev);
       for (let i = 0, w = 0; i < n; i++)
         for (let j = 0; j < k; j++, w += 2) {
-          words[w] = s > 0 ? id[cur[i] + j] : cur[i] + j;
+          words[w] = id[cur[i] + j];
           words[w + 1] = 0;
         }
+      if (s === 0) {
+        const tw = new Int32Array(this.touched.buffer);
+        for (let i = 0; i < count; i++) {
+          tw[2 * i] = prev[i];
+          tw[2 * i + 1] = 0;
+        }
+        this.touchedCount = count;
+      }
       this.counts[s] = n;
       cur = prev;
       n = count;
@@ -272,6 +282,7 @@ class PositionsAssembler implements WindowFeeder {
 
   feeds(): Record<string, ort.Tensor> {
     const feeds: Record<string, ort.Tensor> = { data: this.data, out_index: new ort.Tensor("int64", this.outIndex, [this.outIndex.length]) };
+    feeds.touched = new ort.Tensor("int64", this.touched.subarray(0, this.touchedCount), [this.touchedCount]);
     this.kernels.forEach((k, s) => (feeds[`taps_${s + 1}`] = new ort.Tensor("int64", this.taps[s].subarray(0, this.counts[s] * k), [this.counts[s], k])));
     return feeds;
   }

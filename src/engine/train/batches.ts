@@ -190,15 +190,17 @@ class TouchedRowsAssembler extends WindowRowsAssembler {
 
 /**
  * Inputs of form "positions" (cebra/positions.ts): "data" (the recording, in place), "touched" (int64
- * [U]), per positional stage s "taps_s" (int64 [P_s, k_s]) and "out_index" (int64 [M]). The window starts are the last
- * stage's positions; each stage's positions are the union of p … p + k − 1 over the next stage's, found
- * with one mark per recording row and an ascending scan: O(T + M + Σ P_s·k_s) per stage, into
- * buffers allocated once.
+ * [U]), per positional stage s "taps_s" (int64 [P_s, k_s]) and "out_index" (int64 [M]). The window
+ * starts, sorted and deduplicated, are the last stage's positions. Each stage's input positions are the
+ * union of p … p + k − 1 over its ascending output positions p, merged in order; p's k inputs are
+ * consecutive integers, all present, so they sit at consecutive indices base_p … base_p + k − 1. Per
+ * step O(M log M + Σ P_s·k_s), into buffers allocated once.
  */
 class PositionsAssembler implements WindowFeeder {
   private readonly data: ort.Tensor;
   private readonly starts: Int32Array;
-  /** Per recording row: its index in the current stage's positions, or −1. */
+  private readonly sorted: Int32Array;
+  /** Per recording row: the index of a window start in the last stage's positions (read only at window starts). */
   private readonly id: Int32Array;
   private readonly positions: [Int32Array, Int32Array];
   private readonly taps: BigInt64Array[];
@@ -216,25 +218,13 @@ class PositionsAssembler implements WindowFeeder {
     const T = session.n_samples;
     this.data = f32(session.neural, [T, session.n_neurons]);
     this.starts = new Int32Array(rows.ref + rows.pos + rows.neg);
+    this.sorted = new Int32Array(this.starts.length);
     this.id = new Int32Array(T);
     this.positions = [new Int32Array(T), new Int32Array(T)];
     this.taps = kernels.map((k) => new BigInt64Array(T * k));
     this.outIndex = new BigInt64Array(this.starts.length);
     this.counts = kernels.map(() => 0);
     this.touched = new BigInt64Array(T);
-  }
-
-  /** Numbers the marked rows of `id` (≥ 0) in ascending order into `into`; unmarked rows get −1. Returns the count. */
-  private number(into: Int32Array): number {
-    const id = this.id;
-    let n = 0;
-    for (let r = 0; r < id.length; r++) {
-      if (id[r] >= 0) {
-        id[r] = n;
-        into[n++] = r;
-      }
-    }
-    return n;
   }
 
   fill(batch: BatchIndices): void {
@@ -244,28 +234,35 @@ class PositionsAssembler implements WindowFeeder {
     forEachPart(batch, this.rows, (idx, off) => {
       for (let i = 0; i < idx.length; i++) starts[off + i] = windowStart(idx[i], T, left, right);
     });
-    const id = this.id.fill(-1);
-    for (let m = 0; m < starts.length; m++) id[starts[m]] = 0;
+    // The last stage's positions: the distinct window starts, ascending; out_index maps each window to its start's index.
+    const sorted = this.sorted;
+    sorted.set(starts);
+    sorted.sort();
     let cur = this.positions[0];
-    let n = this.number(cur);
+    let n = 0;
+    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) cur[n++] = sorted[i];
+    for (let i = 0; i < n; i++) this.id[cur[i]] = i;
     const out = new Int32Array(this.outIndex.buffer);
     for (let m = 0; m < starts.length; m++) {
-      out[2 * m] = id[starts[m]];
+      out[2 * m] = this.id[starts[m]];
       out[2 * m + 1] = 0;
     }
     for (let s = this.kernels.length - 1; s >= 0; s--) {
       const k = this.kernels[s];
       const words = new Int32Array(this.taps[s].buffer);
-      // Stage s reads positions of stage s − 1 (for s = 0, the touched recording rows): mark, number, index.
-      id.fill(-1);
-      for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) id[cur[i] + j] = 0;
       const prev = this.positions[(this.kernels.length - s) % 2];
-      const count = this.number(prev);
-      for (let i = 0, w = 0; i < n; i++)
+      let count = 0;
+      for (let i = 0, w = 0; i < n; i++) {
+        const p = cur[i];
+        const last = count > 0 ? prev[count - 1] : -1; // the largest input position so far: all of p … last are present
+        const base = last >= p ? count - 1 - (last - p) : count;
+        for (let v = Math.max(p, last + 1); v < p + k; v++) prev[count++] = v;
         for (let j = 0; j < k; j++, w += 2) {
-          words[w] = id[cur[i] + j];
+          words[w] = base + j;
           words[w + 1] = 0;
         }
+      }
+      this.counts[s] = n;
       if (s === 0) {
         const tw = new Int32Array(this.touched.buffer);
         for (let i = 0; i < count; i++) {
@@ -274,7 +271,6 @@ class PositionsAssembler implements WindowFeeder {
         }
         this.touchedCount = count;
       }
-      this.counts[s] = n;
       cur = prev;
       n = count;
     }

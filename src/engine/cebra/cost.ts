@@ -25,10 +25,11 @@ import type { StepInput } from "./step.js";
  * "positions" (cebra/positions.ts) is chosen for every model it fits (offset conv models without
  * dropout): its first layer is the touched form's, and every later layer does at most the per-window
  * forms' work (fewer FLOPs wherever windows overlap, e.g. a `time` positive and its reference), for an
- * O(M log M + Σ P·k) index pass in JS. Measured (docs/BENCHMARKS.md, change (8)) faster than or as
- * fast as "touched" at `time`, `time_delta` and hybrid, N = 100 and 1,000, T = 10,000, and faster than
- * "windows" and "touched" at T = 100,000 (`time`; equal at `time_delta`). The rest of this model
- * decides between the other forms, for models "positions" does not fit.
+ * O(M log M + Σ P·k) index pass in JS. Measured (docs/BENCHMARKS.md, change (8); offset10-model,
+ * batch 512, T = 10,000) 12–39% less CPU per step than "touched" at `time` (N = 100 and 1,000),
+ * `time_delta` (N = 100) and hybrid (N = 100 and 1,000), and at T = 100,000 faster than "windows" and
+ * "touched" at `time`, as fast at `time_delta` (few windows overlap). The rest of this model decides
+ * between the other forms, for models "positions" does not fit.
  */
 export function chooseStepInput(o: ModelShape & { batch_size: number; hybrid: boolean }, T: number): StepInput {
   const { spec, dims } = checkModel(o);

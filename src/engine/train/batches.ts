@@ -8,7 +8,8 @@
  * cheaper (`chooseStepInput`), the whole recording "data" `[T, N]` (zero-copy, the same buffer every
  * step) plus the windows' recording rows "rows" (int64 `[ref+pos+neg, L]`), or (form "touched") the
  * distinct rows the windows touch, "touched" (int64 `[U]`), and each window step's position in them as
- * "rows", so the first layer runs on those rows only. Multi-session (one
+ * "rows", so the first layer runs on those rows only; or (form "positions", the offset conv models) the
+ * index inputs that run every layer once per distinct time position (`PositionsAssembler`). Multi-session (one
  * encoder per session, CEBRA §3.4): inputs "X0"…"X{S−1}" `[3B, L, N_s]` and "pos_index" (int64, which
  * stacked positive pairs with each stacked reference); the flat vector holds the encoders in session
  * order, then θ when the temperature is learnable.

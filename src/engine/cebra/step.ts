@@ -25,15 +25,15 @@ export interface StepGraphOptions extends ModelShape, LossOptions, StepGraphOpti
    * "touched" (int64 [U], U dynamic: the distinct recording rows the windows touch, ascending, possibly
    * padded at the end with repeats of the last) with "rows" holding each window step's position in
    * "touched", so the first layer runs on the touched rows only (train/batches.ts writes them); or
-   * "positions", inputs "data", "taps_1" … "taps_S" and "out_index": every layer once per distinct time
-   * position the batch needs (cebra/positions.ts; offset conv models without dropout only).
+   * "positions", inputs "data", "touched", "taps_1" … "taps_S" and "out_index": every layer once per
+   * distinct time position the batch needs (cebra/positions.ts; offset conv models without dropout only).
    */
   input?: StepInput;
   /** T of the "data" input; required with input "recording", "touched" or "positions". */
   recording_samples?: number;
 }
 
-/** The two ways a single-session step graph reads its windows (see `StepGraphOptions.input`). */
+/** The ways a single-session step graph reads its windows (see `StepGraphOptions.input`). */
 export type StepInput = "windows" | "recording" | "touched" | "positions";
 
 export interface StepGraph {
@@ -44,7 +44,7 @@ export interface StepGraph {
   window_length: number;
   /** Rows of X: ref, then pos, then neg. */
   rows: { ref: number; pos: number; neg: number };
-  /** How the graph reads its windows ("X", or "data" + "rows" (+ "touched"), or "data" + "taps_s" + "out_index"). */
+  /** How the graph reads its windows ("X", or "data" + "rows" (+ "touched"), or "data" + "touched" + "taps_s" + "out_index"). */
   input: StepInput;
   /** Dropout sites whose masks the step takes as inputs "dropout_{index}" [ref+pos+neg, 1, channels]; empty in mode "loss". */
   dropout: DropoutSite[];

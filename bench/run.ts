@@ -202,9 +202,6 @@ async function timeStepRound({ c, input, data, k, t }: StepRun, o: BenchOptions,
   acc.roundCpu.push(median(p.cpu_ms.slice(o.warmup)));
 }
 
-/** The K-step Loop (k > 1) runs the "positions" form as "touched" (`profileStepsLoop`). */
-const loopForm = (form: StepInput, k: number): StepInput => (k > 1 && form === "positions" ? "touched" : form);
-
 /** The window input form a step run used (auto: the trainer's choice for the standard configuration). */
 function inputUsed(input: InputChoice, data: SessionData, hybrid: boolean): StepInput {
   if (input !== "auto") return input;
@@ -279,7 +276,7 @@ async function main(): Promise<void> {
     const step_ms = { ...all, median: median(a.roundMedians) };
     const rs = refSteps.get(c.name);
     const reference = rs?.wall.length ? referenceSide(rs.wall, rs.cpu, a.roundMedians, a.roundCpu) : null;
-    return { ...c, k, threads: t.threads, spinning: t.spin, input, input_used: loopForm(inputUsed(input, data, c.hybrid ?? false), k), step_ms, assemble_ms: median(a.assemble), run_ms: median(a.run), cpu_ms: median(a.cpu), round_medians_ms: a.roundMedians, meets_target: step_ms.median <= c.target_ms, steps_per_round: o.steps, reference };
+    return { ...c, k, threads: t.threads, spinning: t.spin, input, input_used: inputUsed(input, data, c.hybrid ?? false), step_ms, assemble_ms: median(a.assemble), run_ms: median(a.run), cpu_ms: median(a.cpu), round_medians_ms: a.roundMedians, meets_target: step_ms.median <= c.target_ms, steps_per_round: o.steps, reference };
   });
   const transforms: TransformResult[] = transformNeurons.map((N, i) => {
     const rt = refTransforms[i];
@@ -305,7 +302,7 @@ function referenceSide(wall: number[], cpu: number[], engine: number[], engineCp
 function formatReport(r: { command: string; reference: string; machine: ReturnType<typeof machineInfo>; machine_load_after: number[]; options: BenchOptions; steps: StepCaseResult[]; transforms: TransformResult[]; peak_rss_mb: number }): string {
   const stepTable = textTable(
     ["case", "input", "K", "threads", "median ms/step", "p10", "p90", "sample+windows", "session.run", "CPU ms/step", "target", "ok"],
-    r.steps.map((s) => [s.name, s.input === "auto" || s.input !== s.input_used ? `${s.input}: ${s.input_used}` : s.input, String(s.k), threadLabel({ threads: s.threads, spin: s.spinning }), fmt(s.step_ms.median, 2), fmt(s.step_ms.p10, 2), fmt(s.step_ms.p90, 2), fmt(s.assemble_ms, 2), fmt(s.run_ms, 2), fmt(s.cpu_ms, 2), `≤ ${s.target_ms}`, s.meets_target ? "yes" : "no"]),
+    r.steps.map((s) => [s.name, s.input === "auto" ? `auto: ${s.input_used}` : s.input, String(s.k), threadLabel({ threads: s.threads, spin: s.spinning }), fmt(s.step_ms.median, 2), fmt(s.step_ms.p10, 2), fmt(s.step_ms.p90, 2), fmt(s.assemble_ms, 2), fmt(s.run_ms, 2), fmt(s.cpu_ms, 2), `≤ ${s.target_ms}`, s.meets_target ? "yes" : "no"]),
   );
   const transformTable = textTable(
     ["transform", "samples/s (median)", "rounds", "first call: samples/s (rounds)", "reference samples/s", "rounds", "engine ÷ reference (median of rounds)", "per round"],

@@ -2,7 +2,7 @@
  * Where a training step's session.run time goes, by ONNX node type (ORT's own profiler): the standard
  * configuration's step graph (or its K-step Loop) run `--steps` times on one thread, ORT profiling on,
  * the profile's node events summed per op type and divided by the steps. Usage:
- * `node dist/bench/profile-step.js [--N 100] [--conditional time] [--steps 40] [--k 1] [--input touched|recording|windows]`.
+ * `node dist/bench/profile-step.js [--N 100] [--conditional time] [--steps 40] [--k 1] [--input touched|positions|recording|windows]`.
  * Prints ms/step per op type (top 15) and the total of node time against the wall time of the runs.
  */
 import * as fs from "node:fs";

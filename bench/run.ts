@@ -14,7 +14,7 @@
  * builds it) runs the reference CEBRA 0.6.1 in the same rounds, each engine case followed by the
  * reference's (ref_step.py, bench/ref_cpu.py, bench/ref_transform.py; bench/reference.ts), and reports
  * reference ÷ engine per round and the median of those ratios, in wall and CPU time. `--cases` picks
- * step cases (time, time_delta, time1000, or none), `--no-transform` skips the transform, `--k K` times K steps
+ * step cases (time, time_delta, time1000, hybrid, hybrid1000, or none; the hybrid ones without the reference), `--no-transform` skips the transform, `--k K` times K steps
  * per session.run (the K-step Loop graph; a list, e.g. `--k 1,10`, times each in the same rounds);
  * `--threads 1,2` times each case with 1 and with 2 ORT intra-op threads in the same rounds (`2s`: 2
  * threads with ORT's spinning on; default off), the reference staying at one thread.
@@ -38,12 +38,17 @@ interface StepCase {
   N: number;
   conditional: Conditional;
   target_ms: number;
+  /** CEBRA's hybrid objective (time contrast plus behaviour; no reference figures). */
+  hybrid?: boolean;
 }
 
 const STEP_CASES: (StepCase & { key: string })[] = [
   { key: "time", name: "time, N=100", N: 100, conditional: "time", target_ms: 20 },
   { key: "time_delta", name: "time_delta 3-d label, N=100", N: 100, conditional: "time_delta", target_ms: 25 },
   { key: "time1000", name: "time, N=1000", N: 1000, conditional: "time", target_ms: 60 },
+  // Hybrid (time_delta behaviour term): only to compare input forms; its targets are time_delta's.
+  { key: "hybrid", name: "hybrid time_delta, N=100", N: 100, conditional: "time_delta", target_ms: 25, hybrid: true },
+  { key: "hybrid1000", name: "hybrid time_delta, N=1000", N: 1000, conditional: "time_delta", target_ms: 60, hybrid: true },
 ];
 
 const TRANSFORM_NEURONS = [100, 1000];
@@ -156,7 +161,7 @@ function parseOptions(argv: string[]): BenchOptions {
     },
   });
   const inputs = values.inputs.split(",").map((x) => x.trim());
-  for (const x of inputs) if (x !== "auto" && x !== "windows" && x !== "recording" && x !== "touched") throw new Error(`--inputs: "${x}" is not auto, windows, recording or touched`);
+  for (const x of inputs) if (!["auto", "windows", "recording", "touched", "positions"].includes(x)) throw new Error(`--inputs: "${x}" is not auto, windows, recording, touched or positions`);
   const cases = values.cases === "none" ? [] : values.cases.split(",").map((x) => x.trim());
   for (const c of cases) if (!STEP_CASES.some((x) => x.key === c)) throw new Error(`--cases: "${c}" is not one of ${STEP_CASES.map((x) => x.key).join(", ")}`);
   const k = values.k.split(",").map(Number);
@@ -181,7 +186,7 @@ interface StepSamples {
 }
 
 async function timeStepRound({ c, input, data, k, t }: StepRun, o: BenchOptions, acc: StepSamples): Promise<void> {
-  const cfg = standardConfig({ conditional: c.conditional, threads: t.threads });
+  const cfg = standardConfig({ conditional: c.conditional, threads: t.threads, hybrid: c.hybrid ?? false });
   const form = input === "auto" ? undefined : input;
   setIntraOpSpinning(t.spin);
   const p = k === 1 ? await profileSteps([data], cfg, o.warmup + o.steps, form) : await profileStepsLoop(data, cfg, o.warmup + o.steps, k, form);
@@ -198,9 +203,9 @@ async function timeStepRound({ c, input, data, k, t }: StepRun, o: BenchOptions,
 }
 
 /** The window input form a step run used (auto: the trainer's choice for the standard configuration). */
-function inputUsed(input: InputChoice, data: SessionData): StepInput {
+function inputUsed(input: InputChoice, data: SessionData, hybrid: boolean): StepInput {
   if (input !== "auto") return input;
-  const cfg = standardConfig();
+  const cfg = standardConfig({ hybrid });
   const shape = { architecture: cfg.model_architecture, n_neurons: data.n_neurons, num_hidden_units: cfg.num_hidden_units, output_dimension: cfg.output_dimension, batch_size: cfg.batch_size, hybrid: cfg.hybrid };
   return chooseStepInput(shape, data.n_samples);
 }
@@ -248,7 +253,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < runs.length; i++) {
       await timeStepRound(runs[i], o, stepAcc[i]);
       process.stderr.write(`round ${r + 1}/${o.rounds}: ${runs[i].c.name} (${runs[i].input}, K=${runs[i].k}, threads ${threadLabel(runs[i].t)}): ${fmt(stepAcc[i].roundMedians[r], 2)} ms/step\n`);
-      if (ref && runs[i].input === o.inputs[0] && runs[i].k === o.k[0] && runs[i].t === o.threads[0]) {
+      if (ref && !runs[i].c.hybrid && runs[i].input === o.inputs[0] && runs[i].k === o.k[0] && runs[i].t === o.threads[0]) {
         const x = referenceStep(ref, runs[i].c.conditional, runs[i].c.N);
         const rs = refSteps.get(runs[i].c.name) ?? { wall: [], cpu: [] };
         rs.wall.push(x.wall_ms);
@@ -271,7 +276,7 @@ async function main(): Promise<void> {
     const step_ms = { ...all, median: median(a.roundMedians) };
     const rs = refSteps.get(c.name);
     const reference = rs?.wall.length ? referenceSide(rs.wall, rs.cpu, a.roundMedians, a.roundCpu) : null;
-    return { ...c, k, threads: t.threads, spinning: t.spin, input, input_used: inputUsed(input, data), step_ms, assemble_ms: median(a.assemble), run_ms: median(a.run), cpu_ms: median(a.cpu), round_medians_ms: a.roundMedians, meets_target: step_ms.median <= c.target_ms, steps_per_round: o.steps, reference };
+    return { ...c, k, threads: t.threads, spinning: t.spin, input, input_used: inputUsed(input, data, c.hybrid ?? false), step_ms, assemble_ms: median(a.assemble), run_ms: median(a.run), cpu_ms: median(a.cpu), round_medians_ms: a.roundMedians, meets_target: step_ms.median <= c.target_ms, steps_per_round: o.steps, reference };
   });
   const transforms: TransformResult[] = transformNeurons.map((N, i) => {
     const rt = refTransforms[i];

@@ -140,14 +140,17 @@ test("models whose first layer cannot read the recording refuse the recording in
   assert.throws(() => buildStepIR({ ...BASE, input: "recording" }), /recording_samples/);
 });
 
-test("chooseStepInput reads the recording (its touched rows unless nearly all are) when it has fewer rows than the batch's windows", () => {
+test("chooseStepInput runs the offset conv models at positions, and reads the recording (its touched rows unless nearly all are) for the others when it has fewer rows than the batch's windows", () => {
   const std = { architecture: "offset10-model", num_hidden_units: 32, output_dimension: 8, batch_size: 512, hybrid: false };
-  assert.equal(chooseStepInput({ ...std, n_neurons: 100 }, 10_000), "touched");
-  assert.equal(chooseStepInput({ ...std, n_neurons: 1000 }, 10_000), "touched");
-  assert.equal(chooseStepInput({ ...std, n_neurons: 1000 }, 36_000), "touched");
-  assert.equal(chooseStepInput({ ...std, n_neurons: 100 }, 2_000), "recording");
-  assert.equal(chooseStepInput({ ...std, n_neurons: 100 }, 36_000), "windows");
-  assert.equal(chooseStepInput({ ...std, n_neurons: 100, batch_size: 64 }, 10_000), "windows");
+  for (const [n_neurons, T] of [[100, 10_000], [1000, 10_000], [100, 2_000], [100, 100_000]]) assert.equal(chooseStepInput({ ...std, n_neurons }, T), "positions");
+  assert.equal(chooseStepInput({ ...std, n_neurons: 100, batch_size: 64, hybrid: true }, 10_000), "positions");
+  // offset36-model-dropout (36-sample windows): dropout keeps it off "positions".
+  const drop = { ...std, architecture: "offset36-model-dropout" };
+  assert.equal(chooseStepInput({ ...drop, n_neurons: 1000 }, 36_000), "touched");
+  assert.equal(chooseStepInput({ ...drop, n_neurons: 100 }, 36_000), "touched");
+  assert.equal(chooseStepInput({ ...drop, n_neurons: 100 }, 10_000), "recording");
+  assert.equal(chooseStepInput({ ...drop, n_neurons: 100 }, 100_000), "windows");
+  assert.equal(chooseStepInput({ ...drop, n_neurons: 100, batch_size: 64 }, 10_000), "windows");
   assert.equal(chooseStepInput({ ...std, n_neurons: 100, architecture: "offset1-model" }, 100), "windows");
   assert.equal(chooseStepInput({ ...std, n_neurons: 100, architecture: "offset40-model-4x-subsample" }, 1000), "windows");
 });
@@ -156,8 +159,8 @@ const ring = ringRecording({ T: 300, N: 60, seed: 4 }).session;
 const CFG: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, batch_size: 32, num_hidden_units: 8, output_dimension: 4, learning_rate: 3e-3, device: "cpu", threads: 1 };
 const arch = getArchitecture(CFG.model_architecture);
 
-test("the trainer's problem picks the recording input for a short recording, and both forms train identically", async () => {
-  assert.equal(chooseStepInput({ ...CFG, architecture: CFG.model_architecture, n_neurons: ring.n_neurons }, ring.n_samples), "recording");
+test("a short recording: chooseStepInput picks the recording input for a model that cannot run at positions; the windows and recording forms train identically", async () => {
+  assert.equal(chooseStepInput({ ...CFG, architecture: "offset36-model-dropout", n_neurons: ring.n_neurons }, ring.n_samples), "recording");
   const run = async (input: "windows" | "recording") => {
     const problem = singleSessionProblem(ring, CFG, arch, "step", CFG.seed, input);
     assert.deepEqual(Object.keys(problem.nextBatch()).sort(), input === "windows" ? ["X"] : ["data", "rows"]);

@@ -22,8 +22,9 @@ export const STEP_LOOP_LAYOUT: LoopLayout = {
 
 /**
  * The K-step graph. Inputs: "K" (int64 scalar), "params_0", "m_0", "v_0" [P], "data" (input
- * "recording" and "touched" only), and stacked per step "rows_k" [K, M, L] (or "X_k" [K, M, L, N]; with
- * "touched", also "touched_k" [K, U]: each step's touched rows padded to the longest), "step_size_k",
+ * "recording", "touched" and "positions" only), and stacked per step "rows_k" [K, M, L] (or "X_k" [K, M, L, N]; with
+ * "touched", also "touched_k" [K, U]: each step's touched rows padded to the longest; with "positions",
+ * "touched_k", "taps_s_k" [K, P_s, k_s], padded likewise, and "out_index_k" instead of "rows_k"), "step_size_k",
  * "bc2_sqrt_k" [K]. Outputs: "final_params", "final_m", "final_v" [P], "loss_k", "align_k",
  * "uniform_k", "temperature_k" [K].
  */

@@ -13,6 +13,7 @@ import { type DropoutSite, type EncoderInput, type ModelDims, readsRecording, re
 import { embedWindows, sliceParams, totalParams } from "./flat-params.js";
 import { type InfoNCE, type SimilarityScale, infonce, leadingDims, sumInfonce } from "./loss.js";
 import { type ModelShape, checkModel } from "./lookup.js";
+import { embedPositions, positionInputs } from "./positions.js";
 import { type LossOptions, type StepGraphOptionsBase, type StepIROptions, checkStep, dropoutInputs, finishGraph, similarityScale } from "./step-common.js";
 
 export interface StepGraphOptions extends ModelShape, LossOptions, StepGraphOptionsBase {
@@ -23,15 +24,17 @@ export interface StepGraphOptions extends ModelShape, LossOptions, StepGraphOpti
    * of each window step, clamped as `fillWindowRows` does); or "touched", as "recording" plus input
    * "touched" (int64 [U], U dynamic: the distinct recording rows the windows touch, ascending, possibly
    * padded at the end with repeats of the last) with "rows" holding each window step's position in
-   * "touched", so the first layer runs on the touched rows only (train/batches.ts writes them).
+   * "touched", so the first layer runs on the touched rows only (train/batches.ts writes them); or
+   * "positions", inputs "data", "touched", "taps_1" … "taps_S" and "out_index": every layer once per
+   * distinct time position the batch needs (cebra/positions.ts; offset conv models without dropout only).
    */
   input?: StepInput;
-  /** T of the "data" input; required with input "recording" or "touched". */
+  /** T of the "data" input; required with input "recording", "touched" or "positions". */
   recording_samples?: number;
 }
 
-/** The two ways a single-session step graph reads its windows (see `StepGraphOptions.input`). */
-export type StepInput = "windows" | "recording" | "touched";
+/** The ways a single-session step graph reads its windows (see `StepGraphOptions.input`). */
+export type StepInput = "windows" | "recording" | "touched" | "positions";
 
 export interface StepGraph {
   onnx: Uint8Array;
@@ -41,7 +44,7 @@ export interface StepGraph {
   window_length: number;
   /** Rows of X: ref, then pos, then neg. */
   rows: { ref: number; pos: number; neg: number };
-  /** How the graph reads its windows ("X", or "data" + "rows" (+ "touched")). */
+  /** How the graph reads its windows ("X", or "data" + "rows" (+ "touched"), or "data" + "touched" + "taps_s" + "out_index"). */
   input: StepInput;
   /** Dropout sites whose masks the step takes as inputs "dropout_{index}" [ref+pos+neg, 1, channels]; empty in mode "loss". */
   dropout: DropoutSite[];
@@ -73,11 +76,12 @@ export function buildStepIR(o: StepGraphOptions, ir: StepIROptions = {}): Omit<S
 
   const g = new Graph(o.mode === "step" ? "cebra_train_step" : "cebra_loss");
   const input = o.input ?? "windows";
-  const x = windowInputs(g, spec, dims, o, rows.ref + rows.pos + rows.neg, L);
+  const M = rows.ref + rows.pos + rows.neg;
+  const x = input === "positions" ? positionInputs(g, spec, dims, recordingSamples(o, L), M) : windowInputs(g, spec, dims, o, M, L);
   const flat = g.input("params", "float", [P]);
   const resolved = resolveModel(spec, dims);
   const enc = sliceParams(flat, resolved.params);
-  const z = embedWindows(spec, dims, x, enc.source, dropoutInputs(g, o.mode, "dropout_"));
+  const z = "outIndex" in x ? embedPositions(spec, dims, x, enc.source) : embedWindows(spec, dims, x, enc.source, dropoutInputs(g, o.mode, "dropout_"));
   const scale = similarityScale(g, flat, o, P);
   finishGraph(g, flat, singleSessionLoss(z, o, b, rows.pos, scale.scale), scale, enc.tensors(), o, ir.customRules ?? true);
   return { graph: g, param_count: P, window_length: L, rows, input, dropout: o.mode === "step" ? resolved.dropout : [] };
@@ -88,11 +92,16 @@ function windowInputs(g: Graph, spec: ArchitectureSpec, dims: ModelDims, o: Step
   if ((o.input ?? "windows") === "windows") return g.input("X", "float", [M, L, dims.N]);
   if (o.input !== "recording" && o.input !== "touched") throw new Error(`input must be "windows", "recording" or "touched", got "${o.input}"`);
   if (!readsRecording(spec, dims)) throw new Error(`${spec.name} cannot read windows from the recording (its first layer is not a stride-1 convolution)`);
-  const T = o.recording_samples;
-  if (T === undefined || !Number.isInteger(T) || T < L) throw new Error(`recording_samples must be an integer >= ${L} with input "${o.input}", got ${T}`);
-  const data = g.input("data", "float", [T, dims.N]);
+  const data = g.input("data", "float", [recordingSamples(o, L), dims.N]);
   const rows = g.input("rows", "int64", [M, L]);
   return o.input === "touched" ? { data, rows, touched: g.input("touched", "int64", [null]) } : { data, rows };
+}
+
+/** T of the "data" input, checked against the window length `L`. */
+function recordingSamples(o: StepGraphOptions, L: number): number {
+  const T = o.recording_samples;
+  if (T === undefined || !Number.isInteger(T) || T < L) throw new Error(`recording_samples must be an integer >= ${L} with input "${o.input}", got ${T}`);
+  return T;
 }
 
 /**

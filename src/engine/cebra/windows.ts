@@ -63,7 +63,7 @@ export function fillWindowRows(T: number, idx: Int32Array, left: number, right: 
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /** First recording row of the window around sample `i`: i clamped to [left, T − right], minus left (CEBRA). */
-function windowStart(i: number, T: number, left: number, right: number): number {
+export function windowStart(i: number, T: number, left: number, right: number): number {
   return Math.min(Math.max(i, left), T - right) - left;
 }
 

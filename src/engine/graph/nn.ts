@@ -239,7 +239,8 @@ export function conv1dRecording(src: RecordingWindows, w: Value, bias: Value, sp
   const ci = src.data.staticShape()[1];
   const x = src.touched ? gather(src.data, src.touched, 0) : src.data;
   const T = x.shape[0];
-  const len = src.rows.staticShape()[1];
+  const len = src.rows.shape[1];
+  if (len === null) throw new Error("conv1dRecording: the window length must be static");
   const lout = convOutLength(len, k, 1)!;
   const tq = convOutLength(T, k, 1);
   const starts = slice(src.rows, [1], [0], [lout]);
@@ -375,7 +376,7 @@ export function residualConvGelu(x: Value, w: Value, bias: Value, kernel: number
 export const GELU_PRESCALE = Math.SQRT1_2;
 
 /** Values of the GELU forward pass that its backward reuses. */
-interface GeluParts {
+export interface GeluParts {
   u: Value;
   /** c = (1 + erf(u))/√2, so GELU = u·c; null when the forward was built fusable (the backward recomputes it). */
   c: Value | null;
@@ -403,7 +404,7 @@ export function withFusableGelu<T>(f: () => T): T {
 
 const geluC = (u: Value): Value => mul(add(erf(u), 1), Math.SQRT1_2);
 
-function geluForward(u: Value): GeluParts {
+export function geluForward(u: Value): GeluParts {
   if (fusableGelu) {
     const x = mul(u, Math.SQRT2);
     return { u, c: null, y: mul(mul(x, 0.5), add(erf(div(x, Math.SQRT2)), 1)) };
@@ -413,7 +414,7 @@ function geluForward(u: Value): GeluParts {
 }
 
 /** g·d GELU/du = g·(c + u·√(2/π)·exp(−u²)), the constant folded into the exp. */
-function geluBackward(p: GeluParts, g: Value): Value {
+export function geluBackward(p: GeluParts, g: Value): Value {
   const tail = mul(p.u, exp(sub(0.5 * Math.log(2 / Math.PI), mul(p.u, p.u))));
   return mul(g, add(p.c ?? geluC(p.u), tail));
 }

@@ -8,7 +8,8 @@
  * cheaper (`chooseStepInput`), the whole recording "data" `[T, N]` (zero-copy, the same buffer every
  * step) plus the windows' recording rows "rows" (int64 `[ref+pos+neg, L]`), or (form "touched") the
  * distinct rows the windows touch, "touched" (int64 `[U]`), and each window step's position in them as
- * "rows", so the first layer runs on those rows only. Multi-session (one
+ * "rows", so the first layer runs on those rows only; or (form "positions", the offset conv models) the
+ * index inputs that run every layer once per distinct time position (`PositionsAssembler`). Multi-session (one
  * encoder per session, CEBRA §3.4): inputs "X0"…"X{S−1}" `[3B, L, N_s]` and "pos_index" (int64, which
  * stacked positive pairs with each stacked reference); the flat vector holds the encoders in session
  * order, then θ when the temperature is learnable.
@@ -26,7 +27,9 @@ import { buildMultiSessionStepGraph, initMultiSessionParams } from "../cebra/mul
 import { type StepGraph, type StepGraphOptions, type StepInput, buildStepGraph } from "../cebra/step.js";
 import type { StepGraphOptionsBase } from "../cebra/step-common.js";
 import { createMultiSessionSampler, createSampler, type BatchIndices } from "../cebra/sampling/index.js";
-import { fillWindowRows, fillWindows } from "../cebra/windows.js";
+import { fillWindowRows, fillWindows, windowStart } from "../cebra/windows.js";
+import { positionKernels } from "../cebra/positions.js";
+import { checkModel } from "../cebra/lookup.js";
 import { f32 } from "../runtime/sessions.js";
 import type { ArchitectureInfo, SessionData, TrainConfig } from "../types.js";
 
@@ -186,6 +189,102 @@ class TouchedRowsAssembler extends WindowRowsAssembler {
   }
 }
 
+/**
+ * Inputs of form "positions" (cebra/positions.ts): "data" (the recording, in place), "touched" (int64
+ * [U]), per positional stage s "taps_s" (int64 [P_s, k_s]) and "out_index" (int64 [M]). The window
+ * starts, sorted and deduplicated, are the last stage's positions. Each stage's input positions are the
+ * union of p … p + k − 1 over its ascending output positions p, merged in order; p's k inputs are
+ * consecutive integers, all present, so they sit at consecutive indices base_p … base_p + k − 1. Per
+ * step O(M log M + Σ P_s·k_s), into buffers allocated once.
+ */
+class PositionsAssembler implements WindowFeeder {
+  private readonly data: ort.Tensor;
+  private readonly starts: Int32Array;
+  private readonly sorted: Int32Array;
+  /** Per recording row: the index of a window start in the last stage's positions (read only at window starts). */
+  private readonly id: Int32Array;
+  private readonly positions: [Int32Array, Int32Array];
+  private readonly taps: BigInt64Array[];
+  private readonly outIndex: BigInt64Array;
+  private readonly counts: number[];
+  private readonly touched: BigInt64Array;
+  private touchedCount = 0;
+
+  constructor(
+    private readonly session: SessionData,
+    private readonly arch: ArchitectureInfo,
+    private readonly rows: StepGraph["rows"],
+    private readonly kernels: readonly number[],
+  ) {
+    const T = session.n_samples;
+    this.data = f32(session.neural, [T, session.n_neurons]);
+    this.starts = new Int32Array(rows.ref + rows.pos + rows.neg);
+    this.sorted = new Int32Array(this.starts.length);
+    this.id = new Int32Array(T);
+    this.positions = [new Int32Array(T), new Int32Array(T)];
+    this.taps = kernels.map((k) => new BigInt64Array(T * k));
+    this.outIndex = new BigInt64Array(this.starts.length);
+    this.counts = kernels.map(() => 0);
+    this.touched = new BigInt64Array(T);
+  }
+
+  fill(batch: BatchIndices): void {
+    const { left, right } = this.arch;
+    const T = this.session.n_samples;
+    const starts = this.starts;
+    forEachPart(batch, this.rows, (idx, off) => {
+      for (let i = 0; i < idx.length; i++) starts[off + i] = windowStart(idx[i], T, left, right);
+    });
+    // The last stage's positions: the distinct window starts, ascending; out_index maps each window to its start's index.
+    const sorted = this.sorted;
+    sorted.set(starts);
+    sorted.sort();
+    let cur = this.positions[0];
+    let n = 0;
+    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) cur[n++] = sorted[i];
+    for (let i = 0; i < n; i++) this.id[cur[i]] = i;
+    const out = new Int32Array(this.outIndex.buffer);
+    for (let m = 0; m < starts.length; m++) {
+      out[2 * m] = this.id[starts[m]];
+      out[2 * m + 1] = 0;
+    }
+    for (let s = this.kernels.length - 1; s >= 0; s--) {
+      const k = this.kernels[s];
+      const words = new Int32Array(this.taps[s].buffer);
+      const prev = this.positions[(this.kernels.length - s) % 2];
+      let count = 0;
+      for (let i = 0, w = 0; i < n; i++) {
+        const p = cur[i];
+        const last = count > 0 ? prev[count - 1] : -1; // the largest input position so far: all of p … last are present
+        const base = last >= p ? count - 1 - (last - p) : count;
+        for (let v = Math.max(p, last + 1); v < p + k; v++) prev[count++] = v;
+        for (let j = 0; j < k; j++, w += 2) {
+          words[w] = base + j;
+          words[w + 1] = 0;
+        }
+      }
+      this.counts[s] = n;
+      if (s === 0) {
+        const tw = new Int32Array(this.touched.buffer);
+        for (let i = 0; i < count; i++) {
+          tw[2 * i] = prev[i];
+          tw[2 * i + 1] = 0;
+        }
+        this.touchedCount = count;
+      }
+      cur = prev;
+      n = count;
+    }
+  }
+
+  feeds(): Record<string, ort.Tensor> {
+    const feeds: Record<string, ort.Tensor> = { data: this.data, out_index: new ort.Tensor("int64", this.outIndex, [this.outIndex.length]) };
+    feeds.touched = new ort.Tensor("int64", this.touched.subarray(0, this.touchedCount), [this.touchedCount]);
+    this.kernels.forEach((k, s) => (feeds[`taps_${s + 1}`] = new ort.Tensor("int64", this.taps[s].subarray(0, this.counts[s] * k), [this.counts[s], k])));
+    return feeds;
+  }
+}
+
 /** Seed of the dropout-mask stream: derived from the run's seed, distinct from the sampler's stream. */
 export function dropoutSeed(seed: number): number {
   return (seed ^ 0x5d0d0e71) >>> 0;
@@ -252,8 +351,7 @@ export function singleSessionProblem(
 ): TrainingProblem {
   const graph = buildStepGraph({ ...stepGraphOptions(cfg, data.n_neurons, mode), input, recording_samples: data.n_samples });
   const sampler = createSampler(data, { ...cfg, seed });
-  const feeder: WindowFeeder =
-    graph.input === "recording" ? new WindowRowsAssembler(data, arch, graph.rows) : graph.input === "touched" ? new TouchedRowsAssembler(data, arch, graph.rows) : new BatchAssembler(data, arch, graph.rows);
+  const feeder = windowFeeder(graph, data, cfg, arch);
   const masks = new DropoutMasks(graph.dropout, graph.rows.ref + graph.rows.pos + graph.rows.neg, "dropout_", new Rng(dropoutSeed(seed)));
   return {
     onnx: graph.onnx,
@@ -266,6 +364,22 @@ export function singleSessionProblem(
     split: (flat) => [flat],
     join: (parts) => parts[0],
   };
+}
+
+/** The batch assembler for the graph's window input form. */
+function windowFeeder(graph: StepGraph, data: SessionData, cfg: TrainConfig, arch: ArchitectureInfo): WindowFeeder {
+  switch (graph.input) {
+    case "recording":
+      return new WindowRowsAssembler(data, arch, graph.rows);
+    case "touched":
+      return new TouchedRowsAssembler(data, arch, graph.rows);
+    case "positions": {
+      const { spec, dims } = checkModel(stepGraphOptions(cfg, data.n_neurons, "step"));
+      return new PositionsAssembler(data, arch, graph.rows, positionKernels(spec, dims)!);
+    }
+    default:
+      return new BatchAssembler(data, arch, graph.rows);
+  }
 }
 
 /** Multi-session training: one encoder per session, positives searched across sessions. */

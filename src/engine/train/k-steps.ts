@@ -19,11 +19,15 @@ type StackData = Float32Array | BigInt64Array;
 
 /**
  * Stacks K per-step feeds (copied as they are drawn: the problem reuses its buffers) into [K, ...] inputs.
- * "touched" (the distinct rows of form "touched") differs in length between steps: each step's is padded
- * to the longest with repeats of its last row, which the step graph allows (`RecordingWindows.touched`).
+ * Inputs with a dynamic first dimension differ in length between steps: "touched" (forms "touched" and
+ * "positions"), which the step graph allows padded with repeats of its last row (`RecordingWindows.touched`),
+ * and the "positions" form's "taps_s" [P_s, k]: each step's are padded to the longest with repeats of
+ * their last row, so a layer computes a few extra positions that no later layer reads (their gradients
+ * are exactly zero).
  */
 class FeedStack {
   private steps = new Map<string, { parts: StackData[]; dims: readonly number[]; type: "float32" | "int64" }>();
+  private static readonly DYNAMIC = /^(touched|taps_\d+)$/;
   private shared: Feeds = {};
 
   constructor(private readonly K: number) {}
@@ -45,13 +49,15 @@ class FeedStack {
     const out: Feeds = { ...this.shared };
     for (const [name, s] of this.steps) {
       const n = Math.max(...s.parts.map((p) => p.length));
-      if (name !== "touched" && s.parts.some((p) => p.length !== n)) throw new Error(`input ${name} changes size between steps`);
+      const dynamic = FeedStack.DYNAMIC.test(name);
+      if (!dynamic && s.parts.some((p) => p.length !== n)) throw new Error(`input ${name} changes size between steps`);
+      const row = s.dims.slice(1).reduce((a, b) => a * b, 1); // values per row of the first dimension
       const data = s.type === "float32" ? new Float32Array(this.K * n) : new BigInt64Array(this.K * n);
       s.parts.forEach((p, i) => {
         (data as Float32Array).set(p as Float32Array, i * n);
-        if (p.length < n) (data as Float32Array).fill((p as Float32Array)[p.length - 1], i * n + p.length, (i + 1) * n);
+        for (let at = p.length; at < n; at += row) (data as Float32Array).set((p as Float32Array).subarray(p.length - row), i * n + at);
       });
-      out[`${name}_k`] = new ort.Tensor(s.type, data, [this.K, ...(name === "touched" ? [n] : s.dims)]);
+      out[`${name}_k`] = new ort.Tensor(s.type, data, [this.K, ...(dynamic ? [n / row, ...s.dims.slice(1)] : s.dims)]);
     }
     return out;
   }

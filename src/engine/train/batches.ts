@@ -217,15 +217,19 @@ class PositionsAssembler implements WindowFeeder {
     private readonly kernels: readonly number[],
   ) {
     const T = session.n_samples;
+    const M = rows.ref + rows.pos + rows.neg;
+    // No stage has more positions than the batch's window rows (M·L) or the recording's rows (T):
+    // buffers of that size, so a long recording costs O(T) only in the per-row `id` map.
+    const most = Math.min(T, M * (arch.left + arch.right));
     this.data = f32(session.neural, [T, session.n_neurons]);
-    this.starts = new Int32Array(rows.ref + rows.pos + rows.neg);
-    this.sorted = new Int32Array(this.starts.length);
+    this.starts = new Int32Array(M);
+    this.sorted = new Int32Array(M);
     this.id = new Int32Array(T);
-    this.positions = [new Int32Array(T), new Int32Array(T)];
-    this.taps = kernels.map((k) => new BigInt64Array(T * k));
-    this.outIndex = new BigInt64Array(this.starts.length);
+    this.positions = [new Int32Array(most), new Int32Array(most)];
+    this.taps = kernels.map((k) => new BigInt64Array(most * k));
+    this.outIndex = new BigInt64Array(M);
     this.counts = kernels.map(() => 0);
-    this.touched = new BigInt64Array(T);
+    this.touched = new BigInt64Array(most);
   }
 
   fill(batch: BatchIndices): void {

@@ -3,8 +3,9 @@
  * hint), the current index against the frozen ball tree (bench/nearest-balltree.ts), interleaved in
  * rounds on the same query streams; every answer is also checked to be the same. Cases: the benchmark's
  * `time_delta` stream (benchmarkData(100, "time_delta"): T = 10,000, a 3-d label, time_offsets 1 as in the benchmark,
- * TimeDeltaQuery), frame indices (1-d, 900 frames repeated 10×) and 768-d movie-like features (a smooth
- * random trajectory of 900 frames repeated 10×). Usage: `node dist/bench/nearest-search.js [--rounds 5] [--only <case name part>]`.
+ * TimeDeltaQuery), frame indices (1-d, 900 frames repeated 10×), smooth random walks in 8 and 16 dimensions
+ * (the k-d tree's limit and the ball tree just above it) and 768-d movie-like features (a smooth random
+ * trajectory of 900 frames repeated 10×). Usage: `node dist/bench/nearest-search.js [--rounds 5] [--only <case name part>]`.
  */
 import { parseArgs } from "node:util";
 import { benchmarkData, fmt, textTable } from "../src/cli/benchmark.js";
@@ -43,6 +44,8 @@ function frameIndices(unique: number, repeats: number): LabelMatrix {
 const cases: Case[] = [
   { name: "time_delta 3-d (T 10,000)", labels: benchmarkData(100, "time_delta").continuous as LabelMatrix, delta: 1, queries: 512 * 200 },
   { name: "frame index 1-d (900 × 10)", labels: frameIndices(900, 10), delta: 1, queries: 512 * 200 },
+  { name: "smooth walk 8-d (T 10,000)", labels: movieFeatures(10_000, 1, 8, 6), delta: 1, queries: 512 * 50 },
+  { name: "smooth walk 16-d (T 10,000)", labels: movieFeatures(10_000, 1, 16, 6), delta: 1, queries: 512 * 20 },
   { name: "movie features 768-d (900 × 10)", labels: movieFeatures(900, 10, 768, 5), delta: 1, queries: 512 * 4 },
 ];
 

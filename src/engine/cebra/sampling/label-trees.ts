@@ -48,8 +48,11 @@ export function gatherRows(labels: Float32Array, dim: number, rows: Int32Array):
 // ---------------------------------------------------------------------------------------------------------
 // k-d tree (low-dimensional labels)
 
-/** Unique rows per k-d leaf (measured: bench/nearest-search.ts). */
-const KD_LEAF_SIZE = 8;
+/**
+ * Unique rows per k-d leaf: 16 searched the benchmark's 3-d time_delta stream fastest of 4, 8, 16 and 32
+ * (16 and 32 alike, 8 about 20% slower; bench/nearest-search.ts, docs/BENCHMARKS.md (9)).
+ */
+const KD_LEAF_SIZE = 16;
 
 /** Exact nearest-row search over a k-d tree with tight boxes; no allocation per query. */
 export class KdTreeSearch implements LabelTreeSearch {

@@ -7,11 +7,12 @@
  * that sets a tight bound before the descent.
  *
  * - `KdTreeSearch` (d ≤ KD_MAX_DIM: positions, latents, frame indices): axis-aligned median splits along
- *   the widest side, a tight bounding box per node, an iterative nearest-child-first descent with an
- *   explicit stack, rows in tree order in one Float64Array. No slack is needed: a box's bound sums, in the
- *   same order, terms each no larger than the (rounded) terms of any row inside it, and float rounding is
- *   monotone, so the rounded bound never exceeds a rounded row distance; a box is skipped only when its
- *   bound is strictly above the best distance, so rows at an equal distance (ties) are still compared.
+ *   the widest side, a tight bounding box per node, rows in tree order in one Float64Array. A query walks
+ *   down to its own cell, leaving the siblings on an explicit stack, then searches nearest-child-first.
+ *   No slack is needed: a box's bound (or a split plane's) sums, in the same order, terms each no larger
+ *   than the (rounded) terms of any row inside it, and float rounding is monotone, so the rounded bound
+ *   never exceeds a rounded row distance; a node is skipped only when its bound is strictly above the
+ *   best distance, so rows at an equal distance (ties) are still compared.
  * - `BallTreeSearch` (higher d, e.g. 768-d frame features): splits along the direction between two
  *   far-apart points; bounds carry a relative slack of 1e-9 (they involve a square root), and leaf scans
  *   stop summing a distance once it exceeds the best one (partial distances).
@@ -49,8 +50,8 @@ export function gatherRows(labels: Float32Array, dim: number, rows: Int32Array):
 // k-d tree (low-dimensional labels)
 
 /**
- * Unique rows per k-d leaf: 16 searched the benchmark's 3-d time_delta stream fastest of 4, 8, 16 and 32
- * (16 and 32 alike, 8 about 20% slower; bench/nearest-search.ts, docs/BENCHMARKS.md (9)).
+ * Unique rows per k-d leaf: on the benchmark's 3-d time_delta stream 16 and 32 searched alike and 8
+ * slower; 1-d frame indices slightly prefer 8 (bench/nearest-search.ts, docs/BENCHMARKS.md (9)).
  */
 const KD_LEAF_SIZE = 16;
 

@@ -1,11 +1,12 @@
 /**
  * Queries per second of the exact label search (`NearestIndex.nearestUnique` with the reference's row as
  * hint), the current index against the frozen ball tree (bench/nearest-balltree.ts), interleaved in
- * rounds on the same query streams; every answer is also checked to be the same. Cases: the benchmark's
- * `time_delta` stream (benchmarkData(100, "time_delta"): T = 10,000, a 3-d label, time_offsets 1 as in the benchmark,
- * TimeDeltaQuery), frame indices (1-d, 900 frames repeated 10×), smooth random walks in 8 and 16 dimensions
- * (the k-d tree's limit and the ball tree just above it) and 768-d movie-like features (a smooth random
- * trajectory of 900 frames repeated 10×). Usage: `node dist/bench/nearest-search.js [--rounds 5] [--only <case name part>]`.
+ * rounds on the same query streams (process CPU time, median of rounds); every answer is also checked to
+ * be the same. Cases: the benchmark's `time_delta` stream (benchmarkData(100, "time_delta"): T = 10,000,
+ * a 3-d label, TimeDeltaQuery with time_offsets 1 as in the benchmark), frame indices (1-d, 900 frames
+ * repeated 10×), smooth random walks in 8 and 16 dimensions (the k-d tree's limit and the ball tree just
+ * above it) and 768-d movie-like features (a smooth random trajectory of 900 frames repeated 10×).
+ * Usage: `node dist/bench/nearest-search.js [--rounds 5] [--only <part of a case name>]`.
  */
 import { parseArgs } from "node:util";
 import { benchmarkData, fmt, textTable } from "../src/cli/benchmark.js";

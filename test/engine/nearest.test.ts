@@ -1,6 +1,11 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { NearestIndex } from "../../src/engine/cebra/sampling/nearest.js";
+import { drawUniform, TimeDeltaQuery, type LabelMatrix, type QueryRule } from "../../src/engine/cebra/sampling/common.js";
+import { NearestLabelSampler } from "../../src/engine/cebra/sampling/continuous.js";
+import { KD_MAX_DIM } from "../../src/engine/cebra/sampling/label-trees.js";
+import { ringRecording } from "../../src/engine/synthetic.js";
+import type { PositiveTies } from "../../src/engine/types.js";
 import { UserError } from "../../src/util/errors.js";
 import { Rng } from "../../src/util/rng.js";
 
@@ -47,7 +52,7 @@ function queriesFor(labels: Float32Array, dim: number, n: number, rng: Rng): Flo
   });
 }
 
-for (const dim of [1, 3, 16, 100]) {
+for (const dim of [1, 2, 3, 5, 8, 9, 16, 100]) {
   test(`nearestUnique matches brute force (d=${dim}, with and without hint)`, () => {
     const rng = new Rng(dim);
     const labels = tiledTrajectory(150, 3, dim, rng);
@@ -117,3 +122,99 @@ test("−0 and +0 are the same label; non-finite labels are rejected with a User
   assert.throws(() => NearestIndex.build(Float32Array.of(0, NaN, 1), 1), UserError);
   assert.throws(() => NearestIndex.build(Float32Array.of(0, Infinity), 1), /non-finite/);
 });
+
+test("integer labels (exact ties between distinct rows, many duplicates) match brute force in 1 to 9 dimensions", () => {
+  // Both trees: the k-d tree up to KD_MAX_DIM, the ball tree above.
+  for (const dim of [1, 2, 3, 4, KD_MAX_DIM, KD_MAX_DIM + 1]) {
+    const rng = new Rng(100 + dim);
+    const T = 600;
+    const labels = new Float32Array(T * dim);
+    for (let i = 0; i < labels.length; i++) labels[i] = rng.int(4);
+    const index = NearestIndex.build(labels, dim);
+    const q = new Float64Array(dim);
+    for (let i = 0; i < 500; i++) {
+      for (let k = 0; k < dim; k++) q[k] = (rng.int(11) - 1) / 2; // half-integers: equidistant from several rows
+      const expected = index.uniqueOfRow[bruteForce(labels, dim, q)];
+      assert.equal(index.nearestUnique(q), expected, `d=${dim}, query ${i}`);
+      assert.equal(index.nearestUnique(q, rng.int(index.n_unique)), expected, `d=${dim}, query ${i}, hinted`);
+    }
+  }
+});
+
+test("a single unique row, and fewer rows than a leaf, are found", () => {
+  const one = NearestIndex.build(Float32Array.of(1, 2, 1, 2, 1, 2), 2);
+  assert.equal(one.n_unique, 1);
+  assert.equal(one.nearestUnique(Float64Array.of(5, -5)), 0);
+  const few = NearestIndex.build(Float32Array.of(3, 1, 2), 1);
+  assert.equal(few.nearestUnique(Float64Array.of(1.6)), 2);
+  assert.equal(few.nearestUnique(Float64Array.of(1.5)), 1, "1.5 is as near to 1 (row 1) as to 2 (row 2): the earlier row");
+});
+
+/**
+ * CEBRA's own positive search, by brute force: the first row at the minimum distance (torch.argmin), then an
+ * occurrence of that label by the `ties` rule (all exactly equal rows, in time order; "random" draws one).
+ */
+function bruteForcePositive(c: LabelMatrix, q: Float64Array, rng: Rng, ties: PositiveTies): number {
+  const { data, dim } = c;
+  const best = bruteForce(data, dim, q);
+  const members: number[] = [];
+  for (let t = 0; t < data.length / dim; t++) {
+    let equal = true;
+    for (let k = 0; k < dim && equal; k++) equal = data[t * dim + k] === data[best * dim + k];
+    if (equal) members.push(t);
+  }
+  return members[members.length === 1 || ties === "first" ? 0 : rng.int(members.length)];
+}
+
+/** The batches NearestLabelSampler must give, with the brute-force search in place of the index. */
+function bruteForceBatch(c: LabelMatrix, T: number, rule: QueryRule, B: number, rng: Rng, ties: PositiveTies) {
+  const ref = drawUniform(rng, T, new Int32Array(B));
+  const neg = drawUniform(rng, T, new Int32Array(B));
+  const q = new Float64Array(c.dim);
+  const pos = Int32Array.from(ref, (r) => {
+    rule.make(r, q, rng);
+    return bruteForcePositive(c, q, rng, ties);
+  });
+  return { ref, pos, neg };
+}
+
+const SAMPLER_CASES: Array<{ name: string; labels: () => LabelMatrix }> = [
+  // The benchmark's time_delta labels: a ring and a random walk, 3-d, every row distinct.
+  { name: "3-d ring + walk", labels: () => ringRecording({ T: 3000, N: 4, label_dim: 3, seed: 7 }).session.continuous! },
+  {
+    // Movie features repeated 10×, integer-valued: duplicates everywhere and exact ties between distinct rows.
+    name: "3-d integer features × 10 repeats",
+    labels: () => {
+      const rng = new Rng(5);
+      const frames = Float32Array.from({ length: 200 * 3 }, () => rng.int(5));
+      const data = new Float32Array(10 * frames.length);
+      for (let r = 0; r < 10; r++) data.set(frames, r * frames.length);
+      return { data, dim: 3 };
+    },
+  },
+  { name: "1-d frame index × 10 repeats", labels: () => ({ data: Float32Array.from({ length: 3000 }, (_, t) => t % 300), dim: 1 }) },
+  {
+    name: "12-d smooth trajectory × 3 repeats (ball tree)",
+    labels: () => ({ data: tiledTrajectory(500, 3, 12, new Rng(9)), dim: 12 }),
+  },
+];
+
+for (const { name, labels } of SAMPLER_CASES) {
+  for (const ties of ["random", "first"] as const) {
+    test(`time_delta sampler batches equal the brute-force search's, draw for draw (${name}, ties ${ties})`, () => {
+      const c = labels();
+      const T = c.data.length / c.dim;
+      const B = 256;
+      const rule = new TimeDeltaQuery(c, T, 1);
+      const sampler = new NearestLabelSampler(c, T, rule, B, 42, ties);
+      const rng = new Rng(42);
+      for (let batch = 0; batch < 8; batch++) {
+        const got = sampler.sample();
+        const want = bruteForceBatch(c, T, rule, B, rng, ties);
+        assert.deepEqual(got.ref, want.ref);
+        assert.deepEqual(got.neg, want.neg);
+        assert.deepEqual(got.pos, want.pos, `batch ${batch}`);
+      }
+    });
+  }
+}

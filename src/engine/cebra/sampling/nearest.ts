@@ -6,16 +6,16 @@
  *
  * 1. Exactly duplicated label rows are grouped (movie-frame features repeat in every repeat of the movie),
  *    so the search runs over the U unique rows only.
- * 2. A ball tree over the unique rows (split along the direction between two far-apart points, which
- *    works in 1-D as in 768-D) prunes every subtree whose ball cannot hold a closer row, and leaf scans
- *    stop summing a distance as soon as it exceeds the best one so far (partial distances).
+ * 2. A tree over the unique rows prunes every subtree that cannot hold a closer row (label-trees.ts): a
+ *    k-d tree for labels of up to 8 dimensions, a ball tree (splits along the direction between two
+ *    far-apart points, partial distances in leaf scans) above.
  * 3. An optional hint (the reference's own label row, which the query is usually close to) gives a tight
  *    bound before the descent starts.
  *
  * Exactness: the returned row has the minimum squared Euclidean distance, computed in float64 as
- * Σ_k (q_k − x_k)² in dimension order (the same sum a brute-force scan computes). Pruning bounds carry a
- * relative slack of 1e-9, so rounding can never prune the true minimum. Among distinct rows at exactly
- * the same distance the one that occurs first in time wins, as torch.argmin does.
+ * Σ_k (q_k − x_k)² in dimension order (the same sum a brute-force scan computes); pruning never drops the
+ * true minimum (label-trees.ts says why for each tree). Among distinct rows at exactly the same distance
+ * the one that occurs first in time wins, as torch.argmin does.
  *
  * Among *identical* label rows (all occurrences of the nearest label) the `ties` rule decides
  * (`PositiveTies`, TrainConfig.positive_ties): "first" takes the lowest sample index, as CEBRA's
@@ -25,13 +25,7 @@
 import { UserError } from "../../../util/errors.js";
 import type { Rng } from "../../../util/rng.js";
 import type { PositiveTies } from "../../types.js";
-
-/** Unique rows per leaf; small leaves prune better, larger ones cost less bookkeeping. */
-const LEAF_SIZE = 8;
-/** Relative slack on pruning bounds, so float rounding never prunes the true nearest row. */
-const BOUND_SLACK = 1e-9;
-/** Leaf scans check the partial distance against the best one every this many dimensions. */
-const PARTIAL_BLOCK = 8;
+import { buildLabelTree, gatherRows, identityRows, type LabelTreeSearch } from "./label-trees.js";
 
 /** Exact nearest-neighbour index over a subset of rows of a `[T, dim]` label matrix. */
 export class NearestIndex {
@@ -44,22 +38,14 @@ export class NearestIndex {
   /** For the i-th indexed row (in the order of `rows` given to `build`), its unique-row id. */
   readonly uniqueOfRow: Int32Array;
 
-  /** Unique rows in tree order, `[U, dim]`. */
-  private readonly points: Float32Array;
-  /** Tree position → unique id (ids number unique rows in order of first occurrence). */
-  private readonly idAt: Int32Array;
   /** Unique id → tree position. */
   private readonly posOf: Int32Array;
   /** Members (sample indices) of each unique row, CSR by unique id, ascending in time. */
   private readonly groupStart: Int32Array;
   private readonly groupMembers: Int32Array;
-  private readonly tree: BallTree;
+  private readonly tree: LabelTreeSearch;
 
-  // Search state (reused across queries, no allocation per query).
-  private bestDist = Infinity;
-  private bestId = -1;
-
-  private constructor(dim: number, groups: DuplicateGroups, tree: BallTree, points: Float32Array, idAt: Int32Array) {
+  private constructor(dim: number, groups: DuplicateGroups, tree: LabelTreeSearch) {
     this.dim = dim;
     this.n_rows = groups.uniqueOfRow.length;
     this.n_unique = groups.firstRow.length;
@@ -67,10 +53,8 @@ export class NearestIndex {
     this.groupStart = groups.groupStart;
     this.groupMembers = groups.groupMembers;
     this.tree = tree;
-    this.points = points;
-    this.idAt = idAt;
-    this.posOf = new Int32Array(idAt.length);
-    for (let p = 0; p < idAt.length; p++) this.posOf[idAt[p]] = p;
+    this.posOf = new Int32Array(tree.idAt.length);
+    for (let p = 0; p < tree.idAt.length; p++) this.posOf[tree.idAt[p]] = p;
   }
 
   /**
@@ -85,8 +69,7 @@ export class NearestIndex {
     if (members.length === 0) throw new RangeError("NearestIndex.build: no rows to index.");
     const groups = groupDuplicateRows(labels, dim, members);
     const unique = gatherRows(labels, dim, groups.firstRow);
-    const built = buildBallTree(unique, dim);
-    return new NearestIndex(dim, groups, built.tree, built.points, built.idAt);
+    return new NearestIndex(dim, groups, buildLabelTree(unique, dim));
   }
 
   /**
@@ -94,11 +77,7 @@ export class NearestIndex {
    * that occurs first). `hint` is an optional unique id expected to be close to `q` (−1 for none).
    */
   nearestUnique(q: Float64Array, hint = -1): number {
-    this.bestDist = Infinity;
-    this.bestId = -1;
-    if (hint >= 0) this.consider(this.posOf[hint], q, Infinity);
-    this.visit(0, q);
-    return this.bestId;
+    return this.tree.nearest(q, hint >= 0 ? this.posOf[hint] : -1);
   }
 
   /**
@@ -120,80 +99,6 @@ export class NearestIndex {
   groupSize(u: number): number {
     return this.groupStart[u + 1] - this.groupStart[u];
   }
-
-  private visit(node: number, q: Float64Array): void {
-    const t = this.tree;
-    const left = t.left[node];
-    if (left < 0) {
-      for (let p = t.lo[node], hi = t.hi[node]; p < hi; p++) this.consider(p, q, this.bestDist);
-      return;
-    }
-    const right = left + 1;
-    const bl = this.ballLowerBound(left, q);
-    const br = this.ballLowerBound(right, q);
-    // Nearer ball first: it tightens the bound that may prune the other one.
-    if (bl <= br) {
-      if (!this.prunable(bl)) this.visit(left, q);
-      if (!this.prunable(br)) this.visit(right, q);
-    } else {
-      if (!this.prunable(br)) this.visit(right, q);
-      if (!this.prunable(bl)) this.visit(left, q);
-    }
-  }
-
-  /** Lower bound on the distance (not squared) from q to any point of a node's ball. */
-  private ballLowerBound(node: number, q: Float64Array): number {
-    const d = this.dim;
-    const c = this.tree.centers;
-    const off = node * d;
-    let s = 0;
-    for (let k = 0; k < d; k++) {
-      const diff = q[k] - c[off + k];
-      s += diff * diff;
-    }
-    const dc = Math.sqrt(s);
-    const r = this.tree.radius[node];
-    return dc - r - BOUND_SLACK * (dc + r);
-  }
-
-  private prunable(lowerBound: number): boolean {
-    if (lowerBound <= 0) return false;
-    const best = this.bestDist;
-    return lowerBound * lowerBound > best * (1 + BOUND_SLACK);
-  }
-
-  /** Distance from q to the point at tree position p; updates the best if it is closer (or equally close and earlier). */
-  private consider(p: number, q: Float64Array, bound: number): void {
-    const s = partialSquaredDistance(q, this.points, p * this.dim, this.dim, bound);
-    if (s < this.bestDist || (s === this.bestDist && this.idAt[p] < this.bestId)) {
-      this.bestDist = s;
-      this.bestId = this.idAt[p];
-    }
-  }
-}
-
-/**
- * Σ_k (q_k − x_k)² over row `x = points[off .. off+dim)`, summed in dimension order. Once the partial sum
- * exceeds `bound` the row cannot win and the sum so far (> bound) is returned early.
- */
-function partialSquaredDistance(q: Float64Array, points: Float32Array, off: number, dim: number, bound: number): number {
-  let s = 0;
-  let k = 0;
-  while (k < dim) {
-    const end = Math.min(dim, k + PARTIAL_BLOCK);
-    for (; k < end; k++) {
-      const diff = q[k] - points[off + k];
-      s += diff * diff;
-    }
-    if (s > bound) return s;
-  }
-  return s;
-}
-
-function identityRows(n: number): Int32Array {
-  const rows = new Int32Array(n);
-  for (let i = 0; i < n; i++) rows[i] = i;
-  return rows;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -258,168 +163,4 @@ function hashRow(labels: Float32Array, bits: Uint32Array, off: number, dim: numb
 function rowsEqual(labels: Float32Array, a: number, b: number, dim: number): boolean {
   for (let k = 0; k < dim; k++) if (labels[a + k] !== labels[b + k]) return false;
   return true;
-}
-
-function gatherRows(labels: Float32Array, dim: number, rows: Int32Array): Float32Array {
-  const out = new Float32Array(rows.length * dim);
-  for (let i = 0; i < rows.length; i++) out.set(labels.subarray(rows[i] * dim, (rows[i] + 1) * dim), i * dim);
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Ball tree
-
-/** Nodes in arrays; children of an internal node n are `left[n]` and `left[n] + 1`; leaves have left = −1. */
-interface BallTree {
-  lo: Int32Array;
-  hi: Int32Array;
-  left: Int32Array;
-  /** `[nodes, dim]` ball centres (means of the node's points). */
-  centers: Float64Array;
-  radius: Float64Array;
-}
-
-/** Builds a ball tree over the unique rows; returns it with the rows copied in tree order. */
-function buildBallTree(unique: Float32Array, dim: number): { tree: BallTree; points: Float32Array; idAt: Int32Array } {
-  const U = unique.length / dim;
-  const maxNodes = 2 * Math.ceil(U / Math.max(1, LEAF_SIZE >> 1)) + 1;
-  const b = new TreeBuilder(unique, dim, U, maxNodes);
-  b.split(b.newNode(0, U));
-  const n = b.count;
-  const tree: BallTree = {
-    lo: b.lo.slice(0, n),
-    hi: b.hi.slice(0, n),
-    left: b.left.slice(0, n),
-    centers: b.centers.slice(0, n * dim),
-    radius: b.radius.slice(0, n),
-  };
-  return { tree, points: gatherRows(unique, dim, b.order), idAt: b.order };
-}
-
-class TreeBuilder {
-  readonly order: Int32Array;
-  readonly lo: Int32Array;
-  readonly hi: Int32Array;
-  readonly left: Int32Array;
-  readonly centers: Float64Array;
-  readonly radius: Float64Array;
-  count = 0;
-  private readonly proj: Float64Array;
-
-  constructor(
-    private readonly x: Float32Array,
-    private readonly dim: number,
-    n: number,
-    maxNodes: number,
-  ) {
-    this.order = identityRows(n);
-    this.proj = new Float64Array(n);
-    this.lo = new Int32Array(maxNodes);
-    this.hi = new Int32Array(maxNodes);
-    this.left = new Int32Array(maxNodes).fill(-1);
-    this.centers = new Float64Array(maxNodes * dim);
-    this.radius = new Float64Array(maxNodes);
-  }
-
-  /** Allocates a node over order[lo, hi) and computes its ball (mean centre, max radius). */
-  newNode(lo: number, hi: number): number {
-    const node = this.count++;
-    this.lo[node] = lo;
-    this.hi[node] = hi;
-    const d = this.dim;
-    const c = this.centers.subarray(node * d, (node + 1) * d);
-    for (let p = lo; p < hi; p++) {
-      const off = this.order[p] * d;
-      for (let k = 0; k < d; k++) c[k] += this.x[off + k];
-    }
-    for (let k = 0; k < d; k++) c[k] /= hi - lo;
-    let r2 = 0;
-    for (let p = lo; p < hi; p++) r2 = Math.max(r2, this.dist2To(c, this.order[p]));
-    this.radius[node] = Math.sqrt(r2);
-    return node;
-  }
-
-  /** Splits a node at the median of the projection onto the direction between two far-apart points. */
-  split(node: number): void {
-    const lo = this.lo[node];
-    const hi = this.hi[node];
-    if (hi - lo <= LEAF_SIZE) return;
-    const d = this.dim;
-    const a = this.farthestFrom(this.centers.subarray(node * d, (node + 1) * d), lo, hi);
-    const b = this.farthestFrom(this.rowAsVector(a), lo, hi);
-    const offA = a * d;
-    const offB = b * d;
-    for (let p = lo; p < hi; p++) {
-      const off = this.order[p] * d;
-      let s = 0;
-      for (let k = 0; k < d; k++) s += (this.x[off + k] - this.x[offA + k]) * (this.x[offB + k] - this.x[offA + k]);
-      this.proj[p] = s;
-    }
-    const mid = (lo + hi) >> 1;
-    this.selectMedian(lo, hi, mid);
-    const left = this.newNode(lo, mid);
-    this.newNode(mid, hi);
-    this.left[node] = left;
-    this.split(left);
-    this.split(left + 1);
-  }
-
-  private rowAsVector(id: number): Float64Array {
-    return Float64Array.from(this.x.subarray(id * this.dim, (id + 1) * this.dim));
-  }
-
-  private dist2To(c: Float64Array, id: number): number {
-    const off = id * this.dim;
-    let s = 0;
-    for (let k = 0; k < this.dim; k++) {
-      const diff = this.x[off + k] - c[k];
-      s += diff * diff;
-    }
-    return s;
-  }
-
-  private farthestFrom(c: Float64Array, lo: number, hi: number): number {
-    let best = this.order[lo];
-    let bestD = -1;
-    for (let p = lo; p < hi; p++) {
-      const dd = this.dist2To(c, this.order[p]);
-      if (dd > bestD) {
-        bestD = dd;
-        best = this.order[p];
-      }
-    }
-    return best;
-  }
-
-  /** Quickselect on proj[lo, hi) (moving order along) so that position k holds the k-th smallest. */
-  private selectMedian(lo: number, hi: number, k: number): void {
-    let l = lo;
-    let r = hi - 1;
-    while (l < r) {
-      const pivot = this.proj[(l + r) >> 1];
-      let i = l;
-      let j = r;
-      while (i <= j) {
-        while (this.proj[i] < pivot) i++;
-        while (this.proj[j] > pivot) j--;
-        if (i <= j) {
-          this.swap(i, j);
-          i++;
-          j--;
-        }
-      }
-      if (k <= j) r = j;
-      else if (k >= i) l = i;
-      else return;
-    }
-  }
-
-  private swap(i: number, j: number): void {
-    const tp = this.proj[i];
-    this.proj[i] = this.proj[j];
-    this.proj[j] = tp;
-    const to = this.order[i];
-    this.order[i] = this.order[j];
-    this.order[j] = to;
-  }
 }

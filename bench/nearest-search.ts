@@ -1,21 +1,24 @@
 /**
  * Queries per second of the exact label search (`NearestIndex.nearestUnique` with the reference's row as
- * hint), the current index against the frozen ball tree (bench/nearest-balltree.ts), interleaved in
- * rounds on the same query streams (process CPU time, median of rounds); every answer is also checked to
- * be the same. Cases: the benchmark's `time_delta` stream (benchmarkData(100, "time_delta"): T = 10,000,
+ * hint), this build's index against OLD_DIST's (the dist/ folder built from an older commit, as for
+ * bench/before-after.ts: `git archive <commit> | tar -x -C /tmp/old && cd /tmp/old && npx tsc -p
+ * tsconfig.json`), interleaved in rounds on the same query streams (process CPU time, median of rounds);
+ * every answer is also checked to be the same. Cases: the benchmark's `time_delta` stream (benchmarkData(100, "time_delta"): T = 10,000,
  * a 3-d label, TimeDeltaQuery with time_offsets 1 as in the benchmark), frame indices (1-d, 900 frames
- * repeated 10×), smooth random walks in 8 and 16 dimensions (the k-d tree's limit and the ball tree just
+ * repeated 10×), smooth random walks in 5, 8 and 16 dimensions (the k-d tree's limit and the ball tree just
  * above it) and 768-d movie-like features (a smooth random trajectory of 900 frames repeated 10×).
- * Usage: `node dist/bench/nearest-search.js [--rounds 5] [--only <part of a case name>]`.
+ * Usage: `node dist/bench/nearest-search.js OLD_DIST [--rounds 5] [--only <part of a case name>]`.
  */
 import { parseArgs } from "node:util";
 import { benchmarkData, fmt, textTable } from "../src/cli/benchmark.js";
 import { TimeDeltaQuery, type LabelMatrix } from "../src/engine/cebra/sampling/common.js";
 import { NearestIndex } from "../src/engine/cebra/sampling/nearest.js";
 import { Rng } from "../src/util/rng.js";
-import { BallTreeIndex } from "./nearest-balltree.js";
+import * as path from "node:path";
 
-const { values } = parseArgs({ strict: false, options: { rounds: { type: "string", default: "5" }, only: { type: "string", default: "" } } });
+const { values, positionals } = parseArgs({ strict: false, allowPositionals: true, options: { rounds: { type: "string", default: "5" }, only: { type: "string", default: "" } } });
+if (!positionals[0]) throw new Error("usage: nearest-search.js OLD_DIST [--rounds 5] [--only <part of a case name>]");
+const old = (await import(path.resolve(positionals[0], "src/engine/cebra/sampling/nearest.js"))) as { NearestIndex: typeof NearestIndex };
 const rounds = Number(values.rounds);
 
 interface Case {
@@ -45,6 +48,9 @@ function frameIndices(unique: number, repeats: number): LabelMatrix {
 const cases: Case[] = [
   { name: "time_delta 3-d (T 10,000)", labels: benchmarkData(100, "time_delta").continuous as LabelMatrix, delta: 1, queries: 512 * 200 },
   { name: "frame index 1-d (900 × 10)", labels: frameIndices(900, 10), delta: 1, queries: 512 * 200 },
+  { name: "smooth walk 5-d (T 10,000)", labels: movieFeatures(10_000, 1, 5, 6), delta: 1, queries: 512 * 50 },
+  { name: "smooth walk 6-d (T 10,000)", labels: movieFeatures(10_000, 1, 6, 6), delta: 1, queries: 512 * 50 },
+  { name: "smooth walk 7-d (T 10,000)", labels: movieFeatures(10_000, 1, 7, 6), delta: 1, queries: 512 * 50 },
   { name: "smooth walk 8-d (T 10,000)", labels: movieFeatures(10_000, 1, 8, 6), delta: 1, queries: 512 * 50 },
   { name: "smooth walk 16-d (T 10,000)", labels: movieFeatures(10_000, 1, 16, 6), delta: 1, queries: 512 * 20 },
   { name: "movie features 768-d (900 × 10)", labels: movieFeatures(900, 10, 768, 5), delta: 1, queries: 512 * 4 },
@@ -62,7 +68,7 @@ for (const c of cases.filter((x) => x.name.includes(String(values.only)))) {
     rule.make(refs[i], qs.subarray(i * c.labels.dim, (i + 1) * c.labels.dim), rng);
   }
   const indexes = [
-    { name: "ball tree (before)", index: BallTreeIndex.build(c.labels.data, c.labels.dim) },
+    { name: "before (OLD_DIST)", index: old.NearestIndex.build(c.labels.data, c.labels.dim) },
     { name: "current", index: NearestIndex.build(c.labels.data, c.labels.dim) },
   ];
   const answers = indexes.map(() => new Int32Array(c.queries));
@@ -88,6 +94,6 @@ for (const c of cases.filter((x) => x.name.includes(String(values.only)))) {
   rows.push([c.name, String(c.queries), fmt(before / 1e3, 1), fmt(after / 1e3, 1), `${fmt(after / before, 2)}×`, fmt((512 / after) * 1e3, 3), "identical"]);
 }
 console.log(
-  textTable(["Case", "Queries", "Ball tree kq/s", "Current kq/s", "Speed-up", "Current ms / 512", "Answers"], rows),
+  textTable(["Case", "Queries", "Before kq/s", "Current kq/s", "Speed-up", "Current ms / 512", "Answers"], rows),
 );
 console.log(`Process CPU time, median of ${rounds} interleaved rounds.`);

@@ -37,6 +37,7 @@ import {
   transpose,
   unsqueeze,
   zeros,
+  zerosLike,
 } from "./ops/index.js";
 
 /** A bound larger than any dimension (ONNX Slice clamps it). */
@@ -255,8 +256,8 @@ export function conv1dRecording(src: RecordingWindows, w: Value, bias: Value, sp
       return [gather(q, starts, 0)];
     },
     ([dy], needs) => {
-      // A dynamic row count: the zero base is 0·Q (Q is finite) and the taps go back by fixed pads.
-      const dq = scatterAddRows(tq === null ? mul(q!, x.graph.scalar(0)) : zeros(x.graph, [tq, co]), starts, dy!);
+      // A dynamic row count: the zero base takes Q's shape and the taps go back by fixed pads.
+      const dq = scatterAddRows(tq === null ? zerosLike(q!) : zeros(x.graph, [tq, co]), starts, dy!);
       const dpAll = T === null ? tapsBack(dq, k) : reshape(tapsOutputGrad(reshape(dq, [1, tq!, co]), k, 1, T), [T, k * co]);
       return [
         needs[0] ? matmul(dpAll, transpose(wc!, [1, 0])) : null,

@@ -193,10 +193,14 @@ function tapsOutputGrad(dy: Value, k: number, s: number, len: number): Value {
  * wide X as the non-transposed operand (ORT would fuse a 2-D transpose into a slower transA).
  */
 function tapsWeightGrad(dp: Value, x2d: Value, k: number, co: number): Value {
+  const dp3 = dp.rank === 3 ? dp : reshape(dp, [-1, 1, k * co]);
+  return tapsWeightGradT(reshape(transpose(dp3, [2, 0, 1]), [k * co, -1]), x2d, k, co);
+}
+
+/** `tapsWeightGrad` from dPᵀ [k·Co, rows] given directly. */
+function tapsWeightGradT(dpT: Value, x2d: Value, k: number, co: number): Value {
   const ci = x2d.shape[1];
   if (ci === null) throw new Error("tapsWeightGrad: channel count must be static");
-  const dp3 = dp.rank === 3 ? dp : reshape(dp, [-1, 1, k * co]);
-  const dpT = reshape(transpose(dp3, [2, 0, 1]), [k * co, -1]);
   return transpose(reshape(matmul(dpT, x2d), [k, co, ci]), [1, 2, 0]);
 }
 
@@ -258,7 +262,16 @@ export function conv1dRecording(src: RecordingWindows, w: Value, bias: Value, sp
     ([dy], needs) => {
       // A dynamic row count: the zero base takes Q's shape and the taps go back by fixed pads.
       const dq = scatterAddRows(tq === null ? zerosLike(q!) : zeros(x.graph, [tq, co]), starts, dy!);
-      const dpAll = T === null ? tapsBack(dq, k) : reshape(tapsOutputGrad(reshape(dq, [1, tq!, co]), k, 1, T), [T, k * co]);
+      if (T === null) {
+        // dPᵀ built directly (half the data through the Transpose, and a Concat of whole rows).
+        const dpT = tapsBackT(dq, k);
+        return [
+          needs[0] ? gemm(dpT, wc!, { transA: true, transB: true }) : null,
+          needs[1] ? tapsWeightGradT(dpT, x, k, co) : null,
+          needs[2] ? reduceSum(dy!, [0, 1]) : null,
+        ];
+      }
+      const dpAll = reshape(tapsOutputGrad(reshape(dq, [1, tq!, co]), k, 1, T), [T, k * co]);
       return [
         needs[0] ? matmul(dpAll, transpose(wc!, [1, 0])) : null,
         needs[1] ? tapsWeightGrad(dpAll, x, k, co) : null,
@@ -268,9 +281,13 @@ export function conv1dRecording(src: RecordingWindows, w: Value, bias: Value, sp
   )[0];
 }
 
-/** dP [R, k·Co] from dQ [R − k + 1, Co] of a stride-1 convolution over R rows: tap j of dQ placed at rows t + j (`tapsOutputGrad` for one sequence of any length). */
-function tapsBack(dq: Value, k: number): Value {
-  return concat(Array.from({ length: k }, (_, j) => pad(dq, [j, 0, k - 1 - j, 0])), 1);
+/**
+ * dPᵀ [k·Co, R] from dQ [R − k + 1, Co] of a stride-1 convolution over R rows: dP's tap j holds dQ at rows
+ * t + j (`tapsOutputGrad` for one sequence of any length), built transposed: dQᵀ shifted by j columns per tap.
+ */
+function tapsBackT(dq: Value, k: number): Value {
+  const dqT = transpose(dq, [1, 0]);
+  return concat(Array.from({ length: k }, (_, j) => pad(dqT, [0, j, 0, k - 1 - j])), 0);
 }
 
 /** Forward pieces of the im2col formulation, kept for the backward pass. */

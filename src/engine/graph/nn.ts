@@ -22,6 +22,7 @@ import {
   log,
   matmul,
   mul,
+  pad,
   reciprocal,
   reduceMax,
   reduceSum,
@@ -230,12 +231,12 @@ export interface RecordingWindows {
  * time (dP_all [T, k·Co]) and dWc = dP_allᵀ·data. First-layer work scales with T instead of b·L, so
  * this pays when the recording has fewer rows than the batch's windows (see cebra/cost.ts `chooseStepInput`).
  *
- * With `src.touched` the same is computed over the touched rows only (`rowTaps`): X = data[touched]
- * [U, Ci] and its tap products over U rows (a window's rows are consecutive recording rows, all touched,
- * so they are consecutive in `touched` too and a window position's taps are the recording's there),
- * each output summed from its taps' rows, and dWc = dPᵀ·X: the recording rows no window touches
- * contribute exact zeros to dWc in the whole-recording form, so both give the same results up to float
- * rounding, with the first layer's GEMMs over U instead of T rows.
+ * With `src.touched` the same is computed over the touched rows only: X = data[touched] [U, Ci], its tap
+ * products and convolution Q over U rows (a window's rows are consecutive recording rows, all touched,
+ * so they are consecutive in `touched` too and Q at a window's positions is the recording's Q there),
+ * the windows' outputs gathered at `rows` (at positions: `rowTaps`), and dWc = dPᵀ·X: the recording
+ * rows no window touches contribute exact zeros to dWc in the whole-recording form, so both give the
+ * same results up to float rounding, with the first layer's GEMMs over U instead of T rows.
  */
 export function conv1dRecording(src: RecordingWindows, w: Value, bias: Value, spec: ConvSpec): Value {
   const { kernel: k, stride: s, out: co } = spec;
@@ -246,21 +247,34 @@ export function conv1dRecording(src: RecordingWindows, w: Value, bias: Value, sp
   const len = src.rows.shape[1];
   if (len === null) throw new Error("conv1dRecording: the window length must be static");
   const lout = convOutLength(len, k, 1)!;
-  if (T === null) return rowTaps(x, src.rows, w, bias, k, co, lout);
-  const tq = convOutLength(T, k, 1)!;
+  // One output per row of `rows` (the positions form): each output read from its taps' rows. Windows with
+  // several outputs each (the touched form) have more outputs than touched rows: the whole-row sum pays there.
+  if (T === null && lout === 1) return rowTaps(x, src.rows, w, bias, k, co, lout);
+  const tq = convOutLength(T, k, 1);
   const starts = slice(src.rows, [1], [0], [lout]);
   let wc: Value | null = null;
+  let q: Value | null = null;
   return customGradient(
     "conv1d_recording_taps",
     [x, w, bias],
     () => {
       wc = tapsWeight(w, ci, k, co);
-      const q = reshape(sumTaps(reshape(matmul(x, wc), [1, T, k * co]), bias, k, 1, co, tq), [tq, co]);
+      q = reshape(sumTaps(reshape(matmul(x, wc), [1, T ?? -1, k * co]), bias, k, 1, co, tq), [tq ?? -1, co]);
       return [gather(q, starts, 0)];
     },
     ([dy], needs) => {
-      const dq = scatterAddRows(zeros(x.graph, [tq, co]), starts, dy!);
-      const dpAll = reshape(tapsOutputGrad(reshape(dq, [1, tq, co]), k, 1, T), [T, k * co]);
+      // A dynamic row count: the zero base takes Q's shape and the taps go back by fixed pads.
+      const dq = scatterAddRows(tq === null ? zerosLike(q!) : zeros(x.graph, [tq, co]), starts, dy!);
+      if (T === null) {
+        // dPᵀ built directly (half the data through the Transpose, and a Concat of whole rows).
+        const dpT = tapsBackT(dq, k);
+        return [
+          needs[0] ? gemm(dpT, wc!, { transA: true, transB: true }) : null,
+          needs[1] ? tapsWeightGradT(dpT, x, k, co) : null,
+          needs[2] ? reduceSum(dy!, [0, 1]) : null,
+        ];
+      }
+      const dpAll = reshape(tapsOutputGrad(reshape(dq, [1, tq!, co]), k, 1, T), [T, k * co]);
       return [
         needs[0] ? matmul(dpAll, transpose(wc!, [1, 0])) : null,
         needs[1] ? tapsWeightGrad(dpAll, x, k, co) : null,
@@ -271,7 +285,8 @@ export function conv1dRecording(src: RecordingWindows, w: Value, bias: Value, sp
 }
 
 /**
- * `conv1dRecording` over a dynamic row count X [U, Ci] (the touched rows): per tap j the products
+ * `conv1dRecording` at positions (one output per row of `rows`, a dynamic count of touched rows X
+ * [U, Ci], the positions form's first layer): per tap j the products
  * A_j = X·W_j [U, Co] and each output bias + Σ_j A_j[rows[m, t + j]] (a window's rows are consecutive,
  * so tap j's rows are a slice of `rows`, no index arithmetic), in place of the k·Co-wide products, k
  * strided Slices, a Sum over all U rows and a Gather of the outputs (BENCHMARKS.md (10)). The backward
@@ -301,6 +316,15 @@ function rowTaps(x: Value, rows: Value, w: Value, bias: Value, k: number, co: nu
       ];
     },
   )[0];
+}
+
+/**
+ * dPᵀ [k·Co, R] from dQ [R − k + 1, Co] of a stride-1 convolution over R rows: dP's tap j holds dQ at rows
+ * t + j (`tapsOutputGrad` for one sequence of any length), built transposed: dQᵀ shifted by j columns per tap.
+ */
+function tapsBackT(dq: Value, k: number): Value {
+  const dqT = transpose(dq, [1, 0]);
+  return concat(Array.from({ length: k }, (_, j) => pad(dqT, [0, j, 0, k - 1 - j])), 0);
 }
 
 /** Forward pieces of the im2col formulation, kept for the backward pass. */

@@ -55,6 +55,35 @@ test("conv1dRecording's hand-written and generic gradients match finite differen
   grads[0].forEach((c, i) => c.forEach((v, j) => assert.ok(Math.abs(v - grads[1][i][j]) < 1e-12, `input ${i}[${j}] custom vs generic`)));
 });
 
+// Windows of 3 steps (two outputs each: the whole-row sum, dPᵀ built directly) and one output per row of
+// taps (the positions form: `rowTaps`); positions in `touched`, rows repeat.
+for (const [form, rowData, shape] of [["windows", [0, 1, 2, 1, 2, 3, 4, 5, 6, 1, 2, 3], [4, 3]], ["positions", [0, 1, 1, 2, 3, 4, 4, 5, 1, 2], [5, 2]]] as const) {
+  test(`conv1dRecording on touched rows (${form}): the hand-written gradients, data included, match finite differences`, () => {
+    const [T, ci, co, k] = [9, 3, 2, 2];
+    const touched = [1, 2, 3, 4, 6, 7, 8]; // rows 0 and 5 untouched
+    const rng = new Rng(6);
+    const feeds = { data: uniform(rng, T * ci), w: uniform(rng, co * ci * k), b: uniform(rng, co), touched: { shape: [touched.length], data: Float64Array.from(touched) } };
+    const g = new Graph();
+    const data = g.input("data", "float", [T, ci]);
+    const w = g.input("w", "float", [co, ci, k]);
+    const b = g.input("b", "float", [co]);
+    const t = g.input("touched", "int64", [null]);
+    const y = conv1dRecording({ data, rows: g.constant(rowData, shape, "int64"), touched: t }, w, b, { kernel: k, stride: 1, out: co });
+    assert.equal(y.producer?.region?.name, "conv1d_recording_taps");
+    const outShape = [shape[0], shape[1] - k + 1, co];
+    const loss = op.reduceSum(op.mul(y, g.constant(uniform(new Rng(9), outShape[0] * outShape[1] * co), outShape)), []);
+    const inputs = [data, w, b];
+    const gv = gradients(loss, inputs);
+    const env = evaluate(g, feeds, gv.map((v) => v!));
+    inputs.forEach((x, i) => {
+      const analytic = env.get(gv[i]!)!.data;
+      const numeric = numericGradient(g, feeds, x.inputName!, loss);
+      numeric.forEach((n, j) => assert.ok(Math.abs(analytic[j] - n) <= 1e-7 + 1e-6 * Math.abs(n), `${x.inputName}[${j}]: ${analytic[j]} vs ${n}`));
+      if (i === 0) assert.ok(analytic.some((v) => v !== 0) && analytic[0] === 0 && analytic[5 * ci] === 0, "data gradient: zero exactly on the untouched rows");
+    });
+  });
+}
+
 test("window rows index exactly the windows fillWindows copies, edges clamped", () => {
   const [T, N, left, right] = [12, 3, 5, 5];
   const neural = Float32Array.from({ length: T * N }, (_, i) => Math.sin(i));

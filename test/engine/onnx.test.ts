@@ -146,3 +146,24 @@ test("graphs can be written in float64 (ops with double kernels match the interp
   assert.equal(out.y.type, "float64");
   (out.y.data as Float64Array).forEach((v, i) => assert.ok(Math.abs(v - ref.y.data[i]) < 1e-12));
 });
+
+test("zerosLike (ConstantOfShape of Shape) gives zeros of a dynamic shape in ORT float32 and float64, as the interpreter", async () => {
+  const g = new Graph();
+  const h = g.input("h", "float", [null, 3]);
+  const rows = g.input("rows", "int64", [null]);
+  const u = g.input("u", "float", [null, 3]);
+  const z = op.zerosLike(h);
+  assert.deepEqual(z.shape, [null, 3]);
+  g.output("y", op.scatterAddRows(z, rows, u));
+  const hv = Float64Array.from({ length: 12 }, (_, i) => i + 1);
+  const uv = Float64Array.from({ length: 9 }, (_, i) => 0.5 * i - 1);
+  const ref = run(g, { h: { shape: [4, 3], data: hv }, rows: { shape: [3], data: Float64Array.from([3, 0, 3]) }, u: { shape: [3, 3], data: uv } });
+  assert.deepEqual(ref.y.shape, [4, 3]);
+  assert.deepEqual(Array.from(ref.y.data.slice(3, 6)), [0, 0, 0]); // row 1: no update, and nothing of h
+  for (const [ft, Arr] of [["float32", Float32Array], ["float64", Float64Array]] as const) {
+    const session = await ort.InferenceSession.create(writeOnnx(g, { floatType: ft }));
+    const out = await session.run({ h: new ort.Tensor(ft, Arr.from(hv), [4, 3]), rows: new ort.Tensor("int64", BigInt64Array.from([3n, 0n, 3n]), [3]), u: new ort.Tensor(ft, Arr.from(uv), [3, 3]) });
+    assert.equal(out.y.type, ft);
+    assert.deepEqual(Array.from(out.y.data as ArrayLike<number>), Array.from(ref.y.data), ft);
+  }
+});

@@ -37,6 +37,7 @@ import {
   transpose,
   unsqueeze,
   zeros,
+  zerosLike,
 } from "./ops/index.js";
 
 /** A bound larger than any dimension (ONNX Slice clamps it). */
@@ -192,10 +193,14 @@ function tapsOutputGrad(dy: Value, k: number, s: number, len: number): Value {
  * wide X as the non-transposed operand (ORT would fuse a 2-D transpose into a slower transA).
  */
 function tapsWeightGrad(dp: Value, x2d: Value, k: number, co: number): Value {
+  const dp3 = dp.rank === 3 ? dp : reshape(dp, [-1, 1, k * co]);
+  return tapsWeightGradT(reshape(transpose(dp3, [2, 0, 1]), [k * co, -1]), x2d, k, co);
+}
+
+/** `tapsWeightGrad` from dPᵀ [k·Co, rows] given directly. */
+function tapsWeightGradT(dpT: Value, x2d: Value, k: number, co: number): Value {
   const ci = x2d.shape[1];
   if (ci === null) throw new Error("tapsWeightGrad: channel count must be static");
-  const dp3 = dp.rank === 3 ? dp : reshape(dp, [-1, 1, k * co]);
-  const dpT = reshape(transpose(dp3, [2, 0, 1]), [k * co, -1]);
   return transpose(reshape(matmul(dpT, x2d), [k, co, ci]), [1, 2, 0]);
 }
 
@@ -229,9 +234,9 @@ export interface RecordingWindows {
  * With `src.touched` the same is computed over the touched rows only: X = data[touched] [U, Ci], its tap
  * products and convolution Q over U rows (a window's rows are consecutive recording rows, all touched,
  * so they are consecutive in `touched` too and Q at a window's positions is the recording's Q there),
- * the windows' outputs gathered at `rows`, and dWc = dPᵀ·X: the recording rows no window touches
- * contribute exact zeros to dWc in the whole-recording form, so both give the same results up to float
- * rounding, with the first layer's GEMMs over U instead of T rows.
+ * the windows' outputs gathered at `rows` (at positions: `rowTaps`), and dWc = dPᵀ·X: the recording
+ * rows no window touches contribute exact zeros to dWc in the whole-recording form, so both give the
+ * same results up to float rounding, with the first layer's GEMMs over U instead of T rows.
  */
 export function conv1dRecording(src: RecordingWindows, w: Value, bias: Value, spec: ConvSpec): Value {
   const { kernel: k, stride: s, out: co } = spec;
@@ -242,6 +247,9 @@ export function conv1dRecording(src: RecordingWindows, w: Value, bias: Value, sp
   const len = src.rows.shape[1];
   if (len === null) throw new Error("conv1dRecording: the window length must be static");
   const lout = convOutLength(len, k, 1)!;
+  // One output per row of `rows` (the positions form): each output read from its taps' rows. Windows with
+  // several outputs each (the touched form) have more outputs than touched rows: the whole-row sum pays there.
+  if (T === null && lout === 1) return rowTaps(x, src.rows, w, bias, k, co, lout);
   const tq = convOutLength(T, k, 1);
   const starts = slice(src.rows, [1], [0], [lout]);
   let wc: Value | null = null;
@@ -255,9 +263,18 @@ export function conv1dRecording(src: RecordingWindows, w: Value, bias: Value, sp
       return [gather(q, starts, 0)];
     },
     ([dy], needs) => {
-      // A dynamic row count: the zero base is 0·Q (Q is finite) and the taps go back by fixed pads.
-      const dq = scatterAddRows(tq === null ? mul(q!, x.graph.scalar(0)) : zeros(x.graph, [tq, co]), starts, dy!);
-      const dpAll = T === null ? tapsBack(dq, k) : reshape(tapsOutputGrad(reshape(dq, [1, tq!, co]), k, 1, T), [T, k * co]);
+      // A dynamic row count: the zero base takes Q's shape and the taps go back by fixed pads.
+      const dq = scatterAddRows(tq === null ? zerosLike(q!) : zeros(x.graph, [tq, co]), starts, dy!);
+      if (T === null) {
+        // dPᵀ built directly (half the data through the Transpose, and a Concat of whole rows).
+        const dpT = tapsBackT(dq, k);
+        return [
+          needs[0] ? gemm(dpT, wc!, { transA: true, transB: true }) : null,
+          needs[1] ? tapsWeightGradT(dpT, x, k, co) : null,
+          needs[2] ? reduceSum(dy!, [0, 1]) : null,
+        ];
+      }
+      const dpAll = reshape(tapsOutputGrad(reshape(dq, [1, tq!, co]), k, 1, T), [T, k * co]);
       return [
         needs[0] ? matmul(dpAll, transpose(wc!, [1, 0])) : null,
         needs[1] ? tapsWeightGrad(dpAll, x, k, co) : null,
@@ -267,9 +284,47 @@ export function conv1dRecording(src: RecordingWindows, w: Value, bias: Value, sp
   )[0];
 }
 
-/** dP [R, k·Co] from dQ [R − k + 1, Co] of a stride-1 convolution over R rows: tap j of dQ placed at rows t + j (`tapsOutputGrad` for one sequence of any length). */
-function tapsBack(dq: Value, k: number): Value {
-  return concat(Array.from({ length: k }, (_, j) => pad(dq, [j, 0, k - 1 - j, 0])), 1);
+/**
+ * `conv1dRecording` at positions (one output per row of `rows`, a dynamic count of touched rows X
+ * [U, Ci], the positions form's first layer): per tap j the products
+ * A_j = X·W_j [U, Co] and each output bias + Σ_j A_j[rows[m, t + j]] (a window's rows are consecutive,
+ * so tap j's rows are a slice of `rows`, no index arithmetic), in place of the k·Co-wide products, k
+ * strided Slices, a Sum over all U rows and a Gather of the outputs (BENCHMARKS.md (10)). The backward
+ * scatter-adds dy into each dA_j at the same rows: dA_j is dP's tap block, and dWc = dPᵀ·X with dPᵀ the
+ * dA_jᵀ stacked.
+ */
+function rowTaps(x: Value, rows: Value, w: Value, bias: Value, k: number, co: number, lout: number): Value {
+  const ci = x.shape[1] as number; // static: the recording's channels
+  const idx = Array.from({ length: k }, (_, j) => slice(rows, [1], [j], [j + lout]));
+  let wc: Value | null = null;
+  let a: Value[] = [];
+  return customGradient(
+    "conv1d_recording_taps",
+    [x, w, bias],
+    () => {
+      wc = tapsWeight(w, ci, k, co);
+      a = idx.map((_, j) => matmul(x, slice(wc!, [1], [j * co], [(j + 1) * co])));
+      return [sum([...a.map((aj, j) => gather(aj, idx[j], 0)), bias])];
+    },
+    ([dy], needs) => {
+      // Each dA_jᵀ by a 3-D Transpose (a 2-D one ORT moves past the Concat and fuses into a slower transA MatMul).
+      const dpT = concat(a.map((aj, j) => reshape(transpose(reshape(scatterAddRows(zerosLike(aj), idx[j], dy!), [-1, 1, co]), [2, 0, 1]), [co, -1])), 0);
+      return [
+        needs[0] ? gemm(dpT, wc!, { transA: true, transB: true }) : null,
+        needs[1] ? tapsWeightGradT(dpT, x, k, co) : null,
+        needs[2] ? reduceSum(dy!, [0, 1]) : null,
+      ];
+    },
+  )[0];
+}
+
+/**
+ * dPᵀ [k·Co, R] from dQ [R − k + 1, Co] of a stride-1 convolution over R rows: dP's tap j holds dQ at rows
+ * t + j (`tapsOutputGrad` for one sequence of any length), built transposed: dQᵀ shifted by j columns per tap.
+ */
+function tapsBackT(dq: Value, k: number): Value {
+  const dqT = transpose(dq, [1, 0]);
+  return concat(Array.from({ length: k }, (_, j) => pad(dqT, [0, j, 0, k - 1 - j])), 0);
 }
 
 /** Forward pieces of the im2col formulation, kept for the backward pass. */

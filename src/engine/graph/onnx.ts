@@ -130,10 +130,24 @@ function valueInfo(name: string, v: Value, ft: FloatType): Pb {
   return namedInfo(name, elemType(v.dtype, ft), v.shape.map((d, i) => (d === null ? `${name}_dim${i}` : d)));
 }
 
-const ATTR = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;
+const ATTR = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
+
+/** ConstantOfShape's `value`: a one-element zero of the graph's float type (ONNX's default is float32). */
+function zeroValueAttr(ft: FloatType): Pb {
+  const t = new Pb();
+  t.int(1, 1);
+  t.int(2, elemType("float", ft));
+  t.bytes(9, new Uint8Array((ft === "float32" ? new Float32Array(1) : new Float64Array(1)).buffer));
+  const a = new Pb();
+  a.string(1, "value");
+  a.message(5, t);
+  a.int(20, ATTR.TENSOR);
+  return a;
+}
 
 function attributes(node: Node, ft: FloatType): Pb[] {
   const def = opDef(node.op);
+  if (node.op === "ConstantOfShape") return [zeroValueAttr(ft)];
   return Object.entries(node.attrs).map(([name, value]) => {
     const a = new Pb();
     a.string(1, name);

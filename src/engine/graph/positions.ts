@@ -11,7 +11,7 @@
  * Gather, and in place of the per-window forms' Pad + Sum.
  */
 import { type Value, customGradient } from "./ir.js";
-import { add, gather, gemm, mul, reduceSum, reshape, scatterAddRows, slice, transpose } from "./ops/index.js";
+import { add, gather, gemm, reduceSum, reshape, scatterAddRows, slice, transpose, zerosLike } from "./ops/index.js";
 import { type GeluParts, geluBackward, geluForward } from "./nn.js";
 
 /** Forward pieces kept for the backward. */
@@ -42,7 +42,7 @@ function convForward(h: Value, taps: Value, w: Value, bias: Value): PositionsCon
  * tap `tap`, the residual's cropped input).
  */
 function inputGrad(h: Value, taps: Value, f: PositionsConv, g: Value, shortcut?: { tap: number; grad: Value }): Value {
-  let base = mul(h, 0);
+  let base = zerosLike(h);
   if (shortcut) base = scatterAddRows(base, reshape(slice(taps, [1], [shortcut.tap], [shortcut.tap + 1]), [-1]), shortcut.grad);
   return scatterAddRows(base, taps, reshape(gemm(g, f.wt), [-1, f.k, f.ci]));
 }
@@ -103,6 +103,6 @@ export function gatherPositions(z: Value, index: Value): Value {
     "gather_positions",
     [z],
     () => [gather(z, index, 0)],
-    ([g]) => [scatterAddRows(mul(z, 0), index, g!)],
+    ([g]) => [scatterAddRows(zerosLike(z), index, g!)],
   )[0];
 }

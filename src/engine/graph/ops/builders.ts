@@ -96,6 +96,9 @@ export function zeros(g: Graph, shape: readonly number[]): Value {
   return expand(g.scalar(0), shape);
 }
 
+/** Float zeros of x's shape, dynamic dimensions included: ConstantOfShape(Shape(x)), a fill that never reads x. */
+export const zerosLike = (x: Value): Value => emit("ConstantOfShape", [emit("Shape", [x])]);
+
 /**
  * Places `g` (length n along `axis`) at positions start, start+step, … of a zero tensor whose `axis`
  * has length `len`: the adjoint of a strided slice. Steps > 1 interleave zeros by padding a new

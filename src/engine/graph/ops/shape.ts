@@ -1,6 +1,6 @@
 /**
  * Shape and data-movement operators: Reshape, Transpose, Unsqueeze, Squeeze, Expand, Slice, Pad,
- * Concat, Gather, ScatterND. Gradients of these are other data-movement ops (Slice ↔ Pad, Concat →
+ * Concat, Gather, ScatterND, and Shape / ConstantOfShape (float zeros of another value's dynamic shape). Gradients of these are other data-movement ops (Slice ↔ Pad, Concat →
  * Slice, Gather → ScatterND with add).
  */
 import { type Dim, type Value, normAxis } from "../ir.js";
@@ -194,6 +194,24 @@ function scatterNDEval(data: Tensor, indices: Tensor, updates: Tensor, reduction
 }
 
 const DEFS: OpDef[] = [
+  {
+    type: "Shape",
+    infer: ([x]) => [{ dtype: "int64", shape: [x.rank] }],
+    evaluate: ([x]) => [{ shape: [x.shape.length], data: Float64Array.from(x.shape) }],
+  },
+  {
+    // No `value` attribute: float32 zeros (ONNX's default). The shape comes from a Shape node (its
+    // input's dimensions, dynamic ones included) or a constant.
+    type: "ConstantOfShape",
+    infer: ([s]) => {
+      const src = s.producer?.op === "Shape" ? s.producer.inputs[0].shape : constInts(s, "ConstantOfShape shape");
+      return [{ dtype: "float", shape: [...src] }];
+    },
+    evaluate: ([s]) => {
+      const shape = Array.from(s.data);
+      return [{ shape, data: new Float64Array(shape.reduce((a, b) => a * b, 1)) }];
+    },
+  },
   {
     type: "Reshape",
     infer: ([x, s]) => [{ dtype: x.dtype, shape: reshapeTarget(x.shape, constInts(s, "Reshape shape")) }],

@@ -10,34 +10,12 @@ import * as ort from "onnxruntime-node";
 import { Graph } from "../src/engine/graph/ir.js";
 import { writeOnnx } from "../src/engine/graph/onnx.js";
 import { concat, gather, mul, reduceSum, reshape, scatterAddRows, slice, sum } from "../src/engine/graph/ops/index.js";
-import { Rng } from "../src/util/rng.js";
+import { C, P, R, base, k, rng, taps } from "./positions-layer.js";
 
-const C = 32;
-const k = 3;
-// The first residual layer's output positions for a `time` batch: 512 references, their positives one
-// sample later, 512 negatives, each widened to the 5 positions the two layers above it read.
-const rng = new Rng(1);
-const starts = new Set<number>();
-for (let i = 0; i < 512; i++) {
-  const r = rng.int(9990);
-  for (const s of [r, r + 1, rng.int(9990)]) for (let j = 0; j < 5; j++) starts.add(s + j);
-}
-const cur = [...starts].sort((a, b) => a - b);
-const prev: number[] = [];
-const base: number[] = [];
-for (const p of cur) {
-  const last = prev.length ? prev[prev.length - 1] : -1;
-  base.push(last >= p ? prev.length - 1 - (last - p) : prev.length);
-  for (let v = Math.max(p, last + 1); v < p + k; v++) prev.push(v);
-}
-const [P, R] = [cur.length, prev.length];
-const taps = new BigInt64Array(P * k);
+// The inverse of the taps: for each input row and tap j, the row of dcols (as [P·k, C]) that adds into it there, or the zero row P·k.
 const inv = new BigInt64Array(R * k).fill(BigInt(P * k));
 base.forEach((b, i) => {
-  for (let j = 0; j < k; j++) {
-    taps[i * k + j] = BigInt(b + j);
-    inv[(b + j) * k + j] = BigInt(i * k + j);
-  }
+  for (let j = 0; j < k; j++) inv[(b + j) * k + j] = BigInt(i * k + j);
 });
 
 const scatter = new Graph("scatter");

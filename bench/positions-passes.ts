@@ -1,7 +1,7 @@
 /**
  * Graph fragments of the positions step (src/engine/graph/positions.ts, nn.ts) in alternative forms,
  * each timed alone on the shapes of the standard step's first residual layer (`time`, batch 512,
- * T = 10,000; the positions drawn as in bench/positions-backward.ts): one ORT thread, CPU time, median
+ * T = 10,000; the positions of bench/positions-layer.ts): one ORT thread, CPU time, median
  * of 7 rounds of 200 runs, the variants interleaved, twice; with the largest difference from the first
  * variant of each fragment. Usage: `node dist/bench/positions-passes.js`.
  * - residual input gradient: two ScatterNDs onto 0·h (the shortcut's, then the taps'), the shortcut
@@ -14,29 +14,7 @@ import * as ort from "onnxruntime-node";
 import { Graph, type Value } from "../src/engine/graph/ir.js";
 import { writeOnnx } from "../src/engine/graph/onnx.js";
 import { add, div, exp, gather, gemm, mul, pad, reshape, scatterAddRows, slice, sub, sum, zerosLike } from "../src/engine/graph/ops/index.js";
-import { Rng } from "../src/util/rng.js";
-
-const C = 32;
-const k = 3;
-const rng = new Rng(1);
-const starts = new Set<number>();
-for (let i = 0; i < 512; i++) {
-  const r = rng.int(9990);
-  for (const s of [r, r + 1, rng.int(9990)]) for (let j = 0; j < 5; j++) starts.add(s + j);
-}
-const cur = [...starts].sort((a, b) => a - b);
-const prev: number[] = [];
-const base: number[] = [];
-for (const p of cur) {
-  const last = prev.length ? prev[prev.length - 1] : -1;
-  base.push(last >= p ? prev.length - 1 - (last - p) : prev.length);
-  for (let v = Math.max(p, last + 1); v < p + k; v++) prev.push(v);
-}
-const [P, R] = [cur.length, prev.length];
-const taps = new BigInt64Array(P * k);
-base.forEach((b, i) => {
-  for (let j = 0; j < k; j++) taps[i * k + j] = BigInt(b + j);
-});
+import { C, P, R, k, rng, taps } from "./positions-layer.js";
 const randn = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
 const f32 = (n: number, dims: number[]) => new ort.Tensor("float32", randn(n), dims);
 

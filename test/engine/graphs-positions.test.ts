@@ -16,9 +16,9 @@ import { numericGradient, run } from "../../src/engine/graph/interp.js";
 import { ringRecording } from "../../src/engine/synthetic.js";
 import { singleSessionProblem, stepGraphOptions } from "../../src/engine/train/batches.js";
 import { profileStepsLoop } from "../../src/engine/train/k-steps.js";
-import { AdamStepRunner, type OptimState, profileSteps } from "../../src/engine/train/trainer.js";
+import { profileSteps } from "../../src/engine/train/trainer.js";
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../../src/engine/types.js";
-import { lossGraphLosses } from "./step-checks.js";
+import { chainedFormTests, lossGraphLosses } from "./step-checks.js";
 
 // T = 1,500 against 144 windows of 10 rows: most rows untouched, many windows overlapping.
 const { session: data } = ringRecording({ T: 1500, N: 24, label_dim: 3, seed: 3 });
@@ -30,7 +30,6 @@ const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return Array.from(a).reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0) / scale;
 };
 const numbers = (t: ort.Tensor) => Array.from(t.data as ArrayLike<number | bigint>, Number);
-const session = (onnx: Uint8Array) => ort.InferenceSession.create(onnx, { intraOpNumThreads: 1, graphOptimizationLevel: "all" });
 
 test("positions: each stage's positions are exactly those the next stage's taps read, and the taps and out_index point at the right times", () => {
   const rec = singleSessionProblem(data, CFG, arch, "step", 9, "recording");
@@ -101,28 +100,7 @@ for (const [name, over] of [["time", {}], ["hybrid, learnable temperature", { hy
   });
 }
 
-async function train(input: "touched" | "positions", cfg: TrainConfig, steps: number) {
-  const problem = singleSessionProblem(data, cfg, arch, "step", cfg.seed, input);
-  const s = await session(problem.onnx);
-  const runner = new AdamStepRunner(s, cfg);
-  const params = problem.initParams();
-  const state: OptimState = { params, m: new Float32Array(params.length), v: new Float32Array(params.length), step: 0 };
-  const losses: number[] = [];
-  for (let t = 0; t < steps; t++) losses.push((await runner.step(problem.nextBatch(), state)).loss);
-  await s.release();
-  return { losses, params: state.params, init: params.slice() };
-}
-
-for (const [name, over] of [["time", {}], ["time_delta, learnable temperature", { conditional: "time_delta", temperature_mode: "auto" }], ["hybrid", { hybrid: true, conditional: "time_delta" }]] as Array<[string, Partial<TrainConfig>]>) {
-  test(`ORT: 20 chained steps of the positions form give the touched form's losses and parameters (${name})`, async () => {
-    const cfg = { ...CFG, ...over };
-    const t = await train("touched", cfg, 20);
-    const p = await train("positions", cfg, 20);
-    assert.ok(maxRel(p.losses, t.losses) <= 1e-5, `losses ${p.losses} vs ${t.losses}`);
-    assert.ok(maxRel(p.params, t.params) <= 1e-5);
-    assert.ok(maxRel(t.params, t.init) > 1e-3, "training moved the parameters");
-  });
-}
+chainedFormTests(data, CFG, arch, "touched", "positions");
 
 test("ORT: loss graphs (evaluation) agree between the positions and touched forms", async () => {
   const p = singleSessionProblem(data, CFG, arch, "loss", 8, "touched").initParams();

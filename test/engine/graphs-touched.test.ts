@@ -8,15 +8,15 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
-import { type StepInput, buildStepIR } from "../../src/engine/cebra/step.js";
+import { buildStepIR } from "../../src/engine/cebra/step.js";
 import { getArchitecture } from "../../src/engine/cebra/lookup.js";
 import { numericGradient, run } from "../../src/engine/graph/interp.js";
 import { ringRecording } from "../../src/engine/synthetic.js";
 import { singleSessionProblem, stepGraphOptions } from "../../src/engine/train/batches.js";
 import { profileStepsLoop } from "../../src/engine/train/k-steps.js";
-import { AdamStepRunner, type OptimState, profileSteps } from "../../src/engine/train/trainer.js";
+import { profileSteps } from "../../src/engine/train/trainer.js";
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../../src/engine/types.js";
-import { lossGraphLosses } from "./step-checks.js";
+import { chainedFormTests, lossGraphLosses } from "./step-checks.js";
 
 // T = 1,500 against 144 windows of 10 rows: most rows untouched, many windows overlapping.
 const { session: data } = ringRecording({ T: 1500, N: 24, label_dim: 3, seed: 3 });
@@ -28,7 +28,6 @@ const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return Array.from(a).reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0) / scale;
 };
 const numbers = (t: ort.Tensor) => Array.from(t.data as ArrayLike<number | bigint>, Number);
-const session = (onnx: Uint8Array) => ort.InferenceSession.create(onnx, { intraOpNumThreads: 1, graphOptimizationLevel: "all" });
 
 test("touched rows: ascending, distinct, exactly the windows' rows, and rows index them", () => {
   const rec = singleSessionProblem(data, CFG, arch, "step", 9, "recording");
@@ -81,28 +80,7 @@ test("float64: the touched form's step equals the recording form's on the same b
   idx.forEach((i, k) => assert.ok(Math.abs(grad[i] - numeric[k]) <= 1e-7 + 1e-5 * Math.abs(numeric[k]), `param ${i}: ${grad[i]} vs ${numeric[k]}`));
 });
 
-async function train(input: StepInput, cfg: TrainConfig, steps: number) {
-  const problem = singleSessionProblem(data, cfg, arch, "step", cfg.seed, input);
-  const s = await session(problem.onnx);
-  const runner = new AdamStepRunner(s, cfg);
-  const params = problem.initParams();
-  const state: OptimState = { params, m: new Float32Array(params.length), v: new Float32Array(params.length), step: 0 };
-  const losses: number[] = [];
-  for (let t = 0; t < steps; t++) losses.push((await runner.step(problem.nextBatch(), state)).loss);
-  await s.release();
-  return { losses, params: state.params, init: params.slice() };
-}
-
-for (const [name, over] of [["time", {}], ["time_delta, learnable temperature", { conditional: "time_delta", temperature_mode: "auto" }], ["hybrid", { hybrid: true, conditional: "time_delta" }]] as Array<[string, Partial<TrainConfig>]>) {
-  test(`ORT: 20 chained steps of the touched form give the recording form's losses and parameters (${name})`, async () => {
-    const cfg = { ...CFG, ...over };
-    const r = await train("recording", cfg, 20);
-    const t = await train("touched", cfg, 20);
-    assert.ok(maxRel(t.losses, r.losses) <= 1e-5, `losses ${t.losses} vs ${r.losses}`);
-    assert.ok(maxRel(t.params, r.params) <= 1e-5);
-    assert.ok(maxRel(r.params, r.init) > 1e-3, "training moved the parameters");
-  });
-}
+chainedFormTests(data, CFG, arch, "recording", "touched");
 
 test("ORT: K steps per run of the touched form (each step's rows padded to the longest) equal single steps", async () => {
   const single = await profileSteps([data], CFG, 11, "touched");

@@ -2,14 +2,16 @@
  * What the step-graph tests share (graphs.test.ts for the first architectures, graphs-architectures.test.ts
  * for the later ones): a small base configuration, the step gradient in float64, its check against finite
  * differences, chained Adam steps run by ONNX Runtime (float32) and the interpreter (float64) side by side,
- * and the held-out loss graph of several window input forms on the same batches (graphs-gather, graphs-touched).
+ * the held-out loss graph of several window input forms on the same batches, and a short training run of one
+ * form (graphs-gather, graphs-touched, graphs-positions).
  */
+import test from "node:test";
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
 import { initParams } from "../../src/engine/cebra/init.js";
 import { type StepGraphOptions, type StepInput, buildStepIR } from "../../src/engine/cebra/step.js";
 import { singleSessionProblem } from "../../src/engine/train/batches.js";
-import { readLosses } from "../../src/engine/train/trainer.js";
+import { AdamStepRunner, type OptimState, readLosses } from "../../src/engine/train/trainer.js";
 import type { ArchitectureInfo, SessionData, TrainConfig } from "../../src/engine/types.js";
 import { directionalDerivative, numericGradient, run } from "../../src/engine/graph/interp.js";
 import { writeOnnx } from "../../src/engine/graph/onnx.js";
@@ -139,4 +141,49 @@ export async function lossGraphLosses(data: SessionData, cfg: TrainConfig, arch:
       return out;
     }),
   );
+}
+
+/**
+ * `steps` ORT training steps (one thread) of the single-session problem with window input form `input`
+ * (seed cfg.seed, so two forms see the same batches): the losses, the final and the initial parameters.
+ */
+export async function trainForm(data: SessionData, cfg: TrainConfig, arch: ArchitectureInfo, input: StepInput, steps: number) {
+  const problem = singleSessionProblem(data, cfg, arch, "step", cfg.seed, input);
+  const s = await ort.InferenceSession.create(problem.onnx, { intraOpNumThreads: 1, graphOptimizationLevel: "all" });
+  const runner = new AdamStepRunner(s, cfg);
+  const params = problem.initParams();
+  const state: OptimState = { params, m: new Float32Array(params.length), v: new Float32Array(params.length), step: 0 };
+  const losses: number[] = [];
+  for (let t = 0; t < steps; t++) losses.push((await runner.step(problem.nextBatch(), state)).loss);
+  await s.release();
+  return { losses, params: state.params, init: params.slice() };
+}
+
+/** Largest |a − b| relative to the largest |b|. */
+const maxRelDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  const scale = Math.max(...Array.from(b, Math.abs));
+  return Array.from(a).reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0) / scale;
+};
+
+/**
+ * Registers one test per configuration (`time`; `time_delta` with a learnable temperature; hybrid): 20
+ * chained ORT steps of window input form `form` give `reference`'s losses and parameters (1e-5), and
+ * training moved the parameters.
+ */
+export function chainedFormTests(data: SessionData, cfg: TrainConfig, arch: ArchitectureInfo, reference: StepInput, form: StepInput): void {
+  const cases: Array<[string, Partial<TrainConfig>]> = [
+    ["time", {}],
+    ["time_delta, learnable temperature", { conditional: "time_delta", temperature_mode: "auto" }],
+    ["hybrid", { hybrid: true, conditional: "time_delta" }],
+  ];
+  for (const [name, over] of cases) {
+    test(`ORT: 20 chained steps of the ${form} form give the ${reference} form's losses and parameters (${name})`, async () => {
+      const c = { ...cfg, ...over };
+      const r = await trainForm(data, c, arch, reference, 20);
+      const f = await trainForm(data, c, arch, form, 20);
+      assert.ok(maxRelDiff(f.losses, r.losses) <= 1e-5, `losses ${f.losses} vs ${r.losses}`);
+      assert.ok(maxRelDiff(f.params, r.params) <= 1e-5);
+      assert.ok(maxRelDiff(r.params, r.init) > 1e-3, "training moved the parameters");
+    });
+  }
 }

@@ -24,7 +24,7 @@ import { AdamStepRunner, type OptimState } from "../../src/engine/train/trainer.
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../../src/engine/types.js";
 import { fillWindowRows, fillWindows } from "../../src/engine/cebra/windows.js";
 import { Rng } from "../../src/util/rng.js";
-import { STEP_BASE, lossGraphLosses } from "./step-checks.js";
+import { STEP_BASE, lossGraphLosses, maxRel } from "./step-checks.js";
 
 const uniform = (rng: Rng, n: number) => Array.from({ length: n }, () => rng.uniform(-1, 1));
 
@@ -106,11 +106,6 @@ test("window rows index exactly the windows fillWindows copies, edges clamped", 
 const BASE: StepGraphOptions = { ...STEP_BASE, n_neurons: 14, num_hidden_units: 8, batch_size: 16 };
 
 const session = (onnx: Uint8Array) => ort.InferenceSession.create(onnx, { intraOpNumThreads: 1, graphOptimizationLevel: "all" });
-/** max |a − b| relative to max |b| (float32 rounding is relative to the vector's scale, not to each tiny element). */
-const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  const scale = Math.max(...Array.from(b, Math.abs));
-  return Array.from(a).reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0) / scale;
-};
 
 /**
  * Runs `steps` chained Adam steps of both input forms on the same random batches of one random

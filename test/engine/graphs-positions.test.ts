@@ -7,29 +7,19 @@
  */
 import test from "node:test";
 import assert from "node:assert/strict";
-import * as ort from "onnxruntime-node";
 import { chooseStepInput } from "../../src/engine/cebra/cost.js";
 import { positionKernels } from "../../src/engine/cebra/positions.js";
 import { buildStepIR } from "../../src/engine/cebra/step.js";
-import { checkModel, getArchitecture } from "../../src/engine/cebra/lookup.js";
+import { checkModel } from "../../src/engine/cebra/lookup.js";
 import { numericGradient, run } from "../../src/engine/graph/interp.js";
 import { ringRecording } from "../../src/engine/synthetic.js";
 import { singleSessionProblem, stepGraphOptions } from "../../src/engine/train/batches.js";
 import { profileStepsLoop } from "../../src/engine/train/k-steps.js";
 import { profileSteps } from "../../src/engine/train/trainer.js";
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../../src/engine/types.js";
-import { chainedFormTests, lossGraphLosses } from "./step-checks.js";
+import type { TrainConfig } from "../../src/engine/types.js";
+import { chainedFormTests, formsFixture, interpFeeds, lossGraphLosses, maxRel, tensorNumbers } from "./step-checks.js";
 
-// T = 1,500 against 144 windows of 10 rows: most rows untouched, many windows overlapping.
-const { session: data } = ringRecording({ T: 1500, N: 24, label_dim: 3, seed: 3 });
-const CFG: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, model_architecture: "offset10-model", batch_size: 48, num_hidden_units: 16, output_dimension: 4, learning_rate: 3e-3, device: "cpu", threads: 1 };
-const arch = getArchitecture(CFG.model_architecture);
-
-const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  const scale = Math.max(...Array.from(b, Math.abs));
-  return Array.from(a).reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0) / scale;
-};
-const numbers = (t: ort.Tensor) => Array.from(t.data as ArrayLike<number | bigint>, Number);
+const { data, CFG, arch } = formsFixture();
 
 test("positions: each stage's positions are exactly those the next stage's taps read, and the taps and out_index point at the right times", () => {
   const rec = singleSessionProblem(data, CFG, arch, "step", 9, "recording");
@@ -42,7 +32,7 @@ test("positions: each stage's positions are exactly those the next stage's taps 
     const a = rec.nextBatch();
     const b = pos.nextBatch();
     assert.deepEqual(Object.keys(b).sort(), ["data", "out_index", "taps_1", "taps_2", "taps_3", "taps_4", "taps_5", "touched"]);
-    const rows = numbers(a.rows);
+    const rows = tensorNumbers(a.rows);
     const L = 10;
     const starts = Array.from({ length: rows.length / L }, (_, m) => rows[m * L]);
     // Brute force: the positions of each stage, from the window starts down to the recording rows.
@@ -52,12 +42,12 @@ test("positions: each stage's positions are exactly those the next stage's taps 
       levels.unshift([...need].sort((x, y) => x - y));
     }
     // levels[s] = the positions of stage s's input (levels[0]: the touched recording rows), levels[S] = window starts.
-    assert.deepEqual(numbers(b.touched), levels[0]);
-    assert.deepEqual(numbers(b.out_index).map((i) => levels[kernels.length][i]), starts);
+    assert.deepEqual(tensorNumbers(b.touched), levels[0]);
+    assert.deepEqual(tensorNumbers(b.out_index).map((i) => levels[kernels.length][i]), starts);
     for (let s = 0; s < kernels.length; s++) {
       const taps = b[`taps_${s + 1}`];
       assert.deepEqual([...taps.dims], [levels[s + 1].length, kernels[s]]);
-      const t = numbers(taps);
+      const t = tensorNumbers(taps);
       const at = (i: number, j: number) => levels[s][t[i * kernels[s] + j]];
       levels[s + 1].forEach((p, i) => {
         for (let j = 0; j < kernels[s]; j++) assert.equal(at(i, j), p + j, `stage ${s + 1}, position ${p}, tap ${j}`);
@@ -69,8 +59,6 @@ test("positions: each stage's positions are exactly those the next stage's taps 
   assert.ok(sizes.size > 1, "the position counts change between steps");
 });
 
-/** The step IR's feeds for the interpreter from a problem's ORT feeds. */
-const interpFeeds = (f: Record<string, ort.Tensor>) => Object.fromEntries(Object.entries(f).map(([k, t]) => [k, { shape: [...t.dims], data: Float64Array.from(numbers(t)) }]));
 
 for (const [name, over] of [["time", {}], ["hybrid, learnable temperature", { hybrid: true, conditional: "time_delta", temperature_mode: "auto" }]] as Array<[string, Partial<TrainConfig>]>) {
   test(`float64: the positions form's step equals the touched form's on the same batch, and its gradient matches finite differences (${name})`, () => {

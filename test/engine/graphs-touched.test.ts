@@ -7,27 +7,16 @@
  */
 import test from "node:test";
 import assert from "node:assert/strict";
-import * as ort from "onnxruntime-node";
 import { buildStepIR } from "../../src/engine/cebra/step.js";
-import { getArchitecture } from "../../src/engine/cebra/lookup.js";
 import { numericGradient, run } from "../../src/engine/graph/interp.js";
 import { ringRecording } from "../../src/engine/synthetic.js";
 import { singleSessionProblem, stepGraphOptions } from "../../src/engine/train/batches.js";
 import { profileStepsLoop } from "../../src/engine/train/k-steps.js";
 import { profileSteps } from "../../src/engine/train/trainer.js";
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../../src/engine/types.js";
-import { chainedFormTests, lossGraphLosses } from "./step-checks.js";
+import type { TrainConfig } from "../../src/engine/types.js";
+import { chainedFormTests, formsFixture, interpFeeds, lossGraphLosses, maxRel, tensorNumbers } from "./step-checks.js";
 
-// T = 1,500 against 144 windows of 10 rows: most rows untouched, many windows overlapping.
-const { session: data } = ringRecording({ T: 1500, N: 24, label_dim: 3, seed: 3 });
-const CFG: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, model_architecture: "offset10-model", batch_size: 48, num_hidden_units: 16, output_dimension: 4, learning_rate: 3e-3, device: "cpu", threads: 1 };
-const arch = getArchitecture(CFG.model_architecture);
-
-const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  const scale = Math.max(...Array.from(b, Math.abs));
-  return Array.from(a).reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0) / scale;
-};
-const numbers = (t: ort.Tensor) => Array.from(t.data as ArrayLike<number | bigint>, Number);
+const { data, CFG, arch } = formsFixture();
 
 test("touched rows: ascending, distinct, exactly the windows' rows, and rows index them", () => {
   const rec = singleSessionProblem(data, CFG, arch, "step", 9, "recording");
@@ -37,18 +26,16 @@ test("touched rows: ascending, distinct, exactly the windows' rows, and rows ind
     const a = rec.nextBatch();
     const b = tch.nextBatch();
     assert.deepEqual(Object.keys(b).sort(), ["data", "rows", "touched"]);
-    const rows = numbers(a.rows);
-    const touched = numbers(b.touched);
+    const rows = tensorNumbers(a.rows);
+    const touched = tensorNumbers(b.touched);
     assert.deepEqual(touched, [...new Set(rows)].sort((x, y) => x - y));
-    assert.deepEqual(numbers(b.rows).map((i) => touched[i]), rows);
+    assert.deepEqual(tensorNumbers(b.rows).map((i) => touched[i]), rows);
     assert.ok(touched.length < data.n_samples, `${touched.length} of ${data.n_samples} rows touched`);
     counts.add(touched.length);
   }
   assert.ok(counts.size > 1, "the touched row count changes between steps");
 });
 
-/** The step IR's feeds for the interpreter from a problem's ORT feeds. */
-const interpFeeds = (f: Record<string, ort.Tensor>) => Object.fromEntries(Object.entries(f).map(([k, t]) => [k, { shape: [...t.dims], data: Float64Array.from(numbers(t)) }]));
 
 test("float64: the touched form's step equals the recording form's on the same batch (padding included), and its gradient matches finite differences", () => {
   const small: TrainConfig = { ...CFG, batch_size: 6, num_hidden_units: 6 };

@@ -106,8 +106,19 @@ export const TRAINING_RESULT_SCHEMA = z.object({
 
 export type TrainingResult = z.output<typeof TRAINING_RESULT_SCHEMA>;
 
-/** A supervised model's loss at chance (predicting without the neural data), for progress messages. */
-const SUPERVISED_CHANCE = "= the labels' variance (MSE) or log(classes) (cross-entropy)";
+/**
+ * The loss at chance, for progress messages. Contrastive: InfoNCE with all similarities equal is
+ * log(batch size), once per objective (hybrid sums two); `batch` is "training samples" for a full-batch
+ * run whose batch (every training sample) is known only once the fit has prepared the data. Supervised:
+ * the loss of predicting without the neural data.
+ */
+export function chanceLossText(mode: TrainingMode, architecture: string, batch: number | "training samples"): string {
+  if (isSupervised(architecture)) return "= the labels' variance (MSE) or log(classes) (cross-entropy)";
+  const times = mode === "hybrid" ? 2 : 1;
+  return typeof batch === "number"
+    ? `${times === 2 ? "2·" : ""}log(${batch}) = ${(times * Math.log(batch)).toFixed(3)}`
+    : `${times === 2 ? "2·" : ""}log(${batch})`;
+}
 
 /** The request a client's arguments stand for: defaults for the engine-only fields, label columns as a LabelSource. */
 export function trainingRequest(args: TrainingArgs): TrainingRequest {
@@ -257,12 +268,7 @@ async function runTrainingFrom(
   const adapt = await adaptOption(deps.workspace, req);
   const steps = req.config.max_iterations;
   const config = resume ? { ...resume.model.config, max_iterations: resume.model.steps_done + steps, device: req.config.device, threads: req.config.threads } : req.config;
-  // InfoNCE at chance (all similarities equal) is log(batch size), once per objective (hybrid sums two).
-  // Full batch: the batch is every training sample, known once the fit has prepared the data.
-  const chanceLoss = (req.mode === "hybrid" ? 2 : 1) * Math.log(config.batch_size);
-  const chanceText = isSupervised(config.model_architecture) ? SUPERVISED_CHANCE : config.full_batch
-    ? `${req.mode === "hybrid" ? "2·" : ""}log(training samples)`
-    : `${req.mode === "hybrid" ? "2·" : ""}log(${config.batch_size}) = ${chanceLoss.toFixed(3)}`;
+  const chanceText = chanceLossText(req.mode, config.model_architecture, config.full_batch ? "training samples" : config.batch_size);
   const policy = checkpointPolicy();
   let savedIds: { model_id?: string; embedding_id?: string } = {};
   const fit = (shuffled: boolean, offset: number) =>
@@ -378,8 +384,8 @@ export async function trainShuffledTwin(
   const m = model.meta;
   if (m.sessions) return trainMultiSessionTwin(deps, model, opts);
   const rec = await deps.recordings.loadRecordingArtifact(m.recording_id);
-  const chance = (m.mode === "hybrid" ? 2 : 1) * Math.log(m.config.batch_size);
-  const chanceText = isSupervised(m.config.model_architecture) ? SUPERVISED_CHANCE : `${m.mode === "hybrid" ? "2·" : ""}log(${m.config.batch_size}) = ${chance.toFixed(3)}`;
+  // A stored model's batch_size is the one it trained with (for full batch, its training sample count).
+  const chanceText = chanceLossText(m.mode as TrainingMode, m.config.model_architecture, m.config.batch_size);
   const fit = await fitEmbedding(rec, {
     ...fitSetup(m),
     shuffle_labels: true,

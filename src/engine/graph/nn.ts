@@ -109,7 +109,7 @@ const DYNAMIC_LENGTH_GUESS = 10_000;
 /**
  * im2col for a dynamic length, stride 1: the k time-shifted views of X concatenated along the channels,
  * [b, L − k + 1, k·Ci] (tap-major, as W [Co, Ci, k] → [Co, k·Ci] orders them), then one Gemm with the bias
- * fused. The inference graphs use it for narrow layers: it avoids the k·Co-wide tap product and its k
+ * fused. The channels-last inference graphs (the MLPs', or `channels_last`) use it for narrow layers: it avoids the k·Co-wide tap product and its k
  * strided slices and sum (measured about 10% of a whole transform at N = 100, bench/run.ts). Plain ops:
  * differentiable by the generic rules.
  */

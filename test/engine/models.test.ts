@@ -1,6 +1,7 @@
 /**
  * Architecture specs: parameter counts and names against CEBRA, window bookkeeping, PyTorch-default
- * initialisation, and the fully convolutional inference graph against the training forward pass.
+ * initialisation, and the fully convolutional inference graph against the training forward pass and its
+ * channels-first form (ONNX Conv) against the channels-last one.
  */
 import test from "node:test";
 import assert from "node:assert/strict";
@@ -10,6 +11,7 @@ import { initParams } from "../../src/engine/cebra/init.js";
 import { type ModelShape, getArchitecture, listArchitectures, paramLayout } from "../../src/engine/cebra/lookup.js";
 import { run } from "../../src/engine/graph/interp.js";
 import { findSpec, modelParamCount, outputLength, resolveModel } from "../../src/engine/cebra/architectures.js";
+import { fitsChannelsFirst } from "../../src/engine/cebra/channels-first.js";
 import { embedWindows, sliceParams } from "../../src/engine/cebra/flat-params.js";
 import { Graph } from "../../src/engine/graph/ir.js";
 import { writeOnnx } from "../../src/engine/graph/onnx.js";
@@ -201,6 +203,35 @@ for (const name of REQUIRED) {
     const out2 = await withInput.run({ X: new ort.Tensor("float32", long, [T + 3 * step, 9]), params: new ort.Tensor("float32", params, [params.length]) });
     assert.deepEqual(out2.Z.dims, [rows + 3, 4]);
     (out.Z.data as Float32Array).forEach((v, i) => assert.ok(Math.abs(v - (out2.Z.data as Float32Array)[i]) < 1e-6));
+  });
+}
+
+for (const { name } of listArchitectures()) {
+  test(`inference graph (${name}): channels-first (ONNX Conv) where it fits, equal to the channels-last graph`, async () => {
+    const s = shape(name, 9, 8, 4);
+    const info = getArchitecture(name);
+    const fits = !/^(offset1-model|offset4-model-2x-subsample|supervised1-model)/.test(name); // MLPs keep channels-last
+    assert.equal(fitsChannelsFirst(findSpec(name), { N: 9, H: 8, D: 4 }), fits);
+    // A length no multiple of the resample factor: the dynamic slice ends of the subsampling layers are exercised.
+    const T = info.receptive_field + 6 * info.resample_factor + (info.resample_factor > 1 ? 1 : 0);
+    const rng = new Rng(4);
+    const seq = Float32Array.from({ length: T * 9 }, () => rng.normal());
+    const params = initParams({ ...s, temperature: 1, temperature_mode: "constant" }, 6);
+    const first = buildInferenceIR({ ...s, params });
+    const last = buildInferenceIR({ ...s, params, channels_last: true });
+    const convs = (g: Graph) => g.nodes.filter((n) => n.op === "Conv").length;
+    assert.equal(convs(first.graph) > 0, fits, "channels-first graph");
+    assert.equal(convs(last.graph), 0);
+    const zFirst = run(first.graph, { X: { shape: [T, 9], data: Float64Array.from(seq) } }).Z;
+    const zLast = run(last.graph, { X: { shape: [T, 9], data: Float64Array.from(seq) } }).Z;
+    assert.deepEqual(zFirst.shape, zLast.shape);
+    assert.equal(zFirst.shape[0], outputLength(findSpec(name), { N: 9, H: 8, D: 4 }, T));
+    zLast.data.forEach((v, i) => assert.ok(Math.abs(v - zFirst.data[i]) < 1e-12, `row ${Math.floor(i / 4)}: ${v} vs ${zFirst.data[i]}`));
+    // ORT float32 runs the channels-first graph (its NCHWc rewrite included) to float32 rounding.
+    const session = await ort.InferenceSession.create(buildInferenceGraph({ ...s, params }).onnx, { graphOptimizationLevel: "all" });
+    const out = await session.run({ X: new ort.Tensor("float32", seq, [T, 9]) });
+    assert.deepEqual(out.Z.dims, zFirst.shape);
+    (out.Z.data as Float32Array).forEach((v, i) => assert.ok(Math.abs(v - zFirst.data[i]) < 1e-5, `ORT row ${Math.floor(i / 4)}: ${v} vs ${zFirst.data[i]}`));
   });
 }
 

@@ -9,15 +9,18 @@ import { withFusableGelu } from "../graph/nn.js";
 import { writeOnnx } from "../graph/onnx.js";
 import { reshape, unsqueeze } from "../graph/ops/index.js";
 import { type ParamInfo, architectureInfo, buildEncoder, modelParamCount, resolveModel } from "./architectures.js";
+import { encodeChannelsFirst, fitsChannelsFirst } from "./channels-first.js";
 import { embedWindows, sliceParams } from "./flat-params.js";
 import { type ModelShape, checkModel, positiveInt } from "./lookup.js";
 
 /**
  * The fully convolutional inference graph as IR: "X" [T', N] → "Z" [rows, D], with T' dynamic.
  * Parameters come from the input "params" (length ≥ the model's parameter count; a trailing θ is
- * ignored) or are embedded as constants when given.
+ * ignored) or are embedded as constants when given. The encoder is channels-first with ONNX Conv
+ * (channels-first.ts) for the architectures it fits, the channels-last GEMM formulations of the step
+ * graphs otherwise or with `channels_last` (the same function; tests compare the two).
  */
-export function buildInferenceIR(o: ModelShape & { params?: Float32Array }): { graph: Graph; param_count: number } {
+export function buildInferenceIR(o: ModelShape & { params?: Float32Array; channels_last?: boolean }): { graph: Graph; param_count: number } {
   const { spec, dims } = checkModel(o);
   const P = modelParamCount(spec, dims);
   const g = new Graph("cebra_transform");
@@ -34,7 +37,7 @@ export function buildInferenceIR(o: ModelShape & { params?: Float32Array }): { g
     source = sliceParams(g.input("params", "float", [null]), resolveModel(spec, dims).params).source;
   }
   // Forward only: GELUs in the form ORT fuses into one exact kernel.
-  const z = withFusableGelu(() => buildEncoder(spec, dims, unsqueeze(x, [0]), source));
+  const z = !o.channels_last && fitsChannelsFirst(spec, dims) ? encodeChannelsFirst(spec, dims, x, source) : withFusableGelu(() => buildEncoder(spec, dims, unsqueeze(x, [0]), source));
   g.output("Z", reshape(z, [-1, dims.D]));
   return { graph: g, param_count: P };
 }
@@ -56,7 +59,7 @@ export function buildWindowEmbeddingIR(o: ModelShape & { rows: number }): { grap
 }
 
 /** Inference graph (see `buildInferenceIR`), serialised. */
-export function buildInferenceGraph(o: ModelShape & { params?: Float32Array }): { onnx: Uint8Array; param_count: number } {
+export function buildInferenceGraph(o: ModelShape & { params?: Float32Array; channels_last?: boolean }): { onnx: Uint8Array; param_count: number } {
   const { graph, param_count } = buildInferenceIR(o);
   return { onnx: writeOnnx(graph), param_count };
 }

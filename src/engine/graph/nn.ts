@@ -6,7 +6,7 @@
  * - `conv1dRecording`: the taps convolution reading its windows as row indices into the whole recording;
  * - `residualConvGelu`: CEBRA's skip block Skip(Conv1d, GELU) fused into one region;
  * - `linear`: nn.Linear per time step;
- * - `gelu` / `geluPrescaled`: exact (erf) GELU;
+ * - `gelu` / `geluPrescaled` / `geluFusable`: exact (erf) GELU;
  * - `l2normalize`: x / ‖x‖ over the last axis, no epsilon (CEBRA `_Norm`);
  * - `logSumExp`: stabilised log Σ exp (InfoNCE's uniformity term).
  */
@@ -109,7 +109,7 @@ const DYNAMIC_LENGTH_GUESS = 10_000;
 /**
  * im2col for a dynamic length, stride 1: the k time-shifted views of X concatenated along the channels,
  * [b, L − k + 1, k·Ci] (tap-major, as W [Co, Ci, k] → [Co, k·Ci] orders them), then one Gemm with the bias
- * fused. The inference graphs use it for narrow layers: it avoids the k·Co-wide tap product and its k
+ * fused. The channels-last inference graphs (the MLPs', or `channels_last`) use it for narrow layers: it avoids the k·Co-wide tap product and its k
  * strided slices and sum (measured about 10% of a whole transform at N = 100, bench/run.ts). Plain ops:
  * differentiable by the generic rules.
  */
@@ -459,11 +459,16 @@ export function withFusableGelu<T>(f: () => T): T {
 
 const geluC = (u: Value): Value => mul(add(erf(u), 1), Math.SQRT1_2);
 
+/**
+ * Exact GELU(x) = x·0.5·(1 + erf(x/√2)) in plain ops, the pattern ORT fuses into its `Gelu` kernel (the
+ * fusable form of `withFusableGelu`); for forward-only graphs built without the prescaled weights.
+ */
+export function geluFusable(x: Value): Value {
+  return mul(mul(x, 0.5), add(erf(div(x, Math.SQRT2)), 1));
+}
+
 export function geluForward(u: Value): GeluParts {
-  if (fusableGelu) {
-    const x = mul(u, Math.SQRT2);
-    return { u, c: null, y: mul(mul(x, 0.5), add(erf(div(x, Math.SQRT2)), 1)) };
-  }
+  if (fusableGelu) return { u, c: null, y: geluFusable(mul(u, Math.SQRT2)) };
   const c = geluC(u);
   return { u, c, y: mul(u, c) };
 }

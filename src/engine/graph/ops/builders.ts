@@ -1,6 +1,6 @@
 /**
  * Graph builders: one plain function per operator, e.g. `add(matmul(x, w), b)`, each emitting a node
- * through the registry. Op definitions (elementwise.ts, shape.ts, reduce.ts, linalg.ts) use these in
+ * through the registry. Op definitions (elementwise.ts, shape.ts, reduce.ts, linalg.ts, conv.ts) use these in
  * their gradient rules, so builders live apart from definitions and no definition file imports another.
  */
 import { type DType, type Graph, Value, normAxis } from "../ir.js";
@@ -158,4 +158,12 @@ export function gemm(a: Value, b: Value, o: GemmOptions = {}): Value {
   if (o.alpha !== undefined && o.alpha !== 1) attrs.alpha = o.alpha;
   if (o.beta !== undefined && o.beta !== 1) attrs.beta = o.beta;
   return emit("Gemm", o.c ? [a, b, o.c] : [a, b], attrs);
+}
+
+/**
+ * ONNX Conv (forward only, no gradient rule): x [B, C, spatial…], w [Co, C, kernel…], optional bias [Co],
+ * valid (unpadded) with `strides` (default 1 on every spatial axis).
+ */
+export function conv(x: Value, w: Value, bias?: Value, strides?: readonly number[]): Value {
+  return emit("Conv", bias ? [x, w, bias] : [x, w], strides ? { strides: [...strides] } : {});
 }

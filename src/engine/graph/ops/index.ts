@@ -7,6 +7,7 @@ import "./elementwise.js";
 import "./shape.js";
 import "./reduce.js";
 import "./linalg.js";
+import "./conv.js";
 
 export * from "./builders.js";
 export * from "./broadcast.js";

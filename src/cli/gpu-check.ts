@@ -4,6 +4,8 @@
  * (same seed, so the same batches); the GPU loss trajectories compared with the CPU one step by step.
  * Each device runs with K = 1 step per session.run and, with `--k` (or `--quick`: 300 steps, K = 1 and
  * 10), with K steps per run (an ONNX Loop keeping the parameters on the device, engine/train/k-steps.ts).
+ * Then the transform (the inference encoder, ONNX Conv for the convolutional models) over the same
+ * recording on each device that starts: samples/s and the largest embedding difference from the CPU's.
  * Prints a table and writes the full report as JSON. Also runnable from a carried bundle
  * (`node dist/bench/gpu-check.js`, see docs/GPU.md and bench/make-gpu-bundle.sh).
  */
@@ -16,7 +18,8 @@ import type { ResolvedDevice } from "../engine/runtime/devices.js";
 import { AUTO_DEVICE_ORDER, createSession } from "../engine/runtime/sessions.js";
 import { stepGraphOptions } from "../engine/train/batches.js";
 import { profileStepsLoop } from "../engine/train/k-steps.js";
-import { profileSteps } from "../engine/train/trainer.js";
+import { profileSteps, runTrainingLoop } from "../engine/train/trainer.js";
+import { transformRecording } from "../engine/train/transform.js";
 import type { Conditional, SessionData, TrainConfig } from "../engine/types.js";
 
 interface GpuCheckOptions {
@@ -78,6 +81,16 @@ interface TrajectoryComparison {
   agrees: boolean;
 }
 
+/** The inference encoder (transform) over the check's recording on one device. */
+interface TransformRun {
+  device: ResolvedDevice;
+  /** Median of 3 calls after one warm-up call (which builds the session). */
+  samples_per_s: number | null;
+  /** max |Δz| against the CPU's embedding (0 for the CPU itself). */
+  max_abs_diff_vs_cpu: number | null;
+  error: string | null;
+}
+
 export interface GpuCheckReport {
   created_at: string;
   machine: MachineInfo;
@@ -87,6 +100,7 @@ export interface GpuCheckReport {
   probes: DeviceProbe[];
   runs: DeviceRun[];
   comparisons: TrajectoryComparison[];
+  transforms: TransformRun[];
   verdict: string[];
 }
 
@@ -210,7 +224,39 @@ export function compareTrajectories({ run, params }: RunResult, cpu: RunResult):
   };
 }
 
-function verdictLines(runs: DeviceRun[], comparisons: TrajectoryComparison[]): string[] {
+/**
+ * The standard configuration's encoder at its initialisation (the cost and the agreement do not depend on
+ * the weights) over `data` on each device; CPU first, as the reference.
+ */
+async function checkTransforms(devices: ResolvedDevice[], cfg: TrainConfig, data: SessionData, threads?: number): Promise<TransformRun[]> {
+  const model = await runTrainingLoop([data], { ...cfg, max_iterations: 0 });
+  const order = [...devices].sort((a, b) => Number(b === "cpu") - Number(a === "cpu"));
+  let cpuZ: Float32Array | null = null;
+  const runs: TransformRun[] = [];
+  for (const device of order) {
+    try {
+      const call = () => transformRecording(model, data.neural, data.n_samples, data.n_neurons, { device, threads });
+      const z = await call();
+      const ms: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const t0 = performance.now();
+        await call();
+        ms.push(performance.now() - t0);
+      }
+      if (device === "cpu") cpuZ = z;
+      const diff = cpuZ ? z.reduce((m, v, i) => Math.max(m, Math.abs(v - cpuZ![i])), 0) : null;
+      runs.push({ device, samples_per_s: data.n_samples / (percentiles(ms).median / 1000), max_abs_diff_vs_cpu: diff, error: null });
+    } catch (e) {
+      runs.push({ device, samples_per_s: null, max_abs_diff_vs_cpu: null, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return runs;
+}
+
+/** Embedding differences above this mean a wrong kernel, not TF32 or float32 rounding (unit-norm rows). */
+const TRANSFORM_TOLERANCE = 1e-2;
+
+export function verdictLines(runs: DeviceRun[], comparisons: TrajectoryComparison[], transforms: TransformRun[] = []): string[] {
   const lines: string[] = [];
   for (const r of runs.filter((r) => r.error)) lines.push(`${r.device} K=${r.k ?? 1}: started but training failed: ${r.error}`);
   for (const c of comparisons) {
@@ -219,6 +265,15 @@ function verdictLines(runs: DeviceRun[], comparisons: TrajectoryComparison[]): s
       c.agrees
         ? `${who}: agrees with cpu K=1 (first-step |Δloss| ${c.first_step_abs_diff.toExponential(1)}, max over ${c.steps} steps ${c.max_abs_diff.toExponential(1)}); ${fmt(c.speedup_vs_cpu, 2)}× its speed`
         : `${who}: DIFFERS from cpu K=1 (first-step |Δloss| ${c.first_step_abs_diff.toExponential(1)} ≥ ${AGREEMENT_TOLERANCE})`,
+    );
+  }
+  for (const t of transforms.filter((t) => t.device !== "cpu")) {
+    lines.push(
+      t.error
+        ? `${t.device} transform: failed: ${t.error}`
+        : t.max_abs_diff_vs_cpu !== null && t.max_abs_diff_vs_cpu < TRANSFORM_TOLERANCE
+          ? `${t.device} transform: agrees with cpu (max |Δz| ${t.max_abs_diff_vs_cpu.toExponential(1)})`
+          : `${t.device} transform: DIFFERS from cpu (max |Δz| ${t.max_abs_diff_vs_cpu?.toExponential(1) ?? "—"} ≥ ${TRANSFORM_TOLERANCE})`,
     );
   }
   if (!runs.some((r) => r.device !== "cpu" && !r.error)) lines.push("No GPU execution provider ran; nothing to compare with the CPU but the CPU's own K > 1 runs.");
@@ -238,6 +293,7 @@ async function checkDevices(opts: GpuCheckOptions): Promise<GpuCheckReport> {
   const cpu = ok.find((r) => r.run.device === "cpu" && (r.run.k ?? 1) === opts.k[0]);
   const comparisons = cpu ? ok.filter((r) => r !== cpu).map((r) => compareTrajectories(r, cpu)) : [];
   const runs = results.map((r) => r.run);
+  const transforms = await checkTransforms(probes.filter((p) => p.started).map((p) => p.device), cfg, data, opts.threads);
   return {
     created_at: new Date().toISOString(),
     machine: machineInfo(),
@@ -247,7 +303,8 @@ async function checkDevices(opts: GpuCheckOptions): Promise<GpuCheckReport> {
     probes,
     runs,
     comparisons,
-    verdict: verdictLines(runs, comparisons),
+    transforms,
+    verdict: verdictLines(runs, comparisons, transforms),
   };
 }
 
@@ -265,6 +322,10 @@ function formatGpuCheck(r: GpuCheckReport): string {
     [`device vs cpu K=${o.k[0]}`, "K", "|Δloss| step 1", "max steps 1-10", "max all", "max rel", "final", "max |Δparam|", "speed-up"],
     r.comparisons.map((c) => [c.device, String(c.k), c.first_step_abs_diff.toExponential(2), c.first10_max_abs_diff.toExponential(2), c.max_abs_diff.toExponential(2), c.max_rel_diff.toExponential(2), c.final_abs_diff.toExponential(2), c.param_max_abs_diff.toExponential(2), fmt(c.speedup_vs_cpu, 2)]),
   );
+  const transformTable = textTable(
+    ["transform (encoder) on", "samples/s", "max |Δz| vs cpu", "error"],
+    r.transforms.map((t) => [t.device, fmt(t.samples_per_s, 0), t.max_abs_diff_vs_cpu === null ? "—" : t.max_abs_diff_vs_cpu.toExponential(2), t.error ?? ""]),
+  );
   return [
     `gpu-check: ${r.config.model_architecture}, batch ${o.batch_size}, T ${o.T}, N ${o.N}, ${o.conditional} conditional, ${o.steps} steps`,
     `machine: ${r.machine.cpu_model}, ${r.machine.nproc} cores, load ${r.machine.loadavg.join(" ")}; GPUs: ${r.machine.gpus.join("; ") || "none listed by nvidia-smi"}`,
@@ -274,6 +335,8 @@ function formatGpuCheck(r: GpuCheckReport): string {
     runTable,
     "",
     r.comparisons.length ? cmpTable : "(no GPU run to compare)",
+    "",
+    transformTable,
     "",
     ...r.verdict,
     "",

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Writable } from "node:stream";
-import { compareTrajectories, parseGpuCheckArgs, runGpuCheck, type GpuCheckReport, type RunResult } from "../../src/cli/gpu-check.js";
+import { compareTrajectories, parseGpuCheckArgs, runGpuCheck, verdictLines, type GpuCheckReport, type RunResult } from "../../src/cli/gpu-check.js";
 
 function capture(): { stream: Writable; text: () => string } {
   const chunks: string[] = [];
@@ -29,6 +29,27 @@ test("gpu-check probes every device, trains on those that start, writes the JSON
   assert.equal(report.comparisons.length, started.length - 1);
   assert.match(out.text(), /cpu\s+starts/);
   assert.match(out.text(), /session\.run ms/);
+  // The transform on every device that starts, the CPU first as the reference.
+  assert.deepEqual(report.transforms.map((t) => t.device).sort(), [...started].sort());
+  const cpuT = report.transforms[0];
+  assert.equal(cpuT.device, "cpu");
+  assert.equal(cpuT.error, null);
+  assert.equal(cpuT.max_abs_diff_vs_cpu, 0);
+  assert.ok(cpuT.samples_per_s! > 0);
+  assert.match(out.text(), /transform \(encoder\) on\s+samples\/s/);
+});
+
+test("gpu-check verdict: a device's transform agrees, differs beyond TF32 rounding, or failed", () => {
+  const lines = verdictLines([], [], [
+    { device: "cpu", samples_per_s: 1e6, max_abs_diff_vs_cpu: 0, error: null },
+    { device: "cuda", samples_per_s: 1e7, max_abs_diff_vs_cpu: 3e-4, error: null },
+    { device: "webgpu", samples_per_s: 1e6, max_abs_diff_vs_cpu: 0.4, error: null },
+  ]);
+  assert.ok(lines.includes("cuda transform: agrees with cpu (max |Δz| 3.0e-4)"), lines.join("\n"));
+  assert.ok(lines.some((l) => /^webgpu transform: DIFFERS from cpu \(max \|Δz\| 4\.0e-1/.test(l)), lines.join("\n"));
+  assert.ok(!lines.some((l) => l.startsWith("cpu transform")), "the CPU is the reference, not judged");
+  const failed = verdictLines([], [], [{ device: "cuda", samples_per_s: null, max_abs_diff_vs_cpu: null, error: "no cuDNN" }]);
+  assert.ok(failed.includes("cuda transform: failed: no cuDNN"));
 });
 
 function result(device: "cpu" | "cuda", losses: number[], params: number[], median: number): RunResult {

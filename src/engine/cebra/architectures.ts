@@ -172,6 +172,7 @@ export function resolveModel(spec: ArchitectureSpec, dims: ModelDims): { layers:
       }
       if (l.type === "repeat") {
         // Python list multiplication spliced into the Sequential: each repetition takes the next indices.
+        if (reuse) throw new Error(`${spec.name}: a repeat inside a shared repetition is not supported`);
         const first = params.length;
         let own: ParamInfo[] = [];
         for (let r = 0; r < l.times; r++) {

@@ -2,7 +2,7 @@
  * Registry of the declarative architecture specs. Add a new architecture by writing a spec file and
  * listing it here; the engine derives parameters, graphs and gradients from the spec.
  */
-import type { ArchitectureSpec } from "./spec.js";
+import type { ArchitectureFamily, ArchitectureSpec } from "./spec.js";
 import { offset1Model } from "./offset1-model.js";
 import { offset1ModelMse } from "./offset1-model-mse.js";
 import { offset1ModelMseTanh } from "./offset1-model-mse-tanh.js";
@@ -26,8 +26,11 @@ import { offset40Model4xSubsample } from "./offset40-model-4x-subsample.js";
 import { offset50Model } from "./offset50-model.js";
 import { supervised10Model } from "./supervised10-model.js";
 import { supervised1Model } from "./supervised1-model.js";
+import { offset1ModelMseClipFamily } from "./offset1-model-mse-clip.js";
+import { offset1ModelMseV2Family } from "./offset1-model-mse-v2.js";
+import { offset1ModelMseResnetFamily } from "./offset1-model-mse-resnet.js";
 
-export type { ArchitectureSpec, LayerSpec, SizeExpr } from "./spec.js";
+export type { ArchitectureFamily, ArchitectureSpec, LayerSpec, SizeExpr } from "./spec.js";
 
 /** All architectures, in the order they are listed to users. */
 export const ARCHITECTURES: readonly ArchitectureSpec[] = [
@@ -55,3 +58,9 @@ export const ARCHITECTURES: readonly ArchitectureSpec[] = [
   supervised10Model,
   supervised1Model,
 ];
+
+/**
+ * CEBRA's parametrised families (121 names between them), resolved by name (`ArchitectureFamily.spec`);
+ * not in ARCHITECTURES, so lists of architectures stay short.
+ */
+export const FAMILIES: readonly ArchitectureFamily[] = [offset1ModelMseClipFamily, offset1ModelMseV2Family, offset1ModelMseResnetFamily];

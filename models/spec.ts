@@ -1,5 +1,6 @@
 /**
- * Declarative architecture specs (data only; src/engine/cebra/architectures.ts turns them into graphs).
+ * Declarative architecture specs (data only; src/engine/cebra/architectures.ts turns them into graphs),
+ * and parametrised families of them.
  *
  * A spec mirrors CEBRA's layer list in `cebra/models/model.py`. Sizes are expressions over
  * N (input neurons), H (`num_hidden_units`) and D (`output_dimension`): a number, a name, or a
@@ -72,7 +73,53 @@ interface MeanAndConvLayer {
   stride: number;
 }
 
-export type LayerSpec = ConvLayer | LinearLayer | GeluLayer | TanhLayer | DropoutLayer | FlattenLayer | SkipLayer | MeanAndConvLayer;
+/**
+ * nn.Hardtanh(min, max): clamps to [min, max]; its gradient passes where min < x < max (PyTorch's
+ * hardtanh_backward, strict at the bounds). CEBRA's `*-clip-*` models apply it as `self.clamp`, outside
+ * `net`: it takes no state-dict index, and a spec places it last.
+ */
+interface ClipLayer {
+  type: "clip";
+  min: number;
+  max: number;
+}
+
+/**
+ * `_SkipLinear(nn.Linear(in, out))` (cebra/models/layers.py): y = Linear(x) + F.pad(x, (0, out − in)),
+ * i.e. the input zero-padded on the right to `out` features when out > in, cut to its first `out`
+ * features when out < in. State-dict names `<index>.module.weight`, `<index>.module.bias`.
+ */
+interface SkipLinearLayer {
+  type: "skip_linear";
+  in: SizeExpr;
+  out: SizeExpr;
+}
+
+/**
+ * Python's `[*layers] * times` spliced into the nn.Sequential: the layers `times` times in a row, each
+ * repetition taking the next indices. With `shared`, list multiplication repeats the same module
+ * objects, so every repetition uses the first one's parameters: one tensor each (one slice of the flat
+ * vector, as `parameters()` counts it), listed under every state-dict key (`ParamInfo.aliases`).
+ */
+interface RepeatLayer {
+  type: "repeat";
+  times: number;
+  shared: boolean;
+  layers: LayerSpec[];
+}
+
+export type LayerSpec =
+  | ConvLayer
+  | LinearLayer
+  | GeluLayer
+  | TanhLayer
+  | DropoutLayer
+  | FlattenLayer
+  | SkipLayer
+  | MeanAndConvLayer
+  | ClipLayer
+  | SkipLinearLayer
+  | RepeatLayer;
 
 export interface ArchitectureSpec {
   name: string;
@@ -91,4 +138,34 @@ export interface ArchitectureSpec {
    * training adds `classifier` = nn.Linear(D, label_num) after the net's parameters (state-dict order).
    */
   head?: "classifier";
+}
+
+/**
+ * A parametrised family of architectures (CEBRA's `@parametrize`): every member name, exactly as CEBRA
+ * registers it, and the spec of a member. `pattern` shows the names with their parameters in braces,
+ * `values` the parameters' ranges.
+ */
+export interface ArchitectureFamily {
+  pattern: string;
+  values: string;
+  names: readonly string[];
+  /** The member's spec, or null if `name` is not a member. */
+  spec(name: string): ArchitectureSpec | null;
+}
+
+/** A family from its member names and a builder; specs are built once per name. */
+export function family(pattern: string, values: string, members: ReadonlyMap<string, () => ArchitectureSpec>): ArchitectureFamily {
+  const built = new Map<string, ArchitectureSpec>();
+  return {
+    pattern,
+    values,
+    names: [...members.keys()],
+    spec(name) {
+      const make = members.get(name);
+      if (!make) return null;
+      let s = built.get(name);
+      if (!s) built.set(name, (s = make()));
+      return s;
+    },
+  };
 }

@@ -13,7 +13,7 @@ export const trainEmbedding = defineTool({
   name: "train_embedding",
   title: "Train a CEBRA embedding",
   description:
-    "Trains CEBRA, embeds every sample; returns model_id, embedding_id(s), fit, or job_id for get_job. Next: decode_video_frames/decode_labels.",
+    "Trains CEBRA, embeds every sample; returns model_id, embedding_id(s), fit, or job_id (get_job). Next: decode_video_frames/decode_labels.",
   inputSchema: INPUT,
   outputSchema: TRAINING_VIEW_SCHEMA,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },

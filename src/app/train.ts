@@ -38,25 +38,29 @@ export const TRAINING_ARGS_SCHEMA = z.object({
   labels: z
     .union([z.enum(["frame_features", "frame", "continuous", "discrete"]), z.array(z.string().min(1).max(128)).min(1).max(64)])
     .optional()
-    .describe("frame_features (movie default), frame, continuous, discrete, or columns."),
+    .describe("Or column names; movie default frame_features."),
   ...USER_CONFIG.shape,
-  model_architecture: z.enum(listArchitectures().map((a) => a.name) as [string, ...string[]]).default(DEFAULT_TRAIN_CONFIG.model_architecture).describe("Receptive field in the name."),
+  // CEBRA's 121 parametrised names by their prefix (tools/list has no room for them); findSpec refuses non-members.
+  model_architecture: z
+    .union([z.enum(listArchitectures().map((a) => a.name) as [string, ...string[]]), z.string().regex(/^offset1-model-mse-(clip|v2|resnet)-/)])
+    .default(DEFAULT_TRAIN_CONFIG.model_architecture)
+    .describe("Receptive field in the name."),
   max_iterations: USER_CONFIG.shape.max_iterations.unwrap().default(2000).describe("Steps (CEBRA 10,000: +5 pts, 5× time)."),
-  temperature: USER_CONFIG.shape.temperature.describe("InfoNCE temperature (start if auto)."),
-  min_temperature: USER_CONFIG.shape.min_temperature.describe("Auto temperature floor."),
+  temperature: USER_CONFIG.shape.temperature.describe("InfoNCE τ (start if auto)."),
+  min_temperature: USER_CONFIG.shape.min_temperature.describe("Auto τ floor."),
   distance: USER_CONFIG.shape.distance.describe("cosine or −squared Euclidean."),
   seed: USER_CONFIG.shape.seed.describe("Random seed."),
   output_dimension: USER_CONFIG.shape.output_dimension.describe("Embedding dims."),
   learning_rate: USER_CONFIG.shape.learning_rate.describe("Adam step size."),
   temperature_mode: USER_CONFIG.shape.temperature_mode.describe("auto: learnable."),
   threads: USER_CONFIG.shape.threads.describe("Default: cores/2, ≤4."),
-  device: USER_CONFIG.shape.device.describe("auto: CUDA, WebGPU, else CPU."),
+  device: USER_CONFIG.shape.device.describe("auto: CUDA, WebGPU or CPU."),
   batch_size: USER_CONFIG.shape.batch_size.describe("Samples per step (and negatives)."),
   time_offsets: USER_CONFIG.shape.time_offsets.describe("Samples between time positives."),
-  positive_ties: USER_CONFIG.shape.positive_ties.describe("Tied nearest label: first (CEBRA) or random."),
-  full_batch: USER_CONFIG.shape.full_batch.describe("All samples per step (batch_size None)."),
+  positive_ties: USER_CONFIG.shape.positive_ties.describe("Tied labels: first (CEBRA) or random."),
+  full_batch: USER_CONFIG.shape.full_batch.describe("batch_size None: all samples."),
   delta: USER_CONFIG.shape.delta.describe("σ: positive nearest label+N(0,σ²)."),
-  discrete_prior: USER_CONFIG.shape.discrete_prior.describe("empirical or uniform (class-balanced)."),
+  discrete_prior: USER_CONFIG.shape.discrete_prior.describe("uniform: class-balanced."),
   train_repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(10_000).optional().describe("Default: all but the last."),
   train_fraction: z.number().gt(0).max(1).optional().describe("No repeats: first fraction trained (0.8)."),
   resume_from: z.string().min(1).max(64).optional().describe("Model to train max_iterations more (new model)."),

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
 import { ringRecording } from "../../src/engine/synthetic.js";
 import { parseNpy } from "../../src/data/formats/npy.js";
+import { paramLayout } from "../../src/engine/cebra/lookup.js";
 import { exportModel, loadModelFiles, LOG_FILE, MANIFEST_FILE, type ModelFile } from "../../src/engine/train/export.js";
 import { runTrainingLoop } from "../../src/engine/train/trainer.js";
 import { paddedRows, transformRecording } from "../../src/engine/train/transform.js";
@@ -45,6 +46,10 @@ test("the manifest records architecture, hyperparameters, offsets, provenance, t
   assert.equal(manifest.training.loss_final, model.log.total[9]);
   assert.equal(manifest.training.device_used, "cpu");
   assert.equal(manifest.sessions[0].optimizer_step, 10);
+  // CEBRA's state-dict keys onto params.npy: for this model the parameter layout itself, θ (learnable temperature) last, outside.
+  const layout = paramLayout({ architecture: "offset10-model", n_neurons: N, num_hidden_units: 8, output_dimension: 4 });
+  assert.deepEqual(manifest.sessions[0].state_dict, layout.map((p) => ({ key: p.torch_name, offset: p.offset, shape: p.shape })));
+  assert.equal(layout.at(-1)!.offset + layout.at(-1)!.size, manifest.sessions[0].param_count - 1);
   assert.equal(manifest.versions.cebra_mcp, VERSION);
   assert.equal(manifest.versions.node, process.versions.node);
   assert.match(manifest.versions.onnxruntime_node, /^\d+\.\d+\.\d+$/);
@@ -91,5 +96,21 @@ test("a multi-session model exports one encoder and optimizer state per session 
   const model = await runTrainingLoop([data, other], { ...cfg, max_iterations: 4 });
   const { files, manifest } = exportModel(model, { data: [provenance[0], { recording_id: "rec-2", sha256: "cd".repeat(32) }] });
   assert.deepEqual(manifest.sessions.map((s) => [s.n_neurons, s.encoder, s.params]), [[16, "encoder_s0.onnx", "params_s0.npy"], [9, "encoder_s1.onnx", "params_s1.npy"]]);
+  assert.deepEqual(loadModelFiles(files), model);
+});
+
+test("a model with a shared Linear lists it under each of CEBRA's state-dict keys, at one slice of params.npy", async () => {
+  // CEBRA 0.6.1: offset1-model-mse-v2-2layers-tanh's state_dict() has net.3 and net.5 (one module), parameters() has it once.
+  const model = await runTrainingLoop([data], { ...cfg, model_architecture: "offset1-model-mse-v2-2layers-tanh", distance: "euclidean", temperature_mode: "constant", max_iterations: 2 });
+  const { manifest, files } = exportModel(model, { data: provenance });
+  const sd = manifest.sessions[0].state_dict;
+  assert.deepEqual(sd.map((e) => `${e.key}:${e.shape.join("x")}`), [
+    "net.1.weight:8x16", "net.1.bias:8", "net.3.weight:8x8", "net.3.bias:8", "net.5.weight:8x8", "net.5.bias:8", "net.7.weight:4x8", "net.7.bias:4", "net.9.weight:4x4", "net.9.bias:4",
+  ]);
+  const at = (k: string) => sd.find((e) => e.key === k)!.offset;
+  assert.equal(at("net.5.weight"), at("net.3.weight"));
+  assert.equal(at("net.5.bias"), at("net.3.bias"));
+  // params.npy holds each tensor once: 16·8 + 8 + 8·8 + 8 + 8·4 + 4 + 4·4 + 4.
+  assert.equal(manifest.sessions[0].param_count, 264);
   assert.deepEqual(loadModelFiles(files), model);
 });

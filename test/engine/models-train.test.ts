@@ -2,11 +2,11 @@
  * Every registered architecture through the real trainer and transform (ONNX Runtime, CPU): a few Adam
  * steps move the parameters with finite losses, and the transform returns one row per sample (one per
  * resample_factor samples for the subsampling models), each row finite and, for normalised models, of
- * unit length.
+ * unit length. CEBRA's parametrised families by one member each, with and without -tanh.
  */
 import test from "node:test";
 import assert from "node:assert/strict";
-import { isSupervised, listArchitectures } from "../../src/engine/cebra/lookup.js";
+import { getArchitecture, isSupervised, listArchitectures } from "../../src/engine/cebra/lookup.js";
 import { configInitParams } from "../../src/engine/cebra/init.js";
 import { ringRecording } from "../../src/engine/synthetic.js";
 import { runTrainingLoop } from "../../src/engine/train/trainer.js";
@@ -16,7 +16,9 @@ import { DEFAULT_TRAIN_CONFIG } from "../../src/engine/types.js";
 const [T, N, D] = [203, 7, 3];
 const { session: data } = ringRecording({ T, N });
 
-for (const a of listArchitectures()) {
+const FAMILY_MEMBERS = ["offset1-model-mse-clip-25-5", "offset1-model-mse-v2-2layers-tanh", "offset1-model-mse-resnet-2layers"].map(getArchitecture);
+
+for (const a of [...listArchitectures(), ...FAMILY_MEMBERS]) {
   test(`${a.name} trains with the real trainer and embeds every sample`, async () => {
     const distance = a.normalize ? ("cosine" as const) : ("euclidean" as const);
     const cfg = { ...DEFAULT_TRAIN_CONFIG, model_architecture: a.name, distance, output_dimension: D, num_hidden_units: 8, batch_size: 16, max_iterations: 4, device: "cpu" as const, threads: 1 };

@@ -5,10 +5,11 @@
  */
 import test from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import * as ort from "onnxruntime-node";
 import { buildInferenceGraph, buildInferenceIR, buildWindowEmbeddingIR } from "../../src/engine/cebra/inference.js";
 import { initParams } from "../../src/engine/cebra/init.js";
-import { type ModelShape, getArchitecture, listArchitectures, paramLayout } from "../../src/engine/cebra/lookup.js";
+import { type ModelShape, architectureFamilies, getArchitecture, listArchitectures, paramLayout, stateDictLayout } from "../../src/engine/cebra/lookup.js";
 import { run } from "../../src/engine/graph/interp.js";
 import { findSpec, modelParamCount, outputLength, resolveModel } from "../../src/engine/cebra/architectures.js";
 import { fitsChannelsFirst } from "../../src/engine/cebra/channels-first.js";
@@ -42,6 +43,19 @@ const REQUIRED = [
   "offset36-model-more-dropout",
   "supervised10-model",
   "supervised1-model",
+];
+
+/**
+ * Members of CEBRA's parametrised families checked like the fixed architectures: each family with and
+ * without -tanh, intermediate layers n = 1 and 3 (n > 1: one Linear shared by the repetitions).
+ */
+const FAMILY_SAMPLES = [
+  "offset1-model-mse-clip-5-10",
+  "offset1-model-mse-clip-1-1",
+  "offset1-model-mse-v2-1layers",
+  "offset1-model-mse-v2-3layers-tanh",
+  "offset1-model-mse-resnet-1layers",
+  "offset1-model-mse-resnet-3layers-tanh",
 ];
 
 const shape = (architecture: string, N: number, H: number, D: number): ModelShape => ({ architecture, n_neurons: N, num_hidden_units: H, output_dimension: D });
@@ -79,6 +93,90 @@ test("parameter counts match CEBRA's reference values and per-architecture formu
     "supervised1-model": N * H + H + H * H + H + H * (H >> 1) + (H >> 1) + (H >> 1) * D + D,
   };
   for (const name of REQUIRED) assert.equal(count(shape(name, N, H, D)), formulas[name], name);
+});
+
+test("the parametrised families' parameter counts are CEBRA's deduplicated parameters() counts", () => {
+  // From the reference (CEBRA 0.6.1, PyTorch CPU): `. /work/.cebra-reference/env.sh && $PY -c "import cebra.models;
+  // m = cebra.models.init(NAME, num_neurons=N, num_units=H, num_output=D); print(sum(p.numel() for p in m.parameters()))"`.
+  const cebra: [string, number, number, number, number][] = [
+    ["offset1-model-mse-v2-1layers", 17, 6, 5, 191],
+    ["offset1-model-mse-v2-3layers-tanh", 17, 6, 5, 191],
+    ["offset1-model-mse-resnet-1layers", 17, 6, 5, 191],
+    ["offset1-model-mse-resnet-3layers-tanh", 17, 6, 5, 191],
+    ["offset1-model-mse-clip-5-10", 17, 6, 5, 33155],
+    ["offset1-model-mse-resnet-2layers-tanh", 100, 32, 8, 4952],
+    ["offset1-model-mse-v2-10layers", 4, 6, 3, 105],
+    ["offset1-model-mse-resnet-2layers", 4, 6, 3, 105],
+    ["offset1-model-mse-resnet-1layers", 9, 6, 4, 139],
+  ];
+  for (const [name, N, H, D, n] of cebra) assert.equal(count(shape(name, N, H, D)), n, `${name} N=${N} H=${H} D=${D}`);
+  // The formulas: the repeated Linear(H, H) counts once, whatever n; clip ignores H as offset1-model-mse does.
+  const [N, H, D] = [17, 6, 5];
+  const mlp = N * H + H + H * H + H + H * (H >> 1) + (H >> 1) + (H >> 1) * D + D;
+  for (let n = 1; n <= 10; n++)
+    for (const tail of ["", "-tanh"]) {
+      assert.equal(count(shape(`offset1-model-mse-v2-${n}layers${tail}`, N, H, D)), mlp, `v2 n=${n}${tail}`);
+      assert.equal(count(shape(`offset1-model-mse-resnet-${n}layers${tail}`, N, H, D)), mlp, `resnet n=${n}${tail}`);
+    }
+  assert.equal(count(shape("offset1-model-mse-clip-1000-1", N, 99, D)), count(shape("offset1-model-mse", N, H, D)));
+  // One initial draw per tensor: the flat vector has the deduplicated count.
+  assert.equal(initParams({ ...shape("offset1-model-mse-v2-10layers", 4, 6, 3), temperature: 1, temperature_mode: "constant" }, 1).length, 105);
+});
+
+test("a shared tensor is one slice of the flat vector, found under every key of CEBRA's state_dict, in its order", () => {
+  // CEBRA's state_dict() keys and shapes (same reference command, `[(k, tuple(v.shape)) for k, v in m.state_dict().items()]`).
+  const keys = (a: string, N: number, H: number, D: number) => stateDictLayout(shape(a, N, H, D)).map((k) => `${k.key}:${k.shape.join("x")}`);
+  assert.deepEqual(keys("offset1-model-mse-resnet-2layers", 4, 6, 3), [
+    "net.1.module.weight:6x4", "net.1.module.bias:6", "net.3.module.weight:6x6", "net.3.module.bias:6", "net.5.module.weight:6x6", "net.5.module.bias:6",
+    "net.7.module.weight:3x6", "net.7.module.bias:3", "net.9.weight:3x3", "net.9.bias:3",
+  ]);
+  assert.deepEqual(keys("offset1-model-mse-v2-3layers-tanh", 17, 6, 5), [
+    "net.1.weight:6x17", "net.1.bias:6", "net.3.weight:6x6", "net.3.bias:6", "net.5.weight:6x6", "net.5.bias:6", "net.7.weight:6x6", "net.7.bias:6",
+    "net.9.weight:3x6", "net.9.bias:3", "net.11.weight:5x3", "net.11.bias:5",
+  ]);
+  assert.deepEqual(keys("offset1-model-mse-clip-5-10", 17, 6, 5), ["net.1.weight:150x17", "net.1.bias:150", "net.3.weight:150x150", "net.3.bias:150", "net.5.weight:50x150", "net.5.bias:50", "net.7.weight:5x50", "net.7.bias:5"]);
+  // The flat vector in parameters() order (CEBRA's named_parameters(): first use of each tensor), aliases on the shared ones.
+  const layout = paramLayout(shape("offset1-model-mse-v2-3layers-tanh", 17, 6, 5));
+  assert.deepEqual(layout.map((p) => [p.torch_name, p.aliases ?? []]), [
+    ["net.1.weight", []], ["net.1.bias", []], ["net.3.weight", ["net.5.weight", "net.7.weight"]], ["net.3.bias", ["net.5.bias", "net.7.bias"]],
+    ["net.9.weight", []], ["net.9.bias", []], ["net.11.weight", []], ["net.11.bias", []],
+  ]);
+  layout.forEach((p, i) => assert.equal(p.offset, i === 0 ? 0 : layout[i - 1].offset + layout[i - 1].size));
+  const sd = stateDictLayout(shape("offset1-model-mse-v2-3layers-tanh", 17, 6, 5));
+  const at = (k: string) => sd.find((e) => e.key === k)!.offset;
+  assert.equal(at("net.5.weight"), at("net.3.weight"));
+  assert.equal(at("net.7.bias"), at("net.3.bias"));
+  // Fixed architectures: the state dict is the layout itself.
+  for (const a of ["offset10-model", "offset36-model-more-dropout", "offset1-model-v5"])
+    assert.deepEqual(stateDictLayout(shape(a, 4, 6, 3)).map((k) => k.key), paramLayout(shape(a, 4, 6, 3)).map((p) => p.torch_name), a);
+});
+
+test("every family name CEBRA 0.6.1 registers resolves, and no other", () => {
+  const names = architectureFamilies().flatMap((f) => f.names);
+  // sha256 of CEBRA's sorted family names joined by "\n": `sorted(n for n in cebra.models.get_options() if
+  // n.startswith("offset1-model-mse-") and any(k in n for k in ("-clip-", "-v2-", "-resnet-")))` (121 names).
+  assert.equal(names.length, 121);
+  assert.equal(createHash("sha256").update([...names].sort().join("\n")).digest("hex"), "f6a2b8cdb01b0e209fbd85ac98760113e9d011b3ee105e5ac326f9883fb81450");
+  for (const name of names) {
+    const a = getArchitecture(name);
+    assert.deepEqual([a.name, a.left, a.right, a.receptive_field, a.resample_factor, a.normalize], [name, 0, 1, 1, 1, false], name);
+    assert.equal(outputLength(findSpec(name), { N: 7, H: 8, D: 3 }, 1), 1, name);
+  }
+  assert.deepEqual(resolveModel(findSpec("offset1-model-mse-clip-5-10"), { N: 3, H: 4, D: 2 }).layers.at(-1), { type: "clip", min: -5, max: 10 });
+  // Fixed names stay what they were; the families are not listed one by one.
+  assert.equal(listArchitectures().length, REQUIRED.length);
+  for (const bad of [
+    "offset1-model-mse-v2-11layers", "offset1-model-mse-v2-0layers", "offset1-model-mse-clip-7-7", "offset1-model-mse-clip-05-10",
+    "offset1-model-mse-resnet-3layers-relu", "offset1-model-mse-v2-3layer", "offset1-model-mse-resnet-layers", "offset1-model-mse-clip-5",
+  ])
+    assert.throws(
+      () => getArchitecture(bad),
+      (e: unknown) => e instanceof UserError && e.message.includes(`"${bad}"`) && /CEBRA's offset1-model-mse-/.test(e.message) && /offset1-model-mse-resnet-\{n\}layers\[-tanh\] \(n in 1\.\.10\)/.test(e.fix),
+      bad,
+    );
+  // CEBRA raises ValueError for num_units < 2 (H//2 would be 0); here the UserError of an empty layer.
+  assert.throws(() => paramLayout(shape("offset1-model-mse-v2-2layers", 5, 1, 3)), (e: unknown) => e instanceof UserError && /num_hidden_units >= 2/.test(e.fix));
+  assert.equal(count(shape("offset1-model-mse-resnet-1layers", 5, 2, 3)), 5 * 2 + 2 + 4 + 2 + 2 + 1 + 3 + 3);
 });
 
 test("parameters are laid out as CEBRA's PyTorch state dict", () => {
@@ -174,7 +272,7 @@ function windows(seq: Float32Array, N: number, L: number, rows: number, step: nu
   return out;
 }
 
-for (const name of REQUIRED) {
+for (const name of [...REQUIRED, ...FAMILY_SAMPLES]) {
   test(`inference graph (${name}) reproduces the training forward pass on every window`, async () => {
     const s = shape(name, 9, 8, 4);
     const info = getArchitecture(name);
@@ -364,10 +462,26 @@ function offset1Ref(x: number[], t: Float32Array[], sizes: number[], tail: Tail 
   return h.map((v) => v / n);
 }
 
+/**
+ * CEBRA's offset1-model-mse-v2 (`skip` false) and -resnet (`skip` true) families on one sample. `_SkipLinear`
+ * adds the input zero-padded on the right (more outputs than inputs) or cut to its first outputs (fewer):
+ * y[o] = Linear(x)[o] + (o < in ? x[o] : 0). The n repetitions apply the same module: tensors t[2], t[3].
+ */
+function mseFamilyRef(x: number[], t: Float32Array[], n: number, skip: boolean, tanh: boolean): number[] {
+  const layer = (h: number[], w: Float32Array, b: Float32Array) => linearRef(h, w, b).map((v, o) => v + (skip && o < h.length ? h[o] : 0));
+  let h = layer(x, t[0], t[1]).map(geluRef);
+  for (let i = 0; i < n; i++) h = layer(h, t[2], t[3]).map(geluRef);
+  h = layer(h, t[4], t[5]).map(geluRef);
+  const out = linearRef(h, t[6], t[7]);
+  return tanh ? out.map(Math.tanh) : out;
+}
+/** nn.Hardtanh(lo, hi). */
+const hardtanhRef = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+
 test("window embeddings equal an independent float64 transcription of CEBRA's PyTorch modules", () => {
   const rng = new Rng(12);
   const [N, H, D, rows] = [5, 6, 4, 3];
-  const cases: { name: string; ref: (x: Mat, t: Float32Array[]) => number[] }[] = [
+  const cases: { name: string; ref: (x: Mat, t: Float32Array[]) => number[]; dims?: [number, number, number] }[] = [
     { name: "offset10-model", ref: (x, t) => offsetConvRef(x, t, H, D, 3, 3) },
     { name: "offset5-model", ref: (x, t) => offsetConvRef(x, t, H, D, 1, 2) },
     { name: "offset40-model-4x-subsample", ref: (x, t) => resampleRef(x, t, H, D) },
@@ -396,17 +510,31 @@ test("window embeddings equal an independent float64 transcription of CEBRA's Py
     { name: "supervised10-model", ref: (x, t) => offsetConvRef(x, t, H, D, 3, 3, "relu") },
     { name: "supervised1-model", ref: (x, t) => offset1Ref(x.map((r) => r[0]), t, [H, H, H >> 1, D], "relu") },
   );
+  // The parametrised families; resnet at N < H (the first skip pads) and N > H (it cuts), the H → H//2 skip always cuts.
+  const mseRef = (x: Mat, t: Float32Array[]) => offset1Ref(x.map((r) => r[0]), t, [30 * D, 30 * D, 10 * D, D], "none");
+  cases.push(
+    { name: "offset1-model-mse-clip-5-10", ref: (x, t) => mseRef(x, t).map((v) => hardtanhRef(v, -5, 10)) },
+    { name: "offset1-model-mse-clip-1-1", ref: (x, t) => mseRef(x, t).map((v) => hardtanhRef(v, -1, 1)) },
+    { name: "offset1-model-mse-v2-1layers", ref: (x, t) => mseFamilyRef(x.map((r) => r[0]), t, 1, false, false) },
+    { name: "offset1-model-mse-v2-3layers-tanh", ref: (x, t) => mseFamilyRef(x.map((r) => r[0]), t, 3, false, true) },
+    { name: "offset1-model-mse-resnet-1layers", ref: (x, t) => mseFamilyRef(x.map((r) => r[0]), t, 1, true, false) },
+    { name: "offset1-model-mse-resnet-3layers-tanh", ref: (x, t) => mseFamilyRef(x.map((r) => r[0]), t, 3, true, true) },
+    { name: "offset1-model-mse-resnet-1layers", ref: (x, t) => mseFamilyRef(x.map((r) => r[0]), t, 1, true, false), dims: [9, 6, D] },
+    { name: "offset1-model-mse-resnet-3layers-tanh", ref: (x, t) => mseFamilyRef(x.map((r) => r[0]), t, 3, true, true), dims: [9, 6, D] },
+  );
+  assert.deepEqual(FAMILY_SAMPLES.filter((n) => !cases.some((c) => c.name === n)), []);
   assert.deepEqual(REQUIRED.filter((n) => !cases.some((c) => c.name === n)), []);
   for (const c of cases) {
-    const s = shape(c.name, N, H, D);
+    const [n, h, d] = c.dims ?? [N, H, D];
+    const s = shape(c.name, n, h, d);
     const L = getArchitecture(c.name).receptive_field;
     const params = initParams({ ...s, temperature: 1, temperature_mode: "constant" }, 7);
-    const X = Float64Array.from({ length: rows * L * N }, () => rng.normal());
+    const X = Float64Array.from({ length: rows * L * n }, () => rng.normal());
     const Z = run(buildWindowEmbeddingIR({ ...s, rows }).graph, { X, params: { shape: [params.length], data: Float64Array.from(params) } }).Z.data;
     for (let r = 0; r < rows; r++) {
-      const window: Mat = Array.from({ length: N }, (_, n) => Array.from({ length: L }, (_, t) => X[(r * L + t) * N + n]));
+      const window: Mat = Array.from({ length: n }, (_, i) => Array.from({ length: L }, (_, t) => X[(r * L + t) * n + i]));
       const expect = c.ref(window, tensors(s, params));
-      expect.forEach((v, d) => assert.ok(Math.abs(Z[r * D + d] - v) < 1e-12, `${c.name} row ${r} dim ${d}: ${Z[r * D + d]} vs ${v}`));
+      expect.forEach((v, k) => assert.ok(Math.abs(Z[r * d + k] - v) < 1e-12, `${c.name} row ${r} dim ${k}: ${Z[r * d + k]} vs ${v}`));
     }
   }
 });

@@ -7,10 +7,10 @@
  * maps one-to-one onto a CEBRA `state_dict`; graphs re-lay weights out in-graph as the GEMM
  * formulations need (tiny transposes).
  */
-import { ARCHITECTURES, type ArchitectureSpec, type LayerSpec, type SizeExpr } from "../../../models/index.js";
+import { ARCHITECTURES, FAMILIES, type ArchitectureSpec, type LayerSpec, type SizeExpr } from "../../../models/index.js";
 import { UserError } from "../../util/errors.js";
 import { Value } from "../graph/ir.js";
-import { add, concat, greater, mul, tanh, where } from "../graph/ops/index.js";
+import { add, concat, greater, less, mul, pad, slice, tanh, where } from "../graph/ops/index.js";
 import {
   GELU_PRESCALE,
   type RecordingWindows,
@@ -50,6 +50,11 @@ export interface ParamInfo {
   /** Offset in the flat parameter vector. */
   offset: number;
   size: number;
+  /**
+   * The tensor's other state-dict keys, when one module is repeated (`LayerSpec` "repeat" with
+   * `shared`): CEBRA's `state_dict()` lists it under each key, `parameters()` once, as here.
+   */
+  aliases?: string[];
 }
 
 /** A spec layer with sizes and parameters resolved. */
@@ -60,7 +65,9 @@ type Resolved =
   | { type: "flatten" }
   | { type: "dropout"; site: DropoutSite }
   | { type: "skip"; crop: [number, number]; body: Resolved[] }
-  | { type: "mean_and_conv"; conv: Resolved & { type: "conv" } };
+  | { type: "mean_and_conv"; conv: Resolved & { type: "conv" } }
+  | { type: "clip"; min: number; max: number }
+  | { type: "skip_linear"; linear: Resolved & { type: "conv" } };
 
 /** One Dropout1d layer of a model: its index in layer order (0, 1, …), p, and the channels it masks. */
 export interface DropoutSite {
@@ -75,16 +82,23 @@ export interface DropoutSite {
  */
 export type DropoutSource = (site: DropoutSite, rows: number) => Value | null;
 
-/** Looks up a spec by name or alias; UserError naming the valid architectures otherwise. */
+/**
+ * Looks up a spec by name or alias, or a member of a parametrised family by its CEBRA name; UserError
+ * naming the valid architectures and families otherwise.
+ */
 export function findSpec(name: string): ArchitectureSpec {
   const spec = ARCHITECTURES.find((a) => a.name === name || a.aliases?.includes(name));
-  if (!spec)
-    throw new UserError(
-      `Unknown model architecture "${name}".`,
-      `Use one of: ${ARCHITECTURES.map((a) => a.name).join(", ")}.`,
-      "unknown_architecture",
-    );
-  return spec;
+  if (spec) return spec;
+  for (const f of FAMILIES) {
+    const member = f.spec(name);
+    if (member) return member;
+  }
+  const near = FAMILIES.find((f) => name.startsWith(f.pattern.slice(0, f.pattern.indexOf("{"))));
+  throw new UserError(
+    near ? `Unknown model architecture "${name}": CEBRA's ${near.pattern} models have ${near.values}.` : `Unknown model architecture "${name}".`,
+    `Use one of: ${ARCHITECTURES.map((a) => a.name).join(", ")}; or a CEBRA family: ${FAMILIES.map((f) => `${f.pattern} (${f.values})`).join(", ")}.`,
+    "unknown_architecture",
+  );
 }
 
 /** Static facts about a spec (window, normalisation, resampling). */
@@ -124,7 +138,15 @@ export function resolveModel(spec: ArchitectureSpec, dims: ModelDims): { layers:
   const dropout: DropoutSite[] = [];
   let channels = dims.N;
   let offset = 0;
+  // While a shared repetition is resolved: the first repetition's tensors, handed out again in order.
+  let reuse: { params: ParamInfo[]; next: number } | null = null;
   const param = (torch_name: string, kind: ParamInfo["kind"], shape: number[], fan_in: number): ParamInfo => {
+    if (reuse) {
+      const p = reuse.params[reuse.next++];
+      if (!p || p.kind !== kind || p.shape.join() !== shape.join()) throw new Error(`${spec.name}: shared layer ${torch_name} does not match its first use`);
+      (p.aliases ??= []).push(torch_name);
+      return p;
+    }
     const size = shape.reduce((a, b) => a * b, 1);
     const p: ParamInfo = { torch_name, kind, shape, fan_in, offset, size };
     offset += size;
@@ -143,6 +165,27 @@ export function resolveModel(spec: ArchitectureSpec, dims: ModelDims): { layers:
     const out: Resolved[] = [];
     let idx = startIndex;
     for (const l of layers) {
+      if (l.type === "clip") {
+        // CEBRA's `self.clamp`, outside `net`: no index.
+        out.push({ type: "clip", min: l.min, max: l.max });
+        continue;
+      }
+      if (l.type === "repeat") {
+        // Python list multiplication spliced into the Sequential: each repetition takes the next indices.
+        if (reuse) throw new Error(`${spec.name}: a repeat inside a shared repetition is not supported`);
+        const first = params.length;
+        let own: ParamInfo[] = [];
+        for (let r = 0; r < l.times; r++) {
+          if (l.shared && r > 0) reuse = { params: own, next: 0 };
+          const body = walk(l.layers, prefix, idx);
+          if (reuse && reuse.next !== own.length) throw new Error(`${spec.name}: shared repetition uses fewer tensors than its first`);
+          reuse = null;
+          if (r === 0) own = params.slice(first);
+          out.push(...body.out);
+          idx = body.next;
+        }
+        continue;
+      }
       const repeat = l.type === "skip" ? (l.repeat ?? 1) : 1;
       for (let r = 0; r < repeat; r++, idx++) {
         const name = `${prefix}.${idx}`;
@@ -176,6 +219,10 @@ export function resolveModel(spec: ArchitectureSpec, dims: ModelDims): { layers:
           case "mean_and_conv":
             out.push({ type: "mean_and_conv", conv: convOf(`${name}.layer`, evalSize(l.in, dims), evalSize(l.out, dims), l.kernel, l.stride, false) });
             channels = evalSize(l.in, dims) + evalSize(l.out, dims);
+            break;
+          case "skip_linear":
+            out.push({ type: "skip_linear", linear: convOf(`${name}.module`, evalSize(l.in, dims), evalSize(l.out, dims), 1, 1, true) });
+            channels = evalSize(l.out, dims);
             break;
         }
       }
@@ -219,7 +266,10 @@ export function buildEncoder(spec: ArchitectureSpec, dims: ModelDims, x: Encoder
   const rows = (x instanceof Value ? x : x.rows).shape[0];
   if (dropout && rows === null) throw new Error(`${spec.name}: dropout masks need a static batch`);
   const masks = (site: DropoutSite): Value | null => (dropout ? dropout(site, rows!) : null);
-  const y = applyLayers(withoutIdentityDropout(layers, masks), x, source);
+  // One value per tensor, however often a shared tensor is used (a constant source would copy it per use).
+  const values = new Map<ParamInfo, Value>();
+  const once: ParamSource = (p) => values.get(p) ?? values.set(p, source(p)).get(p)!;
+  const y = applyLayers(withoutIdentityDropout(layers, masks), x, once);
   if (spec.head === "classifier") return relu(y);
   return spec.normalize ? l2normalize(y) : y;
 }
@@ -312,6 +362,14 @@ function applyLayer(l: Built, x: Value, source: ParamSource): Value {
       const [cl, cr] = l.crop;
       return add(timeSlice(x, cl, 1, len, cr), branch);
     }
+    case "clip":
+      return hardtanh(x, l.min, l.max);
+    case "skip_linear": {
+      // _SkipLinear: F.pad(x, (0, out − in)) + Linear(x); a negative pad cuts x to its first `out` features.
+      const { ci, co } = l.linear;
+      const shortcut = co > ci ? pad(x, [0, 0, 0, 0, 0, co - ci]) : co < ci ? slice(x, [2], [0], [co]) : x;
+      return add(shortcut, applyConv(l.linear, x, source));
+    }
     case "mean_and_conv": {
       const c = l.conv;
       const conv = applyConv(c, x, source);
@@ -330,6 +388,14 @@ function fusedResidual(l: Built & { type: "skip" }, x: Value): (Resolved & { typ
   if (l.body.length !== 2 || conv.type !== "conv" || act.type !== "gelu") return null;
   const ok = !conv.linear && conv.stride === 1 && conv.ci === conv.co && l.crop[0] + l.crop[1] === conv.kernel - 1 && x.shape[1] !== null;
   return ok ? conv : null;
+}
+
+/**
+ * nn.Hardtanh(lo, hi): x clamped to [lo, hi], its gradient 1 where lo < x < hi and 0 elsewhere, bounds
+ * included, as PyTorch's hardtanh_backward (the Clip op's gradient passes at the bounds, clamp's rule).
+ */
+export function hardtanh(x: Value, lo: number, hi: number): Value {
+  return where(greater(x, lo), where(less(x, hi), x, hi), lo);
 }
 
 /** torch.relu (gradient 0 at 0, as PyTorch's). */

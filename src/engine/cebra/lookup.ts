@@ -3,7 +3,7 @@
  * (architecture + sizes) checked into its spec and dims, and the flat parameter layout. Every graph
  * builder in this folder starts from `checkModel`.
  */
-import { ARCHITECTURES, type ArchitectureSpec } from "../../../models/index.js";
+import { ARCHITECTURES, FAMILIES, type ArchitectureSpec } from "../../../models/index.js";
 import { UserError } from "../../util/errors.js";
 import { type ModelDims, type ParamInfo, architectureInfo, findSpec, resolveModel } from "./architectures.js";
 import type { ArchitectureInfo } from "../types.js";
@@ -27,9 +27,14 @@ export function isSupervised(name: string): boolean {
   return findSpec(name).head === "classifier";
 }
 
-/** All registered architectures. */
+/** All registered architectures with a fixed name (the parametrised families: `architectureFamilies`). */
 export function listArchitectures(): ArchitectureInfo[] {
   return ARCHITECTURES.map(architectureInfo);
+}
+
+/** CEBRA's parametrised families: the name pattern, the parameters' ranges and every member name. */
+export function architectureFamilies(): Array<{ pattern: string; values: string; names: readonly string[] }> {
+  return FAMILIES.map(({ pattern, values, names }) => ({ pattern, values, names }));
 }
 
 /**
@@ -39,6 +44,18 @@ export function listArchitectures(): ArchitectureInfo[] {
 export function paramLayout(o: ModelShape): ParamInfo[] {
   const { spec, dims } = checkModel(o);
   return resolveModel(spec, dims).params;
+}
+
+/**
+ * CEBRA's `state_dict()` keys in its order, each with the tensor it names in the flat vector: a shared
+ * tensor (`ParamInfo.aliases`) appears under each of its keys, at one offset.
+ */
+export function stateDictLayout(o: ModelShape): Array<{ key: string; offset: number; shape: number[] }> {
+  const keys = paramLayout(o).flatMap((p) => [p.torch_name, ...(p.aliases ?? [])].map((key) => ({ key, offset: p.offset, shape: p.shape })));
+  // By top-level module (net.<i> in index order, then the classifier head); a stable sort keeps each
+  // module's own order (weight before bias, the order the parameters were registered in).
+  const rank = (key: string) => (key.startsWith("net.") ? Number(key.split(".")[1]) : Number.MAX_SAFE_INTEGER);
+  return keys.sort((a, b) => rank(a.key) - rank(b.key));
 }
 
 // ---------------------------------------------------------------------------------------------------

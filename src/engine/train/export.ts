@@ -8,7 +8,8 @@
  *   Runs in any ONNX runtime; pad the input as `manifest.encoder_io.padding` says to get one row per
  *   sample (one per r samples for resample models).
  * - `params.npy`, `adam_m.npy`, `adam_v.npy`: float32 `[P]` parameter vector and Adam moments (resumable;
- *   the Adam step count is in the manifest).
+ *   the Adam step count is in the manifest). The manifest's `state_dict` maps CEBRA's state-dict keys
+ *   onto slices of `params.npy`.
  * - `training_log.json`: the per-step log (total, align, uniform, temperature).
  * - `embedding_<name>.npy`: float32 `[rows, D]` embeddings the caller adds.
  * - `manifest.json`: architecture, hyperparameters, offsets, label types, seed, data provenance,
@@ -18,9 +19,10 @@ import { parseNpy, writeNpy } from "../../data/formats/npy.js";
 import { UserError } from "../../util/errors.js";
 import { mean } from "../../util/stats.js";
 import { VERSION } from "../../version.js";
-import { getArchitecture, isSupervised } from "../cebra/lookup.js";
+import { getArchitecture, isSupervised, stateDictLayout } from "../cebra/lookup.js";
 import { goodnessOfFitBits } from "../cebra/metrics.js";
 import { runtimeVersions } from "../runtime/sessions.js";
+import { supervisedLabelNum } from "./supervised.js";
 import { encoderOnnx } from "./transform.js";
 import { storedTrainConfig, type ArchitectureInfo, type TrainConfig, type TrainedModel, type TrainLog } from "../types.js";
 
@@ -61,6 +63,12 @@ interface SessionFiles {
   params: string;
   adam_m: string;
   adam_v: string;
+  /**
+   * CEBRA's `state_dict()` keys of this session's model in its order, each with its slice of the params
+   * file (`offset`, PyTorch `shape`, row-major): a tensor shared by repeated layers appears under each of
+   * its keys at one offset. A learnable temperature θ is the vector's last element, not a key.
+   */
+  state_dict: Array<{ key: string; offset: number; shape: number[] }>;
 }
 
 export interface TrainingSummary {
@@ -143,6 +151,13 @@ function summariseTraining(model: TrainedModel): TrainingSummary {
   };
 }
 
+/** Session i's state-dict keys and slices (`SessionFiles.state_dict`); supervised models with their head. */
+function stateDict(model: TrainedModel, i: number): SessionFiles["state_dict"] {
+  const c = model.config;
+  const shape = { architecture: c.model_architecture, n_neurons: model.n_neurons[i], num_hidden_units: c.num_hidden_units, output_dimension: c.output_dimension };
+  return stateDictLayout(isSupervised(c.model_architecture) ? { ...shape, label_num: supervisedLabelNum(model) } : shape);
+}
+
 /** Turn a trained model (plus provenance and embeddings) into files and the manifest describing them. */
 export function exportModel(model: TrainedModel, opts: ExportOptions): { files: ModelFile[]; manifest: ModelManifest } {
   const S = model.params.length;
@@ -165,7 +180,7 @@ export function exportModel(model: TrainedModel, opts: ExportOptions): { files: 
       { name: names.adam_m, data: f32Npy(opt.m, [P]) },
       { name: names.adam_v, data: f32Npy(opt.v, [P]) },
     );
-    return { n_neurons: model.n_neurons[i], param_count: P, optimizer_step: opt.step, ...names };
+    return { n_neurons: model.n_neurons[i], param_count: P, optimizer_step: opt.step, ...names, state_dict: stateDict(model, i) };
   });
   files.push({ name: LOG_FILE, data: encodeJson(model.log) });
   const embeddings = (opts.embeddings ?? []).map((e) => {

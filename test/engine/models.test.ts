@@ -333,6 +333,14 @@ for (const { name } of listArchitectures()) {
   });
 }
 
+test("the parametrised MLP families keep the channels-last inference graph (clamp, SkipLinear, shared Linear)", () => {
+  for (const name of ["offset1-model-mse-clip-5-10", "offset1-model-mse-v2-3layers-tanh", "offset1-model-mse-resnet-2layers"]) {
+    assert.equal(fitsChannelsFirst(findSpec(name), { N: 9, H: 8, D: 4 }), false, name);
+    const g = buildInferenceIR({ ...shape(name, 9, 8, 4), params: initParams({ ...shape(name, 9, 8, 4), temperature: 1, temperature_mode: "constant" }, 1) }).graph;
+    assert.equal(g.nodes.filter((n) => n.op === "Conv").length, 0, name);
+  }
+});
+
 test("window embedding graph writes to ONNX and matches the interpreter", async () => {
   const s = shape("offset10-model", 30, 8, 3); // N = 30 ≫ H: layer 0 uses the taps formulation
   const emb = buildWindowEmbeddingIR({ ...s, rows: 4 });

@@ -33,17 +33,29 @@ const TIME = 3;
 
 /**
  * Whether the architecture runs channels-first: a convolution (or `_MeanAndConv`) first, then only
- * convolutions, GELU, tanh, dropout, `_MeanAndConv` and skip blocks of those (no linear layers or
- * flatten, i.e. not the MLPs).
+ * convolutions, GELU, tanh, dropout, `_MeanAndConv` and skip blocks of those (not the MLPs: no linear
+ * layers, flatten, clamp or SkipLinear).
  */
 export function fitsChannelsFirst(spec: ArchitectureSpec, dims: ModelDims): boolean {
   const { layers } = resolveModel(spec, dims);
   const first = layers[0];
+  // Only the layer kinds `applyLayers` handles; any other kind (linear layers, flatten, the MLP
+  // families' clamp and SkipLinear) keeps the channels-last graph.
   const fits = (ls: readonly Layer[]): boolean =>
     ls.every((l) => {
-      if (l.type === "conv") return !l.linear;
-      if (l.type === "skip") return fits(l.body);
-      return l.type !== "flatten";
+      switch (l.type) {
+        case "conv":
+          return !l.linear;
+        case "skip":
+          return fits(l.body);
+        case "gelu":
+        case "tanh":
+        case "dropout":
+        case "mean_and_conv":
+          return true;
+        default:
+          return false;
+      }
     });
   return ((first.type === "conv" && !first.linear) || first.type === "mean_and_conv") && fits(layers);
 }
@@ -114,8 +126,8 @@ function applyLayers(layers: readonly Layer[], x: Value, source: ParamSource): V
         h = concat([convLayer(h, c, source), sub], 1);
         break;
       }
-      case "flatten":
-        throw new Error("flatten does not run channels-first");
+      default:
+        throw new Error(`${l.type} does not run channels-first`);
     }
   }
   return h;

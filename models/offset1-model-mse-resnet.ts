@@ -1,5 +1,5 @@
 import { type ArchitectureSpec, family } from "./spec.js";
-import { V2_LAYERS } from "./offset1-model-mse-v2.js";
+import { V2_LAYERS, mseMlpV2 } from "./offset1-model-mse-v2.js";
 
 /**
  * CEBRA `offset1-model-mse-resnet-{n}layers[-tanh]` (`Offset0ModelResNetTanH`): as the v2 family with
@@ -8,23 +8,7 @@ import { V2_LAYERS } from "./offset1-model-mse-v2.js";
  * Linear), SkipLinear(H,H//2), GELU, Linear(H//2,D), optionally Tanh. No normalisation; H >= 2.
  */
 export function offset1ModelMseResnet(n: number, tanh: boolean): ArchitectureSpec {
-  return {
-    name: `offset1-model-mse-resnet-${n}layers${tanh ? "-tanh" : ""}`,
-    offset: [0, 1],
-    normalize: false,
-    resample_factor: 1,
-    description: `Residual MLP without normalisation: SkipLinear(N,H), GELU, ${n}× one shared [SkipLinear(H,H), GELU], SkipLinear(H,H//2), GELU, Linear(H//2,D)${tanh ? ", Tanh" : ""}; for distance = euclidean.`,
-    layers: [
-      { type: "flatten" },
-      { type: "skip_linear", in: "N", out: "H" },
-      { type: "gelu" },
-      { type: "repeat", times: n, shared: true, layers: [{ type: "skip_linear", in: "H", out: "H" }, { type: "gelu" }] },
-      { type: "skip_linear", in: "H", out: "H//2" },
-      { type: "gelu" },
-      { type: "linear", in: "H//2", out: "D" },
-      ...(tanh ? [{ type: "tanh" } as const] : []),
-    ],
-  };
+  return mseMlpV2(n, tanh, true);
 }
 
 export const offset1ModelMseResnetFamily = family(

@@ -17,7 +17,8 @@
  *
  *   npx tsc -p tsconfig.json && node dist/bench/cebra-load.js --reference /work/.cebra-reference [--steps 3]
  *
- * Exits non-zero when a model does not load strictly or its embedding differs. About a minute on 2 cores.
+ * Exits non-zero when a model does not load strictly or its embedding differs, or a control passes. About 10 s
+ * on 2 cores (docs/MODELS.md, "Loading an exported model into CEBRA").
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";

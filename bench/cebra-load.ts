@@ -15,7 +15,9 @@
  * shared tensor read from the wrong offset) changes outputs by O(0.1). Unnormalised models are scaled
  * by their largest output.
  *
- *   npx tsc -p tsconfig.json && node dist/bench/cebra-load.js --reference /work/.cebra-reference [--steps 3]
+ *   npx tsc -p tsconfig.json && node dist/bench/cebra-load.js --reference /work/.cebra-reference [--steps 3] [--all-families]
+ *
+ * --all-families adds every other member of the three parametrised families (all 121 names are then checked).
  *
  * Exits non-zero when a model does not load strictly or its embedding differs, or a control passes. About 10 s
  * on 2 cores (docs/MODELS.md, "Loading an exported model into CEBRA").
@@ -25,7 +27,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { writeNpy } from "../src/data/formats/npy.js";
-import { getArchitecture, isSupervised, listArchitectures } from "../src/engine/cebra/lookup.js";
+import { architectureFamilies, getArchitecture, isSupervised, listArchitectures } from "../src/engine/cebra/lookup.js";
 import { ringRecording } from "../src/engine/synthetic.js";
 import { exportModel } from "../src/engine/train/export.js";
 import { runTrainingLoop } from "../src/engine/train/trainer.js";
@@ -66,6 +68,12 @@ const CASES: Case[] = [
   { architecture: "offset10-model", damage: "swap", note: "control: offsets of net.2's and net.3's conv weights swapped in model.json; must fail" },
   { architecture: "offset10-model", damage: "drop", note: "control: last state_dict entry removed from model.json; must fail" },
 ];
+
+// --all-families: every other member of the three families too (121 names in all).
+if (process.argv.includes("--all-families")) {
+  const named = new Set(CASES.map((c) => c.architecture));
+  for (const name of architectureFamilies().flatMap((f) => f.names)) if (!named.has(name)) CASES.splice(CASES.length - 2, 0, { architecture: name });
+}
 
 function sessionData(n: number, seed: number, scale: number): SessionData {
   const s = ringRecording({ T, N: n, seed }).session;

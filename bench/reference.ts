@@ -28,12 +28,19 @@ const BENCH_SRC = path.join(ROOT, "bench");
  * repository). Returns the reason in words when either is missing.
  */
 export function findReference(dir: string | undefined, stepScript: string | undefined): Reference | string {
+  const env = findReferenceEnv(dir);
+  if (typeof env === "string") return env;
+  const script = path.resolve(stepScript ?? process.env.CEBRA_REFERENCE_STEP ?? path.join(ROOT, "..", "shared", "reference", "speed", "ref_step.py"));
+  if (!fs.existsSync(script)) return `reference step script ${script} not found (--reference-step PATH or CEBRA_REFERENCE_STEP)`;
+  return { env_dir: env.env_dir, step_script: script };
+}
+
+/** The reference environment alone (`--reference DIR` or CEBRA_REFERENCE_ENV, a folder with env.sh), or why there is none. */
+export function findReferenceEnv(dir: string | undefined): { env_dir: string } | string {
   const envDir = dir ?? process.env.CEBRA_REFERENCE_ENV;
   if (!envDir) return "no reference named (--reference DIR or CEBRA_REFERENCE_ENV)";
   if (!fs.existsSync(path.join(envDir, "env.sh"))) return `${envDir}/env.sh not found (build it with ../shared/reference/speed/setup.sh)`;
-  const script = path.resolve(stepScript ?? process.env.CEBRA_REFERENCE_STEP ?? path.join(ROOT, "..", "shared", "reference", "speed", "ref_step.py"));
-  if (!fs.existsSync(script)) return `reference step script ${script} not found (--reference-step PATH or CEBRA_REFERENCE_STEP)`;
-  return { env_dir: path.resolve(envDir), step_script: script };
+  return { env_dir: path.resolve(envDir) };
 }
 
 function runPython(ref: Reference, args: string[]): string {

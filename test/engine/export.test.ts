@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
 import { ringRecording } from "../../src/engine/synthetic.js";
 import { parseNpy } from "../../src/data/formats/npy.js";
-import { paramLayout } from "../../src/engine/cebra/lookup.js";
+import { initParams } from "../../src/engine/cebra/init.js";
+import { architectureFamilies, isSupervised, listArchitectures, paramLayout, stateDictLayout } from "../../src/engine/cebra/lookup.js";
 import { exportModel, loadModelFiles, LOG_FILE, MANIFEST_FILE, type ModelFile } from "../../src/engine/train/export.js";
 import { runTrainingLoop } from "../../src/engine/train/trainer.js";
 import { paddedRows, transformRecording } from "../../src/engine/train/transform.js";
@@ -113,4 +114,41 @@ test("a model with a shared Linear lists it under each of CEBRA's state-dict key
   // params.npy holds each tensor once: 16·8 + 8 + 8·8 + 8 + 8·4 + 4 + 4·4 + 4.
   assert.equal(manifest.sessions[0].param_count, 264);
   assert.deepEqual(loadModelFiles(files), model);
+});
+
+test("for every architecture (fixed, all 121 family names, supervised with their head) the state_dict tiles params exactly: each tensor once, aliases at its offset", () => {
+  const names = [...listArchitectures().map((a) => a.name), ...architectureFamilies().flatMap((f) => f.names)];
+  assert.equal(names.length, listArchitectures().length + 121);
+  for (const architecture of names) {
+    const shape = { architecture, n_neurons: 5, num_hidden_units: 6, output_dimension: 3, ...(isSupervised(architecture) ? { label_num: 2 } : {}) };
+    const P = initParams({ ...shape, temperature: 1, temperature_mode: "constant" }, 0).length;
+    const sd = stateDictLayout(shape);
+    assert.equal(new Set(sd.map((e) => e.key)).size, sd.length, `${architecture}: keys unique`);
+    // The tensors (one per offset) cover [0, P) without gap or overlap; aliases have their tensor's shape and
+    // differ from its first key only in the net index (net.3.weight, net.5.weight, …).
+    const byOffset = new Map<number, typeof sd>();
+    for (const e of sd) byOffset.set(e.offset, [...(byOffset.get(e.offset) ?? []), e]);
+    let end = 0;
+    for (const offset of [...byOffset.keys()].sort((a, b) => a - b)) {
+      const [first, ...aliases] = byOffset.get(offset)!;
+      assert.equal(offset, end, `${architecture}: ${first.key} starts where the previous tensor ends`);
+      end = offset + first.shape.reduce((a, b) => a * b, 1);
+      const tail = (k: string) => k.replace(/^net\.\d+\./, "");
+      for (const a of aliases) {
+        assert.deepEqual(a.shape, first.shape, `${architecture}: ${a.key} has ${first.key}'s shape`);
+        assert.equal(tail(a.key), tail(first.key), `${architecture}: ${a.key} aliases ${first.key}`);
+      }
+    }
+    assert.equal(end, P, `${architecture}: the tensors end at the parameter count`);
+    // Shared only in the v2 and resnet families: their one intermediate Linear (weight, bias) under n keys each.
+    const n = Number(/-(?:v2|resnet)-(\d+)layers/.exec(architecture)?.[1] ?? 1);
+    const groups = [...byOffset.values()].map((g) => g.length).sort((a, b) => b - a);
+    assert.deepEqual(groups.filter((g) => g > 1), n > 1 ? [n, n] : [], `${architecture}: keys sharing a tensor`);
+    assert.equal(byOffset.size, paramLayout(shape).length, `${architecture}: one offset per tensor`);
+    // CEBRA's order: net.<i> by index, the classifier head last.
+    const rank = sd.map((e) => (e.key.startsWith("net.") ? Number(e.key.split(".")[1]) : Infinity));
+    assert.ok(rank.every((r, i) => i === 0 || r >= rank[i - 1]), `${architecture}: net indices in order`);
+    assert.equal(sd.some((e) => e.key.startsWith("classifier.")), isSupervised(architecture), `${architecture}: a head exactly when supervised`);
+    assert.ok(sd.every((e) => e.key.startsWith("net.") || e.key.startsWith("classifier.")), architecture);
+  }
 });

@@ -11,7 +11,7 @@
  * checked against its storage.
  */
 import { UserError } from "../util/errors.js";
-import { fdSource, ZipArchive, type ZipEntry, type ZipLimits } from "./formats/zip.js";
+import { bytesSource, ZipArchive, type ZipEntry, type ZipLimits } from "./formats/zip.js";
 import { PyObject, unpickle } from "./pickle.js";
 
 /** Globals a CEBRA checkpoint may name (module.name); anything else is refused by name. */
@@ -67,15 +67,22 @@ export interface CheckpointLimits extends ZipLimits {
 
 const FIX = "Pass a model saved by CEBRA 0.6 (cebra_model.save(path), the default sklearn backend).";
 
-/** Opens the checkpoint on descriptor `fd` (not closed by this module). */
-export function openTorchCheckpointFd(fd: number, name: string, limits: CheckpointLimits): TorchCheckpoint {
-  return readCheckpoint(ZipArchive.open(fdSource(fd), name, limits), name, limits);
+/** Opens a checkpoint held in memory (the caller bounds its size); zip refusals carry a checkpoint fix. */
+export function openTorchCheckpointBytes(bytes: Uint8Array, name: string, limits: CheckpointLimits): TorchCheckpoint {
+  const ck = zipErrors(() => readCheckpoint(ZipArchive.open(bytesSource(bytes), name, limits), name, limits));
+  return { ...ck, tensorData: (t, what) => zipErrors(() => ck.tensorData(t, what)) };
 }
 
-/** Opens a checkpoint held in memory (tests, hostile variants). */
-export function openTorchCheckpointBytes(bytes: Uint8Array, name: string, limits: CheckpointLimits): TorchCheckpoint {
-  const source = { size: bytes.length, read: (into: Uint8Array, p: number) => { const n = Math.max(0, Math.min(into.length, bytes.length - p)); into.set(bytes.subarray(p, p + n)); return n; }, close: () => {} };
-  return readCheckpoint(ZipArchive.open(source, name, limits), name, limits);
+/** The zip reader's refusals (written for .npz files) with a fix for a checkpoint. */
+function zipErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof UserError && /numpy\.savez|\.npz/.test(e.message)) {
+      throw new UserError(e.problem.replace(".npz/zip archive", "PyTorch (zip) checkpoint"), "The file is damaged or not a PyTorch checkpoint; save the model again with cebra_model.save(path).", e.code);
+    }
+    throw e;
+  }
 }
 
 function readCheckpoint(zip: ZipArchive, name: string, limits: CheckpointLimits): TorchCheckpoint {

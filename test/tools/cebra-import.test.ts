@@ -6,7 +6,7 @@
  */
 import test, { after, before } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync } from "node:fs";
 import path from "node:path";
 import type { Client } from "@modelcontextprotocol/client";
 import { callError, callOk, connectStdio, SMALL_BUILTIN, type StdioConnection } from "../helpers/mcp.js";
@@ -44,6 +44,13 @@ test("a CEBRA model embeds with max_iterations 0, and decode_video_frames decode
   assert.ok(dec.n_test > 0 && dec.accuracy >= 0 && dec.accuracy <= 1);
   const listed = (await callOk<{ artifacts: { id: string; summary: string }[] }>(client, "list_artifacts", { kind: "model" })).data.artifacts;
   assert.match(listed.find((m) => m.id === r.model_id)!.summary, /CEBRA-imported offset10-model/);
+  // The model records where it came from: the file's real path, its sha256, CEBRA's and torch's versions.
+  const kindDir = readdirSync(path.join(tmp.dir, "ws")).find((d) => readdirSync(path.join(tmp.dir, "ws", d)).includes(r.model_id!))!;
+  const meta = JSON.parse(readFileSync(path.join(tmp.dir, "ws", kindDir, r.model_id!, "manifest.json"), "utf8")).meta;
+  assert.equal(meta.imported_from.path, realpathSync(path.join(models, "offset10-time.pt")));
+  assert.match(meta.imported_from.sha256, /^[0-9a-f]{64}$/);
+  assert.equal(meta.imported_from.cebra_version, "0.6.1");
+  assert.equal(meta.imported_from.architecture, "offset10-model");
 });
 
 test("a CEBRA model with a learnable temperature trains on for max_iterations more steps", async () => {
@@ -58,6 +65,10 @@ test("what the import refuses is a tool error that names it", async () => {
   assert.match(wrongN, /takes 12 neurons; recording rec_\w+ has 10/);
   const outside = await callError(client, "train_embedding", { recording_id: rec12, resume_from: path.join(CEBRA_PT, "offset10-time.pt"), max_iterations: 0 });
   assert.match(outside, /outside the allowed roots/);
+  // A symlink inside the roots to a file outside them is refused as load_recording refuses it.
+  symlinkSync(path.join(CEBRA_PT, "offset10-time.pt"), path.join(models, "escape.pt"));
+  const escape = await callError(client, "train_embedding", { recording_id: rec12, resume_from: "models/escape.pt", max_iterations: 0 });
+  assert.match(escape, /outside the allowed roots/);
   const multi = await callError(client, "train_embedding", { recording_id: rec12, resume_from: "models/multi-offset10.pt", max_iterations: 0 });
   assert.match(multi, /multi-session CEBRA model/);
   const noModel = await callError(client, "train_embedding", { recording_id: rec12, max_iterations: 0 });

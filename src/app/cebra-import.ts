@@ -80,7 +80,7 @@ export function importCebraCheckpoint(ck: TorchCheckpoint, name: string, source:
   if (isSupervised(arch)) throw new UserError(`${name}: ${arch} is a supervised model, not a CEBRA contrastive model.`, FIX);
   const n = num(state.get("n_features_in_"), "state.n_features_in_", name);
   checkOffset(state.get("offset_"), info, name);
-  const config = importConfig(args, name);
+  const config = importConfig(args, discreteLabels(state.get("label_types_")), name);
   const layout = stateDictLayout({ architecture: arch, n_neurons: n, num_hidden_units: config.num_hidden_units, output_dimension: config.output_dimension });
   const weights = asDict(field(solver, "model", name), name, "state_dict.model");
   const wanted = new Set(layout.map((l) => l.key));
@@ -131,7 +131,7 @@ export function importCebraCheckpoint(ck: TorchCheckpoint, name: string, source:
 }
 
 /** CEBRA's `args` as a TrainConfig; what cebra-mcp cannot represent is refused by name. */
-function importConfig(args: Map<unknown, unknown>, name: string): TrainConfig {
+function importConfig(args: Map<unknown, unknown>, discrete: boolean, name: string): TrainConfig {
   const get = (k: string) => args.get(k);
   if (get("criterion") !== "infonce") throw new UserError(`${name}: criterion ${String(get("criterion"))} is not InfoNCE.`, FIX);
   if (get("optimizer") !== "adam") throw new UserError(`${name}: optimizer ${String(get("optimizer"))} is not Adam.`, FIX);
@@ -150,12 +150,15 @@ function importConfig(args: Map<unknown, unknown>, name: string): TrainConfig {
   if (!["time", "time_delta", "delta"].includes(conditional as string)) {
     throw new UserError(`${name}: conditional ${String(conditional)} is not one cebra-mcp trains with (time, time_delta, delta).`, FIX);
   }
+  if (conditional === "delta" && typeof get("delta") !== "number") throw new UserError(`${name}: conditional delta without a delta (σ).`, FIX);
   const candidate = {
     ...DEFAULT_TRAIN_CONFIG,
     model_architecture: get("model_architecture"), output_dimension: get("output_dimension"), num_hidden_units: get("num_hidden_units"),
     batch_size: batch, learning_rate: get("learning_rate"), temperature: get("temperature"), temperature_mode: get("temperature_mode"),
-    min_temperature: get("min_temperature") ?? DEFAULT_TRAIN_CONFIG.min_temperature, distance: get("distance"), conditional,
-    hybrid: get("hybrid") === true, time_offsets: offsets, delta: get("delta") ?? undefined,
+    min_temperature: get("min_temperature") ?? DEFAULT_TRAIN_CONFIG.min_temperature, distance: get("distance"),
+    // CEBRA's time_delta with integer labels samples positives by class: cebra-mcp's "discrete" conditional.
+    conditional: discrete && conditional === "time_delta" ? "discrete" : conditional,
+    hybrid: get("hybrid") === true, time_offsets: offsets, delta: conditional === "delta" ? get("delta") : undefined,
     ...(Array.isArray(betas) ? { beta1: betas[0], beta2: betas[1] } : {}), ...(typeof opt.get("eps") === "number" ? { eps: opt.get("eps") } : {}),
     max_iterations: 1,
   };
@@ -167,6 +170,12 @@ function importConfig(args: Map<unknown, unknown>, name: string): TrainConfig {
   }
   // No steps yet: the imported weights are the starting point (train_embedding adds max_iterations).
   return { ...parsed.data, max_iterations: 0 };
+}
+
+/** Whether CEBRA's `label_types_` (per label array: numpy dtype and shape) has integer labels. */
+function discreteLabels(types: unknown): boolean {
+  const dtypes = Array.isArray(types) ? types.map((t) => (Array.isArray(t) ? t[0] : undefined)) : [];
+  return dtypes.some((d) => d instanceof PyObject && typeof d.args[0] === "string" && /^[iu]\d/.test(d.args[0]));
 }
 
 /** θ = log(1/τ) of a learnable temperature (CEBRA keeps it in the criterion). */

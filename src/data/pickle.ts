@@ -207,7 +207,7 @@ export function unpickle(bytes: Uint8Array, opts: PickleOptions): unknown {
         const state = pop();
         const obj = top();
         if (obj instanceof PyObject) obj.state = state;
-        else if (!(obj instanceof Map) && !(typeof obj === "object" && obj !== null)) throw bad("the pickle sets the state of a plain value");
+        else if (typeof obj !== "object" || obj === null) throw bad("the pickle sets the state of a plain value");
         break;
       }
       case 0x51: { // BINPERSID

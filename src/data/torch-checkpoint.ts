@@ -115,7 +115,7 @@ function readCheckpoint(zip: ZipArchive, name: string, limits: CheckpointLimits)
       reduce: (cls, args) => {
         if (cls === "torch._utils._rebuild_tensor_v2") return rebuildTensor(args, name);
         if (cls === "torch._utils._rebuild_parameter") return isTensor(args[0]) ? args[0] : undefined;
-        if (cls === "collections.OrderedDict") return new Map();
+        if (cls === "collections.OrderedDict") return new Map(Array.isArray(args[0]) ? args[0].filter((p): p is [unknown, unknown] => Array.isArray(p) && p.length === 2) : []);
         if (cls === "torch.torch_version.TorchVersion") return typeof args[0] === "string" ? args[0] : undefined;
         return undefined;
       },

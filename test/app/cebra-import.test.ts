@@ -34,6 +34,7 @@ const CASES: Array<[string, string, "time" | "behavior", string]> = [
   ["offset10-time", "offset10-model", "time", "constant"],
   ["offset5-behavior-auto", "offset5-model", "behavior", "auto"],
   ["mse-v2-2layers", "offset1-model-mse-v2-2layers", "behavior", "constant"],
+  ["offset1-discrete", "offset1-model", "behavior", "constant"],
 ];
 
 for (const [name, arch, mode, tmode] of CASES) {
@@ -68,6 +69,12 @@ test("shared weights (offset1-model-mse-v2-2layers repeats one Linear) are read 
   const imp = load("mse-v2-2layers");
   // N·H + H, H·H + H (shared), H·H/2 + H/2, (H/2)·D + D with N = 12, H = 16, D = 4.
   assert.equal(imp.model.params[0].length, 12 * 16 + 16 + 16 * 16 + 16 + 16 * 8 + 8 + 8 * 4 + 4);
+});
+
+test("CEBRA's time_delta with integer labels becomes cebra-mcp's discrete conditional; float labels stay time_delta", () => {
+  assert.equal(load("offset1-discrete").model.config.conditional, "discrete");
+  assert.equal(load("offset5-behavior-auto").model.config.conditional, "time_delta");
+  assert.equal(load("offset10-time").model.config.conditional, "time");
 });
 
 test("a multi-session CEBRA model is refused with a message that says so", () => {

@@ -61,7 +61,14 @@ export function unpickle(bytes: Uint8Array, opts: PickleOptions): unknown {
     return Number(v);
   };
   const take = (n: number) => (need(n), bytes.subarray((pos += n) - n, pos));
-  const text = (n: number) => new TextDecoder("utf-8", { fatal: true }).decode(take(n));
+  const text = (n: number) => {
+    const b = take(n);
+    try {
+      return new TextDecoder("utf-8", { fatal: true }).decode(b);
+    } catch {
+      throw bad(`a string at byte ${pos - n} is not valid UTF-8`);
+    }
+  };
   const pop = () => {
     if (stack.length === 0 || (marks.length && stack.length <= marks[marks.length - 1])) throw bad("the pickle pops an empty stack");
     const v = stack.pop();

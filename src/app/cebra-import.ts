@@ -8,8 +8,9 @@
  * (`state_dict.model`) are placed into the engine's flat parameter vector by the same layout an export
  * uses (`stateDictLayout`): every key of the layout must be in the file with its shape, no other key may
  * be, and keys CEBRA shares (repeated layers) must hold equal values. A learnable temperature comes from
- * the criterion (`log_inverse_temperature` = θ, the vector's last element). Adam's moments are not
- * imported: training on starts Adam afresh (step 0), with CEBRA's betas and epsilon.
+ * the criterion (`log_inverse_temperature` = θ, the vector's last element). CEBRA's Adam state (moments
+ * and step, one entry per distinct tensor in `model.parameters()` order, then the criterion's θ: the
+ * order of the flat vector) and its loss log come along, so training on continues CEBRA's optimiser.
  */
 import { createHash } from "node:crypto";
 import { getArchitecture, isSupervised, stateDictLayout } from "../engine/cebra/lookup.js";
@@ -114,11 +115,13 @@ export function importCebraCheckpoint(ck: TorchCheckpoint, name: string, source:
     }
   }
   if (auto) params[P] = learnableTheta(solver, ck, name);
+  const slots = [...new Map(layout.map((l) => [l.offset, l])).values()].map((l) => ({ key: l.key, offset: l.offset, shape: l.shape }));
+  if (auto) slots.push({ key: "criterion.log_inverse_temperature", offset: P, shape: [] });
+  const adam = importAdam(solver.get("optimizer"), slots, params.length, ck, name);
+  const log = importLog(solver.get("log"), adam.step);
   const model: TrainedModel = {
-    config, architecture: info, n_neurons: [n], params: [params],
-    optimizer: [{ step: 0, m: new Float32Array(params.length), v: new Float32Array(params.length) }],
-    log: { total: [], align: [], uniform: [], temperature: [] },
-    device_used: "cpu", device_notes: [], wall_time_s: 0, steps_done: 0, cancelled: false,
+    config: { ...config, max_iterations: adam.step }, architecture: info, n_neurons: [n], params: [params],
+    optimizer: [adam], log, device_used: "cpu", device_notes: [], wall_time_s: 0, steps_done: adam.step, cancelled: false,
   };
   const conditional = str(args.get("conditional"), "args.conditional", name);
   const mode: TrainingMode = args.get("hybrid") === true ? "hybrid" : conditional === "time" ? "time" : "behavior";
@@ -168,14 +171,50 @@ function importConfig(args: Map<unknown, unknown>, discrete: boolean, name: stri
     const key = String(issue.path[0]);
     throw new UserError(`${name}: args.${key} = ${JSON.stringify((candidate as Record<string, unknown>)[key])} is outside what cebra-mcp supports (${issue.message}).`, FIX);
   }
-  // No steps yet: the imported weights are the starting point (train_embedding adds max_iterations).
-  return { ...parsed.data, max_iterations: 0 };
+  return parsed.data;
 }
 
 /** Whether CEBRA's `label_types_` (per label array: numpy dtype and shape) has integer labels. */
 function discreteLabels(types: unknown): boolean {
   const dtypes = Array.isArray(types) ? types.map((t) => (Array.isArray(t) ? t[0] : undefined)) : [];
   return dtypes.some((d) => d instanceof PyObject && typeof d.args[0] === "string" && /^[iu]\d/.test(d.args[0]));
+}
+
+/**
+ * CEBRA's Adam state (torch's optimizer state_dict: `state[i]` = {step, exp_avg, exp_avg_sq} for the i-th
+ * parameter of the single param group) as the flat vector's moments; `slots` are the vector's tensors in
+ * that order. A state whose shapes do not match is refused; a model saved without one starts Adam afresh.
+ */
+function importAdam(opt: unknown, slots: Array<{ key: string; offset: number; shape: number[] }>, size: number, ck: TorchCheckpoint, name: string) {
+  const m = new Float32Array(size);
+  const v = new Float32Array(size);
+  const state = opt instanceof Map ? opt.get("state") : undefined;
+  if (!(state instanceof Map) || state.size === 0) return { step: 0, m, v };
+  if (state.size !== slots.length) {
+    throw new UserError(`${name}: the optimizer state has ${state.size} entries, not one per parameter tensor (${slots.length}).`, FIX);
+  }
+  let step = -1;
+  slots.forEach((slot, i) => {
+    const s = state.get(i);
+    const [avg, sq, st] = s instanceof Map ? [s.get("exp_avg"), s.get("exp_avg_sq"), s.get("step")] : [];
+    if (!isTensor(avg) || !isTensor(sq) || avg.shape.join() !== slot.shape.join() || sq.shape.join() !== slot.shape.join()) {
+      throw new UserError(`${name}: optimizer state ${i} does not hold Adam moments of ${slot.key}'s shape [${slot.shape.join(", ")}].`, FIX);
+    }
+    m.set(ck.tensorData(avg, `Adam exp_avg of ${slot.key}`), slot.offset);
+    v.set(ck.tensorData(sq, `Adam exp_avg_sq of ${slot.key}`), slot.offset);
+    const k = isTensor(st) ? ck.tensorData(st, `Adam step of ${slot.key}`)[0] : st;
+    if (typeof k !== "number" || !Number.isInteger(k) || k < 0 || (step >= 0 && k !== step)) throw new UserError(`${name}: the Adam step counts are not one non-negative integer.`, FIX);
+    step = k;
+  });
+  return { step, m, v };
+}
+
+/** CEBRA's loss log (`pos` is the alignment term, `neg` the uniformity term), when it has one entry per step. */
+function importLog(log: unknown, steps: number): TrainedModel["log"] {
+  const list = (k: string) => (log instanceof Map && Array.isArray(log.get(k)) ? (log.get(k) as unknown[]) : []);
+  const [total, align, uniform, temperature] = ["total", "pos", "neg", "temperature"].map(list);
+  const ok = [total, align, uniform, temperature].every((l) => l.length === steps && l.every((x) => typeof x === "number"));
+  return ok ? { total: total as number[], align: align as number[], uniform: uniform as number[], temperature: temperature as number[] } : { total: [], align: [], uniform: [], temperature: [] };
 }
 
 /** θ = log(1/τ) of a learnable temperature (CEBRA keeps it in the criterion). */

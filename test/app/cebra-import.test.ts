@@ -65,6 +65,24 @@ test("a learnable temperature is imported as θ = CEBRA's log_inverse_temperatur
   assert.equal(imp.model.config.min_temperature, 0.1);
 });
 
+test("CEBRA's Adam state and loss log come along: step, moments per tensor (θ's last), one log entry per step", () => {
+  for (const name of ["offset5-behavior-auto", "mse-v2-2layers"]) {
+    const { model } = load(name);
+    assert.equal(model.steps_done, 20);
+    assert.equal(model.config.max_iterations, 20);
+    assert.equal(model.optimizer[0].step, 20);
+    assert.equal(model.log.total.length, 20);
+    assert.ok(model.log.total.every(Number.isFinite));
+    const { m, v } = model.optimizer[0];
+    assert.equal(m.length, model.params[0].length);
+    // Every tensor trained, so each slot of the moments was filled (v > 0 wherever a gradient was seen).
+    assert.ok(m.some((x) => x !== 0) && v.every((x) => x >= 0) && v.filter((x) => x > 0).length > 0.9 * v.length);
+  }
+  // The learnable temperature's moments are the vector's last element, as θ is.
+  const auto = load("offset5-behavior-auto").model.optimizer[0];
+  assert.ok(auto.v[auto.v.length - 1] > 0);
+});
+
 test("shared weights (offset1-model-mse-v2-2layers repeats one Linear) are read once and checked equal", () => {
   const imp = load("mse-v2-2layers");
   // N·H + H, H·H + H (shared), H·H/2 + H/2, (H/2)·D + D with N = 12, H = 16, D = 4.

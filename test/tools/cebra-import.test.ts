@@ -58,6 +58,9 @@ test("a CEBRA model with a learnable temperature trains on for max_iterations mo
   assert.equal(r.status, "succeeded");
   assert.equal(r.steps_done, 40, "CEBRA's 20 steps and 20 more");
   assert.ok(Number.isFinite(r.final_loss), "a finite loss after 20 steps");
+  // Its shuffled-label control: a fresh model trained as many steps (40) on shuffled labels.
+  const dec = (await callOk<{ controls: { shuffled_labels: { status: string } } }>(client, "decode_video_frames", { model_id: r.model_id, shuffled_control: true })).data;
+  assert.equal(dec.controls.shuffled_labels.status, "ok");
 });
 
 test("what the import refuses is a tool error that names it", async () => {

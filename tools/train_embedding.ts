@@ -6,7 +6,7 @@ import { followJob } from "./kit/follow.js";
 import { TRAINING_VIEW_SCHEMA, trainingText, trainingView } from "./kit/training-view.js";
 
 const INPUT = TRAINING_ARGS_SCHEMA.extend({
-  wait_seconds: z.number().min(0).max(55).default(40).describe("Wait before returning a job_id."),
+  wait_seconds: z.number().min(0).max(55).default(40).describe("Wait before returning job_id."),
 });
 
 export const trainEmbedding = defineTool({

@@ -15,6 +15,7 @@ import { transformRecording, untrainedModel } from "../engine/train/transform.js
 import type { LabelSource } from "../engine/train/prepare.js";
 import type { InfoNCEResult } from "../engine/train/evaluate.js";
 import type { ArchitectureInfo, TrainConfig, TrainedModel } from "../engine/types.js";
+import type { ImportedFrom } from "./cebra-import.js";
 import { UserError } from "../util/errors.js";
 import type { ArtifactManifest, Workspace } from "../store/workspace.js";
 
@@ -42,6 +43,8 @@ export interface ModelMeta {
   /** The embedding of this model's encoder at its initialisation (untrained-encoder control), once computed. */
   untrained_embedding_id?: string;
   resumed_from?: string;
+  /** Imported from a CEBRA (Python) checkpoint (train_embedding resume_from: <path>). */
+  imported_from?: ImportedFrom;
   /** Adapted (train_embedding adapt_from): the model whose encoder body it started from, which session's, and whether that body was frozen. */
   adapted_from?: AdaptedFrom;
   /**
@@ -135,6 +138,7 @@ interface FitContext {
   /** The model this one continued (train_embedding resume_from). */
   resumed_from?: string;
   adapted_from?: AdaptedFrom;
+  imported_from?: ImportedFrom;
 }
 
 /** ", final loss x.xxx" for a model summary, or nothing when no loss was recorded. */
@@ -202,10 +206,11 @@ export async function saveFit(ws: Workspace, fit: FitResult, ctx: FitContext): P
     ...(ctx.control_of ? { control_of: ctx.control_of } : {}),
     ...(ctx.resumed_from ? { resumed_from: ctx.resumed_from } : {}),
     ...(ctx.adapted_from ? { adapted_from: ctx.adapted_from } : {}),
+    ...(ctx.imported_from ? { imported_from: ctx.imported_from } : {}),
     engine_files: exported.files.map((f) => f.name),
   };
   await commitModel(ws, draft, exported.files, meta, ctx.control_of, {
-    summary: `${model.config.model_architecture} ${ctx.mode} on ${ctx.recording_id}${control ? " — SHUFFLED-LABEL CONTROL" : ""}, ${training.steps_done} steps${finalLoss(training)}`,
+    summary: `${ctx.imported_from ? "CEBRA-imported " : ""}${model.config.model_architecture} ${ctx.mode} on ${ctx.recording_id}${control ? " — SHUFFLED-LABEL CONTROL" : ""}, ${training.steps_done} steps${finalLoss(training)}`,
     parents: [ctx.recording_id, ...(ctx.resumed_from ? [ctx.resumed_from] : []), ...(ctx.adapted_from ? [ctx.adapted_from.model_id] : [])],
   });
   return { model_id: modelId, embedding_id: embedding.id };

@@ -16,6 +16,9 @@ import { CheckpointWriter, checkpointPolicy, latestCheckpoint, removeCheckpoint,
 import { loadModel, saveFit, type ModelMeta } from "./model-artifacts.js";
 import { CancelledError, UserError } from "../util/errors.js";
 import { runMultiSessionTraining, trainMultiSessionTwin } from "./multisession.js";
+import { importCebraFile, type ImportedFrom } from "./cebra-import.js";
+import { AllowedRoots } from "../store/roots.js";
+import { resolveSource } from "./load.js";
 import { mean } from "../util/stats.js";
 import type { RecordingStore } from "../store/recordings.js";
 import type { Workspace } from "../store/workspace.js";
@@ -45,7 +48,7 @@ export const TRAINING_ARGS_SCHEMA = z.object({
     .union([z.enum(listArchitectures().map((a) => a.name) as [string, ...string[]]), z.string().regex(/^offset1-model-mse-(clip|v2|resnet)-/)])
     .default(DEFAULT_TRAIN_CONFIG.model_architecture)
     .describe("Receptive field in the name."),
-  max_iterations: USER_CONFIG.shape.max_iterations.unwrap().default(2000).describe("Steps (CEBRA 10,000: +5 pts, 5× time)."),
+  max_iterations: z.number().int().min(0).max(100_000).default(2000).describe("Steps (CEBRA 10,000: +5 pts, 5× time)."),
   temperature: USER_CONFIG.shape.temperature.describe("InfoNCE τ (start if auto)."),
   min_temperature: USER_CONFIG.shape.min_temperature.describe("Auto τ floor."),
   distance: USER_CONFIG.shape.distance.describe("cosine or −squared Euclidean."),
@@ -55,18 +58,18 @@ export const TRAINING_ARGS_SCHEMA = z.object({
   temperature_mode: USER_CONFIG.shape.temperature_mode.describe("auto: learnable."),
   threads: USER_CONFIG.shape.threads.describe("Default: cores/2, ≤4."),
   device: USER_CONFIG.shape.device.describe("auto: CUDA, WebGPU or CPU."),
-  batch_size: USER_CONFIG.shape.batch_size.describe("Samples per step (and negatives)."),
+  batch_size: USER_CONFIG.shape.batch_size.describe("Samples (+negatives) per step."),
   time_offsets: USER_CONFIG.shape.time_offsets.describe("Samples between time positives."),
-  positive_ties: USER_CONFIG.shape.positive_ties.describe("Tied labels: first (CEBRA) or random."),
+  positive_ties: USER_CONFIG.shape.positive_ties.describe("Label ties: first (CEBRA) or random."),
   full_batch: USER_CONFIG.shape.full_batch.describe("batch_size None: all samples."),
   delta: USER_CONFIG.shape.delta.describe("σ: positive nearest label+N(0,σ²)."),
   discrete_prior: USER_CONFIG.shape.discrete_prior.describe("uniform: class-balanced."),
   train_repeats: z.array(z.number().int().min(0).max(100_000)).min(1).max(10_000).optional().describe("Default: all but the last."),
   train_fraction: z.number().gt(0).max(1).optional().describe("No repeats: first fraction trained (0.8)."),
-  resume_from: z.string().min(1).max(64).optional().describe("Model to train max_iterations more (new model)."),
-  shuffled_control: z.boolean().default(false).describe("Also a shuffled-label control (2× time)."),
-  adapt_from: z.string().min(1).max(64).optional().describe("Fit this model to recording_id (new 1st layer)."),
-  adapt_all: z.boolean().default(false).describe("adapt_from: train every layer."),
+  resume_from: z.string().min(1).max(512).optional().describe("Model id or CEBRA .pt: train max_iterations more (0: embed)."),
+  shuffled_control: z.boolean().default(false).describe("Also a shuffled-label control (2×)."),
+  adapt_from: z.string().min(1).max(64).optional().describe("Fit this model to recording_id (new layer 1)."),
+  adapt_all: z.boolean().default(false).describe("adapt_from: train all layers."),
 });
 
 type TrainingArgs = z.output<typeof TRAINING_ARGS_SCHEMA>;
@@ -141,6 +144,7 @@ export function trainingRequest(args: TrainingArgs): TrainingRequest {
       adapt_from ? "Pass one recording_id with adapt_from (the model may be multi-session)." : "Train the sessions again with a larger max_iterations.");
   }
   if (adapt_from && resume_from) throw new UserError("adapt_from and resume_from cannot be combined.", "Adapt first, then resume the adapted model with resume_from.");
+  if (chosen.max_iterations === 0 && !resume_from) throw new UserError("max_iterations 0 trains nothing; it only embeds with a model given by resume_from.", "Pass max_iterations ≥ 1, or resume_from (a model id or a CEBRA .pt path) to embed with that model.");
   const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...chosen };
   checkSupervisedRequest({ architecture: config.model_architecture, mode, sessions: recording_ids?.length ?? 1, adapt: adapt_from !== undefined, config });
   return {
@@ -152,22 +156,57 @@ export function trainingRequest(args: TrainingArgs): TrainingRequest {
 
 /** Starts training as a job (an unknown recording id fails here, before a job exists). */
 export async function startTrainingJob(
-  deps: { workspace: Workspace; jobs: JobBackend; recordings: RecordingStore },
+  deps: { workspace: Workspace; jobs: JobBackend; recordings: RecordingStore; roots?: AllowedRoots; config?: { cwd: string } },
   request: TrainingRequest,
 ): Promise<JobRecord> {
   for (const id of request.recording_ids ?? [request.recording_id]) await deps.recordings.summary(id);
-  const req = request.resume_from ? await resumeRequest(deps.workspace, request) : request.adapt_from ? await adaptRequest(deps.workspace, request) : request;
+  const req = request.resume_from && isCheckpointPath(request.resume_from) ? await importRequest(deps, request)
+    : request.resume_from ? await resumeRequest(deps.workspace, request) : request.adapt_from ? await adaptRequest(deps.workspace, request) : request;
   const runs = req.shuffled_control ? 2 : 1;
   const steps = req.config.max_iterations;
   const on = req.recording_ids ? `${req.recording_ids.length} sessions (${req.recording_ids.join(", ")})` : req.recording_id;
   return deps.jobs.submit({
     kind: "train",
-    summary: `${req.config.model_architecture} ${req.mode} on ${on}${req.adapt_from ? ` adapted from ${req.adapt_from}` : ""}, ${steps} steps${req.shuffled_control ? " + shuffled-label control" : ""}`,
+    summary: `${req.imported ? `CEBRA model ${req.imported.path}` : req.config.model_architecture} ${req.mode} on ${on}${req.adapt_from ? ` adapted from ${req.adapt_from}` : ""}, ${steps} steps${req.shuffled_control ? " + shuffled-label control" : ""}`,
     args: JSON.parse(JSON.stringify(req)) as Record<string, unknown>,
     parents: [...(req.recording_ids ?? [req.recording_id]), ...(req.adapt_from ? [req.adapt_from] : [])],
     total: steps * runs,
     device: req.config.device,
   });
+}
+
+/** resume_from names a file (a CEBRA checkpoint), not a model id. */
+export function isCheckpointPath(s: string): boolean {
+  return /[/\\]/.test(s) || /\.(pt|pth)$/i.test(s);
+}
+
+/**
+ * A request that imports a CEBRA checkpoint (cebra-import.ts): the file is read now, inside the allowed
+ * roots, so a file that is not one, or a model that does not fit the recording, fails before a job
+ * exists; the job reads it again (same roots) and checks it is the same file (sha256).
+ */
+async function importRequest(deps: { recordings: RecordingStore; roots?: AllowedRoots; config?: { cwd: string } }, req: TrainingRequest): Promise<TrainingRequest> {
+  if (!deps.roots || !deps.config) throw new Error("importing a CEBRA checkpoint needs the allowed roots");
+  if (req.shuffled_control) {
+    throw new UserError("resume_from and shuffled_control cannot be combined.", "Import without shuffled_control, then call decode_video_frames or decode_labels with shuffled_control: true.");
+  }
+  const roots = deps.roots;
+  const imp = await importCebraFile(resolveSource(req.resume_from!, deps.config.cwd), (p) => roots.check(p));
+  const n = (await deps.recordings.summary(req.recording_id)).n_neurons;
+  if (imp.model.n_neurons[0] !== n) {
+    throw new UserError(`The CEBRA model takes ${imp.model.n_neurons[0]} neurons; recording ${req.recording_id} has ${n}.`, "Load the recording the model was fitted on (same units, same order).");
+  }
+  return { ...req, mode: imp.mode, imported: { ...imp.imported_from, roots: [...roots.dirs] } };
+}
+
+/** The model of an import request, read again by the job (the file must still be the one checked at submission). */
+async function importedModel(imported: NonNullable<TrainingRequest["imported"]>) {
+  const roots = AllowedRoots.create(imported.roots);
+  const imp = await importCebraFile(imported.path, (p) => roots.check(p));
+  if (imp.imported_from.sha256 !== imported.sha256) {
+    throw new UserError(`${imported.path} changed after train_embedding checked it (sha256 differs).`, "Call train_embedding again with the file as it is now.");
+  }
+  return { model: imp.model };
 }
 
 /** A resume request takes the stored model's recording, mode, labels and split (a model is one fit of one recording). */
@@ -268,7 +307,7 @@ async function runTrainingFrom(
   writer: CheckpointWriter,
 ): Promise<TrainingResult> {
   const rec = await deps.recordings.loadRecordingArtifact(req.recording_id);
-  const resume = req.resume_from ? await loadModel(deps.workspace, req.resume_from) : null;
+  const resume = req.imported ? await importedModel(req.imported) : req.resume_from ? await loadModel(deps.workspace, req.resume_from) : null;
   const adapt = await adaptOption(deps.workspace, req);
   const steps = req.config.max_iterations;
   const config = resume ? { ...resume.model.config, max_iterations: resume.model.steps_done + steps, device: req.config.device, threads: req.config.threads } : req.config;
@@ -315,7 +354,8 @@ async function runTrainingFrom(
   const saving = (what: "model" | "shuffled-label control", offset: number, done: number) =>
     control.report({ step: offset + done, phase: `saving ${what}`, phase_step: done, phase_total: steps, message: `saving the ${what} and its embedding to the workspace` });
   const adaptedFrom = req.adapt_from ? { model_id: req.adapt_from, session: 0, recording_id: (await deps.workspace.get<ModelMeta>(req.adapt_from, "model")).meta.recording_id, frozen: req.adapt_frozen ?? true } : undefined;
-  const ctx = { recording_id: req.recording_id, recording_sha256: rec.provenance.sha256, mode: req.mode, labels: req.labels ?? null, resumed_from: req.resume_from, adapted_from: adaptedFrom };
+  const importedFrom: ImportedFrom | undefined = req.imported ? (({ roots: _r, ...from }) => from)(req.imported) : undefined;
+  const ctx = { recording_id: req.recording_id, recording_sha256: rec.provenance.sha256, mode: req.mode, labels: req.labels ?? null, resumed_from: req.imported ? undefined : req.resume_from, adapted_from: adaptedFrom, imported_from: importedFrom };
   let real: FitResult;
   let ids: { model_id: string; embedding_id: string };
   if (checkpoint?.phase === "control") {

@@ -1,6 +1,7 @@
 /** What a training job runs from (train.ts builds it, multisession.ts reads it): a module of its own so neither imports the other for it. */
 import type { LabelSource, TrainingMode } from "../engine/train/prepare.js";
 import type { TrainConfig } from "../engine/types.js";
+import type { ImportedFrom } from "./cebra-import.js";
 
 /** A training request as the job runs it (and records it in the job's params): TrainingArgs with the full TrainConfig. */
 export interface TrainingRequest {
@@ -24,4 +25,6 @@ export interface TrainingRequest {
    * result is a new model artifact, the old one stays.
    */
   resume_from?: string;
+  /** resume_from is a CEBRA checkpoint (app/cebra-import.ts): what was checked at submission, and the roots to read it through again. */
+  imported?: ImportedFrom & { roots: string[] };
 }

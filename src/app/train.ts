@@ -16,7 +16,7 @@ import { CheckpointWriter, checkpointPolicy, latestCheckpoint, removeCheckpoint,
 import { loadModel, saveFit, type ModelMeta } from "./model-artifacts.js";
 import { CancelledError, UserError } from "../util/errors.js";
 import { runMultiSessionTraining, trainMultiSessionTwin } from "./multisession.js";
-import { importCebraFile, type ImportedFrom } from "./cebra-import.js";
+import { importCebraFileInWorker, type ImportedFrom } from "./cebra-import.js";
 import { AllowedRoots } from "../store/roots.js";
 import { resolveSource } from "./load.js";
 import { mean } from "../util/stats.js";
@@ -191,7 +191,7 @@ async function importRequest(deps: { recordings: RecordingStore; roots?: Allowed
     throw new UserError("resume_from and shuffled_control cannot be combined.", "Import without shuffled_control, then call decode_video_frames or decode_labels with shuffled_control: true.");
   }
   const roots = deps.roots;
-  const imp = await importCebraFile(resolveSource(req.resume_from!, deps.config.cwd), (p) => roots.check(p));
+  const imp = await importCebraFileInWorker(resolveSource(req.resume_from!, deps.config.cwd), roots.dirs);
   const n = (await deps.recordings.summary(req.recording_id)).n_neurons;
   if (imp.model.n_neurons[0] !== n) {
     throw new UserError(`The CEBRA model takes ${imp.model.n_neurons[0]} neurons; recording ${req.recording_id} has ${n}.`, "Load the recording the model was fitted on (same units, same order).");
@@ -200,9 +200,8 @@ async function importRequest(deps: { recordings: RecordingStore; roots?: Allowed
 }
 
 /** The model of an import request, read again by the job (the file must still be the one checked at submission). */
-async function importedModel(imported: NonNullable<TrainingRequest["imported"]>) {
-  const roots = AllowedRoots.create(imported.roots);
-  const imp = await importCebraFile(imported.path, (p) => roots.check(p));
+async function importedModel(imported: NonNullable<TrainingRequest["imported"]>, signal?: AbortSignal) {
+  const imp = await importCebraFileInWorker(imported.path, imported.roots, signal);
   if (imp.imported_from.sha256 !== imported.sha256) {
     throw new UserError(`${imported.path} changed after train_embedding checked it (sha256 differs).`, "Call train_embedding again with the file as it is now.");
   }
@@ -307,7 +306,7 @@ async function runTrainingFrom(
   writer: CheckpointWriter,
 ): Promise<TrainingResult> {
   const rec = await deps.recordings.loadRecordingArtifact(req.recording_id);
-  const resume = req.imported ? await importedModel(req.imported) : req.resume_from ? await loadModel(deps.workspace, req.resume_from) : null;
+  const resume = req.imported ? await importedModel(req.imported, control.signal) : req.resume_from ? await loadModel(deps.workspace, req.resume_from) : null;
   const adapt = await adaptOption(deps.workspace, req);
   const steps = req.config.max_iterations;
   const config = resume ? { ...resume.model.config, max_iterations: resume.model.steps_done + steps, device: req.config.device, threads: req.config.threads } : req.config;

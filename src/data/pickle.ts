@@ -30,6 +30,8 @@ export interface PickleOptions {
   maxOps?: number;
   /** Deepest nesting of containers in the result (default 100). */
   maxDepth?: number;
+  /** Most containers (lists, tuples, dicts, sets, objects) built (default 1 million; a CEBRA checkpoint builds hundreds). */
+  maxObjects?: number;
 }
 
 const MARK = Symbol("mark");
@@ -41,6 +43,13 @@ export function unpickle(bytes: Uint8Array, opts: PickleOptions): unknown {
   const fix = "Pass a model saved by CEBRA (cebra_model.save(path)); the server reads only that data, never arbitrary pickles.";
   const bad = (why: string) => new UserError(`${opts.name}: ${why}; it is not a CEBRA checkpoint this server will read.`, fix);
   const maxOps = opts.maxOps ?? 10_000_000;
+  const maxObjects = opts.maxObjects ?? 1_000_000;
+  let objects = 0;
+  /** Counts a container built by the pickle (memory: millions of tiny dicts cost gigabytes). */
+  const made = <T>(v: T): T => {
+    if (++objects > maxObjects) throw new UserError(`${opts.name}: the pickle builds more than ${maxObjects} lists, dicts or objects.`, "A CEBRA checkpoint builds far fewer; this file is not one the server will read.", "limit_exceeded");
+    return v;
+  };
   let pos = 0;
   let ops = 0;
   const stack: unknown[] = [];
@@ -101,7 +110,7 @@ export function unpickle(bytes: Uint8Array, opts: PickleOptions): unknown {
     if (!Array.isArray(args)) throw bad("the pickle calls a global without an argument tuple");
     const cls = (callable as Global).global;
     const v = opts.reduce?.(cls, args);
-    return v === undefined ? new PyObject(cls, args) : v;
+    return made(v === undefined ? new PyObject(cls, args) : v);
   };
   const setItems = (target: unknown, items: unknown[]) => {
     if (!(target instanceof Map)) throw bad("the pickle sets items on something that is not a dict");
@@ -110,8 +119,11 @@ export function unpickle(bytes: Uint8Array, opts: PickleOptions): unknown {
   };
   const hashable = (k: unknown) => {
     if (k === null || ["string", "number", "boolean", "bigint"].includes(typeof k)) return k;
-    if (Array.isArray(k)) return JSON.stringify(k, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
-    throw bad("a dict key is neither a number, a string nor a tuple of them");
+    // A tuple key of numbers and strings only: nested or self-referencing keys are refused, not walked.
+    if (Array.isArray(k) && k.length <= 64 && k.every((x) => x === null || ["string", "number", "boolean", "bigint"].includes(typeof x))) {
+      return JSON.stringify(k, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+    }
+    throw bad("a dict key is neither a number, a string nor a short tuple of them");
   };
   const append = (target: unknown, items: unknown[]) => {
     if (!Array.isArray(target)) throw bad("the pickle appends to something that is not a list");
@@ -163,17 +175,17 @@ export function unpickle(bytes: Uint8Array, opts: PickleOptions): unknown {
       case 0x8e: stack.push(take(u64()).slice()); break; // BINBYTES8
       case 0x54: stack.push(Buffer.from(take(i32())).toString("latin1")); break; // BINSTRING
       case 0x55: stack.push(Buffer.from(take(u8())).toString("latin1")); break; // SHORT_BINSTRING
-      case 0x7d: stack.push(new Map()); break; // EMPTY_DICT
-      case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x29: stack.push([]); break; // EMPTY_TUPLE
-      case 0x8f: stack.push([]); break; // EMPTY_SET
-      case 0x74: stack.push(popMark()); break; // TUPLE
-      case 0x85: stack.push([pop()]); break; // TUPLE1
-      case 0x86: { const b = pop(); const a = pop(); stack.push([a, b]); break; } // TUPLE2
-      case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push([a, b, c]); break; } // TUPLE3
-      case 0x6c: stack.push(popMark()); break; // LIST
-      case 0x91: stack.push(popMark()); break; // FROZENSET
-      case 0x64: { const m = new Map(); setItems(m, popMark()); stack.push(m); break; } // DICT
+      case 0x7d: stack.push(made(new Map())); break; // EMPTY_DICT
+      case 0x5d: stack.push(made([])); break; // EMPTY_LIST
+      case 0x29: stack.push(made([])); break; // EMPTY_TUPLE
+      case 0x8f: stack.push(made([])); break; // EMPTY_SET
+      case 0x74: stack.push(made(popMark())); break; // TUPLE
+      case 0x85: stack.push(made([pop()])); break; // TUPLE1
+      case 0x86: { const b = pop(); const a = pop(); stack.push(made([a, b])); break; } // TUPLE2
+      case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push(made([a, b, c])); break; } // TUPLE3
+      case 0x6c: stack.push(made(popMark())); break; // LIST
+      case 0x91: stack.push(made(popMark())); break; // FROZENSET
+      case 0x64: { const m = made(new Map()); setItems(m, popMark()); stack.push(m); break; } // DICT
       case 0x61: { const v = pop(); append(top(), [v]); break; } // APPEND
       case 0x65: { const items = popMark(); append(top(), items); break; } // APPENDS
       case 0x90: { const items = popMark(); append(top(), items); break; } // ADDITEMS

@@ -55,6 +55,23 @@ test("the pickle interpreter bounds opcodes and nesting", () => {
   assert.throws(() => unpickle(Buffer.from([0x80, 0x02, 0x69]), opts), /opcode 0x69/); // INST (protocol 0)
 });
 
+test("the pickle interpreter bounds the containers it builds and refuses nested or cyclic dict keys", () => {
+  const opts = { name: "many.pkl", globals: CHECKPOINT_GLOBALS, persistentLoad: () => null };
+  // EMPTY_LIST, then 5,000 × (EMPTY_DICT APPEND): 10 kB of pickle for 5,001 containers.
+  const many = Buffer.concat([Buffer.from([0x80, 0x02, 0x5d]), Buffer.from("}a".repeat(5000), "latin1"), Buffer.from([0x2e])]);
+  assert.equal((unpickle(many, opts) as unknown[]).length, 5000);
+  assert.throws(() => unpickle(many, { ...opts, maxObjects: 1000 }), (e: unknown) => e instanceof UserError && /more than 1000 lists, dicts or objects/.test(e.message));
+  // {((),): 1}: a tuple holding a tuple as a key.
+  const nestedKey = Buffer.from([0x80, 0x02, 0x7d, 0x29, 0x85, 0x4b, 0x01, 0x73, 0x2e]);
+  assert.throws(() => unpickle(nestedKey, opts), (e: unknown) => e instanceof UserError && /short tuple/.test(e.message));
+  // A list appended to itself, then used as a key: refused, not walked.
+  const cyclic = Buffer.from([0x80, 0x02, 0x7d, 0x5d, 0x32, 0x61, 0x4b, 0x01, 0x73, 0x2e]);
+  assert.throws(() => unpickle(cyclic, opts), (e: unknown) => e instanceof UserError && /short tuple/.test(e.message));
+  // A flat tuple of numbers and strings is a key, as torch's optimizer state uses.
+  const tupleKey = Buffer.from([0x80, 0x02, 0x7d, 0x4b, 0x01, 0x4b, 0x02, 0x86, 0x4b, 0x03, 0x73, 0x2e]);
+  assert.deepEqual([...(unpickle(tupleKey, opts) as Map<unknown, unknown>).entries()], [["[1,2]", 3]]);
+});
+
 const EXPECT: Record<Hostile, RegExp> = {
   os_system: /os\.system/,
   truncated_zip: /zip|archive|end of central directory/i,

@@ -19,9 +19,7 @@ import type { TrainingMode } from "../engine/train/prepare.js";
 import { withVerifiedFile } from "../data/source-file.js";
 import { isTensor, openTorchCheckpointBytes, type TorchCheckpoint, type TorchTensor } from "../data/torch-checkpoint.js";
 import { PyObject } from "../data/pickle.js";
-import { CancelledError, UserError, rebuildError } from "../util/errors.js";
-import { runGuardedWorker } from "./guarded-worker.js";
-import type { ImportJob, ImportWorkerMessage } from "./import-worker.js";
+import { UserError } from "../util/errors.js";
 
 /** Largest checkpoint file read (CEBRA models are kilobytes to a few megabytes). */
 export const MAX_CHECKPOINT_BYTES = 256 * 1024 ** 2;
@@ -46,41 +44,6 @@ export interface ImportedModel {
 }
 
 const FIX = "Save the model with CEBRA 0.6 (cebra_model.save(path)) from a single-session fit of a cebra-mcp architecture (list_architectures).";
-
-const WORKER_URL = new URL("./import-worker.js", import.meta.url);
-
-/** V8 heap of the reading thread: a CEBRA checkpoint's objects take a few MB; a hostile pickle ends the thread here. */
-const IMPORT_WORKER_HEAP_MB = 512;
-
-/** Longest a checkpoint read may take (a legitimate one takes well under a second). */
-const IMPORT_TIMEOUT_MS = 2 * 60 * 1000;
-
-/**
- * `importCebraFile` in a worker thread (import-worker.ts) with a capped heap and a time limit, so a hostile
- * file cannot exhaust the server's memory or block its event loop: what train_embedding calls.
- */
-export function importCebraFileInWorker(absPath: string, roots: readonly string[], signal?: AbortSignal): Promise<ImportedModel> {
-  const job: ImportJob = { path: absPath, roots: [...roots] };
-  const stopped = (why: string) => new UserError(`Reading the CEBRA checkpoint ${absPath} was stopped: ${why}.`, "Pass the file CEBRA's save wrote for one model; a file that needs more is not one the server reads.", "limit_exceeded");
-  return runGuardedWorker<ImportWorkerMessage, ImportedModel>({
-    url: WORKER_URL,
-    workerData: job,
-    resourceLimits: { maxOldGenerationSizeMb: IMPORT_WORKER_HEAP_MB },
-    signal,
-    nativeCallStarted: new SharedArrayBuffer(8), // no native (HDF5) calls here: stays 0
-    timeoutMs: IMPORT_TIMEOUT_MS,
-    stallMs: IMPORT_TIMEOUT_MS,
-    result: (m) => {
-      if (m.type === "done") return m.imported;
-      throw rebuildError(m.error);
-    },
-    cancelled: () => new CancelledError("reading the CEBRA checkpoint was cancelled"),
-    timedOut: () => stopped(`it took longer than ${IMPORT_TIMEOUT_MS / 1000} s`),
-    stalled: () => stopped("it stalled"),
-    crashed: (e) => stopped(`the reading thread failed (${e.message.split("\n")[0].slice(0, 200)}; a heap of ${IMPORT_WORKER_HEAP_MB} MB is the limit)`),
-    exited: (code) => stopped(`the reading thread exited (code ${code}) without a result`),
-  });
-}
 
 /** Reads and imports the checkpoint at `absPath` (checked against the roots by `check`, as recording paths are). */
 export async function importCebraFile(absPath: string, check: (realPath: string) => void): Promise<ImportedModel> {

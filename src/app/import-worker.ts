@@ -1,6 +1,6 @@
 /**
  * worker_threads entry for reading a CEBRA checkpoint (started by `importCebraFileInWorker` in
- * cebra-import.ts): the zip and pickle are read off the server's event loop, under a V8 heap cap, so a
+ * import-checkpoint.ts): the zip and pickle are read off the server's event loop, under a V8 heap cap, so a
  * hostile file that builds millions of objects or huge strings ends this thread, not the server.
  * Messages back: `{type: "done", imported}` or `{type: "error", error}`.
  */

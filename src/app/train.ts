@@ -16,7 +16,8 @@ import { CheckpointWriter, checkpointPolicy, latestCheckpoint, removeCheckpoint,
 import { loadModel, saveFit, type ModelMeta } from "./model-artifacts.js";
 import { CancelledError, UserError } from "../util/errors.js";
 import { runMultiSessionTraining, trainMultiSessionTwin } from "./multisession.js";
-import { importCebraFileInWorker, type ImportedFrom } from "./cebra-import.js";
+import type { ImportedFrom } from "./cebra-import.js";
+import { importCebraFileInWorker } from "./import-checkpoint.js";
 import { AllowedRoots } from "../store/roots.js";
 import { resolveSource } from "./load.js";
 import { mean } from "../util/stats.js";

@@ -94,17 +94,21 @@ export function importCebraCheckpoint(ck: TorchCheckpoint, name: string, source:
       keys.some((k) => /^\d+\./.test(k)) ? "This looks like a multi-session model (per-session prefixes): import single-session models." : FIX,
     );
   }
-  const P = layout.reduce((m, l) => Math.max(m, l.offset + l.shape.reduce((a, b) => a * b, 1)), 0);
-  const auto = config.temperature_mode === "auto";
-  const params = new Float32Array(P + (auto ? 1 : 0));
-  const written = new Set<number>();
-  for (const l of layout) {
+  // Every tensor is read (checked against the bytes the file holds) before the parameter vector is
+  // allocated, so a file that claims a huge neuron count cannot make the server allocate for it.
+  const tensors = layout.map((l) => {
     const t = weights.get(l.key);
     if (!isTensor(t)) throw new UserError(`${name}: state_dict.model["${l.key}"] is not a tensor.`, FIX);
     if (t.shape.join() !== l.shape.join()) {
       throw new UserError(`${name}: ${l.key} has shape [${t.shape.join(", ")}]; ${arch} with ${n} neurons, ${config.num_hidden_units} hidden units and ${config.output_dimension} outputs needs [${l.shape.join(", ")}].`, FIX);
     }
-    const data = ck.tensorData(t, l.key);
+    return { l, data: ck.tensorData(t, l.key) };
+  });
+  const P = layout.reduce((m, l) => Math.max(m, l.offset + l.shape.reduce((a, b) => a * b, 1)), 0);
+  const auto = config.temperature_mode === "auto";
+  const params = new Float32Array(P + (auto ? 1 : 0));
+  const written = new Set<number>();
+  for (const { l, data } of tensors) {
     if (written.has(l.offset)) {
       // A tensor CEBRA shares between repeated layers: each of its keys must hold the same values.
       const have = params.subarray(l.offset, l.offset + data.length);

@@ -107,3 +107,18 @@ test("a checkpoint outside the allowed roots is refused before it is read", asyn
     /outside the allowed roots/,
   );
 });
+
+test("a checkpoint that claims a huge neuron count is refused by shape before anything is allocated for it", () => {
+  const bytes = new Uint8Array(readFileSync(resolve(CEBRA_PT, "offset10-time.pt")));
+  const ck = openTorchCheckpointBytes(bytes, "huge-n.pt", LIMITS);
+  try {
+    // 2^40 neurons: its first layer alone would be 2^46 floats, past any typed array.
+    ((ck.object as Map<string, Map<string, unknown>>).get("state")!).set("n_features_in_", 2 ** 40);
+    assert.throws(
+      () => importCebraCheckpoint(ck, "huge-n.pt", { path: "huge-n.pt", sha256: "" }),
+      (e: unknown) => e instanceof UserError && /has shape \[16, 12, 2\]; offset10-model with 1099511627776 neurons/.test(e.message),
+    );
+  } finally {
+    ck.close();
+  }
+});

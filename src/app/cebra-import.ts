@@ -165,6 +165,8 @@ function importConfig(args: Map<unknown, unknown>, discrete: boolean, name: stri
     min_temperature: get("min_temperature") ?? DEFAULT_TRAIN_CONFIG.min_temperature, distance: get("distance"),
     // CEBRA's time_delta with integer labels samples positives by class: cebra-mcp's "discrete" conditional.
     conditional: discrete && conditional === "time_delta" ? "discrete" : conditional,
+    // CEBRA 0.6.1 always takes the first of tied nearest labels (torch.argmin): training on continues that way.
+    positive_ties: "first",
     hybrid: get("hybrid") === true, time_offsets: offsets, delta: conditional === "delta" ? get("delta") : undefined,
     ...(Array.isArray(betas) ? { beta1: betas[0], beta2: betas[1] } : {}), ...(typeof opt.get("eps") === "number" ? { eps: opt.get("eps") } : {}),
     max_iterations: 1,

@@ -61,7 +61,7 @@ export const TRAINING_ARGS_SCHEMA = z.object({
   device: USER_CONFIG.shape.device.describe("auto: CUDA, WebGPU or CPU."),
   batch_size: USER_CONFIG.shape.batch_size.describe("Samples (+negatives) per step."),
   time_offsets: USER_CONFIG.shape.time_offsets.describe("Samples between time positives."),
-  positive_ties: USER_CONFIG.shape.positive_ties.describe("Label ties: first (CEBRA) or random."),
+  positive_ties: USER_CONFIG.shape.positive_ties.unwrap().default("first").describe("Label ties: first (CEBRA) or random."),
   full_batch: USER_CONFIG.shape.full_batch.describe("batch_size None: all samples."),
   delta: USER_CONFIG.shape.delta.describe("σ: positive nearest label+N(0,σ²)."),
   discrete_prior: USER_CONFIG.shape.discrete_prior.describe("uniform: class-balanced."),

@@ -17,7 +17,7 @@ import { consistencyScore } from "../engine/cebra/metrics.js";
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../engine/types.js";
 import type { Device } from "../engine/runtime/devices.js";
 import { renderCurve } from "../render/curve.js";
-import { trainAndWait, type DemoDeps } from "./demo-run.js";
+import { DEMO_TRAINING_DEFAULTS, trainAndWait, type DemoDeps } from "./demo-run.js";
 
 export interface FullOptions {
   cells: number[];
@@ -97,7 +97,7 @@ export async function runFull(deps: DemoDeps, o: FullOptions, log: (s: string) =
     let raw: { per: number | null; avg: number | null } | null = null;
     for (let seed = 0; seed < o.seeds; seed++) {
       const s0 = Date.now();
-      const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, max_iterations: o.steps, learning_rate: o.learning_rate, seed, device: o.device };
+      const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, max_iterations: o.steps, learning_rate: o.learning_rate, seed, device: o.device, positive_ties: DEMO_TRAINING_DEFAULTS.positive_ties };
       const t = await trainAndWait(deps, { recording_id: recordingId, config, shuffled: o.shuffled });
       trained.push(t);
       const d = await decodeAndStoreFrames(deps, { model_id: t.model_id, shuffled_control: o.shuffled, skip_raw_controls: raw !== null });

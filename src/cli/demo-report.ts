@@ -151,9 +151,10 @@ export function demoReport(r: ReportInput) {
     const m = c?.status === "ok" ? c.comparison : undefined;
     return m ? [{ name: HEADLINE_NAMES[name]!, verdict: m.verdict, difference: m.difference, ci_low: m.ci_low, ci_high: m.ci_high }] : [];
   }));
-  const differs = r.opts.steps !== TOOL_DEFAULTS.steps || r.opts.learning_rate !== TOOL_DEFAULTS.learning_rate;
-  const settingsLine = `Settings: ${r.opts.steps} training steps, learning rate ${r.opts.learning_rate}${differs
-    ? ` — train_embedding's defaults are ${TOOL_DEFAULTS.steps} steps, learning rate ${TOOL_DEFAULTS.learning_rate}; the demo's defaults (${DEMO_DEFAULTS_TEXT}) are chosen to fit in 2 minutes on 2 cores, so a model trained with the tool's defaults can score differently`
+  const ties = DEMO_TRAINING_DEFAULTS.positive_ties;
+  const differs = r.opts.steps !== TOOL_DEFAULTS.steps || r.opts.learning_rate !== TOOL_DEFAULTS.learning_rate || ties !== TOOL_DEFAULTS.positive_ties;
+  const settingsLine = `Settings: ${r.opts.steps} training steps, learning rate ${r.opts.learning_rate}, positive_ties ${ties}${differs
+    ? ` — train_embedding's defaults are ${TOOL_DEFAULTS.steps} steps, learning rate ${TOOL_DEFAULTS.learning_rate}, positive_ties ${TOOL_DEFAULTS.positive_ties} (CEBRA's rule); the demo's defaults (${DEMO_DEFAULTS_TEXT}) are chosen to fit in 2 minutes on 2 cores, and its figures were measured with positive_ties ${ties}, so a model trained with the tool's defaults can score differently`
     : " (train_embedding's defaults)"}.`;
   const t = r.training;
   const f = (x: number | null, d = 3) => (x === null ? "n/a" : x.toFixed(d));

@@ -50,7 +50,8 @@ const USAGE = `cebra-mcp demo [options]
 
 The demo's training defaults (${DEMO_DEFAULTS.steps} steps, learning rate ${DEMO_DEFAULTS.learning_rate}) differ from the
 train_embedding tool's (${TOOL_DEFAULTS.steps} steps, learning rate ${TOOL_DEFAULTS.learning_rate}): they are chosen so the
-plain demo fits in 2 minutes on 2 cores.`;
+plain demo fits in 2 minutes on 2 cores. It takes tied nearest labels with positive_ties ${DEMO_DEFAULTS.positive_ties} (the tool:
+${TOOL_DEFAULTS.positive_ties}, CEBRA's rule), with which its documented figures were measured (docs/FAITHFULNESS.md).`;
 
 export interface DemoOptions extends ReportOptions {
   out: string;
@@ -143,7 +144,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   const recSummary = summarizeRecording(rec);
   log(`recording ${recordingId}: ${rec.n_neurons} simulated V1 cells × ${rec.n_samples} samples at ${rec.sampling_rate_hz} Hz, movie ${rec.movie!.n_frames} frames × ${recSummary.n_repeats} repeats (${timings.recording.toFixed(1)} s)`);
 
-  const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, max_iterations: opts.steps, learning_rate: opts.learning_rate, seed: opts.seed, device: opts.device };
+  const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, max_iterations: opts.steps, learning_rate: opts.learning_rate, seed: opts.seed, device: opts.device, positive_ties: DEMO_DEFAULTS.positive_ties };
   const bar = new ProgressBar("training");
   const deps = { workspace, recordings, jobs };
   const training = await phase("training", () =>

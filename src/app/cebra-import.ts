@@ -45,8 +45,8 @@ export interface ImportedModel {
 
 const FIX = "Save the model with CEBRA 0.6 (cebra_model.save(path)) from a single-session fit of a cebra-mcp architecture (list_architectures).";
 
-/** Reads and imports the checkpoint at `absPath` (checked against the roots by `check`, as recording paths are). */
-export async function importCebraFile(absPath: string, check: (realPath: string) => void): Promise<ImportedModel> {
+/** Reads and imports the checkpoint at `absPath` (checked against the roots by `check`, as recording paths are); `keep` receives the bytes read once they import. */
+export async function importCebraFile(absPath: string, check: (realPath: string) => void, keep?: (bytes: Uint8Array, sha256: string) => Promise<void>): Promise<ImportedModel> {
   return withVerifiedFile(absPath, check, { name: absPath }, async (file) => {
     if (file.size > MAX_CHECKPOINT_BYTES) {
       throw new UserError(`${absPath} is ${file.size} bytes, more than the ${MAX_CHECKPOINT_BYTES} bytes a CEBRA checkpoint is read up to.`, "Pass the file CEBRA's save wrote for one model.", "limit_exceeded");
@@ -55,7 +55,10 @@ export async function importCebraFile(absPath: string, check: (realPath: string)
     const sha256 = createHash("sha256").update(bytes).digest("hex");
     const ck = openTorchCheckpointBytes(bytes, absPath, { budgetBytes: 2 * MAX_CHECKPOINT_BYTES, maxInflateRatio: 1032, ratioGraceBytes: 1024 ** 2 });
     try {
-      return importCebraCheckpoint(ck, absPath, { path: file.realPath, sha256 });
+      const imported = importCebraCheckpoint(ck, absPath, { path: file.realPath, sha256 });
+      // The bytes just checked (not the path again, which could have changed since) are what is kept.
+      await keep?.(bytes, sha256);
+      return imported;
     } finally {
       ck.close();
     }

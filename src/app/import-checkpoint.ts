@@ -3,6 +3,8 @@
  * `importCebraFile` (cebra-import.ts) runs in a worker thread (import-worker.ts) under the guards that
  * recording loads have (guarded-worker.ts): a capped V8 heap, a time limit, cancellation.
  */
+import path from "node:path";
+import type { Workspace } from "../store/workspace.js";
 import { CancelledError, UserError, rebuildError } from "../util/errors.js";
 import type { ImportedModel } from "./cebra-import.js";
 import { runGuardedWorker } from "./guarded-worker.js";
@@ -20,8 +22,8 @@ const IMPORT_TIMEOUT_MS = 2 * 60 * 1000;
  * `importCebraFile` in a worker thread (import-worker.ts) with a capped heap and a time limit, so a hostile
  * file cannot exhaust the server's memory or block its event loop: what train_embedding calls.
  */
-export function importCebraFileInWorker(absPath: string, roots: readonly string[], signal?: AbortSignal): Promise<ImportedModel> {
-  const job: ImportJob = { path: absPath, roots: [...roots] };
+export function importCebraFileInWorker(absPath: string, roots: readonly string[], signal?: AbortSignal, stageDir?: string): Promise<ImportedModel> {
+  const job: ImportJob = { path: absPath, roots: [...roots], ...(stageDir ? { stage_dir: stageDir } : {}) };
   const stopped = (why: string) => new UserError(`Reading the CEBRA checkpoint ${absPath} was stopped: ${why}.`, "Pass the file CEBRA's save wrote for one model; a file that needs more is not one the server reads.", "limit_exceeded");
   return runGuardedWorker<ImportWorkerMessage, ImportedModel>({
     url: WORKER_URL,
@@ -41,4 +43,21 @@ export function importCebraFileInWorker(absPath: string, roots: readonly string[
     crashed: (e) => stopped(`the reading thread failed (${e.message.split("\n")[0].slice(0, 200)}; a heap of ${IMPORT_WORKER_HEAP_MB} MB is the limit)`),
     exited: (code) => stopped(`the reading thread exited (code ${code}) without a result`),
   });
+}
+
+/**
+ * Reads and imports the checkpoint at `absPath` (inside `roots`) in the worker and keeps the bytes it read
+ * in the workspace (`imports/<sha256>.pt`, written atomically): the training job reads that copy, never the
+ * user's path again, so a queue worker that shares only the workspace can run it. Returns the model and the
+ * copy's name.
+ */
+export async function importAndStage(ws: Workspace, absPath: string, roots: readonly string[]): Promise<ImportedModel & { staged: string }> {
+  const imported = await importCebraFileInWorker(absPath, roots, undefined, ws.importsDir);
+  return { ...imported, staged: `${imported.imported_from.sha256}.pt` };
+}
+
+/** The staged copy `name` (from `importAndStage`) read in the worker, through the imports folder as its only root. */
+export function importStagedCheckpoint(ws: Workspace, name: string, signal?: AbortSignal): Promise<ImportedModel> {
+  if (!/^[0-9a-f]{64}\.pt$/.test(name)) throw new UserError(`${name} is not a staged CEBRA checkpoint name.`, "Call train_embedding again with resume_from set to the checkpoint's path.");
+  return importCebraFileInWorker(path.join(ws.importsDir, name), [ws.importsDir], signal);
 }

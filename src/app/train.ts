@@ -17,7 +17,7 @@ import { loadModel, saveFit, type ModelMeta } from "./model-artifacts.js";
 import { CancelledError, UserError } from "../util/errors.js";
 import { runMultiSessionTraining, trainMultiSessionTwin } from "./multisession.js";
 import type { ImportedFrom } from "./cebra-import.js";
-import { importCebraFileInWorker } from "./import-checkpoint.js";
+import { importAndStage, importStagedCheckpoint } from "./import-checkpoint.js";
 import { AllowedRoots } from "../store/roots.js";
 import { resolveSource } from "./load.js";
 import { mean } from "../util/stats.js";
@@ -184,27 +184,28 @@ export function isCheckpointPath(s: string): boolean {
 /**
  * A request that imports a CEBRA checkpoint (cebra-import.ts): the file is read now, inside the allowed
  * roots, so a file that is not one, or a model that does not fit the recording, fails before a job
- * exists; the job reads it again (same roots) and checks it is the same file (sha256).
+ * exists; the bytes read are kept in the workspace (`importAndStage`), and the job reads that copy and
+ * checks it is the same file (sha256).
  */
-async function importRequest(deps: { recordings: RecordingStore; roots?: AllowedRoots; config?: { cwd: string } }, req: TrainingRequest): Promise<TrainingRequest> {
+async function importRequest(deps: { workspace: Workspace; recordings: RecordingStore; roots?: AllowedRoots; config?: { cwd: string } }, req: TrainingRequest): Promise<TrainingRequest> {
   if (!deps.roots || !deps.config) throw new Error("importing a CEBRA checkpoint needs the allowed roots");
   if (req.shuffled_control) {
     throw new UserError("resume_from and shuffled_control cannot be combined.", "Import without shuffled_control, then call decode_video_frames or decode_labels with shuffled_control: true.");
   }
   const roots = deps.roots;
-  const imp = await importCebraFileInWorker(resolveSource(req.resume_from!, deps.config.cwd), roots.dirs);
+  const imp = await importAndStage(deps.workspace, resolveSource(req.resume_from!, deps.config.cwd), roots.dirs);
   const n = (await deps.recordings.summary(req.recording_id)).n_neurons;
   if (imp.model.n_neurons[0] !== n) {
     throw new UserError(`The CEBRA model takes ${imp.model.n_neurons[0]} neurons; recording ${req.recording_id} has ${n}.`, "Load the recording the model was fitted on (same units, same order).");
   }
-  return { ...req, mode: imp.mode, imported: { ...imp.imported_from, roots: [...roots.dirs] } };
+  return { ...req, mode: imp.mode, imported: { ...imp.imported_from, staged: imp.staged } };
 }
 
-/** The model of an import request, read again by the job (the file must still be the one checked at submission). */
-async function importedModel(imported: NonNullable<TrainingRequest["imported"]>, signal?: AbortSignal) {
-  const imp = await importCebraFileInWorker(imported.path, imported.roots, signal);
+/** The model of an import request, read again by the job from the workspace's copy (which must be the file checked at submission). */
+async function importedModel(ws: Workspace, imported: NonNullable<TrainingRequest["imported"]>, signal?: AbortSignal) {
+  const imp = await importStagedCheckpoint(ws, imported.staged, signal);
   if (imp.imported_from.sha256 !== imported.sha256) {
-    throw new UserError(`${imported.path} changed after train_embedding checked it (sha256 differs).`, "Call train_embedding again with the file as it is now.");
+    throw new UserError(`${imported.path} changed after train_embedding checked it (the copy's sha256 differs).`, "Call train_embedding again with the file as it is now.");
   }
   return { model: imp.model };
 }
@@ -307,7 +308,7 @@ async function runTrainingFrom(
   writer: CheckpointWriter,
 ): Promise<TrainingResult> {
   const rec = await deps.recordings.loadRecordingArtifact(req.recording_id);
-  const resume = req.imported ? await importedModel(req.imported, control.signal) : req.resume_from ? await loadModel(deps.workspace, req.resume_from) : null;
+  const resume = req.imported ? await importedModel(deps.workspace, req.imported, control.signal) : req.resume_from ? await loadModel(deps.workspace, req.resume_from) : null;
   const adapt = await adaptOption(deps.workspace, req);
   const steps = req.config.max_iterations;
   const config = resume ? { ...resume.model.config, max_iterations: resume.model.steps_done + steps, device: req.config.device, threads: req.config.threads } : req.config;
@@ -354,7 +355,7 @@ async function runTrainingFrom(
   const saving = (what: "model" | "shuffled-label control", offset: number, done: number) =>
     control.report({ step: offset + done, phase: `saving ${what}`, phase_step: done, phase_total: steps, message: `saving the ${what} and its embedding to the workspace` });
   const adaptedFrom = req.adapt_from ? { model_id: req.adapt_from, session: 0, recording_id: (await deps.workspace.get<ModelMeta>(req.adapt_from, "model")).meta.recording_id, frozen: req.adapt_frozen ?? true } : undefined;
-  const importedFrom: ImportedFrom | undefined = req.imported ? (({ roots: _r, ...from }) => from)(req.imported) : undefined;
+  const importedFrom: ImportedFrom | undefined = req.imported ? (({ staged: _s, ...from }) => from)(req.imported) : undefined;
   const ctx = { recording_id: req.recording_id, recording_sha256: rec.provenance.sha256, mode: req.mode, labels: req.labels ?? null, resumed_from: req.imported ? undefined : req.resume_from, adapted_from: adaptedFrom, imported_from: importedFrom };
   let real: FitResult;
   let ids: { model_id: string; embedding_id: string };

@@ -146,9 +146,18 @@ export class Workspace {
     await mkdir(dir, { recursive: true });
     const ws = new Workspace(await realpath(dir));
     await mkdir(ws.downloadsDir, { recursive: true });
+    await mkdir(ws.importsDir, { recursive: true });
     for (const kind of ALL_KINDS) await mkdir(ws.kindDir(kind), { recursive: true });
     await ws.removeStaleTemps(STALE_TEMP_MS);
     return ws;
+  }
+
+  /**
+   * CEBRA checkpoints imported by train_embedding (`resume_from: <path>`), copied here by sha256 when the
+   * request is checked, so a job (or a queue worker on another machine) reads them from the shared workspace.
+   */
+  get importsDir(): string {
+    return path.join(this.root, "imports");
   }
 
   /** Download cache; `loadRecording` puts downloads here when given the workspace root as `cacheDir`. */

@@ -7,6 +7,7 @@
 import test, { after, before } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync } from "node:fs";
+import { createHash } from "node:crypto";
 import path from "node:path";
 import type { Client } from "@modelcontextprotocol/client";
 import { callError, callOk, connectStdio, SMALL_BUILTIN, type StdioConnection } from "../helpers/mcp.js";
@@ -51,6 +52,10 @@ test("a CEBRA model embeds with max_iterations 0, and decode_video_frames decode
   assert.match(meta.imported_from.sha256, /^[0-9a-f]{64}$/);
   assert.equal(meta.imported_from.cebra_version, "0.6.1");
   assert.equal(meta.imported_from.architecture, "offset10-model");
+  // The job read the bytes kept in the workspace (imports/<sha256>.pt), not the user's path: a queue
+  // worker that shares only the workspace can run it.
+  assert.deepEqual(readFileSync(path.join(tmp.dir, "ws", "imports", `${meta.imported_from.sha256}.pt`)), readFileSync(path.join(models, "offset10-time.pt")));
+  assert.equal(createHash("sha256").update(readFileSync(path.join(models, "offset10-time.pt"))).digest("hex"), meta.imported_from.sha256);
 });
 
 test("a CEBRA model with a learnable temperature trains on for max_iterations more steps", async () => {

@@ -5,7 +5,8 @@
  * a worker within seconds; a worker SIGKILLed mid-training loses the job to the other worker (BullMQ's
  * stalled check), which finishes it; a restarted server still reads and follows running jobs; Redis
  * stopped gives clear errors on the calls that need it while the server stays up, and after Redis
- * returns the running job finishes and new jobs are accepted.
+ * returns the running job finishes and new jobs are accepted. A CEBRA checkpoint given as resume_from
+ * trains on a worker from the workspace's copy after the user's file is deleted.
  *
  * Skips only when redis-server is missing and CI is not set (harness.ts); .ci/run installs it.
  */
@@ -13,7 +14,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { JobView } from "../../tools/kit/job-view.js";
 import type { CallToolResult } from "@modelcontextprotocol/client";
-import { callError, callOk, connectStdio, textOf, type StdioConnection } from "../helpers/mcp.js";
+import { copyFileSync } from "node:fs";
+import path from "node:path";
+import { callError, callOk, connectStdio, SMALL_BUILTIN, textOf, type StdioConnection } from "../helpers/mcp.js";
+import { CEBRA_PT } from "../data/torch-hostile.js";
 import { tempDir } from "../helpers/tmp.js";
 import { MOVIE_BUILTIN, SMALL_TRAINING, type TrainResult } from "../tools/analysis-fixtures.js";
 import { redisMissing, serverEnv, startRedis, startWorker, waitFor, type TestRedis, type TestWorker } from "./harness.js";
@@ -163,6 +167,18 @@ describe("Redis job queue: 1 server + 2 workers on a real redis-server", { skip:
     t.diagnostic(`resumed on the other worker from the checkpoint at step ${at}`);
     assert.equal((v.result as { steps_done?: number } | undefined)?.steps_done, 3000, "the model has every step once");
     workers.splice(workers.indexOf(victim), 1, await startWorker(redis.url, ws.dir));
+  });
+
+  test("a CEBRA checkpoint (resume_from: <.pt>) trains on a worker from the workspace's copy, after the user's file is gone", async () => {
+    const rec12 = (await callOk<{ recording_id: string }>(server.client, "load_recording", { source: "builtin:allen-like", builtin: { ...SMALL_BUILTIN, n_repeats: 3 } })).data.recording_id;
+    const user = tempDir("cebra-pt-");
+    copyFileSync(path.join(CEBRA_PT, "offset10-time.pt"), path.join(user.dir, "model.pt"));
+    const started = (await callOk<TrainResult>(server.client, "train_embedding", { recording_id: rec12, resume_from: path.join(user.dir, "model.pt"), max_iterations: 5, device: "cpu", wait_seconds: 0 })).data;
+    user.cleanup(); // checked and kept at submission; the worker never reads the user's path
+    const v = await finish(started.job_id);
+    assert.equal(v.status, "succeeded", JSON.stringify(v.error));
+    assert.equal((v.result as { steps_done: number }).steps_done, 25, "CEBRA's 20 steps and 5 more");
+    assert.ok(workers.some((w) => w.pidTag && v.worker?.endsWith(w.pidTag)), `ran on a worker (${v.worker})`);
   });
 
   test("a restarted server still reads and follows a job running on a worker", async () => {

@@ -21,6 +21,12 @@ import { isTensor, openTorchCheckpointBytes, type TorchCheckpoint, type TorchTen
 import { PyObject } from "../data/pickle.js";
 import { UserError } from "../util/errors.js";
 
+/** The name of an imported checkpoint's copy in the workspace's imports/ folder (import-checkpoint.ts). */
+export function stagedCheckpointName(sha256: string): string {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
+  return `${sha256}.pt`;
+}
+
 /** Largest checkpoint file read (CEBRA models are kilobytes to a few megabytes). */
 export const MAX_CHECKPOINT_BYTES = 256 * 1024 ** 2;
 

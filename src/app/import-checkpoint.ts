@@ -6,7 +6,7 @@
 import path from "node:path";
 import type { Workspace } from "../store/workspace.js";
 import { CancelledError, UserError, rebuildError } from "../util/errors.js";
-import type { ImportedModel } from "./cebra-import.js";
+import { stagedCheckpointName, type ImportedModel } from "./cebra-import.js";
 import { runGuardedWorker } from "./guarded-worker.js";
 import type { ImportJob, ImportWorkerMessage } from "./import-worker.js";
 
@@ -48,16 +48,13 @@ export function importCebraFileInWorker(absPath: string, roots: readonly string[
 /**
  * Reads and imports the checkpoint at `absPath` (inside `roots`) in the worker and keeps the bytes it read
  * in the workspace (`imports/<sha256>.pt`, written atomically): the training job reads that copy, never the
- * user's path again, so a queue worker that shares only the workspace can run it. Returns the model and the
- * copy's name.
+ * user's path again, so a queue worker that shares only the workspace can run it (`importStagedCheckpoint`).
  */
-export async function importAndStage(ws: Workspace, absPath: string, roots: readonly string[]): Promise<ImportedModel & { staged: string }> {
-  const imported = await importCebraFileInWorker(absPath, roots, undefined, ws.importsDir);
-  return { ...imported, staged: `${imported.imported_from.sha256}.pt` };
+export function importAndStage(ws: Workspace, absPath: string, roots: readonly string[]): Promise<ImportedModel> {
+  return importCebraFileInWorker(absPath, roots, undefined, ws.importsDir);
 }
 
-/** The staged copy `name` (from `importAndStage`) read in the worker, through the imports folder as its only root. */
-export function importStagedCheckpoint(ws: Workspace, name: string, signal?: AbortSignal): Promise<ImportedModel> {
-  if (!/^[0-9a-f]{64}\.pt$/.test(name)) throw new UserError(`${name} is not a staged CEBRA checkpoint name.`, "Call train_embedding again with resume_from set to the checkpoint's path.");
-  return importCebraFileInWorker(path.join(ws.importsDir, name), [ws.importsDir], signal);
+/** The copy `importAndStage` kept of the checkpoint with this sha256, read in the worker through the imports folder as its only root. */
+export function importStagedCheckpoint(ws: Workspace, sha256: string, signal?: AbortSignal): Promise<ImportedModel> {
+  return importCebraFileInWorker(path.join(ws.importsDir, stagedCheckpointName(sha256)), [ws.importsDir], signal);
 }

@@ -9,7 +9,7 @@ import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { writeFileAtomic } from "../store/atomic.js";
 import { serializeError, type SerializedError } from "../util/errors.js";
 import { AllowedRoots } from "../store/roots.js";
-import { importCebraFile, type ImportedModel } from "./cebra-import.js";
+import { importCebraFile, stagedCheckpointName, type ImportedModel } from "./cebra-import.js";
 
 export interface ImportJob {
   /** Absolute path of the checkpoint. */
@@ -25,7 +25,7 @@ export type ImportWorkerMessage = { type: "done"; imported: ImportedModel } | { 
 async function main(port: MessagePort, job: ImportJob): Promise<void> {
   try {
     const roots = AllowedRoots.create(job.roots);
-    const keep = job.stage_dir ? (bytes: Uint8Array, sha256: string) => writeFileAtomic(path.join(job.stage_dir!, `${sha256}.pt`), bytes) : undefined;
+    const keep = job.stage_dir ? (bytes: Uint8Array, sha256: string) => writeFileAtomic(path.join(job.stage_dir!, stagedCheckpointName(sha256)), bytes) : undefined;
     port.postMessage({ type: "done", imported: await importCebraFile(job.path, (p) => roots.check(p), keep) } satisfies ImportWorkerMessage);
   } catch (e) {
     port.postMessage({ type: "error", error: serializeError(e) } satisfies ImportWorkerMessage);

@@ -16,7 +16,6 @@ import { CheckpointWriter, checkpointPolicy, latestCheckpoint, removeCheckpoint,
 import { loadModel, saveFit, type ModelMeta } from "./model-artifacts.js";
 import { CancelledError, UserError } from "../util/errors.js";
 import { runMultiSessionTraining, trainMultiSessionTwin } from "./multisession.js";
-import type { ImportedFrom } from "./cebra-import.js";
 import { importAndStage, importStagedCheckpoint } from "./import-checkpoint.js";
 import { AllowedRoots } from "../store/roots.js";
 import { resolveSource } from "./load.js";
@@ -198,12 +197,12 @@ async function importRequest(deps: { workspace: Workspace; recordings: Recording
   if (imp.model.n_neurons[0] !== n) {
     throw new UserError(`The CEBRA model takes ${imp.model.n_neurons[0]} neurons; recording ${req.recording_id} has ${n}.`, "Load the recording the model was fitted on (same units, same order).");
   }
-  return { ...req, mode: imp.mode, imported: { ...imp.imported_from, staged: imp.staged } };
+  return { ...req, mode: imp.mode, imported: imp.imported_from };
 }
 
 /** The model of an import request, read again by the job from the workspace's copy (which must be the file checked at submission). */
 async function importedModel(ws: Workspace, imported: NonNullable<TrainingRequest["imported"]>, signal?: AbortSignal) {
-  const imp = await importStagedCheckpoint(ws, imported.staged, signal);
+  const imp = await importStagedCheckpoint(ws, imported.sha256, signal);
   if (imp.imported_from.sha256 !== imported.sha256) {
     throw new UserError(`${imported.path} changed after train_embedding checked it (the copy's sha256 differs).`, "Call train_embedding again with the file as it is now.");
   }
@@ -355,8 +354,7 @@ async function runTrainingFrom(
   const saving = (what: "model" | "shuffled-label control", offset: number, done: number) =>
     control.report({ step: offset + done, phase: `saving ${what}`, phase_step: done, phase_total: steps, message: `saving the ${what} and its embedding to the workspace` });
   const adaptedFrom = req.adapt_from ? { model_id: req.adapt_from, session: 0, recording_id: (await deps.workspace.get<ModelMeta>(req.adapt_from, "model")).meta.recording_id, frozen: req.adapt_frozen ?? true } : undefined;
-  const importedFrom: ImportedFrom | undefined = req.imported ? (({ staged: _s, ...from }) => from)(req.imported) : undefined;
-  const ctx = { recording_id: req.recording_id, recording_sha256: rec.provenance.sha256, mode: req.mode, labels: req.labels ?? null, resumed_from: req.imported ? undefined : req.resume_from, adapted_from: adaptedFrom, imported_from: importedFrom };
+  const ctx = { recording_id: req.recording_id, recording_sha256: rec.provenance.sha256, mode: req.mode, labels: req.labels ?? null, resumed_from: req.imported ? undefined : req.resume_from, adapted_from: adaptedFrom, imported_from: req.imported };
   let real: FitResult;
   let ids: { model_id: string; embedding_id: string };
   if (checkpoint?.phase === "control") {

@@ -25,6 +25,6 @@ export interface TrainingRequest {
    * result is a new model artifact, the old one stays.
    */
   resume_from?: string;
-  /** resume_from is a CEBRA checkpoint (app/cebra-import.ts): what was checked at submission, and its copy in the workspace's imports/ folder. */
-  imported?: ImportedFrom & { staged: string };
+  /** resume_from is a CEBRA checkpoint (app/cebra-import.ts): what was checked at submission (its copy in the workspace's imports/ folder is named by the sha256). */
+  imported?: ImportedFrom;
 }

@@ -5,24 +5,22 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { importCebraCheckpoint, importCebraFile } from "../../src/app/cebra-import.js";
 import { parseNpy } from "../../src/data/formats/npy.js";
 import { openTorchCheckpointBytes } from "../../src/data/torch-checkpoint.js";
 import { transformRecording } from "../../src/engine/train/transform.js";
 import { UserError } from "../../src/util/errors.js";
+import { CEBRA_PT, READ_LIMITS } from "../data/torch-hostile.js";
 
-export const CEBRA_PT = resolve(dirname(fileURLToPath(import.meta.url)), "../../../test/fixtures/cebra-pt");
-const LIMITS = { budgetBytes: 64 * 1024 ** 2, maxInflateRatio: 1032, ratioGraceBytes: 1024 ** 2 };
 const npy = (f: string) => {
   const a = parseNpy(new Uint8Array(readFileSync(resolve(CEBRA_PT, f))), f);
   return { data: Float32Array.from(a.data as Float32Array), shape: a.shape };
 };
 const load = (name: string) => {
   const bytes = new Uint8Array(readFileSync(resolve(CEBRA_PT, `${name}.pt`)));
-  const ck = openTorchCheckpointBytes(bytes, `${name}.pt`, LIMITS);
+  const ck = openTorchCheckpointBytes(bytes, `${name}.pt`, READ_LIMITS);
   try {
     return importCebraCheckpoint(ck, `${name}.pt`, { path: name, sha256: "" });
   } finally {
@@ -110,7 +108,7 @@ test("a checkpoint outside the allowed roots is refused before it is read", asyn
 
 test("a checkpoint that claims a huge neuron count is refused by shape before anything is allocated for it", () => {
   const bytes = new Uint8Array(readFileSync(resolve(CEBRA_PT, "offset10-time.pt")));
-  const ck = openTorchCheckpointBytes(bytes, "huge-n.pt", LIMITS);
+  const ck = openTorchCheckpointBytes(bytes, "huge-n.pt", READ_LIMITS);
   try {
     // 2^40 neurons: its first layer alone would be 2^46 floats, past any typed array.
     ((ck.object as Map<string, Map<string, unknown>>).get("state")!).set("n_features_in_", 2 ** 40);

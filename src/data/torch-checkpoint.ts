@@ -11,7 +11,7 @@
  * checked against its storage.
  */
 import { UserError } from "../util/errors.js";
-import { bytesSource, ZipArchive, type ZipEntry, type ZipLimits } from "./formats/zip.js";
+import { bytesSource, ZipArchive, type ZipEntry, type ZipLimits, type ZipWording } from "./formats/zip.js";
 import { PyObject, unpickle } from "./pickle.js";
 
 /** Globals a CEBRA checkpoint may name (module.name); anything else is refused by name. */
@@ -67,22 +67,14 @@ export interface CheckpointLimits extends ZipLimits {
 
 const FIX = "Pass a model saved by CEBRA 0.6 (cebra_model.save(path), the default sklearn backend).";
 
-/** Opens a checkpoint held in memory (the caller bounds its size); zip refusals carry a checkpoint fix. */
-export function openTorchCheckpointBytes(bytes: Uint8Array, name: string, limits: CheckpointLimits): TorchCheckpoint {
-  const ck = zipErrors(() => readCheckpoint(ZipArchive.open(bytesSource(bytes), name, limits), name, limits));
-  return { ...ck, tensorData: (t, what) => zipErrors(() => ck.tensorData(t, what)) };
-}
+/** How the zip reader words its refusals for a checkpoint (its defaults advise re-saving .npz arrays). */
+const SAVE_AGAIN = "The file is damaged or not a PyTorch checkpoint; save the model again with cebra_model.save(path).";
+const CHECKPOINT_WORDING: ZipWording = { archive: "PyTorch (zip) checkpoint", refuseFix: SAVE_AGAIN, limitFix: SAVE_AGAIN, ratioFix: SAVE_AGAIN, corruptFix: SAVE_AGAIN };
 
-/** The zip reader's refusals (written for .npz files) with a fix for a checkpoint. */
-function zipErrors<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof UserError && /numpy\.savez|\.npz/.test(e.message)) {
-      throw new UserError(e.problem.replace(".npz/zip archive", "PyTorch (zip) checkpoint"), "The file is damaged or not a PyTorch checkpoint; save the model again with cebra_model.save(path).", e.code);
-    }
-    throw e;
-  }
+/** Opens a checkpoint held in memory (the caller bounds its size). */
+export function openTorchCheckpointBytes(bytes: Uint8Array, name: string, limits: CheckpointLimits): TorchCheckpoint {
+  const zipLimits = { ...limits, wording: CHECKPOINT_WORDING };
+  return readCheckpoint(ZipArchive.open(bytesSource(bytes), name, zipLimits), name, zipLimits);
 }
 
 function readCheckpoint(zip: ZipArchive, name: string, limits: CheckpointLimits): TorchCheckpoint {

@@ -1,6 +1,7 @@
 /**
- * A zip reader for `.npz` archives that treats the archive as hostile input (own code; fflate only
- * supplies the streaming inflater).
+ * A zip reader for `.npz` archives and PyTorch checkpoints that treats the archive as hostile input
+ * (own code; fflate only supplies the streaming inflater). Its refusals name the archive kind and the fix
+ * through `ZipLimits.wording` (`.npz` by default).
  *
  * Opening an archive reads only its directory: the end-of-central-directory record (and the ZIP64
  * record and locator when a field overflows), every central-directory entry (ZIP64 extra fields
@@ -54,6 +55,8 @@ export interface ZipLimits {
   maxInflateRatio: number;
   /** Members smaller than this (uncompressed) are not held to maxInflateRatio. */
   ratioGraceBytes: number;
+  /** How refusals read (default `NPZ_WORDING`). */
+  wording?: ZipWording;
 }
 
 /** Deflate cannot expand data by more than ~1032:1 (plus a little for tiny members). */
@@ -69,11 +72,36 @@ const MAX_DIRECTORY_BYTES = 64 * 1024 * 1024;
 const MAX_MEMBERS = 100_000;
 const PIECE = 64 * 1024;
 
-const REFUSE_FIX = "Re-save the arrays with numpy.savez or numpy.savez_compressed (a plain, unencrypted zip of .npy members).";
-const LIMIT_FIX =
-  "If the archive is genuine, raise the load budget with --max-load-bytes SIZE (env CEBRA_MCP_MAX_LOAD_BYTES) on a machine with enough free memory, or save the arrays uncompressed (numpy.savez) or as separate .npy files.";
-const RATIO_FIX =
-  "Dense recordings compress far less than this (an almost-empty spike-count matrix can come close); if the archive is genuine, raise the limit with the environment variable CEBRA_MCP_MAX_INFLATE_RATIO or save it uncompressed with numpy.savez.";
+/** How the reader's refusals name the archive and what they advise: an `.npz` recording and a PyTorch checkpoint differ in the fix. */
+export interface ZipWording {
+  /** What a file that cannot be read is not, as in "x is not a readable <archive>". */
+  archive: string;
+  /** Fix for a malformed or unsupported archive. */
+  refuseFix: string;
+  /** Fix when the members to read exceed the byte budget. */
+  limitFix: string;
+  /** Fix when a member passes the inflate-ratio limit. */
+  ratioFix: string;
+  /** Fix for a member whose data are damaged. */
+  corruptFix: string;
+}
+
+/** The wording for `.npz` recordings (the default). */
+export const NPZ_WORDING: ZipWording = {
+  archive: ".npz/zip archive",
+  refuseFix: "Re-save the arrays with numpy.savez or numpy.savez_compressed (a plain, unencrypted zip of .npy members).",
+  limitFix:
+    "If the archive is genuine, raise the load budget with --max-load-bytes SIZE (env CEBRA_MCP_MAX_LOAD_BYTES) on a machine with enough free memory, or save the arrays uncompressed (numpy.savez) or as separate .npy files.",
+  ratioFix:
+    "Dense recordings compress far less than this (an almost-empty spike-count matrix can come close); if the archive is genuine, raise the limit with the environment variable CEBRA_MCP_MAX_INFLATE_RATIO or save it uncompressed with numpy.savez.",
+  corruptFix: "Re-download the file or re-save it with numpy.savez.",
+};
+
+/** An archive's name in messages, with the wording of its refusals. */
+interface Label {
+  name: string;
+  wording: ZipWording;
+}
 
 /** Reads from a file descriptor (not closed by the source unless `owned`). */
 export function fdSource(fd: number, owned = false): ZipSource {
@@ -108,15 +136,17 @@ function le(bytes: Uint8Array): DataView {
 export class ZipArchive {
   readonly name: string;
   readonly entries: readonly ZipEntry[];
+  private readonly label: Label;
   private readonly source: ZipSource;
   private readonly limits: ZipLimits;
   private readonly byName: Map<string, ZipEntry>;
   /** Bytes inflated (or copied) so far by `read`. */
   private used = 0;
 
-  private constructor(source: ZipSource, name: string, limits: ZipLimits, entries: ZipEntry[]) {
+  private constructor(source: ZipSource, label: Label, limits: ZipLimits, entries: ZipEntry[]) {
     this.source = source;
-    this.name = name;
+    this.name = label.name;
+    this.label = label;
     this.limits = limits;
     this.entries = entries;
     this.byName = new Map(entries.map((e) => [e.name, e]));
@@ -125,7 +155,8 @@ export class ZipArchive {
   /** Reads and checks the directory of `source` (closed again if this throws). */
   static open(source: ZipSource, name: string, limits: ZipLimits): ZipArchive {
     try {
-      return new ZipArchive(source, name, limits, readDirectory(source, name));
+      const label = { name, wording: limits.wording ?? NPZ_WORDING };
+      return new ZipArchive(source, label, limits, readDirectory(source, label));
     } catch (e) {
       source.close();
       throw e;
@@ -162,7 +193,7 @@ export class ZipArchive {
         const ratio = Math.round(e.size / Math.max(1, e.compressedSize));
         throw new UserError(
           `${this.name}: member ${e.name} would inflate ${e.compressedSize} bytes to ${e.size} bytes (${ratio}:1), more than the limit of ${this.limits.maxInflateRatio}:1; this looks like a decompression bomb and nothing was inflated.`,
-          RATIO_FIX,
+          this.label.wording.ratioFix,
           "limit_exceeded",
         );
       }
@@ -173,7 +204,7 @@ export class ZipArchive {
       const names = entries.map((e) => e.name).join(", ");
       throw new UserError(
         `${this.name}: the members to read (${names}) declare ${total} bytes uncompressed, more than the load budget allows (${left} of ${this.limits.budgetBytes} bytes left: the smaller of --max-load-bytes and half the free memory); nothing was inflated.`,
-        LIMIT_FIX,
+        this.label.wording.limitFix,
         "limit_exceeded",
       );
     }
@@ -229,7 +260,7 @@ export class ZipArchive {
       // otherwise reading stops once `out` is full.
       while (pos < entry.compressedSize && !over && !(filled === out.length && !(whole && inflater))) {
         const view = piece.subarray(0, Math.min(PIECE, entry.compressedSize - pos));
-        readExactly(this.source, view, entry.dataOffset + pos, this.name);
+        readExactly(this.source, view, entry.dataOffset + pos, this.label);
         pos += view.length;
         if (inflater) inflater.push(view.slice(), pos === entry.compressedSize);
         else take(view);
@@ -245,7 +276,7 @@ export class ZipArchive {
     if (whole && over) {
       throw new UserError(
         `${this.name}: member ${entry.name} inflates to more than the ${entry.size} bytes its directory entry declares; inflation was stopped there. The archive is corrupt or hostile.`,
-        REFUSE_FIX,
+        this.label.wording.refuseFix,
         "limit_exceeded",
       );
     }
@@ -254,33 +285,33 @@ export class ZipArchive {
 
   private refuseNested(entry: ZipEntry, out: Uint8Array): void {
     if (out[0] === 0x50 && out[1] === 0x4b && ((out[2] === 3 && out[3] === 4) || (out[2] === 5 && out[3] === 6) || (out[2] === 7 && out[3] === 8))) {
-      throw new UserError(`${this.name}: member ${entry.name} is itself a zip archive (nested archive), which is not read.`, REFUSE_FIX, "unsupported");
+      throw new UserError(`${this.name}: member ${entry.name} is itself a zip archive (nested archive), which is not read.`, this.label.wording.refuseFix, "unsupported");
     }
   }
 
   private corrupt(entry: ZipEntry, why: string): UserError {
-    return new UserError(`${this.name}: member ${entry.name} is corrupt: ${why}.`, "Re-download the file or re-save it with numpy.savez.");
+    return new UserError(`${this.name}: member ${entry.name} is corrupt: ${why}.`, this.label.wording.corruptFix);
   }
 }
 
-function readExactly(source: ZipSource, into: Uint8Array, position: number, name: string): void {
+function readExactly(source: ZipSource, into: Uint8Array, position: number, label: Label): void {
   let done = 0;
   while (done < into.length) {
     const n = source.read(into.subarray(done), position + done);
-    if (n === 0) throw new UserError(`${name} is truncated: it ended while reading ${into.length} bytes at offset ${position}.`, "Re-download the file; it was cut short.");
+    if (n === 0) throw new UserError(`${label.name} is truncated: it ended while reading ${into.length} bytes at offset ${position}.`, "Re-download the file; it was cut short.");
     done += n;
   }
 }
 
-function notZip(name: string, why: string): UserError {
-  return new UserError(`${name} is not a readable .npz/zip archive (${why}).`, REFUSE_FIX);
+function notZip(label: Label, why: string): UserError {
+  return new UserError(`${label.name} is not a readable ${label.wording.archive} (${why}).`, label.wording.refuseFix);
 }
 
 /** Reads `n` bytes at `position`, refusing ranges outside the file. */
-function at(source: ZipSource, position: number, n: number, name: string, what: string): Uint8Array {
-  if (position < 0 || n < 0 || position + n > source.size) throw notZip(name, `its ${what} lies outside the file`);
+function at(source: ZipSource, position: number, n: number, label: Label, what: string): Uint8Array {
+  if (position < 0 || n < 0 || position + n > source.size) throw notZip(label, `its ${what} lies outside the file`);
   const out = new Uint8Array(n);
-  readExactly(source, out, position, name);
+  readExactly(source, out, position, label);
   return out;
 }
 
@@ -292,11 +323,11 @@ interface Directory {
   end: number;
 }
 
-function findEnd(source: ZipSource, name: string): Directory {
-  if (source.size < 22) throw notZip(name, "too short to be a zip archive");
+function findEnd(source: ZipSource, label: Label): Directory {
+  if (source.size < 22) throw notZip(label, "too short to be a zip archive");
   const tailLen = Math.min(source.size, 22 + 65535);
   const tailStart = source.size - tailLen;
-  const tail = at(source, tailStart, tailLen, name, "end record");
+  const tail = at(source, tailStart, tailLen, label, "end record");
   const view = le(tail);
   let eocd = -1;
   for (let i = tail.length - 22; i >= 0; i--) {
@@ -305,7 +336,7 @@ function findEnd(source: ZipSource, name: string): Directory {
       break;
     }
   }
-  if (eocd < 0) throw notZip(name, "no end-of-central-directory record");
+  if (eocd < 0) throw notZip(label, "no end-of-central-directory record");
   const disk = view.getUint16(eocd + 4, true);
   const cdDisk = view.getUint16(eocd + 6, true);
   let count = view.getUint16(eocd + 10, true);
@@ -313,36 +344,36 @@ function findEnd(source: ZipSource, name: string): Directory {
   let offset = view.getUint32(eocd + 16, true);
   let end = tailStart + eocd;
   if (count === 0xffff || size === 0xffffffff || offset === 0xffffffff || (eocd >= 20 && view.getUint32(eocd - 20, true) === ZIP64_LOCATOR_SIG)) {
-    if (eocd < 20 || view.getUint32(eocd - 20, true) !== ZIP64_LOCATOR_SIG) throw notZip(name, "its ZIP64 end record is missing");
-    const recOffset = safe(view.getBigUint64(eocd - 20 + 8, true), name);
-    const rec = le(at(source, recOffset, 56, name, "ZIP64 end record"));
-    if (rec.getUint32(0, true) !== ZIP64_EOCD_SIG) throw notZip(name, "its ZIP64 end record is damaged");
-    count = safe(rec.getBigUint64(32, true), name);
-    size = safe(rec.getBigUint64(40, true), name);
-    offset = safe(rec.getBigUint64(48, true), name);
+    if (eocd < 20 || view.getUint32(eocd - 20, true) !== ZIP64_LOCATOR_SIG) throw notZip(label, "its ZIP64 end record is missing");
+    const recOffset = safe(view.getBigUint64(eocd - 20 + 8, true), label);
+    const rec = le(at(source, recOffset, 56, label, "ZIP64 end record"));
+    if (rec.getUint32(0, true) !== ZIP64_EOCD_SIG) throw notZip(label, "its ZIP64 end record is damaged");
+    count = safe(rec.getBigUint64(32, true), label);
+    size = safe(rec.getBigUint64(40, true), label);
+    offset = safe(rec.getBigUint64(48, true), label);
     end = recOffset;
   } else if (disk !== 0 || cdDisk !== 0) {
-    throw notZip(name, "it is a multi-part (spanned) archive");
+    throw notZip(label, "it is a multi-part (spanned) archive");
   }
-  if (offset + size > end) throw notZip(name, "its central directory lies outside the file");
-  if (size > MAX_DIRECTORY_BYTES || count > MAX_MEMBERS) throw notZip(name, `its directory lists ${count} members in ${size} bytes, more than the ${MAX_MEMBERS} members read`);
+  if (offset + size > end) throw notZip(label, "its central directory lies outside the file");
+  if (size > MAX_DIRECTORY_BYTES || count > MAX_MEMBERS) throw notZip(label, `its directory lists ${count} members in ${size} bytes, more than the ${MAX_MEMBERS} members read`);
   return { count, size, offset, end };
 }
 
-function safe(v: bigint, name: string): number {
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw notZip(name, "a ZIP64 size or offset is impossibly large");
+function safe(v: bigint, label: Label): number {
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw notZip(label, "a ZIP64 size or offset is impossibly large");
   return Number(v);
 }
 
-function readDirectory(source: ZipSource, name: string): ZipEntry[] {
-  const dir = findEnd(source, name);
-  const cd = at(source, dir.offset, dir.size, name, "central directory");
+function readDirectory(source: ZipSource, label: Label): ZipEntry[] {
+  const dir = findEnd(source, label);
+  const cd = at(source, dir.offset, dir.size, label, "central directory");
   const view = le(cd);
   const entries: ZipEntry[] = [];
   const seen = new Set<string>();
   let p = 0;
   for (let i = 0; i < dir.count; i++) {
-    if (p + 46 > cd.length || view.getUint32(p, true) !== CENTRAL_SIG) throw notZip(name, `central directory entry ${i} is damaged`);
+    if (p + 46 > cd.length || view.getUint32(p, true) !== CENTRAL_SIG) throw notZip(label, `central directory entry ${i} is damaged`);
     const flags = view.getUint16(p + 8, true);
     const method = view.getUint16(p + 10, true);
     const crc = view.getUint32(p + 16, true);
@@ -352,7 +383,7 @@ function readDirectory(source: ZipSource, name: string): ZipEntry[] {
     const extraLen = view.getUint16(p + 30, true);
     const commentLen = view.getUint16(p + 32, true);
     let localOffset = view.getUint32(p + 42, true);
-    if (p + 46 + nameLen + extraLen + commentLen > cd.length) throw notZip(name, `central directory entry ${i} is damaged`);
+    if (p + 46 + nameLen + extraLen + commentLen > cd.length) throw notZip(label, `central directory entry ${i} is damaged`);
     const rawName = cd.subarray(p + 46, p + 46 + nameLen);
     const memberName = new TextDecoder(flags & 0x800 ? "utf-8" : "latin1").decode(rawName);
     const extra = le(cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen));
@@ -363,8 +394,8 @@ function readDirectory(source: ZipSource, name: string): ZipEntry[] {
       if (id === 1) {
         let r = q + 4;
         const next = () => {
-          if (r + 8 > q + 4 + len || r + 8 > extra.byteLength) throw notZip(name, `the ZIP64 field of member ${memberName} is damaged`);
-          const v = safe(extra.getBigUint64(r, true), name);
+          if (r + 8 > q + 4 + len || r + 8 > extra.byteLength) throw notZip(label, `the ZIP64 field of member ${memberName} is damaged`);
+          const v = safe(extra.getBigUint64(r, true), label);
           r += 8;
           return v;
         };
@@ -375,28 +406,28 @@ function readDirectory(source: ZipSource, name: string): ZipEntry[] {
       q += 4 + len;
     }
     p += 46 + nameLen + extraLen + commentLen;
-    if (flags & 0x41) throw new UserError(`${name}: member ${memberName} is encrypted, which is not supported.`, REFUSE_FIX, "unsupported");
+    if (flags & 0x41) throw new UserError(`${label.name}: member ${memberName} is encrypted, which is not supported.`, label.wording.refuseFix, "unsupported");
     if (method !== 0 && method !== 8) {
-      throw new UserError(`${name}: member ${memberName} uses compression method ${method}; only stored (0) and deflate (8) are read.`, REFUSE_FIX, "unsupported");
+      throw new UserError(`${label.name}: member ${memberName} uses compression method ${method}; only stored (0) and deflate (8) are read.`, label.wording.refuseFix, "unsupported");
     }
-    if (seen.has(memberName)) throw notZip(name, `member ${memberName} appears twice`);
+    if (seen.has(memberName)) throw notZip(label, `member ${memberName} appears twice`);
     seen.add(memberName);
     if (method === 0 && size !== compressedSize) {
-      throw notZip(name, `stored member ${memberName} declares ${size} bytes but stores ${compressedSize}; the archive is corrupt`);
+      throw notZip(label, `stored member ${memberName} declares ${size} bytes but stores ${compressedSize}; the archive is corrupt`);
     }
     if (method === 8 && size > compressedSize * DEFLATE_MAX_RATIO + DEFLATE_SLACK) {
       throw new UserError(
-        `${name}: member ${memberName} declares ${size} bytes uncompressed from ${compressedSize} stored bytes, which is impossible for deflate; the archive is corrupt or hostile and nothing was inflated.`,
-        REFUSE_FIX,
+        `${label.name}: member ${memberName} declares ${size} bytes uncompressed from ${compressedSize} stored bytes, which is impossible for deflate; the archive is corrupt or hostile and nothing was inflated.`,
+        label.wording.refuseFix,
         "limit_exceeded",
       );
     }
-    const local = le(at(source, localOffset, 30, name, `local header of member ${memberName}`));
-    if (local.getUint32(0, true) !== LOCAL_SIG) throw notZip(name, `the local header of member ${memberName} is missing`);
+    const local = le(at(source, localOffset, 30, label, `local header of member ${memberName}`));
+    if (local.getUint32(0, true) !== LOCAL_SIG) throw notZip(label, `the local header of member ${memberName} is missing`);
     const localNameLen = local.getUint16(26, true);
     const dataOffset = localOffset + 30 + localNameLen + local.getUint16(28, true);
-    const localName = at(source, localOffset + 30, localNameLen, name, `local header of member ${memberName}`);
-    if (localNameLen !== nameLen || localName.some((b, k) => b !== rawName[k])) throw notZip(name, `the local header of member ${memberName} names another file`);
+    const localName = at(source, localOffset + 30, localNameLen, label, `local header of member ${memberName}`);
+    if (localNameLen !== nameLen || localName.some((b, k) => b !== rawName[k])) throw notZip(label, `the local header of member ${memberName} names another file`);
     entries.push({ name: memberName, method, crc32: crc, compressedSize, size, localOffset, dataOffset });
   }
   // Members lie before the central directory and never overlap one another.
@@ -404,8 +435,8 @@ function readDirectory(source: ZipSource, name: string): ZipEntry[] {
   for (let k = 0; k < spans.length; k++) {
     const e = spans[k];
     const end = e.dataOffset + e.compressedSize;
-    if (end > dir.offset) throw notZip(name, `member ${e.name} extends past the start of the central directory`);
-    if (k + 1 < spans.length && end > spans[k + 1].localOffset) throw notZip(name, `members ${e.name} and ${spans[k + 1].name} overlap`);
+    if (end > dir.offset) throw notZip(label, `member ${e.name} extends past the start of the central directory`);
+    if (k + 1 < spans.length && end > spans[k + 1].localOffset) throw notZip(label, `members ${e.name} and ${spans[k + 1].name} overlap`);
   }
   return entries;
 }

@@ -17,7 +17,7 @@ import { loadModel, saveFit, type ModelMeta } from "./model-artifacts.js";
 import { CancelledError, UserError } from "../util/errors.js";
 import { runMultiSessionTraining, trainMultiSessionTwin } from "./multisession.js";
 import { importAndStage, importStagedCheckpoint } from "./import-checkpoint.js";
-import { AllowedRoots } from "../store/roots.js";
+import type { AllowedRoots } from "../store/roots.js";
 import { resolveSource } from "./load.js";
 import { mean } from "../util/stats.js";
 import type { RecordingStore } from "../store/recordings.js";
